@@ -1,0 +1,144 @@
+"""Rétablir: a municipal recovery plan as tasks, board, reminders and digests."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+
+from tasking import config
+from tasking.extensions import babel, csrf, db, login_manager, mail, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app; ``test_config`` overrides settings (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config.DEFAULTS)
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    logging.basicConfig(level=logging.INFO)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from tasking import models  # noqa: F401  (registers every table)
+    from tasking.core.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event
+
+        with app.app_context():
+
+            @event.listens_for(db.engine, "connect")
+            def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+                # WAL lets the scheduler, the sender and web workers share the file.
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA busy_timeout=10000")
+                cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from tasking.admin.routes import bp as admin_bp
+    from tasking.auth.routes import bp as auth_bp
+    from tasking.health.routes import bp as health_bp
+    from tasking.plans.routes import bp as plans_bp
+
+    for blueprint in (auth_bp, health_bp, plans_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    from tasking.core.htmx import is_htmx
+
+    def render_error(status: int, message: str):
+        if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
+            return jsonify({"error": message}), status
+        if is_htmx():
+            return render_template("errors/_message.html", status=status, message=message), status
+        return render_template("errors/error.html", status=status, message=message), status
+
+    @app.errorhandler(400)
+    def bad_request(error):  # noqa: ANN001
+        return render_error(400, getattr(error, "description", None) or _("The request was not understood."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):  # noqa: ANN001
+        return render_error(400, _("Your form has expired. Reload the page and try again."))
+
+    @app.errorhandler(404)
+    def not_found(_error):  # noqa: ANN001
+        return render_error(404, _("This page does not exist, or you do not have access to it."))
+
+    @app.errorhandler(405)
+    def not_allowed(_error):  # noqa: ANN001
+        return render_error(405, _("This action is not allowed here."))
+
+    @app.errorhandler(500)
+    def server_error(_error):  # noqa: ANN001
+        db.session.rollback()
+        return render_error(500, _("Something went wrong on our side. Nothing was saved."))
+
+
+def register_commands(app: Flask) -> None:
+    from tasking.demo.cli import demo_command
+    from tasking.outbox.cli import outbox_cli
+    from tasking.orgs.cli import orgs_cli, regions_cli, users_cli
+    from tasking.plans.cli import plans_cli
+
+    for command in (regions_cli, orgs_cli, users_cli, plans_cli, demo_command, outbox_cli):
+        app.cli.add_command(command)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from tasking.core import templating
+
+    templating.register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    # htmx 2 needs no inline script or eval; inline styles carry theme colours.
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+        "form-action 'self'"
+    )
+
+    @app.after_request
+    def headers(response):  # noqa: ANN001
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response

@@ -1,0 +1,1 @@
+"""Organisation administration: members, roles, invitations."""

@@ -1,0 +1,113 @@
+"""The members page of an organisation (admins only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tasking.admin.forms import NewMemberForm, RoleForm
+from tasking.auth.services import queue_invitation
+from tasking.core.clock import utcnow
+from tasking.core.errors import ServiceError
+from tasking.core.permissions import is_org_admin, org_admin_or_404
+from tasking.extensions import db
+from tasking.outbox.sender import deliver_soon
+from tasking.models import Organisation, User
+from tasking.orgs import services
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/")
+@login_required
+def index():
+    for membership in current_user.memberships:
+        if is_org_admin(current_user, membership.organisation_id):
+            return redirect(url_for("admin.members", org_id=membership.organisation_id))
+    abort(404)
+
+
+def _render_members(org: Organisation, form: NewMemberForm, status: int = 200):
+    members = services.org_members(db.session, org.id)
+    return render_template(
+        "admin/members.html", org=org, members=members, form=form, role_form=RoleForm()
+    ), status
+
+
+@bp.route("/orgs/<int:org_id>/members", methods=["GET", "POST"])
+@login_required
+def members(org_id: int):
+    org_admin_or_404(current_user, org_id)
+    org = db.get_or_404(Organisation, org_id)
+    form = NewMemberForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            user = services.create_user(
+                db.session,
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data or None,
+                org=org,
+                role=form.role.data,
+            )
+            invitation = None
+            if not form.password.data:
+                invitation = queue_invitation(db.session, user, current_user, org.name, now)
+        except ServiceError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "email").errors.append(exc.message)
+        else:
+            db.session.commit()
+            deliver_soon(db.session, [invitation], now)
+            if invitation is None:
+                flash(_("%(name)s can now sign in.", name=user.name), "success")
+            else:
+                flash(_("An invitation was sent to %(email)s.", email=user.email), "success")
+            return redirect(url_for("admin.members", org_id=org.id), code=303)
+    return _render_members(org, form, 422 if form.errors else 200)
+
+
+def _member_or_404(org_id: int, user_id: int) -> tuple[Organisation, User]:
+    org_admin_or_404(current_user, org_id)
+    org = db.get_or_404(Organisation, org_id)
+    user = db.get_or_404(User, user_id)
+    if not any(m.organisation_id == org_id for m in user.memberships):
+        abort(404)
+    return org, user
+
+
+@bp.route("/orgs/<int:org_id>/members/<int:user_id>/role", methods=["POST"])
+@login_required
+def change_role(org_id: int, user_id: int):
+    org, user = _member_or_404(org_id, user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400, _("Unknown role."))
+    try:
+        services.set_role(db.session, actor=current_user, user=user, org=org, role=form.role.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The role of %(name)s is changed.", name=user.name), "success")
+    return redirect(url_for("admin.members", org_id=org.id), code=303)
+
+
+@bp.route("/orgs/<int:org_id>/members/<int:user_id>/active", methods=["POST"])
+@login_required
+def change_active(org_id: int, user_id: int):
+    org, user = _member_or_404(org_id, user_id)
+    active = request.form.get("active") == "1"
+    try:
+        services.set_active(db.session, actor=current_user, user=user, active=active)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        message = _("%(name)s is reactivated.") if active else _("%(name)s is deactivated.")
+        flash(message % {"name": user.name}, "success")
+    return redirect(url_for("admin.members", org_id=org.id), code=303)

@@ -1,0 +1,132 @@
+"""Sign-in pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from tasking.auth import services
+from tasking.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
+from tasking.core.clock import utcnow
+from tasking.core.errors import ServiceError
+from tasking.core.i18n import normalise_locale
+from tasking.extensions import db, login_manager
+from tasking.outbox.sender import deliver_soon
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    return services.load_session_user(db.session, session_id)
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.headers.get("HX-Request") == "true":
+        # htmx would swap the login page into a card: send the browser there instead.
+        response = current_app.response_class(status=401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def _safe_next(value: str | None) -> str:
+    if value and value.startswith("/") and not value.startswith("//") and not urlsplit(value).netloc:
+        return value
+    return url_for("plans.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(db.session, form.email.data, form.password.data, utcnow())
+        if user is not None:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")), code=303)
+        form.password.errors.append(_("Wrong e-mail address or password, or the account is deactivated."))
+    status = 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        row = services.request_password_reset(db.session, form.email.data, now)
+        db.session.commit()
+        deliver_soon(db.session, [row], now)
+        # The same answer whether or not the address has an account.
+        flash(_("If an account uses this address, a link to choose a new password has been sent."), "info")
+        return redirect(url_for("auth.login"), code=303)
+    return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
+
+
+def _password_page(token: str, salt: str, max_age: int, heading: str):
+    try:
+        user = services.user_from_token(db.session, token, salt, max_age)
+    except ServiceError as exc:
+        return render_template("auth/link_invalid.html", message=exc.message), 400
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_password(user, form.password.data)
+        except ServiceError as exc:
+            form.password.errors.append(exc.message)
+        else:
+            db.session.commit()
+            logout_user()
+            login_user(user)
+            flash(_("Your password is saved."), "success")
+            return redirect(url_for("plans.home"), code=303)
+    status = 422 if form.errors else 200
+    return render_template("auth/set_password.html", form=form, heading=heading, user=user), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _password_page(
+        token, services.RESET_SALT, current_app.config["PASSWORD_RESET_MAX_AGE"], _("Choose a new password")
+    )
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    return _password_page(
+        token, services.INVITE_SALT, services.INVITE_MAX_AGE, _("Welcome! Choose your password")
+    )
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    locale = normalise_locale(request.form.get("locale"))
+    if request.form.get("locale") not in ("fr_CA", "en_CA"):
+        abort(400, _("Unknown language."))
+    if current_user.is_authenticated:
+        current_user.locale = locale
+        db.session.commit()
+    session["locale"] = locale
+    return redirect(_safe_next(request.form.get("next")), code=303)
+
+
+@bp.route("/account")
+@login_required
+def account():
+    return render_template("auth/account.html")

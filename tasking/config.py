@@ -1,0 +1,80 @@
+"""Settings read from the environment (see the interface contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(instance_path: str) -> str:
+    """The SQLAlchemy URL: DATABASE_URL, or a SQLite file under instance/."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "retablir.db")
+    # psycopg 3 is the driver we ship; accept the URLs people paste from their host.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """SECRET_KEY, or one generated once into instance/ so sessions survive restarts."""
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key:
+        return key
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Exclusive create: two workers starting together must end with one key.
+    try:
+        with open(path, "x") as fh:
+            fh.write(key)
+    except FileExistsError:
+        return path.read_text().strip()
+    os.chmod(path, 0o600)
+    return key
+
+
+def from_environment(instance_path: str) -> dict:
+    """Everything the app reads from the environment, as Flask config keys."""
+    env = os.environ.get
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SECRET_KEY": secret_key(instance_path),
+        "MAIL_SERVER": env("MAIL_SERVER") or None,
+        "MAIL_PORT": int(env("MAIL_PORT") or 25),
+        "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env("MAIL_USE_SSL")),
+        "MAIL_USERNAME": env("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
+        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER") or "Rétablir <no-reply@localhost>",
+        "APP_BASE_URL": (env("APP_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "APP_TIMEZONE": env("APP_TIMEZONE") or "America/Montreal",
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "fr_CA",
+    "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+    "LANGUAGES": {"fr_CA": "Français", "en_CA": "English"},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "PASSWORD_RESET_MAX_AGE": 60 * 60 * 2,
+    "OUTBOX_BATCH_SIZE": 200,
+    "OUTBOX_MAX_ATTEMPTS": 6,
+}

@@ -1,0 +1,1 @@
+"""Pieces every feature uses: time, htmx, permissions, template helpers."""

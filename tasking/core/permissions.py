@@ -1,0 +1,100 @@
+"""Who may do what, in one place.
+
+Roles are per organisation: an admin edits everything of the organisation, a
+member edits the tasks they own and contributes to those they help with, a
+viewer reads. A regional coordinator reads every organisation of the region.
+Anything a user may not see answers 404, so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+from flask import abort, g
+from sqlalchemy import select
+
+from tasking.extensions import db
+from tasking.models import Membership, Organisation, Plan, Role, Task, User
+from tasking.models.task import task_collaborators
+
+
+def roles_of(user: User) -> dict[int, str]:
+    """organisation id → role, cached for the request."""
+    cache = g.setdefault("_roles", {})
+    if user.id not in cache:
+        rows = db.session.execute(
+            select(Membership.organisation_id, Membership.role).where(Membership.user_id == user.id)
+        )
+        cache[user.id] = {org_id: role for org_id, role in rows}
+    return cache[user.id]
+
+
+def role_in(user: User, organisation_id: int) -> str | None:
+    return roles_of(user).get(organisation_id)
+
+
+def _org_region(organisation_id: int) -> int | None:
+    cache = g.setdefault("_org_region", {})
+    if organisation_id not in cache:
+        cache[organisation_id] = db.session.scalar(
+            select(Organisation.region_id).where(Organisation.id == organisation_id)
+        )
+    return cache[organisation_id]
+
+
+def can_read_org(user: User, organisation_id: int) -> bool:
+    if not user.is_authenticated:
+        return False
+    if role_in(user, organisation_id):
+        return True
+    region_id = user.regional_region_id
+    return region_id is not None and _org_region(organisation_id) == region_id
+
+
+def is_org_admin(user: User, organisation_id: int) -> bool:
+    return user.is_authenticated and role_in(user, organisation_id) == Role.ADMIN.value
+
+
+def can_edit_task(user: User, task: Task, organisation_id: int) -> bool:
+    """Edit every field: the organisation's admins and the task's owner."""
+    role = role_in(user, organisation_id)
+    if role == Role.ADMIN.value:
+        return True
+    return role == Role.MEMBER.value and task.owner_id == user.id
+
+
+def is_collaborator(user: User, task: Task) -> bool:
+    return bool(
+        db.session.scalar(
+            select(task_collaborators.c.user_id).where(
+                task_collaborators.c.task_id == task.id, task_collaborators.c.user_id == user.id
+            )
+        )
+    )
+
+
+def can_contribute(user: User, task: Task, organisation_id: int) -> bool:
+    """Change status, comment, add measurements: editors and collaborators."""
+    if can_edit_task(user, task, organisation_id):
+        return True
+    return role_in(user, organisation_id) == Role.MEMBER.value and is_collaborator(user, task)
+
+
+def plan_or_404(user: User, plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None or plan.archived_at is not None or not can_read_org(user, plan.organisation_id):
+        abort(404)
+    return plan
+
+
+def task_or_404(user: User, task_id: int) -> Task:
+    task = db.session.get(Task, task_id)
+    if task is None or task.archived_at is not None:
+        abort(404)
+    organisation_id = db.session.scalar(select(Plan.organisation_id).where(Plan.id == task.plan_id))
+    if organisation_id is None or not can_read_org(user, organisation_id):
+        abort(404)
+    return task
+
+
+def org_admin_or_404(user: User, organisation_id: int) -> None:
+    if not is_org_admin(user, organisation_id):
+        abort(404)

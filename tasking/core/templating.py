@@ -1,0 +1,75 @@
+"""Filters and globals shared by every template: Québec dates, labels."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+from tasking.core.clock import to_local
+
+STATUS_LABELS = {
+    "todo": _l("To do"),
+    "in_progress": _l("In progress"),
+    "blocked": _l("Blocked"),
+    "done": _l("Done"),
+}
+HORIZON_LABELS = {"short_medium": _l("Short and medium term"), "long": _l("Long term")}
+ROLE_LABELS = {"admin": _l("Administrator"), "member": _l("Member"), "viewer": _l("Viewer")}
+LEVEL_LABELS = {"O": _l("Organisational (O)"), "G": _l("Managers (G)"), "E": _l("Employees (E)")}
+CATEGORY_LABELS = {
+    "social": _l("Social issues"),
+    "economic": _l("Economic issues"),
+    "transversal": _l("Cross-cutting issues"),
+    "urban_security": _l("Urban security issues"),
+}
+
+
+def qc_date(value: date | None, style: str = "medium") -> str:
+    """« 25 nov. 2026 » in French, « Nov 25, 2026 » in English."""
+    if value is None:
+        return ""
+    return format_date(value, style)
+
+
+def qc_datetime(value: datetime | None, style: str = "medium") -> str:
+    """A stored naive-UTC instant in the app's zone, without seconds."""
+    if value is None:
+        return ""
+    local = to_local(value, current_app.config["APP_TIMEZONE"]).replace(tzinfo=None)
+    pattern = "d MMM y, HH 'h' mm" if str(get_locale()).startswith("fr") else "MMM d, y, h:mm a"
+    return format_datetime(local, pattern if style == "medium" else style, rebase=False)
+
+
+def qc_number(value: float | None) -> str:
+    """65.0 → « 65 », 12.5 → « 12,5 » in French."""
+    if value is None:
+        return ""
+    return format_decimal(value, format="#,##0.##")
+
+
+def nl2br(text: str | None) -> Markup:
+    return Markup("<br>").join(escape(line) for line in (text or "").splitlines())
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["qc_date"] = qc_date
+    app.jinja_env.filters["qc_datetime"] = qc_datetime
+    app.jinja_env.filters["nl2br"] = nl2br
+    app.jinja_env.filters["qc_number"] = qc_number
+    app.jinja_env.globals.update(
+        STATUS_LABELS=STATUS_LABELS,
+        HORIZON_LABELS=HORIZON_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+        LEVEL_LABELS=LEVEL_LABELS,
+        CATEGORY_LABELS=CATEGORY_LABELS,
+        get_locale=get_locale,
+    )
+
+    @app.context_processor
+    def inject_user():
+        return {"current_user": current_user}

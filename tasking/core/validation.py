@@ -1,0 +1,77 @@
+"""Checks shared by forms, the CLI and services."""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+
+from tasking.core.errors import ServiceError
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+MIN_PASSWORD_LENGTH = 10
+COMMON_PASSWORDS = {
+    "motdepasse",
+    "motdepasse1",
+    "password",
+    "password1",
+    "password123",
+    "1234567890",
+    "azertyuiop",
+    "qwertyuiop",
+    "bonjour123",
+    "montreal123",
+    "quebec1234",
+}
+
+
+def clean_email(value: str) -> str:
+    """A normalised, syntactically valid address (no DNS lookup)."""
+    try:
+        result = validate_email((value or "").strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ServiceError(_("“%(email)s” is not a valid e-mail address.", email=value), "email") from exc
+    return result.normalized.lower()
+
+
+def clean_slug(value: str) -> str:
+    slug = (value or "").strip()
+    if not SLUG_RE.match(slug):
+        raise ServiceError(
+            _(
+                "“%(slug)s” is not a valid identifier: use lowercase letters, digits and hyphens.",
+                slug=value,
+            ),
+            "slug",
+        )
+    return slug
+
+
+def check_password_strength(password: str, *, email: str = "", name: str = "") -> None:
+    """Refuse short, common or guessable passwords with a sentence that says why."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), "password"
+        )
+    lowered = password.lower()
+    local_part = email.split("@")[0].lower()
+    if (
+        lowered in COMMON_PASSWORDS
+        or len(set(password)) < 4
+        or (local_part and len(local_part) >= 4 and local_part in lowered)
+        or (name and name.lower().replace(" ", "") in lowered)
+    ):
+        raise ServiceError(_("This password is too easy to guess."), "password")
+    if password.isalpha() or password.isdigit():
+        raise ServiceError(_("The password must mix letters with digits or symbols."), "password")
+
+
+def clean_name(value: str, field: str = "name") -> str:
+    name = " ".join((value or "").split())
+    if not name:
+        raise ServiceError(_("A name is required."), field)
+    if len(name) > 200:
+        raise ServiceError(_("The name is too long (200 characters at most)."), field)
+    return name

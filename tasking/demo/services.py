@@ -1,0 +1,156 @@
+"""Building the demo data set through the same services the app uses."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tasking.core.clock import local_today
+from tasking.core.errors import ServiceError
+from tasking.models import Activity, Comment, Measurement, Plan, Region, Task, TaskPartner, TaskStatus
+from tasking.orgs import services as orgs
+from tasking.plans.template import import_template
+
+DEMO_PASSWORD = "Demo-Retablir-2026"
+REGION_SLUG = "mrc-demo"
+
+PEOPLE = [
+    # (org slug, e-mail, name, role, regional coordinator)
+    ("ville-demo", "coordination@ville-demo.ca", "Marie Tremblay", "admin", False),
+    ("ville-demo", "responsable@ville-demo.ca", "Luc Gagnon", "member", False),
+    ("ville-demo", "collaboratrice@ville-demo.ca", "Sophie Roy", "member", False),
+    ("ville-demo", "observateur@ville-demo.ca", "Jean Côté", "viewer", False),
+    ("ville-demo", "coordination@mrc-demo.ca", "Nathalie Bouchard", "viewer", True),
+    ("saint-exemple", "coordination@saint-exemple.ca", "Pierre Lavoie", "admin", False),
+    ("saint-exemple", "responsable@saint-exemple.ca", "Julie Morin", "member", False),
+]
+PARTNERS = ["CIUSSS", "Centre d’action bénévole", "Chambre de commerce", "Service de police"]
+
+
+@dataclass
+class DemoSummary:
+    region: str
+    organisations: list[str]
+    users: list[str]
+    plans: list[int]
+    password: str
+
+
+def is_loaded(session: Session) -> bool:
+    return session.scalar(select(Region.id).where(Region.slug == REGION_SLUG)) is not None
+
+
+def build_demo(session: Session, now: datetime) -> DemoSummary:
+    """Create the demo; refuses when it is already there. The caller commits."""
+    if is_loaded(session):
+        raise ServiceError(_("The demo is already loaded."))
+    rng = random.Random(2026)
+    region = orgs.create_region(session, REGION_SLUG, "MRC de la Démo")
+    org_objects = {
+        "ville-demo": orgs.create_organisation(session, "ville-demo", "Ville de Démo", REGION_SLUG),
+        "saint-exemple": orgs.create_organisation(
+            session, "saint-exemple", "Municipalité de Saint-Exemple", REGION_SLUG
+        ),
+    }
+    users = {}
+    for org_slug, email, name, role, regional in PEOPLE:
+        users[email] = orgs.create_user(
+            session,
+            email=email,
+            name=name,
+            password=DEMO_PASSWORD,
+            org=org_objects[org_slug],
+            role=role,
+            regional_region=region if regional else None,
+        )
+    plan_ids = []
+    today = local_today(now, "America/Montreal")
+    for org_slug, org in org_objects.items():
+        summary = import_template(session, org, now)
+        plan_ids.append(summary.plan_id)
+        doers = [users[e] for s, e, _n, role, _r in PEOPLE if s == org_slug and role != "viewer"]
+        _put_plan_under_way(session, summary.plan_id, doers, today, now, rng)
+    return DemoSummary(
+        region=region.slug,
+        organisations=list(org_objects),
+        users=[email for _s, email, *_rest in PEOPLE],
+        plans=plan_ids,
+        password=DEMO_PASSWORD,
+    )
+
+
+def _put_plan_under_way(session, plan_id, doers, today: date, now: datetime, rng) -> None:  # noqa: ANN001
+    """Owners, dates, statuses, comments and a few measurements, as after some weeks."""
+    plan = session.get(Plan, plan_id)
+    tasks = list(session.scalars(select(Task).where(Task.plan_id == plan_id).order_by(Task.id)))
+    statuses = (
+        [TaskStatus.DONE] * 3 + [TaskStatus.IN_PROGRESS] * 4 + [TaskStatus.BLOCKED] + [TaskStatus.TODO] * 6
+    )
+    for index, task in enumerate(tasks):
+        task.owner = doers[index % len(doers)]
+        if len(doers) > 1 and index % 3 == 0:
+            task.collaborators.append(doers[(index + 1) % len(doers)])
+        if index % 5 == 0:
+            task.partners.append(TaskPartner(name=PARTNERS[index % len(PARTNERS)]))
+        task.horizon = "long" if index % 7 == 6 else "short_medium"
+        start = today - timedelta(days=rng.randint(10, 60))
+        task.short_start = start
+        task.short_end = start + timedelta(days=rng.randint(30, 120))
+        task.due_date = today + timedelta(days=rng.randint(-20, 45))
+        status = statuses[index % len(statuses)]
+        task.status = status.value
+        if status == TaskStatus.DONE:
+            task.completed_at = now - timedelta(days=rng.randint(0, 10))
+        if status == TaskStatus.BLOCKED:
+            task.blocked_reason = "En attente des données du CIUSSS."
+        session.add(
+            Activity(
+                organisation_id=plan.organisation_id,
+                plan_id=plan.id,
+                task_id=task.id,
+                actor_id=task.owner.id,
+                kind="field",
+                field="status",
+                old_value=TaskStatus.TODO.value,
+                new_value=task.status,
+                created_at=now - timedelta(days=1),
+            )
+            if status != TaskStatus.TODO
+            else Activity(
+                organisation_id=plan.organisation_id,
+                plan_id=plan.id,
+                task_id=task.id,
+                kind="created",
+                created_at=now - timedelta(days=30),
+            )
+        )
+        if index % 9 == 0:
+            session.add(
+                Comment(
+                    task=task,
+                    author=task.owner,
+                    body="Premier point fait avec l’équipe. On vise la **fin du mois**.",
+                    created_at=now - timedelta(days=2),
+                )
+            )
+    first_objective = plan.themes[1].objectives[0]
+    target = next((t for t in first_objective.targets if "65 %" in t.text), first_objective.targets[0])
+    target.unit = "%"
+    target.baseline = 0.0
+    target.target_value = 65.0
+    for weeks_ago, value in ((6, 12.0), (4, 25.0), (2, 38.0), (0, 47.0)):
+        session.add(
+            Measurement(
+                target=target,
+                value=value,
+                measured_on=today - timedelta(weeks=weeks_ago),
+                author=doers[0],
+                created_at=now - timedelta(weeks=weeks_ago),
+            )
+        )
+    session.flush()

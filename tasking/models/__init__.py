@@ -1,0 +1,37 @@
+"""The data model, one module per aggregate. Importing this package registers
+every table with the metadata, which Alembic and the tests rely on."""
+
+from tasking.models.org import Membership, Organisation, Region, Role, User
+from tasking.models.outbox import OutboxMessage
+from tasking.models.plan import (
+    GeneralObjective,
+    Measurement,
+    OperationalObjective,
+    Plan,
+    SpecificObjective,
+    Target,
+    Theme,
+)
+from tasking.models.task import Activity, Comment, Task, TaskPartner, TaskStatus, task_collaborators
+
+__all__ = [
+    "Activity",
+    "Comment",
+    "GeneralObjective",
+    "Measurement",
+    "Membership",
+    "OperationalObjective",
+    "Organisation",
+    "OutboxMessage",
+    "Plan",
+    "Region",
+    "Role",
+    "SpecificObjective",
+    "Target",
+    "Task",
+    "TaskPartner",
+    "TaskStatus",
+    "Theme",
+    "User",
+    "task_collaborators",
+]

@@ -1,0 +1,111 @@
+"""Regions (MRC), organisations (municipalities), users and their roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tasking.core.clock import utcnow
+from tasking.extensions import db
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    MEMBER = "member"
+    VIEWER = "viewer"
+
+
+class Region(db.Model):
+    __tablename__ = "region"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(60), default="America/Montreal")
+    # The regional digest goes out before the weekly meeting (Monday = 0).
+    digest_weekday: Mapped[int] = mapped_column(default=3)
+    digest_time: Mapped[str] = mapped_column(String(5), default="08:00")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisations: Mapped[list[Organisation]] = relationship(
+        back_populates="region", order_by="Organisation.name"
+    )
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    timezone: Mapped[str] = mapped_column(String(60), default="America/Montreal")
+    # Notification settings: reminder days before a due date, comma-separated.
+    reminder_days: Mapped[str] = mapped_column(String(40), default="7,1")
+    escalation_days: Mapped[int] = mapped_column(default=7)
+    digest_weekday: Mapped[int] = mapped_column(default=0)
+    digest_time: Mapped[str] = mapped_column(String(5), default="07:00")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    region: Mapped[Region | None] = relationship(back_populates="organisations")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str] = mapped_column(String(10), default="fr_CA")
+    regional_region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    # Bumped on password change or deactivation: older sessions stop working.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    regional_region: Mapped[Region | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.session_epoch += 1
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_epoch}"
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.name.replace("-", " ").split() if p]
+        return "".join(p[0] for p in parts[:2]).upper() or self.email[:2].upper()
+
+
+class Membership(db.Model):
+    """A user's role in one organisation."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")

@@ -1,0 +1,128 @@
+"""Actions of the plan as tasks, their collaborators, comments and history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tasking.core.clock import utcnow
+from tasking.extensions import db
+
+if TYPE_CHECKING:
+    from tasking.models.org import User
+    from tasking.models.plan import OperationalObjective, Plan
+
+
+class TaskStatus(enum.StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    DONE = "done"
+
+
+LEVELS = ("O", "G", "E")
+
+task_collaborators = Table(
+    "task_collaborator",
+    db.metadata,
+    Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Task(db.Model):
+    """An action of the plan."""
+
+    __tablename__ = "task"
+    __table_args__ = (Index("ix_task_board", "plan_id", "status", "board_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Denormalised from objective → theme → plan: the board and filters read it.
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"))
+    objective_id: Mapped[int] = mapped_column(
+        ForeignKey("operational_objective.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=TaskStatus.TODO.value)
+    blocked_reason: Mapped[str] = mapped_column(Text, default="")
+    horizon: Mapped[str | None] = mapped_column(String(20))
+    short_start: Mapped[date | None]
+    short_end: Mapped[date | None]
+    long_start: Mapped[date | None]
+    long_end: Mapped[date | None]
+    due_date: Mapped[date | None] = mapped_column(index=True)
+    level: Mapped[str | None] = mapped_column(String(1))
+    # Order inside a board column; fractional so a move writes one row.
+    board_position: Mapped[float] = mapped_column(default=0.0)
+    # Order inside the objective, as the plan lists it.
+    plan_position: Mapped[int] = mapped_column(default=0)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    archived_at: Mapped[datetime | None]
+
+    plan: Mapped[Plan] = relationship()
+    objective: Mapped[OperationalObjective] = relationship(back_populates="tasks")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    collaborators: Mapped[list[User]] = relationship(secondary=task_collaborators, order_by="User.name")
+    partners: Mapped[list[TaskPartner]] = relationship(
+        back_populates="task", order_by="TaskPartner.id", cascade="all, delete-orphan"
+    )
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="task", order_by="Comment.created_at", cascade="all, delete-orphan"
+    )
+
+    def is_overdue(self, today: date) -> bool:
+        return self.due_date is not None and self.due_date < today and self.status != TaskStatus.DONE.value
+
+
+class TaskPartner(db.Model):
+    """A named external partner on a task (e.g. the CIUSSS), not a user."""
+
+    __tablename__ = "task_partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+    task: Mapped[Task] = relationship(back_populates="partners")
+
+
+class Comment(db.Model):
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    task: Mapped[Task] = relationship(back_populates="comments")
+    author: Mapped[User | None] = relationship()
+
+
+class Activity(db.Model):
+    """One line of history: who changed what, when, old value → new value."""
+
+    __tablename__ = "activity"
+    __table_args__ = (Index("ix_activity_task", "task_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    field: Mapped[str | None] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,1 @@
+"""Regions, organisations and user accounts."""

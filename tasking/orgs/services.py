@@ -1,0 +1,131 @@
+"""Creating and managing regions, organisations and users.
+
+Functions flush but never commit: the caller (route, CLI) commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tasking.core.errors import ServiceError
+from tasking.core.validation import (
+    check_password_strength,
+    clean_email,
+    clean_name,
+    clean_slug,
+)
+from tasking.models import Membership, Organisation, Region, Role, User
+
+ROLES = tuple(role.value for role in Role)
+
+
+def region_by_slug(session: Session, slug: str) -> Region:
+    region = session.scalar(select(Region).where(Region.slug == (slug or "").strip()))
+    if region is None:
+        raise ServiceError(_("Unknown region “%(slug)s”.", slug=slug), "region")
+    return region
+
+
+def org_by_slug(session: Session, slug: str) -> Organisation:
+    org = session.scalar(select(Organisation).where(Organisation.slug == (slug or "").strip()))
+    if org is None:
+        raise ServiceError(_("Unknown organisation “%(slug)s”.", slug=slug), "org")
+    return org
+
+
+def create_region(session: Session, slug: str, name: str) -> Region:
+    slug = clean_slug(slug)
+    name = clean_name(name)
+    if session.scalar(select(Region.id).where(Region.slug == slug)):
+        raise ServiceError(_("A region “%(slug)s” already exists.", slug=slug), "slug")
+    region = Region(slug=slug, name=name)
+    session.add(region)
+    session.flush()
+    return region
+
+
+def create_organisation(
+    session: Session, slug: str, name: str, region_slug: str | None = None
+) -> Organisation:
+    slug = clean_slug(slug)
+    name = clean_name(name)
+    region = region_by_slug(session, region_slug) if region_slug else None
+    if session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
+        raise ServiceError(_("An organisation “%(slug)s” already exists.", slug=slug), "slug")
+    org = Organisation(slug=slug, name=name, region=region)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == (email or "").strip().lower()))
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str | None,
+    org: Organisation,
+    role: str,
+    regional_region: Region | None = None,
+    locale: str = "fr_CA",
+) -> User:
+    """A new account with its role in ``org``. ``password`` None means the
+    person sets it from an invitation link."""
+    email = clean_email(email)
+    name = clean_name(name)
+    if role not in ROLES:
+        raise ServiceError(_("Unknown role “%(role)s”: choose admin, member or viewer.", role=role), "role")
+    if user_by_email(session, email):
+        raise ServiceError(_("A user with the address %(email)s already exists.", email=email), "email")
+    user = User(email=email, name=name, locale=locale, regional_region=regional_region, session_epoch=0)
+    if password is not None:
+        check_password_strength(password, email=email, name=name)
+        user.set_password(password)
+    session.add(user)
+    session.add(Membership(user=user, organisation=org, role=role))
+    session.flush()
+    return user
+
+
+def set_role(session: Session, *, actor: User, user: User, org: Organisation, role: str) -> None:
+    if role not in ROLES:
+        raise ServiceError(_("Unknown role “%(role)s”.", role=role), "role")
+    membership = session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.organisation_id == org.id)
+    )
+    if membership is None:
+        raise ServiceError(_("This person is not a member of the organisation."))
+    if user.id == actor.id and role != Role.ADMIN.value:
+        raise ServiceError(_("You cannot remove your own administrator role."), "role")
+    membership.role = role
+
+
+def set_active(session: Session, *, actor: User, user: User, active: bool) -> None:
+    if user.id == actor.id and not active:
+        raise ServiceError(_("You cannot deactivate your own account."))
+    if user.active != active:
+        user.active = active
+        # Ends the sessions the person has open elsewhere.
+        user.session_epoch += 1
+
+
+def org_members(session: Session, org_id: int) -> list[tuple[User, str]]:
+    rows = session.execute(
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == org_id)
+        .order_by(User.name)
+    )
+    return [(user, role) for user, role in rows]
+
+
+def touch_login(user: User, now: datetime) -> None:
+    user.last_login_at = now

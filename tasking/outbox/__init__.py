@@ -1,0 +1,1 @@
+"""The durable e-mail outbox: queuing messages and delivering them."""

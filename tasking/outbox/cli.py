@@ -1,0 +1,26 @@
+"""`outbox send`: deliver pending e-mails now."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import click
+from flask.cli import AppGroup
+
+from tasking.core.clock import utcnow
+from tasking.extensions import db
+from tasking.outbox.sender import deliver
+
+outbox_cli = AppGroup("outbox", help="The e-mail outbox.")
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@outbox_cli.command("send")
+def send_command() -> None:
+    """Deliver pending e-mails; prints sent / failed / waiting counts."""
+    report = deliver(db.session, now=utcnow(), worker=worker_name())
+    click.echo(report.as_line())

@@ -1,0 +1,83 @@
+"""Writing messages into the outbox, in the caller's transaction.
+
+A message is rendered in the recipient's language from a pair of templates
+``templates/emails/<name>.txt`` and ``.html``. Its dedupe key makes a second
+copy impossible: queuing the same key again writes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from urllib.parse import urlparse
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tasking.models import OutboxMessage, User
+
+
+def new_message_id() -> str:
+    host = urlparse(current_app.config["APP_BASE_URL"]).hostname or "localhost"
+    return f"<{uuid.uuid4().hex}@{host}>"
+
+
+def render_email(template: str, locale: str, **context) -> tuple[str, str, str]:
+    """(subject, text, html) of ``emails/<template>`` in ``locale``.
+
+    The subject is the text template's first line, so it is translated with it.
+    """
+    with force_locale(locale):
+        text = render_template(f"emails/{template}.txt", **context)
+        html = render_template(f"emails/{template}.html", **context)
+    subject, _, body = text.partition("\n")
+    return subject.strip(), body.lstrip("\n"), html
+
+
+def queue(
+    session: Session,
+    *,
+    dedupe_key: str,
+    kind: str,
+    recipient: str,
+    template: str,
+    now: datetime,
+    user: User | None = None,
+    organisation_id: int | None = None,
+    locale: str | None = None,
+    headers: dict[str, str] | None = None,
+    **context,
+) -> OutboxMessage | None:
+    """Add one message unless its dedupe key is already there.
+
+    Returns the new row, or None when the key was taken (by an earlier run or
+    by a concurrent one: the savepoint keeps the caller's transaction intact).
+    """
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
+        return None
+    locale = locale or (user.locale if user else "fr_CA")
+    subject, text, html = render_email(template, locale, user=user, **context)
+    row = OutboxMessage(
+        dedupe_key=dedupe_key,
+        message_id=new_message_id(),
+        kind=kind,
+        user_id=user.id if user else None,
+        organisation_id=organisation_id,
+        recipient=recipient,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        headers="\n".join(f"{k}: {v}" for k, v in (headers or {}).items()),
+        locale=locale,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return None
+    return row

@@ -1,0 +1,171 @@
+"""Delivering the outbox over SMTP with Flask-Mail.
+
+Rows are claimed one by one with a conditional UPDATE, so two senders never
+take the same row. Each delivered row is committed at once: a sender killed
+mid-batch loses nothing, and only the message in flight may go out again
+(with the same Message-ID, so mail clients fold the copies).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_mail import Message
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from tasking.extensions import mail
+from tasking.models.outbox import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+CLAIM_FOR = timedelta(minutes=5)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    waiting: int = 0
+
+    def as_line(self) -> str:
+        return f"sent={self.sent} failed={self.failed} waiting={self.waiting}"
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 4, 16, 64 … minutes, capped at 6 hours."""
+    return timedelta(minutes=min(4 ** max(attempts - 1, 0), 360))
+
+
+def _claim(session: Session, now: datetime, worker: str, limit: int, only_ids=None) -> list[int]:
+    available = and_(
+        OutboxMessage.status == OutboxStatus.PENDING.value,
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+    )
+    query = select(OutboxMessage.id).where(available).order_by(OutboxMessage.id).limit(limit)
+    if only_ids is not None:
+        query = query.where(OutboxMessage.id.in_(only_ids))
+    claimed = []
+    for message_id in session.scalars(query).all():
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, available)
+            .values(claimed_until=now + CLAIM_FOR, claimed_by=worker)
+        )
+        if result.rowcount == 1:
+            claimed.append(message_id)
+    session.commit()
+    return claimed
+
+
+def build_message(row: OutboxMessage) -> Message:
+    message = Message(
+        subject=row.subject,
+        recipients=[row.recipient],
+        body=row.body_text,
+        html=row.body_html or None,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        extra_headers=dict(row.header_pairs()) or None,
+    )
+    message.msgId = row.message_id
+    return message
+
+
+def _release(session: Session, ids: list[int]) -> None:
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING.value)
+        .values(claimed_until=None, claimed_by=None)
+    )
+    session.commit()
+
+
+def deliver(
+    session: Session,
+    *,
+    now: datetime,
+    worker: str,
+    batch_size: int | None = None,
+    only_ids: list[int] | None = None,
+) -> DeliveryReport:
+    """Send what is due over one SMTP connection; count sent, failed, waiting."""
+    config = current_app.config
+    batch_size = batch_size or config["OUTBOX_BATCH_SIZE"]
+    max_attempts = config["OUTBOX_MAX_ATTEMPTS"]
+    report = DeliveryReport()
+    if config.get("MAIL_SERVER"):
+        ids = _claim(session, now, worker, batch_size, only_ids)
+        if ids:
+            _send_claimed(session, ids, now, max_attempts, report)
+    report.waiting = session.scalar(
+        select(func.count(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.PENDING.value)
+    )
+    return report
+
+
+def _send_claimed(session, ids, now, max_attempts, report) -> None:  # noqa: ANN001
+    try:
+        connection = mail.connect()
+        connection.__enter__()
+    except (OSError, smtplib.SMTPException) as exc:
+        # The server is unreachable: not the messages' fault, they just wait.
+        log.warning("SMTP server unreachable, %d message(s) wait: %s", len(ids), exc)
+        _release(session, ids)
+        return
+    try:
+        for position, message_id in enumerate(ids):
+            row = session.get(OutboxMessage, message_id)
+            try:
+                connection.send(build_message(row))
+            except (OSError, smtplib.SMTPServerDisconnected) as exc:
+                log.warning("SMTP connection lost: %s", exc)
+                _release(session, ids[position:])
+                return
+            except smtplib.SMTPException as exc:
+                row.attempts += 1
+                row.last_error = str(exc)[:2000]
+                row.claimed_until = None
+                row.claimed_by = None
+                if row.attempts >= max_attempts:
+                    row.status = OutboxStatus.FAILED.value
+                    report.failed += 1
+                else:
+                    row.next_attempt_at = now + backoff(row.attempts)
+                session.commit()
+                continue
+            row.status = OutboxStatus.SENT.value
+            row.attempts += 1
+            row.sent_at = now
+            row.claimed_until = None
+            row.claimed_by = None
+            session.commit()
+            report.sent += 1
+    finally:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            connection.__exit__(None, None, None)
+
+
+def retry(session: Session, message: OutboxMessage, now: datetime) -> None:
+    """Put a failed or waiting message back in line for the next run."""
+    message.status = OutboxStatus.PENDING.value
+    message.next_attempt_at = now
+    message.claimed_until = None
+    message.claimed_by = None
+    message.last_error = ""
+
+
+def deliver_soon(session: Session, rows: list[OutboxMessage | None], now: datetime) -> None:
+    """After the caller's commit: try the given messages at once (a reset link
+    should not wait for the scheduler). Whatever fails waits in the outbox."""
+    ids = [row.id for row in rows if row is not None]
+    if ids and current_app.config.get("MAIL_SERVER"):
+        try:
+            deliver(session, now=now, worker="web", only_ids=ids)
+        except Exception:  # the outbox keeps the message; the page must not fail
+            session.rollback()
+            log.exception("Immediate delivery failed; the sender will retry")

@@ -1,0 +1,1 @@
+"""Plans: the template as data, importing it, and the plan page."""

@@ -1,0 +1,315 @@
+"""Shared fixtures: an app on a real database (SQLite by default, PostgreSQL
+with ``--db=postgresql``), a client that signs in and sends the CSRF token,
+and small factories."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, event, text
+
+from tasking import create_app
+from tasking.extensions import db
+from tasking.models import Organisation, Region, User
+from tasking.orgs import services as orgs
+
+PASSWORD = "Correct-Horse-42"
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        default=os.environ.get("TEST_DB", "sqlite"),
+        choices=["sqlite", "postgresql"],
+        help="database the tests run on",
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database for the session, dropped at the end."""
+    if request.config.getoption("--db") == "postgresql":
+        name = f"retablir_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield "sqlite:///" + str(Path(tmp) / "test.db")
+
+
+def make_app(database_url: str, **overrides) -> Flask:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "MAIL_SERVER": None,
+        "MAIL_DEFAULT_SENDER": "Rétablir <no-reply@retablir.test>",
+        "APP_BASE_URL": "http://retablir.test",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str) -> str:
+    """Build the schema once, through the migrations (as `db upgrade` does)."""
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _truncate(app: Flask) -> None:
+    with app.app_context():
+        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+        db.session.remove()
+
+
+@pytest.fixture
+def app(_schema: str) -> Iterator[Flask]:
+    app = make_app(_schema)
+    _truncate(app)
+    with app.app_context():
+        yield app
+        db.session.remove()
+    with app.app_context():
+        db.engine.dispose()
+
+
+class Client(FlaskClient):
+    """A test client that sends the CSRF token of its session, as htmx does."""
+
+    csrf: str | None = None
+
+    def fetch_csrf(self, path: str = "/login") -> str:
+        page = self.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+            r'"X-CSRFToken": "([^"]+)"', page
+        )
+        assert match, "no CSRF token on " + path
+        self.csrf = match.group(1)
+        return self.csrf
+
+    def open(self, *args, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if method not in ("GET", "HEAD", "OPTIONS") and self.csrf and kwargs.pop("with_csrf", True):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf)
+            kwargs["headers"] = headers
+        else:
+            kwargs.pop("with_csrf", None)
+        return super().open(*args, **kwargs)
+
+    def login(self, email: str, password: str = PASSWORD):
+        self.fetch_csrf("/login")
+        response = self.post("/login", data={"email": email, "password": password, "csrf_token": self.csrf})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        self.fetch_csrf("/plans")
+        return response
+
+
+@pytest.fixture
+def client(app: Flask) -> Client:
+    app.test_client_class = Client
+    return app.test_client()
+
+
+@pytest.fixture
+def make_client(app: Flask):
+    """More clients, each with its own cookies (two people at once)."""
+
+    def factory() -> Client:
+        app.test_client_class = Client
+        return app.test_client()
+
+    return factory
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Small builders over the real services."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.counter = 0
+
+    def region(self, slug: str = "mrc-test", name: str = "MRC de Test") -> Region:
+        region = orgs.create_region(db.session, slug, name)
+        db.session.commit()
+        return region
+
+    def org(self, slug: str | None = None, name: str | None = None, region: Region | None = None) -> Organisation:
+        self.counter += 1
+        slug = slug or f"ville-{self.counter}"
+        org = orgs.create_organisation(db.session, slug, name or f"Ville {self.counter}", region.slug if region else None)
+        db.session.commit()
+        return org
+
+    def user(
+        self,
+        org: Organisation,
+        role: str = "member",
+        email: str | None = None,
+        name: str | None = None,
+        regional: Region | None = None,
+        locale: str = "fr_CA",
+    ) -> User:
+        self.counter += 1
+        user = orgs.create_user(
+            db.session,
+            email=email or f"personne{self.counter}@exemple.qc.ca",
+            name=name or f"Personne Numéro{self.counter}",
+            password=PASSWORD,
+            org=org,
+            role=role,
+            regional_region=regional,
+            locale=locale,
+        )
+        db.session.commit()
+        return user
+
+    def plan(self, org: Organisation, now: datetime | None = None):
+        from tasking.core.clock import utcnow
+        from tasking.models import Plan
+        from tasking.plans.template import import_template
+
+        summary = import_template(db.session, org, now or utcnow())
+        db.session.commit()
+        return db.session.get(Plan, summary.plan_id)
+
+
+@pytest.fixture
+def make(app: Flask) -> Factory:
+    return Factory(app)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, *args):  # noqa: ANN001
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask):
+    """Context manager counting the SQL statements sent meanwhile."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self):
+        import email
+        import email.policy
+
+        from aiosmtpd.controller import Controller
+
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
+                message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+                sink.messages.append(message)
+                sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+                return "250 Message accepted for delivery"
+
+        self.messages: list = []
+        self.envelopes: list = []
+        self.port = free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def restart(self) -> None:
+        """Start again on the same port (after a stop)."""
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self.controller.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def by_recipient(self, address: str) -> list:
+        return [m for m in self.messages if address in m["To"]]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    try:
+        sink.stop()
+    except (AssertionError, RuntimeError):
+        pass
+
+
+@pytest.fixture
+def mail_app(_schema: str, smtp_server: SmtpSink) -> Iterator[Flask]:
+    """The app configured to deliver to the loopback SMTP server."""
+    app = make_app(
+        _schema, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_SUPPRESS_SEND=False
+    )
+    _truncate(app)
+    app.test_client_class = Client
+    with app.app_context():
+        yield app
+        db.session.remove()
+    with app.app_context():
+        db.engine.dispose()

@@ -113,8 +113,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from tasking.demo.cli import demo_command
-    from tasking.outbox.cli import outbox_cli
     from tasking.orgs.cli import orgs_cli, regions_cli, users_cli
+    from tasking.outbox.cli import outbox_cli
     from tasking.plans.cli import plans_cli
 
     for command in (regions_cli, orgs_cli, users_cli, plans_cli, demo_command, outbox_cli):

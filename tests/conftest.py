@@ -4,6 +4,7 @@ and small factories."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -167,10 +168,14 @@ class Factory:
         db.session.commit()
         return region
 
-    def org(self, slug: str | None = None, name: str | None = None, region: Region | None = None) -> Organisation:
+    def org(
+        self, slug: str | None = None, name: str | None = None, region: Region | None = None
+    ) -> Organisation:
         self.counter += 1
         slug = slug or f"ville-{self.counter}"
-        org = orgs.create_organisation(db.session, slug, name or f"Ville {self.counter}", region.slug if region else None)
+        org = orgs.create_organisation(
+            db.session, slug, name or f"Ville {self.counter}", region.slug if region else None
+        )
         db.session.commit()
         return org
 
@@ -294,18 +299,14 @@ def smtp_server() -> Iterator[SmtpSink]:
     sink = SmtpSink()
     sink.start()
     yield sink
-    try:
+    with contextlib.suppress(AssertionError, RuntimeError):
         sink.stop()
-    except (AssertionError, RuntimeError):
-        pass
 
 
 @pytest.fixture
 def mail_app(_schema: str, smtp_server: SmtpSink) -> Iterator[Flask]:
     """The app configured to deliver to the loopback SMTP server."""
-    app = make_app(
-        _schema, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_SUPPRESS_SEND=False
-    )
+    app = make_app(_schema, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_SUPPRESS_SEND=False)
     _truncate(app)
     app.test_client_class = Client
     with app.app_context():

@@ -12,9 +12,9 @@ from tasking.core.clock import utcnow
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import is_org_admin, org_admin_or_404
 from tasking.extensions import db
-from tasking.outbox.sender import deliver_soon
 from tasking.models import Organisation, User
 from tasking.orgs import services
+from tasking.outbox.sender import deliver_soon
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from tasking.core.errors import ServiceError
 from tasking.core.validation import check_password_strength
-from tasking.outbox import queue as outbox
 from tasking.models import OutboxMessage, User
 from tasking.orgs.services import user_by_email
+from tasking.outbox import queue as outbox
 
 RESET_SALT = "password-reset"
 INVITE_SALT = "invitation"

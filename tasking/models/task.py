@@ -68,6 +68,10 @@ class Task(db.Model):
     completed_at: Mapped[datetime | None]
     archived_at: Mapped[datetime | None]
 
+    # SQLAlchemy adds "AND version = <read version>" to every UPDATE and bumps
+    # it, so two concurrent edits can never both win (the loser gets StaleDataError).
+    __mapper_args__ = {"version_id_col": version}
+
     plan: Mapped[Plan] = relationship()
     objective: Mapped[OperationalObjective] = relationship(back_populates="tasks")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])

@@ -1,0 +1,1 @@
+"""Tasks: editing, moving, commenting, measuring — the services every view shares."""

@@ -1,0 +1,517 @@
+"""Changing tasks. Every change checks permissions, refuses a stale version,
+writes one history line per field (old → new) and sends a domain event.
+
+Functions flush but never commit; the caller commits once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tasking.core import events
+from tasking.core.errors import ConflictError, ServiceError
+from tasking.core.permissions import can_contribute, can_edit_task, is_org_admin
+from tasking.models import (
+    Activity,
+    Comment,
+    Measurement,
+    Membership,
+    OperationalObjective,
+    Plan,
+    Role,
+    Target,
+    Task,
+    TaskPartner,
+    TaskStatus,
+    Theme,
+    User,
+)
+from tasking.models.plan import HORIZONS
+from tasking.models.task import LEVELS
+
+STATUSES = tuple(s.value for s in TaskStatus)
+# Fields a collaborator may change; the rest needs the owner or an admin.
+CONTRIBUTOR_FIELDS = {"status", "blocked_reason"}
+DATE_FIELDS = ("short_start", "short_end", "long_start", "long_end", "due_date")
+EDITABLE_FIELDS = {
+    "title",
+    "description",
+    "owner_id",
+    "status",
+    "blocked_reason",
+    "horizon",
+    "level",
+    *DATE_FIELDS,
+}
+MAX_COMMENT = 10_000
+MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9._+-]+[A-Za-z0-9_+-])")
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: Any
+    new: Any
+
+
+def organisation_id_of(session: Session, task: Task) -> int:
+    return session.scalar(select(Plan.organisation_id).where(Plan.id == task.plan_id))
+
+
+def check_version(task: Task, version: int | None) -> None:
+    """Refuse an edit made on an older version than the stored one."""
+    if version is not None and int(version) != task.version:
+        raise ConflictError(
+            _("Someone else changed this task meanwhile. Review their change, then apply yours again."),
+            current=task,
+        )
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def record(
+    session: Session,
+    *,
+    task: Task | None,
+    plan_id: int,
+    organisation_id: int,
+    actor: User | None,
+    kind: str,
+    now: datetime,
+    field: str | None = None,
+    old: Any = None,
+    new: Any = None,
+) -> Activity:
+    """One line of history."""
+    activity = Activity(
+        organisation_id=organisation_id,
+        plan_id=plan_id,
+        task_id=task.id if task else None,
+        actor_id=actor.id if actor else None,
+        kind=kind,
+        field=field,
+        old_value=_as_text(old),
+        new_value=_as_text(new),
+        created_at=now,
+    )
+    session.add(activity)
+    return activity
+
+
+def assignable_user_ids(session: Session, organisation_id: int) -> set[int]:
+    """Active admins and members of the organisation (viewers only read)."""
+    return set(
+        session.scalars(
+            select(User.id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.organisation_id == organisation_id,
+                Membership.role.in_([Role.ADMIN.value, Role.MEMBER.value]),
+                User.active.is_(True),
+            )
+        )
+    )
+
+
+def _clean(session: Session, organisation_id: int, field: str, value: Any) -> Any:
+    """Validate and normalise one field's new value; ServiceError names the field."""
+    if field == "title":
+        value = " ".join(str(value or "").split())
+        if not value:
+            raise ServiceError(_("The title cannot be empty."), field)
+        return value[:2000]
+    if field in ("description", "blocked_reason"):
+        return str(value or "").strip()[:20_000]
+    if field == "owner_id":
+        if value in (None, ""):
+            return None
+        try:
+            value = int(value)
+        except (TypeError, ValueError) as exc:
+            raise ServiceError(_("Unknown person."), field) from exc
+        if value not in assignable_user_ids(session, organisation_id):
+            raise ServiceError(_("This person cannot be responsible for an action here."), field)
+        return value
+    if field == "status":
+        if value not in STATUSES:
+            raise ServiceError(_("Unknown status."), field)
+        return value
+    if field == "horizon":
+        if value in (None, ""):
+            return None
+        if value not in HORIZONS:
+            raise ServiceError(_("Unknown horizon."), field)
+        return value
+    if field == "level":
+        if value in (None, ""):
+            return None
+        if value not in LEVELS:
+            raise ServiceError(_("The level is O, G or E."), field)
+        return value
+    if field in DATE_FIELDS:
+        if value in (None, ""):
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise ServiceError(_("“%(value)s” is not a date.", value=value), field) from exc
+    raise ServiceError(_("This field cannot be changed."), field)
+
+
+def _check_ranges(task: Task) -> None:
+    for start, end in (("short_start", "short_end"), ("long_start", "long_end")):
+        first, last = getattr(task, start), getattr(task, end)
+        if first and last and first > last:
+            raise ServiceError(_("The end date comes before the start date."), end)
+
+
+def update_task(
+    session: Session,
+    *,
+    actor: User,
+    task: Task,
+    changes: dict[str, Any],
+    version: int | None,
+    now: datetime,
+    via: str = "web",
+) -> list[Change]:
+    """Apply field changes; returns what actually changed (maybe nothing)."""
+    organisation_id = organisation_id_of(session, task)
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ServiceError(_("This field cannot be changed."), sorted(unknown)[0])
+    allowed = (
+        can_contribute(actor, task, organisation_id)
+        if set(changes) <= CONTRIBUTOR_FIELDS
+        else can_edit_task(actor, task, organisation_id)
+    )
+    if not allowed:
+        raise ServiceError(_("You may not change this task."))
+    check_version(task, version)
+
+    applied: list[Change] = []
+    for field, raw in changes.items():
+        new = _clean(session, organisation_id, field, raw)
+        old = getattr(task, field)
+        if new != old:
+            setattr(task, field, new)
+            applied.append(Change(field, old, new))
+    _check_ranges(task)
+    if not applied:
+        return []
+
+    status_change = next((c for c in applied if c.field == "status"), None)
+    if status_change:
+        task.completed_at = now if status_change.new == TaskStatus.DONE.value else None
+        if status_change.new != TaskStatus.BLOCKED.value and "blocked_reason" not in changes:
+            task.blocked_reason = ""
+        # A card that changes column goes to the bottom of its new column.
+        task.board_position = _column_end(session, task.plan_id, status_change.new) + 1.0
+    task.updated_at = now
+    for change in applied:
+        record(
+            session,
+            task=task,
+            plan_id=task.plan_id,
+            organisation_id=organisation_id,
+            actor=actor,
+            kind="field" if via == "web" else f"field:{via}",
+            now=now,
+            field=change.field,
+            old=change.old,
+            new=change.new,
+        )
+    session.flush()
+    events.task_changed.send(None, session=session, actor=actor, now=now, task=task, changes=applied)
+    return applied
+
+
+def _column_end(session: Session, plan_id: int, status: str) -> float:
+    return (
+        session.scalar(
+            select(func.max(Task.board_position)).where(Task.plan_id == plan_id, Task.status == status)
+        )
+        or 0.0
+    )
+
+
+def move_task(
+    session: Session,
+    *,
+    actor: User,
+    task: Task,
+    status: str,
+    version: int | None,
+    now: datetime,
+    after_id: int | None = None,
+    before_id: int | None = None,
+) -> list[Change]:
+    """Put the card in column ``status``, after card ``after_id`` or before
+    ``before_id`` (neither: at the bottom). Writes only this one row, except
+    when positions need spreading out again."""
+    organisation_id = organisation_id_of(session, task)
+    if not can_contribute(actor, task, organisation_id):
+        raise ServiceError(_("You may not change this task."))
+    check_version(task, version)
+    if status not in STATUSES:
+        raise ServiceError(_("Unknown status."), "status")
+
+    def neighbour(task_id: int | None) -> Task | None:
+        if not task_id:
+            return None
+        other = session.get(Task, int(task_id))
+        if other is None or other.plan_id != task.plan_id or other.status != status or other.id == task.id:
+            return None
+        return other
+
+    after, before = neighbour(after_id), neighbour(before_id)
+    if after is not None and before is None:
+        before = session.scalar(
+            select(Task)
+            .where(
+                Task.plan_id == task.plan_id,
+                Task.status == status,
+                Task.board_position > after.board_position,
+                Task.id != task.id,
+            )
+            .order_by(Task.board_position)
+            .limit(1)
+        )
+    if before is not None and after is None:
+        after = session.scalar(
+            select(Task)
+            .where(
+                Task.plan_id == task.plan_id,
+                Task.status == status,
+                Task.board_position < before.board_position,
+                Task.id != task.id,
+            )
+            .order_by(Task.board_position.desc())
+            .limit(1)
+        )
+    if after is None and before is None:
+        position = _column_end(session, task.plan_id, status) + 1.0
+    elif after is None:
+        position = before.board_position - 1.0
+    elif before is None:
+        position = after.board_position + 1.0
+    else:
+        if before.board_position - after.board_position < 1e-6:
+            _respace(session, task.plan_id, status)
+        position = (after.board_position + before.board_position) / 2
+
+    changes: list[Change] = []
+    if task.status != status:
+        changes = update_task(
+            session, actor=actor, task=task, changes={"status": status}, version=None, now=now
+        )
+    task.board_position = position
+    task.updated_at = now
+    session.flush()
+    return changes
+
+
+def _respace(session: Session, plan_id: int, status: str) -> None:
+    """Spread a column's positions out again (rare: after many bisections)."""
+    tasks = session.scalars(
+        select(Task).where(Task.plan_id == plan_id, Task.status == status).order_by(Task.board_position)
+    ).all()
+    for index, task in enumerate(tasks, start=1):
+        task.board_position = float(index)
+    session.flush()
+
+
+def set_collaborators(
+    session: Session, *, actor: User, task: Task, user_ids: list[int], version: int | None, now: datetime
+) -> list[Change]:
+    organisation_id = organisation_id_of(session, task)
+    if not can_edit_task(actor, task, organisation_id):
+        raise ServiceError(_("You may not change this task."))
+    check_version(task, version)
+    wanted = {int(uid) for uid in user_ids}
+    allowed = assignable_user_ids(session, organisation_id)
+    if not wanted <= allowed:
+        raise ServiceError(_("Only members of the organisation can collaborate."), "collaborators")
+    old = sorted(u.id for u in task.collaborators)
+    if sorted(wanted) == old:
+        return []
+    task.collaborators = list(session.scalars(select(User).where(User.id.in_(wanted)))) if wanted else []
+    task.updated_at = now
+    names_old = ", ".join(sorted(u.name for u in session.scalars(select(User).where(User.id.in_(old)))))
+    names_new = ", ".join(sorted(u.name for u in task.collaborators))
+    record(
+        session,
+        task=task,
+        plan_id=task.plan_id,
+        organisation_id=organisation_id,
+        actor=actor,
+        kind="field",
+        now=now,
+        field="collaborators",
+        old=names_old,
+        new=names_new,
+    )
+    session.flush()
+    change = Change("collaborators", old, sorted(wanted))
+    events.task_changed.send(None, session=session, actor=actor, now=now, task=task, changes=[change])
+    return [change]
+
+
+def set_partners(
+    session: Session, *, actor: User, task: Task, names: list[str], version: int | None, now: datetime
+) -> list[Change]:
+    organisation_id = organisation_id_of(session, task)
+    if not can_edit_task(actor, task, organisation_id):
+        raise ServiceError(_("You may not change this task."))
+    check_version(task, version)
+    cleaned: list[str] = []
+    for name in names:
+        name = " ".join((name or "").split())[:200]
+        if name and name not in cleaned:
+            cleaned.append(name)
+    old = [p.name for p in task.partners]
+    if old == cleaned:
+        return []
+    task.partners = [TaskPartner(name=name) for name in cleaned]
+    task.updated_at = now
+    record(
+        session,
+        task=task,
+        plan_id=task.plan_id,
+        organisation_id=organisation_id,
+        actor=actor,
+        kind="field",
+        now=now,
+        field="partners",
+        old=", ".join(old),
+        new=", ".join(cleaned),
+    )
+    session.flush()
+    change = Change("partners", old, cleaned)
+    events.task_changed.send(None, session=session, actor=actor, now=now, task=task, changes=[change])
+    return [change]
+
+
+def mentioned_users(session: Session, organisation_id: int, body: str) -> list[User]:
+    """Users of the organisation named as @handle (their e-mail's local part)."""
+    handles = {h.lower() for h in MENTION_RE.findall(body or "")}
+    if not handles:
+        return []
+    members = session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id, User.active.is_(True))
+    ).all()
+    return [u for u in members if u.email.split("@")[0].lower() in handles]
+
+
+def add_comment(session: Session, *, actor: User, task: Task, body: str, now: datetime) -> Comment:
+    organisation_id = organisation_id_of(session, task)
+    if not can_contribute(actor, task, organisation_id):
+        raise ServiceError(_("You may not comment on this task."))
+    body = (body or "").strip()
+    if not body:
+        raise ServiceError(_("The comment is empty."), "body")
+    if len(body) > MAX_COMMENT:
+        raise ServiceError(_("The comment is too long (10,000 characters at most)."), "body")
+    comment = Comment(task=task, author=actor, body=body, created_at=now)
+    session.add(comment)
+    session.flush()
+    record(
+        session,
+        task=task,
+        plan_id=task.plan_id,
+        organisation_id=organisation_id,
+        actor=actor,
+        kind="comment",
+        now=now,
+        new=str(comment.id),
+    )
+    mentioned = [u for u in mentioned_users(session, organisation_id, body) if u.id != actor.id]
+    events.comment_posted.send(
+        None, session=session, actor=actor, now=now, task=task, comment=comment, mentioned=mentioned
+    )
+    return comment
+
+
+def can_measure(session: Session, actor: User, target: Target) -> bool:
+    """Admins, and whoever may contribute to one of the objective's tasks."""
+    organisation_id = session.scalar(
+        select(Plan.organisation_id)
+        .join(Theme, Theme.plan_id == Plan.id)
+        .join(OperationalObjective, OperationalObjective.theme_id == Theme.id)
+        .where(OperationalObjective.id == target.objective_id)
+    )
+    if is_org_admin(actor, organisation_id):
+        return True
+    tasks = session.scalars(select(Task).where(Task.objective_id == target.objective_id)).all()
+    return any(can_contribute(actor, task, organisation_id) for task in tasks)
+
+
+def add_measurement(
+    session: Session,
+    *,
+    actor: User,
+    target: Target,
+    value: float | str,
+    measured_on: date | str,
+    now: datetime,
+    note: str = "",
+) -> Measurement:
+    if not can_measure(session, actor, target):
+        raise ServiceError(_("You may not add a measurement to this target."))
+    try:
+        number = float(str(value).replace(",", ".").replace("\u00a0", "").replace(" ", ""))
+    except ValueError as exc:
+        raise ServiceError(_("“%(value)s” is not a number.", value=value), "value") from exc
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ServiceError(_("“%(value)s” is not a number.", value=value), "value")
+    if not isinstance(measured_on, date):
+        try:
+            measured_on = date.fromisoformat(str(measured_on))
+        except ValueError as exc:
+            raise ServiceError(_("“%(value)s” is not a date.", value=measured_on), "measured_on") from exc
+    measurement = Measurement(
+        target=target,
+        value=number,
+        measured_on=measured_on,
+        note=(note or "").strip()[:2000],
+        author=actor,
+        created_at=now,
+    )
+    session.add(measurement)
+    session.flush()
+    objective = session.get(OperationalObjective, target.objective_id)
+    plan = session.get(Plan, session.get(Theme, objective.theme_id).plan_id)
+    record(
+        session,
+        task=None,
+        plan_id=plan.id,
+        organisation_id=plan.organisation_id,
+        actor=actor,
+        kind="measurement",
+        now=now,
+        field=f"target:{target.id}",
+        new=number,
+    )
+    events.measurement_added.send(
+        None, session=session, actor=actor, now=now, target=target, measurement=measurement
+    )
+    return measurement

@@ -1,4 +1,4 @@
-"""board and task collaboration
+"""board, filters and my tasks
 
 Revision ID: 0002_board
 Revises: 0001_foundation

@@ -157,15 +157,27 @@ class Target(db.Model):
     def is_measurable(self) -> bool:
         return self.target_value is not None
 
-    def progress(self, latest: float | None) -> float | None:
-        """Share of the way from baseline to target (0..1), or None."""
+    def progress(self, latest: float | None, first: float | None = None) -> float | None:
+        """Share of the way from baseline to target (0..1), or None.
+
+        Up is better: (latest − baseline) / (target − baseline); down is better:
+        (baseline − latest) / (baseline − target), both clamped to 0..1. With no
+        baseline an "up" target counts from zero; a "down" target has no natural
+        start, so it counts from ``first`` (the first measurement) when given.
+        """
         if self.target_value is None or latest is None:
             return None
-        start = self.baseline or 0.0
-        span = self.target_value - start
-        if span == 0:
-            return 1.0
-        return max(0.0, min(1.0, (latest - start) / span))
+        down = self.direction == "down"
+        start = self.baseline
+        if start is None:
+            start = first if down else 0.0
+            if start is None:
+                return None
+        if self.target_value == start:
+            reached = latest <= self.target_value if down else latest >= self.target_value
+            return 1.0 if reached else 0.0
+        # The same ratio for both directions: the signs of both terms flip together.
+        return max(0.0, min(1.0, (latest - start) / (self.target_value - start)))
 
 
 class Measurement(db.Model):

@@ -5,6 +5,7 @@ and small factories."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import re
 import tempfile
@@ -117,6 +118,11 @@ class Client(FlaskClient):
         return self.csrf
 
     def open(self, *args, **kwargs):
+        # Run each request outside the test's app context, as a server would:
+        # otherwise Flask reuses it and `g` (the signed-in user…) leaks between requests.
+        return contextvars.Context().run(self._open, *args, **kwargs)
+
+    def _open(self, *args, **kwargs):
         method = (kwargs.get("method") or "GET").upper()
         if method not in ("GET", "HEAD", "OPTIONS") and self.csrf and kwargs.pop("with_csrf", True):
             headers = dict(kwargs.pop("headers", None) or {})

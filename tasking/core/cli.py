@@ -6,6 +6,7 @@ import functools
 import sys
 
 import click
+from flask_babel import gettext as _
 
 from tasking.core.errors import ServiceError
 from tasking.extensions import db
@@ -20,7 +21,7 @@ def service_command(func):
             return func(*args, **kwargs)
         except ServiceError as exc:
             db.session.rollback()
-            click.echo(f"Error: {exc.message}", err=True)
+            click.echo(_("Error: %(message)s", message=exc.message), err=True)
             sys.exit(1)
 
     return wrapper

@@ -1,0 +1,180 @@
+"""Sign-in, sign-out, sessions, password reset and invitations."""
+
+import re
+
+from sqlalchemy import select
+
+from tasking.extensions import db
+from tasking.models import OutboxMessage, User
+from tests.conftest import PASSWORD, make_app
+
+
+def test_login_page_is_in_french_with_a_csrf_token(client):
+    response = client.get("/login")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="fr">' in page
+    assert "Connexion à Rétablir" in page
+    assert "Mot de passe oublié?" in page
+    assert 'name="csrf_token"' in page
+
+
+def test_sign_in_and_out(client, make):
+    org = make.org()
+    user = make.user(org, email="ami@ville.qc.ca")
+    response = client.login(user.email)
+    assert response.headers["Location"] == "/"
+    assert client.get("/plans").status_code == 200
+    assert client.post("/logout").status_code == 303
+    response = client.get("/plans")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_wrong_password_is_refused_with_a_message(client, make):
+    user = make.user(make.org(), email="ami@ville.qc.ca")
+    client.fetch_csrf()
+    response = client.post("/login", data={"email": user.email, "password": "pas-le-bon", "csrf_token": client.csrf})
+    assert response.status_code == 422
+    assert "Adresse courriel ou mot de passe erroné" in response.get_data(as_text=True)
+    assert client.get("/plans").status_code == 302
+
+
+def test_post_without_csrf_token_is_refused(client, make):
+    user = make.user(make.org(), email="ami@ville.qc.ca")
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD}, with_csrf=False)
+    assert response.status_code == 400
+    assert "formulaire a expiré" in response.get_data(as_text=True)
+
+
+def test_email_is_case_insensitive(client, make):
+    make.user(make.org(), email="ami@ville.qc.ca")
+    client.login("AMI@Ville.QC.ca")
+    assert client.get("/plans").status_code == 200
+
+
+def test_deactivated_user_cannot_sign_in_and_is_signed_out(client, make_client, make):
+    org = make.org()
+    admin = make.user(org, role="admin", email="admin@ville.qc.ca")
+    other = make.user(org, email="autre@ville.qc.ca")
+    other_client = make_client()
+    other_client.login(other.email)
+
+    client.login(admin.email)
+    response = client.post(f"/admin/orgs/{org.id}/members/{other.id}/active", data={"active": "0"})
+    assert response.status_code == 303
+
+    assert other_client.get("/plans").status_code == 302  # the open session ended
+    third = make_client()
+    third.fetch_csrf()
+    refused = third.post("/login", data={"email": other.email, "password": PASSWORD, "csrf_token": third.csrf})
+    assert refused.status_code == 422
+
+
+def test_session_survives_a_server_restart(app, client, make, _schema):
+    user = make.user(make.org(), email="ami@ville.qc.ca")
+    client.login(user.email)
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+
+    restarted = make_app(_schema)  # a new process would build the app again, same key
+    with restarted.app_context():
+        fresh = restarted.test_client()
+        fresh.set_cookie("session", cookie.value)
+        assert fresh.get("/plans").status_code == 200
+
+
+def test_generated_secret_key_is_kept_in_instance(tmp_path, monkeypatch):
+    from tasking.config import secret_key
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = secret_key(str(tmp_path))
+    assert len(first) == 64
+    assert secret_key(str(tmp_path)) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_htmx_request_when_signed_out_gets_401_and_a_redirect_header(client):
+    response = client.get("/plans", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/login")
+
+
+def test_next_parameter_cannot_leave_the_site(client, make):
+    user = make.user(make.org(), email="ami@ville.qc.ca")
+    client.fetch_csrf()
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": client.csrf},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def _reset_link(user_id):
+    row = db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.user_id == user_id, OutboxMessage.kind == "password_reset")
+    )
+    assert row is not None
+    return row, re.search(r"http://retablir.test(/password/reset/\S+)", row.body_text).group(1)
+
+
+def test_password_reset_by_emailed_single_use_link(client, make):
+    user = make.user(make.org(), email="ami@ville.qc.ca", name="Ami Fidèle")
+    client.fetch_csrf("/password/forgot")
+    response = client.post("/password/forgot", data={"email": user.email})
+    assert response.status_code == 303
+    row, link = _reset_link(user.id)
+    assert row.subject == "Rétablir\u00a0: choisir un nouveau mot de passe"
+    assert "Bonjour Ami Fidèle" in row.body_text
+    assert link in row.body_html
+
+    page = client.get(link)
+    assert page.status_code == 200
+    assert "ami@ville.qc.ca" in page.get_data(as_text=True)
+
+    weak = client.post(link, data={"password": "abc", "confirm": "abc"})
+    assert weak.status_code == 422
+    assert "au moins 10" in weak.get_data(as_text=True)
+
+    done = client.post(link, data={"password": "Nouveau-Depart-9", "confirm": "Nouveau-Depart-9"})
+    assert done.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(User, user.id).check_password("Nouveau-Depart-9")
+
+    again = client.get(link)
+    assert again.status_code == 400
+    assert "déjà servi" in again.get_data(as_text=True)
+
+
+def test_reset_link_expires(app, client, make):
+    user = make.user(make.org(), email="ami@ville.qc.ca")
+    client.fetch_csrf("/password/forgot")
+    client.post("/password/forgot", data={"email": user.email})
+    _row, link = _reset_link(user.id)
+    app.config["PASSWORD_RESET_MAX_AGE"] = -1
+    response = client.get(link)
+    assert response.status_code == 400
+    assert "expiré" in response.get_data(as_text=True)
+
+
+def test_reset_for_unknown_address_says_the_same_and_sends_nothing(client):
+    client.fetch_csrf("/password/forgot")
+    response = client.post("/password/forgot", data={"email": "personne@nulle-part.ca"}, follow_redirects=True)
+    assert "Si un compte utilise cette adresse" in response.get_data(as_text=True)
+    assert db.session.scalar(select(OutboxMessage.id)) is None
+
+
+def test_reset_email_is_delivered_over_smtp(mail_app, smtp_server, make):
+    user = make.user(make.org(), email="ami@ville.qc.ca")
+    client = mail_app.test_client()
+    client.fetch_csrf("/password/forgot")
+    client.post("/password/forgot", data={"email": user.email})
+    assert len(smtp_server.messages) == 1
+    message = smtp_server.messages[0]
+    assert message["To"] == "ami@ville.qc.ca"
+    assert message["Subject"] == "Rétablir\u00a0: choisir un nouveau mot de passe"
+    row = db.session.scalar(select(OutboxMessage))
+    assert message["Message-ID"] == row.message_id
+    assert row.status == "sent"
+    assert message.get_body(("plain",)).get_content().count("/password/reset/") == 1
+    assert message.get_body(("html",)) is not None

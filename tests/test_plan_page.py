@@ -1,0 +1,156 @@
+"""The plan page: laid out as the template, in French, readable only by
+those who may, in a fixed number of queries."""
+
+from datetime import date
+
+from tasking.extensions import db
+from tasking.models import Measurement, Task
+
+
+def test_plan_page_lays_out_the_template_in_french(client, make):
+    org = make.org("ville-a", "Ville A")
+    user = make.user(org, role="viewer")
+    plan = make.plan(org)
+    client.login(user.email)
+    page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+
+    assert "Objectifs généraux" in page
+    assert "Court et moyen terme" in page and "Long terme" in page
+    assert "Minimiser l&#39;impact sur le facteur humain" in page
+    assert "Activer l’équipe du rétablissement" in page
+    assert "En cours - OMSC" in page
+    for title in ("Enjeux sociaux", "Sécurité urbaine", "Enjeux socioéconomiques", "Communications"):
+        assert title in page
+    assert "Brève définition" in page
+    assert "Missions responsables" in page
+    assert "Enjeux de communication" in page
+    assert "Objectifs de communication" in page
+    assert "3 niveaux = ORGANISATIONNEL (O), GESTIONNAIRES (G), EMPLOYÉ (E)" in page
+    assert page.count('class="action status-todo"') == 145
+    assert page.count("<section id=\"theme-") == 6
+    assert "Responsable(s) de l’action" in page
+    assert 'media="print"' in page
+
+
+def test_plan_page_shows_owners_collaborators_dates_and_progress(client, make):
+    org = make.org("ville-a", "Ville A")
+    owner = make.user(org, name="Luc Gagnon")
+    helper = make.user(org, name="Sophie Roy")
+    plan = make.plan(org)
+    task = db.session.get(Task, plan.themes[0].objectives[0].tasks[0].id)
+    task.owner = owner
+    task.collaborators.append(helper)
+    task.short_start, task.short_end = date(2026, 11, 25), date(2027, 1, 15)
+    task.due_date = date(2026, 12, 4)
+    target = plan.themes[1].objectives[0].targets[5]
+    target.unit, target.baseline, target.target_value = "%", 0.0, 65.0
+    db.session.add(Measurement(target=target, value=32.5, measured_on=date(2026, 11, 20)))
+    db.session.commit()
+
+    client.login(owner.email)
+    page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert "Luc Gagnon" in page
+    assert "Sophie Roy" in page
+    assert "Du 25 nov. 2026 au 15 janv. 2027" in page
+    assert "Échéance\u00a0: 4 déc. 2026" in page
+    assert "32,5 / 65 %" in page
+    assert 'style="width: 50%"' in page
+
+
+def test_english_is_available_per_user(client, make):
+    org = make.org()
+    user = make.user(org, locale="en_CA")
+    plan = make.plan(org)
+    client.login(user.email)
+    page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    assert "General objectives" in page
+    # The plan's own text stays as the municipality wrote it.
+    assert "Enjeux sociaux" in page
+
+
+def test_language_switch_is_saved_on_the_user(client, make):
+    org = make.org()
+    user = make.user(org)
+    client.login(user.email)
+    client.post("/language", data={"locale": "en_CA", "next": "/plans"})
+    assert "Recovery plans" in client.get("/plans").get_data(as_text=True)
+    client.post("/language", data={"locale": "fr_CA", "next": "/plans"})
+    assert "Plans de rétablissement" in client.get("/plans").get_data(as_text=True)
+    assert client.post("/language", data={"locale": "de"}).status_code == 400
+
+
+def test_other_organisations_plan_is_404(client, make):
+    mine, theirs = make.org(), make.org()
+    user = make.user(mine, role="admin")
+    their_plan = make.plan(theirs)
+    client.login(user.email)
+    response = client.get(f"/plans/{their_plan.id}")
+    assert response.status_code == 404
+    assert "n’existe pas ou vous n’y avez pas accès" in response.get_data(as_text=True)
+    assert client.get("/plans/999999").status_code == 404
+
+
+def test_regional_coordinator_reads_the_plans_of_the_region_only(client, make):
+    region = make.region("mrc-a", "MRC A")
+    inside, outside = make.org(region=region), make.org()
+    coordinator = make.user(outside, role="viewer", regional=region)
+    inside_plan, outside_plan = make.plan(inside), make.plan(make.org())
+    client.login(coordinator.email)
+    assert client.get(f"/plans/{inside_plan.id}").status_code == 200
+    assert client.get(f"/plans/{outside_plan.id}").status_code == 404
+    listing = client.get("/plans").get_data(as_text=True)
+    assert inside.name in listing
+
+
+def test_signed_out_visitor_is_sent_to_login(client, make):
+    plan = make.plan(make.org())
+    response = client.get(f"/plans/{plan.id}")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_plan_page_query_count_does_not_grow_with_the_plan(client, make, count_queries):
+    org = make.org()
+    user = make.user(org)
+    small = make.plan(org)
+    client.login(user.email)
+    with count_queries() as small_count:
+        client.get(f"/plans/{small.id}")
+    big = make.plan(org)
+    # Three times the actions in the same plan.
+    for task in list(db.session.get(type(big), big.id).themes[0].objectives[0].tasks):
+        for n in range(2):
+            db.session.add(
+                Task(plan_id=big.id, objective_id=task.objective_id, title=f"{task.title} ({n})", plan_position=9 + n)
+            )
+    db.session.commit()
+    with count_queries() as big_count:
+        client.get(f"/plans/{big.id}")
+    assert big_count.count == small_count.count
+    assert small_count.count <= 20
+
+
+def test_admin_creates_a_plan_from_the_template_on_the_web(client, make):
+    org = make.org()
+    admin = make.user(org, role="admin")
+    member = make.user(org)
+    client.login(admin.email)
+    response = client.post(f"/orgs/{org.id}/plans/from-template")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "6 enjeux, 145 actions" in page
+
+    other = make.make_client() if hasattr(make, "make_client") else None
+    assert other is None
+    client.post("/logout")
+    client.login(member.email)
+    assert client.post(f"/orgs/{org.id}/plans/from-template").status_code == 404
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["schema"]

@@ -115,6 +115,7 @@ def test_plan_page_query_count_does_not_grow_with_the_plan(client, make, count_q
     user = make.user(org)
     small = make.plan(org)
     client.login(user.email)
+    client.get(f"/plans/{small.id}")  # warm-up: the first request after sign-in loads more
     with count_queries() as small_count:
         client.get(f"/plans/{small.id}")
     big = make.plan(org)
@@ -141,8 +142,6 @@ def test_admin_creates_a_plan_from_the_template_on_the_web(client, make):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "6 enjeux, 145 actions" in page
 
-    other = make.make_client() if hasattr(make, "make_client") else None
-    assert other is None
     client.post("/logout")
     client.login(member.email)
     assert client.post(f"/orgs/{org.id}/plans/from-template").status_code == 404

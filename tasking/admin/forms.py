@@ -3,9 +3,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
-ROLE_CHOICES = [("member", _l("Member")), ("admin", _l("Administrator")), ("viewer", _l("Viewer"))]
+ROLE_CHOICES = [
+    SelectChoice("member", _l("Member")),
+    SelectChoice("admin", _l("Administrator")),
+    SelectChoice("viewer", _l("Viewer")),
+]
 
 
 class NewMemberForm(FlaskForm):

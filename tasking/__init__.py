@@ -75,6 +75,13 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, health_bp, plans_bp, admin_bp):
         app.register_blueprint(blueprint)
+    # Notifications: pages, wording for templates, receivers of the task events.
+    from tasking.notifications import receivers, text
+    from tasking.notifications.routes import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
+    text.register(app)
+    receivers.connect()
 
 
 def register_errorhandlers(app: Flask) -> None:

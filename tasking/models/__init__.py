@@ -1,6 +1,7 @@
 """The data model, one module per aggregate. Importing this package registers
 every table with the metadata, which Alembic and the tests rely on."""
 
+from tasking.models.notify import Notification, NotificationPreference
 from tasking.models.org import Membership, Organisation, Region, Role, User
 from tasking.models.outbox import OutboxMessage
 from tasking.models.plan import (
@@ -20,6 +21,8 @@ __all__ = [
     "GeneralObjective",
     "Measurement",
     "Membership",
+    "Notification",
+    "NotificationPreference",
     "OperationalObjective",
     "Organisation",
     "OutboxMessage",

@@ -1,0 +1,107 @@
+"""Absolute, signed links carried by e-mails.
+
+- Unsubscribe links never expire and need no sign-in (RFC 8058 one-click):
+  they are bound to a user and a kind and can only turn that kind off.
+- Task action links (mark done, report blocked, postpone) expire after
+  ``TASK_LINK_MAX_AGE`` and are bound to one user, one task and one action;
+  they act as that user for that task only, and only after a confirmation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+
+from tasking.core.errors import ServiceError
+from tasking.models import Task, User
+from tasking.models.notify import DEFAULT_CHANNELS
+
+UNSUBSCRIBE_SALT = "notify-unsubscribe"
+TASK_ACTION_SALT = "task-action"
+TASK_LINK_MAX_AGE = 14 * 24 * 3600
+ACTIONS = ("done", "blocked", "postpone")
+
+
+def _absolute(endpoint: str, **values) -> str:
+    # Built from the URL map, not url_for: the scheduler and the CLI have no request.
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["APP_BASE_URL"] + path
+
+
+def task_url(task: Task | int) -> str:
+    """The task's page, absolute (APP_BASE_URL/tasks/<id>)."""
+    task_id = task if isinstance(task, int) else task.id
+    return f"{current_app.config['APP_BASE_URL']}/tasks/{task_id}"
+
+
+def preferences_url() -> str:
+    """The signed-in preferences page, absolute."""
+    return _absolute("notifications.preferences")
+
+
+def unsubscribe_token(user: User, kind: str) -> str:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).dumps(
+        {"u": user.id, "k": kind}
+    )
+
+
+def unsubscribe_url(user: User, kind: str) -> str:
+    """One-click link turning ``kind`` (a kind or a switch) off for ``user``."""
+    return _absolute("notifications.unsubscribe", token=unsubscribe_token(user, kind))
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str]:
+    """(user id, kind) of a genuine token; ServiceError otherwise."""
+    try:
+        data = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).loads(token)
+    except BadSignature as exc:
+        raise ServiceError(_("This link is not valid.")) from exc
+    if (
+        not isinstance(data, dict)
+        or data.get("k") not in DEFAULT_CHANNELS
+        or not isinstance(data.get("u"), int)
+    ):
+        raise ServiceError(_("This link is not valid."))
+    return data["u"], data["k"]
+
+
+def task_action_token(user: User, task: Task, action: str) -> str:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown task action {action!r}")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TASK_ACTION_SALT).dumps(
+        {"u": user.id, "t": task.id, "a": action}
+    )
+
+
+def task_action_url(user: User, task: Task, action: str) -> str:
+    """Signed, expiring link for ``action`` in ("done", "blocked", "postpone")."""
+    return _absolute("notifications.task_action", token=task_action_token(user, task, action))
+
+
+@dataclass(frozen=True)
+class TaskAction:
+    user_id: int
+    task_id: int
+    action: str
+
+
+def read_task_action_token(token: str, max_age: int = TASK_LINK_MAX_AGE) -> TaskAction:
+    """What a genuine, unexpired token allows; ServiceError otherwise."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TASK_ACTION_SALT)
+    try:
+        data = serializer.loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise ServiceError(_("This link has expired. Open the task in Rétablir instead.")) from exc
+    except BadSignature as exc:
+        raise ServiceError(_("This link is not valid.")) from exc
+    if (
+        not isinstance(data, dict)
+        or data.get("a") not in ACTIONS
+        or not isinstance(data.get("u"), int)
+        or not isinstance(data.get("t"), int)
+    ):
+        raise ServiceError(_("This link is not valid."))
+    return TaskAction(data["u"], data["t"], data["a"])

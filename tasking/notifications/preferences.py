@@ -1,0 +1,108 @@
+"""Each user's e-mail channel per kind of event.
+
+A kind of ``KINDS`` goes out at once ("immediate"), only in the weekly digest
+("digest") or never. The switches of ``SWITCHES`` (reminders about tasks I
+only collaborate on, the weekly digest, the regional digest) are stored the
+same way with "immediate" for on and "never" for off. No row means the
+default of ``DEFAULT_CHANNELS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tasking.core.errors import ServiceError
+from tasking.models import NotificationPreference, User
+from tasking.models.notify import CHANNELS, DEFAULT_CHANNELS, KINDS, SWITCH_CHANNELS, SWITCHES
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in DEFAULT_CHANNELS:
+        raise ServiceError(_("Unknown kind of notification."), "kind")
+
+
+def email_channel(session: Session, user: User, kind: str) -> str:
+    """The user's channel for ``kind``: "immediate", "digest" or "never"."""
+    _check_kind(kind)
+    channel = session.scalar(
+        select(NotificationPreference.channel).where(
+            NotificationPreference.user_id == user.id, NotificationPreference.kind == kind
+        )
+    )
+    return channel or DEFAULT_CHANNELS[kind]
+
+
+def channels_for(session: Session, user_ids: Iterable[int], kind: str) -> dict[int, str]:
+    """user id → channel for ``kind``, for many users in one query."""
+    _check_kind(kind)
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    chosen = dict(
+        session.execute(
+            select(NotificationPreference.user_id, NotificationPreference.channel).where(
+                NotificationPreference.user_id.in_(ids), NotificationPreference.kind == kind
+            )
+        ).all()
+    )
+    return {uid: chosen.get(uid, DEFAULT_CHANNELS[kind]) for uid in ids}
+
+
+def preferences_of(session: Session, user: User) -> dict[str, str]:
+    """Every kind and switch → the user's channel (defaults filled in)."""
+    chosen = dict(
+        session.execute(
+            select(NotificationPreference.kind, NotificationPreference.channel).where(
+                NotificationPreference.user_id == user.id
+            )
+        ).all()
+    )
+    return {kind: chosen.get(kind, default) for kind, default in DEFAULT_CHANNELS.items()}
+
+
+def set_channel(session: Session, *, user: User, kind: str, channel: str, now: datetime) -> bool:
+    """Choose the channel of one kind; True when it changed."""
+    _check_kind(kind)
+    allowed = SWITCH_CHANNELS if kind in SWITCHES else CHANNELS
+    if channel not in allowed:
+        raise ServiceError(_("Unknown choice."), kind)
+    row = session.scalar(
+        select(NotificationPreference).where(
+            NotificationPreference.user_id == user.id, NotificationPreference.kind == kind
+        )
+    )
+    current = row.channel if row else DEFAULT_CHANNELS[kind]
+    if row is None:
+        row = NotificationPreference(user_id=user.id, kind=kind, channel=channel, updated_at=now)
+        session.add(row)
+    else:
+        row.channel = channel
+        row.updated_at = now
+    session.flush()
+    return current != channel
+
+
+def set_channels(session: Session, *, user: User, choices: dict[str, str], now: datetime) -> int:
+    """Save the preferences page at once (all or nothing); how many changed."""
+    for kind, channel in choices.items():
+        _check_kind(kind)
+        if channel not in (SWITCH_CHANNELS if kind in SWITCHES else CHANNELS):
+            raise ServiceError(_("Unknown choice."), kind)
+    return sum(set_channel(session, user=user, kind=k, channel=c, now=now) for k, c in choices.items())
+
+
+__all__ = [
+    "CHANNELS",
+    "KINDS",
+    "SWITCHES",
+    "channels_for",
+    "email_channel",
+    "preferences_of",
+    "set_channel",
+    "set_channels",
+]

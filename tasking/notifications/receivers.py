@@ -1,0 +1,96 @@
+"""Turning task events into notifications.
+
+Receivers run inside the sender's transaction (see tasking.core.events): a
+notification and its outbox row commit or roll back with the change that
+caused them. The actor never hears about their own action.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tasking.core import events
+from tasking.models import Comment, Task, User
+from tasking.notifications.services import notify
+
+EXCERPT = 200
+
+
+def _users(session: Session, ids: set[int]) -> list[User]:
+    if not ids:
+        return []
+    return list(session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
+
+
+def _followers(task: Task) -> set[int]:
+    """Owner and collaborators of the task."""
+    ids = {u.id for u in task.collaborators}
+    if task.owner_id:
+        ids.add(task.owner_id)
+    return ids
+
+
+def on_task_changed(
+    _sender, *, session: Session, actor: User | None, now: datetime, task: Task, changes: list, **_extra
+) -> None:
+    """Assigned as owner or collaborator → "assigned"; status → "status" to
+    owner and collaborators (except those just told they were assigned)."""
+    told: set[int] = set()
+    actor_id = actor.id if actor is not None else None
+    for change in changes:
+        if change.field == "owner_id" and change.new:
+            for user in _users(session, {int(change.new)} - {actor_id}):
+                if notify(
+                    session, user=user, kind="assigned", task=task, actor=actor, now=now, detail="owner"
+                ):
+                    told.add(user.id)
+        elif change.field == "collaborators":
+            added = {int(i) for i in change.new or []} - {int(i) for i in change.old or []}
+            for user in _users(session, added - {actor_id}):
+                if notify(
+                    session,
+                    user=user,
+                    kind="assigned",
+                    task=task,
+                    actor=actor,
+                    now=now,
+                    detail="collaborator",
+                ):
+                    told.add(user.id)
+    status = next((c for c in changes if c.field == "status"), None)
+    if status is not None:
+        for user in _users(session, _followers(task) - told - {actor_id}):
+            notify(session, user=user, kind="status", task=task, actor=actor, now=now, detail=str(status.new))
+
+
+def on_comment_posted(
+    _sender,
+    *,
+    session: Session,
+    actor: User | None,
+    now: datetime,
+    task: Task,
+    comment: Comment,
+    mentioned: list[User],
+    **_extra,
+) -> None:
+    """A mention to each mentioned user; a comment to the other followers."""
+    actor_id = actor.id if actor is not None else None
+    excerpt = " ".join(comment.body.split())
+    if len(excerpt) > EXCERPT:
+        excerpt = excerpt[: EXCERPT - 1] + "…"
+    mentioned_ids = {u.id for u in mentioned}
+    for user in sorted(mentioned, key=lambda u: u.id):
+        if user.id != actor_id:
+            notify(session, user=user, kind="mention", task=task, actor=actor, now=now, detail=excerpt)
+    for user in _users(session, _followers(task) - mentioned_ids - {actor_id}):
+        notify(session, user=user, kind="comment", task=task, actor=actor, now=now, detail=excerpt)
+
+
+def connect() -> None:
+    """Hook the receivers to the task events (idempotent: blinker keeps one)."""
+    events.task_changed.connect(on_task_changed)
+    events.comment_posted.connect(on_comment_posted)

@@ -1,0 +1,286 @@
+"""Notification pages: the bell and the list, the preferences page, the
+signed-link pages reached from an e-mail (unsubscribe, act on a task) and the
+admin's view of the outbox. Thin: parse, call a service, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tasking.core.clock import utcnow
+from tasking.core.errors import ServiceError
+from tasking.core.htmx import is_htmx, render
+from tasking.core.i18n import LOCALES
+from tasking.core.permissions import is_org_admin, org_admin_or_404
+from tasking.extensions import csrf, db
+from tasking.models import OutboxMessage, User
+from tasking.models.notify import CHANNELS, KINDS, SWITCHES
+from tasking.models.outbox import OutboxStatus
+from tasking.notifications import links, services
+from tasking.notifications import preferences as prefs
+from tasking.outbox.sender import retry
+
+bp = Blueprint("notifications", __name__)
+
+
+def _page_number() -> int:
+    try:
+        return max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        return 1
+
+
+# --- the bell and the list ----------------------------------------------------
+
+
+@bp.route("/notifications/bell")
+@login_required
+def bell():
+    """The bell's inside, polled by htmx and refreshed after each change."""
+    response = current_app.make_response(
+        render_template("notifications/_bell.html", unread=services.unread_count(db.session, current_user))
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _render_list(status: int = 200):
+    listing = services.list_notifications(db.session, current_user, _page_number())
+    unread = services.unread_count(db.session, current_user)
+    return render(
+        "notifications/index.html",
+        "notifications/_list.html",
+        status=status,
+        listing=listing,
+        unread=unread,
+        oob_bell=is_htmx(),
+    )
+
+
+@bp.route("/notifications")
+@login_required
+def index():
+    return _render_list()
+
+
+@bp.route("/notifications/<int:notification_id>")
+@login_required
+def open_one(notification_id: int):
+    """Opening a notification marks it read and goes to its task."""
+    notification = services.notification_of(db.session, current_user, notification_id)
+    if notification is None:
+        abort(404)
+    services.mark_read(db.session, user=current_user, notification=notification, now=utcnow())
+    db.session.commit()
+    if notification.task_id:
+        return redirect(links.task_url(notification.task_id).removeprefix(current_app.config["APP_BASE_URL"]))
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+@login_required
+def mark_read(notification_id: int):
+    notification = services.notification_of(db.session, current_user, notification_id)
+    if notification is None:
+        abort(404)
+    services.mark_read(db.session, user=current_user, notification=notification, now=utcnow())
+    db.session.commit()
+    if is_htmx():
+        return render_template(
+            "notifications/_item.html",
+            notification=notification,
+            oob_bell=True,
+            unread=services.unread_count(db.session, current_user),
+        )
+    return redirect(url_for("notifications.index", page=request.args.get("page")), code=303)
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+@login_required
+def mark_all_read():
+    count = services.mark_all_read(db.session, user=current_user, now=utcnow())
+    db.session.commit()
+    if is_htmx():
+        return _render_list()
+    if count:
+        flash(_("All notifications are marked as read."), "success")
+    return redirect(url_for("notifications.index"), code=303)
+
+
+# --- preferences --------------------------------------------------------------
+
+
+def _render_preferences(choices: dict[str, str], locale: str, errors: dict[str, str], status: int = 200):
+    return render(
+        "notifications/preferences.html",
+        "notifications/_preferences.html",
+        status=status,
+        choices=choices,
+        locale=locale,
+        errors=errors,
+        kinds=KINDS,
+        channels=CHANNELS,
+        switches=SWITCHES,
+        locales=LOCALES,
+    )
+
+
+@bp.route("/me/notifications", methods=["GET", "POST"])
+@login_required
+def preferences():
+    """Per kind: at once, in the weekly digest or never; the switches; the
+    language of the interface and of the e-mails."""
+    choices = prefs.preferences_of(db.session, current_user)
+    locale = current_user.locale
+    if request.method == "GET":
+        return _render_preferences(choices, locale, {})
+    wanted = {kind: request.form.get(kind, choices[kind]) for kind in KINDS}
+    wanted.update({s: "immediate" if request.form.get(s) == "on" else "never" for s in SWITCHES})
+    locale = request.form.get("locale", current_user.locale)
+    errors = {}
+    if locale not in LOCALES:
+        errors["locale"] = _("Unknown language.")
+    if not errors:
+        try:
+            prefs.set_channels(db.session, user=current_user, choices=wanted, now=utcnow())
+        except ServiceError as exc:
+            db.session.rollback()
+            errors[exc.field or "form"] = exc.message
+    if errors:
+        return _render_preferences({**choices, **wanted}, locale, errors, status=422)
+    current_user.locale = locale
+    db.session.commit()
+    flash(_("Your notification preferences are saved."), "success")
+    return redirect(url_for("notifications.preferences"), code=303)
+
+
+# --- unsubscribe (no sign-in) -------------------------------------------------
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: mail clients post "List-Unsubscribe=One-Click" without a form
+def unsubscribe(token: str):
+    """GET: a page with a confirm button, nothing changes (link scanners).
+    POST: that kind of e-mail is turned off for that person."""
+    try:
+        user_id, kind = links.read_unsubscribe_token(token)
+    except ServiceError as exc:
+        return render_template("notifications/link_invalid.html", message=exc.message), 400
+    user = db.session.get(User, user_id)
+    if user is None:
+        return render_template("notifications/link_invalid.html", message=_("This link is not valid.")), 400
+    done = False
+    if request.method == "POST":
+        prefs.set_channel(db.session, user=user, kind=kind, channel="never", now=utcnow())
+        db.session.commit()
+        done = True
+    return render_template("notifications/unsubscribe.html", token=token, user=user, kind=kind, done=done)
+
+
+# --- acting on a task from the mailbox ---------------------------------------
+
+
+@bp.route("/m/<token>", methods=["GET", "POST"])
+def task_action(token: str):
+    """A signed task link: GET shows what will happen and asks to confirm;
+    POST does it as the link's person, for that one task."""
+    session = db.session
+    try:
+        action = services.resolve_task_link(session, token)
+    except ServiceError as exc:
+        return render_template("notifications/link_invalid.html", message=exc.message), 400
+    now = utcnow()
+    form = {"reason": "", "due_date": action.default_due_date(now).isoformat()}
+    errors: dict[str, str] = {}
+    status = 200
+    if not action.allowed:
+        status = 403
+    elif request.method == "POST":
+        form = {"reason": request.form.get("reason", ""), "due_date": request.form.get("due_date", "")}
+        try:
+            applied = services.act_on_task(
+                session, action=action, now=now, reason=form["reason"], due_date=form["due_date"] or None
+            )
+        except ServiceError as exc:
+            session.rollback()
+            errors[exc.field or "form"] = exc.message
+            status = 422
+        else:
+            session.commit()
+            return render_template(
+                "notifications/task_action_done.html", action=action, changed=bool(applied)
+            )
+    return render_template(
+        "notifications/task_action.html", action=action, token=token, form=form, errors=errors
+    ), status
+
+
+# --- the outbox, for the organisation's admins -------------------------------
+
+
+@bp.route("/admin/outbox")
+@login_required
+def outbox_home():
+    for membership in current_user.memberships:
+        if is_org_admin(current_user, membership.organisation_id):
+            return redirect(url_for("notifications.outbox", org_id=membership.organisation_id))
+    abort(404)
+
+
+@bp.route("/admin/orgs/<int:org_id>/outbox")
+@login_required
+def outbox(org_id: int):
+    org_admin_or_404(current_user, org_id)
+    status = request.args.get("status") or None
+    if status not in (None, *(s.value for s in OutboxStatus)):
+        status = None
+    page = _page_number()
+    rows, total = services.outbox_rows(db.session, org_id, status, page)
+    return render(
+        "notifications/outbox.html",
+        "notifications/_outbox_table.html",
+        org_id=org_id,
+        rows=rows,
+        total=total,
+        page=page,
+        per_page=50,
+        status=status,
+        statuses=[s.value for s in OutboxStatus],
+        mail_configured=bool(current_app.config.get("MAIL_SERVER")),
+    )
+
+
+def _outbox_row_or_404(org_id: int, message_id: int) -> OutboxMessage:
+    org_admin_or_404(current_user, org_id)
+    row = services.outbox_row(db.session, org_id, message_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route("/admin/orgs/<int:org_id>/outbox/<int:message_id>")
+@login_required
+def outbox_message(org_id: int, message_id: int):
+    row = _outbox_row_or_404(org_id, message_id)
+    return render_template(
+        "notifications/outbox_message.html",
+        org_id=org_id,
+        row=row,
+        mail_configured=bool(current_app.config.get("MAIL_SERVER")),
+    )
+
+
+@bp.route("/admin/orgs/<int:org_id>/outbox/<int:message_id>/retry", methods=["POST"])
+@login_required
+def outbox_retry(org_id: int, message_id: int):
+    row = _outbox_row_or_404(org_id, message_id)
+    if row.status == OutboxStatus.SENT.value:
+        abort(400, _("This message was already sent."))
+    retry(db.session, row, utcnow())
+    db.session.commit()
+    flash(_("The message is back in line; it goes out with the next delivery."), "success")
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("notifications.outbox", org_id=org_id)
+    return redirect(target, code=303)

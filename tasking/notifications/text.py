@@ -1,0 +1,87 @@
+"""The words of a notification, composed when it is shown or sent, in the
+reader's language (the bell list, the e-mail subject and body)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from tasking.core.templating import STATUS_LABELS, qc_date
+from tasking.models import Notification, Task, User
+
+TITLE_IN_SUBJECT = 70
+
+ACTION_LABELS = {
+    "done": _l("Mark as done"),
+    "blocked": _l("Report blocked"),
+    "postpone": _l("Postpone the due date"),
+}
+KIND_LABELS = {
+    "assigned": _l("Assigned to me (responsible or collaborator)"),
+    "status": _l("Status changes on my tasks"),
+    "comment": _l("Comments on my tasks"),
+    "mention": _l("Mentions of me (@)"),
+    "due_soon": _l("Due date coming up"),
+    "overdue": _l("Overdue tasks"),
+}
+
+
+def _date(iso: str) -> str:
+    try:
+        return qc_date(date.fromisoformat(iso))
+    except (TypeError, ValueError):
+        return iso or ""
+
+
+def _short(title: str, limit: int | None) -> str:
+    title = " ".join((title or "").split())
+    if limit and len(title) > limit:
+        return title[: limit - 1] + "…"
+    return title
+
+
+def sentence(
+    notification: Notification, task: Task | None = None, actor: User | None = None, limit=None
+) -> str:
+    """One sentence: who did what to which task ("Marie made you responsible
+    for “Ouvrir le centre”.")."""
+    task = task if task is not None else notification.task
+    actor = actor if actor is not None else notification.actor
+    who = actor.name if actor is not None else _("Someone")
+    title = _short(task.title if task is not None else _("a deleted task"), limit)
+    kind, detail = notification.kind, notification.detail
+    if kind == "assigned":
+        if detail == "collaborator":
+            return _("%(actor)s added you as a collaborator on “%(task)s”.", actor=who, task=title)
+        return _("%(actor)s made you responsible for “%(task)s”.", actor=who, task=title)
+    if kind == "status":
+        status = STATUS_LABELS.get(detail, detail)
+        return _(
+            "%(actor)s changed the status of “%(task)s” to %(status)s.", actor=who, task=title, status=status
+        )
+    if kind == "comment":
+        return _("%(actor)s commented on “%(task)s”.", actor=who, task=title)
+    if kind == "mention":
+        return _("%(actor)s mentioned you in a comment on “%(task)s”.", actor=who, task=title)
+    if kind == "due_soon":
+        return _("“%(task)s” is due on %(date)s.", task=title, date=_date(detail))
+    if kind == "overdue":
+        return _("“%(task)s” has been overdue since %(date)s.", task=title, date=_date(detail))
+    return title
+
+
+def subject(notification: Notification, task: Task | None = None, actor: User | None = None) -> str:
+    """The e-mail subject: the sentence, the title shortened, no final dot."""
+    return _("Rétablir: %(what)s", what=sentence(notification, task, actor, TITLE_IN_SUBJECT).rstrip("."))
+
+
+def register(app) -> None:  # noqa: ANN001
+    """Make the wording available to every template (pages and e-mails)."""
+    app.jinja_env.globals.update(
+        notification_sentence=sentence,
+        notification_subject=subject,
+        NOTIFICATION_ACTION_LABELS=ACTION_LABELS,
+        NOTIFICATION_KIND_LABELS=KIND_LABELS,
+    )

@@ -75,6 +75,12 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, health_bp, plans_bp, admin_bp):
         app.register_blueprint(blueprint)
+    # Task page and plan editing.
+    from tasking.planning.routes import bp as planning_bp
+    from tasking.tasks.routes import bp as tasks_bp
+
+    app.register_blueprint(tasks_bp)
+    app.register_blueprint(planning_bp)
     # Notifications: pages, wording for templates, receivers of the task events.
     from tasking.notifications import receivers, text
     from tasking.notifications.routes import bp as notifications_bp

@@ -98,3 +98,40 @@ def task_or_404(user: User, task_id: int) -> Task:
 def org_admin_or_404(user: User, organisation_id: int) -> None:
     if not is_org_admin(user, organisation_id):
         abort(404)
+
+
+def can_change_task_fields(user: User, task: Task, organisation_id: int, fields: set[str]) -> bool:
+    """Status and blocked reason: contributors; any other field: editors."""
+    # The task services own the list of fields a collaborator may change.
+    from tasking.tasks.services import CONTRIBUTOR_FIELDS
+
+    if set(fields) <= CONTRIBUTOR_FIELDS:
+        return can_contribute(user, task, organisation_id)
+    return can_edit_task(user, task, organisation_id)
+
+
+def task_rights(user: User, task: Task, organisation_id: int) -> dict[str, bool]:
+    """What the task page may offer: ``edit`` every field, ``contribute``
+    (status, comments, measurements), ``plan`` (archive, planning)."""
+    edit = can_edit_task(user, task, organisation_id)
+    return {
+        "edit": edit,
+        "contribute": edit or can_contribute(user, task, organisation_id),
+        "plan": is_org_admin(user, organisation_id),
+    }
+
+
+def can_plan(user: User, organisation_id: int) -> bool:
+    """Add, edit, reorder and archive themes, objectives, actions, targets."""
+    return is_org_admin(user, organisation_id)
+
+
+def plan_for_planning(user: User, plan_id: int) -> Plan:
+    """The plan, for someone who may change its structure: 404 for those who
+    may not read it, 403 with a sentence for readers who are not admins."""
+    from flask_babel import gettext as _
+
+    plan = plan_or_404(user, plan_id)
+    if not can_plan(user, plan.organisation_id):
+        abort(403, _("Only the administrators of the organisation can change the plan."))
+    return plan

@@ -515,3 +515,69 @@ def add_measurement(
         None, session=session, actor=actor, now=now, target=target, measurement=measurement
     )
     return measurement
+
+
+def load_task_page(session: Session, task_id: int) -> Task:
+    """The task with everything its page shows, in a fixed number of queries."""
+    from sqlalchemy.orm import selectinload
+
+    return session.scalars(
+        select(Task)
+        .where(Task.id == task_id)
+        .options(
+            selectinload(Task.owner),
+            selectinload(Task.collaborators),
+            selectinload(Task.partners),
+            selectinload(Task.comments).selectinload(Comment.author),
+            selectinload(Task.plan),
+            selectinload(Task.objective).options(
+                selectinload(OperationalObjective.theme),
+                selectinload(OperationalObjective.targets)
+                .selectinload(Target.measurements)
+                .selectinload(Measurement.author),
+            ),
+        )
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def task_history(session: Session, task_id: int, limit: int = 200) -> list[Activity]:
+    """The task's history lines, newest first, with their authors."""
+    from sqlalchemy.orm import selectinload
+
+    return list(
+        session.scalars(
+            select(Activity)
+            .where(Activity.task_id == task_id)
+            .options(selectinload(Activity.actor))
+            .order_by(Activity.created_at.desc(), Activity.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def organisation_people(session: Session, organisation_id: int) -> list[tuple[User, str]]:
+    """Active people of the organisation with their role, by name."""
+    return list(
+        session.execute(
+            select(User, Membership.role)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == organisation_id, User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+def recent_changes(session: Session, task: Task, fields: set[str], limit: int = 5) -> list[Activity]:
+    """The latest history lines about ``fields`` (to explain a conflict)."""
+    from sqlalchemy.orm import selectinload
+
+    return list(
+        session.scalars(
+            select(Activity)
+            .where(Activity.task_id == task.id, Activity.field.in_(sorted(fields)))
+            .options(selectinload(Activity.actor))
+            .order_by(Activity.created_at.desc(), Activity.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,47 @@
+"""The task page's in-place edit groups: which fields each form holds and how
+its posted values are read. Validation itself is the services' job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from tasking.core.errors import ServiceError
+
+# group → the task fields its form edits, in display order.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "description": ("description",),
+    "status": ("status", "blocked_reason"),
+    "owner": ("owner_id",),
+    "collaborators": ("collaborators",),
+    "partners": ("partners",),
+    "horizon": ("horizon", "level"),
+    "dates": ("short_start", "short_end", "long_start", "long_end", "due_date"),
+}
+
+
+def read_group(group: str, form: MultiDict) -> dict[str, Any]:
+    """The posted values of a group, as the services take them."""
+    if group == "collaborators":
+        try:
+            return {"collaborators": [int(v) for v in form.getlist("collaborators") if v]}
+        except ValueError as exc:
+            raise ServiceError(_("Unknown person."), "collaborators") from exc
+    if group == "partners":
+        return {"partners": [line for line in form.get("partners", "").splitlines() if line.strip()]}
+    values = {field: form.get(field, "") for field in GROUPS[group]}
+    if group == "status" and values["status"] != "blocked":
+        # The reason only means something while the task is blocked.
+        values.pop("blocked_reason")
+    return values
+
+
+def read_version(form: MultiDict) -> int:
+    """The task version the form was built on; every edit must carry it."""
+    try:
+        return int(form.get("version", ""))
+    except ValueError as exc:
+        raise ServiceError(_("The form is damaged. Reload the page and try again.")) from exc

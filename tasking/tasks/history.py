@@ -1,0 +1,118 @@
+"""Showing task fields and history lines to people: field names and values
+in words (status labels, « 25 nov. 2026 », names instead of ids)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import nh3
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from tasking.core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
+from tasking.core.templating import HORIZON_LABELS, LEVEL_LABELS, STATUS_LABELS, qc_date
+from tasking.models import Activity
+from tasking.tasks.services import DATE_FIELDS, MENTION_RE
+
+FIELD_LABELS = {
+    "title": _l("Title"),
+    "description": _l("Description"),
+    "status": _l("Status"),
+    "blocked_reason": _l("Reason for the blockage"),
+    "owner_id": _l("Responsible"),
+    "collaborators": _l("Collaborators"),
+    "partners": _l("External partners"),
+    "horizon": _l("Horizon"),
+    "level": _l("Level"),
+    "short_start": _l("Short and medium term, from"),
+    "short_end": _l("Short and medium term, to"),
+    "long_start": _l("Long term, from"),
+    "long_end": _l("Long term, to"),
+    "due_date": _l("Due date"),
+}
+LONG_TEXT = 160
+
+
+def field_label(field: str | None) -> str:
+    return str(FIELD_LABELS.get(field or "", field or ""))
+
+
+def human_value(field: str, value: Any, names: dict[int, str]) -> str:
+    """One field value as a person reads it; « — » for nothing."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if field == "status":
+        return str(STATUS_LABELS.get(value, value))
+    if field == "horizon":
+        return str(HORIZON_LABELS.get(value, value))
+    if field == "level":
+        return str(LEVEL_LABELS.get(value, value))
+    if field == "owner_id":
+        try:
+            return names.get(int(value)) or _("a former member")
+        except (TypeError, ValueError):
+            return str(value)
+    if field in DATE_FIELDS:
+        if isinstance(value, date):
+            return qc_date(value)
+        try:
+            return qc_date(date.fromisoformat(str(value)))
+        except ValueError:
+            return str(value)
+    if field == "collaborators" and isinstance(value, list | tuple):
+        return ", ".join(sorted(names.get(int(v), "?") for v in value)) or "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "—"
+    text = str(value)
+    return text if len(text) <= LONG_TEXT else text[: LONG_TEXT - 1] + "…"
+
+
+def describe(activity: Activity) -> str:
+    """What a non-field history line says (comment, creation, archive…)."""
+    kinds = {
+        "comment": _("commented"),
+        "created": _("added the action to the plan"),
+        "archived": _("archived the action"),
+        "restored": _("restored the action"),
+        "plan_moved": _("moved the action in the plan"),
+    }
+    return kinds.get(activity.kind, activity.kind)
+
+
+def user_ids_in(activities: list[Activity]) -> set[int]:
+    """Owner ids named by history lines (so one query can fetch their names)."""
+    ids: set[int] = set()
+    for activity in activities:
+        if activity.field == "owner_id":
+            for value in (activity.old_value, activity.new_value):
+                if value and value.isdigit():
+                    ids.add(int(value))
+    return ids
+
+
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def render_comment(body: str, handles: set[str]) -> Markup:
+    """A comment's Markdown, safe, with known @mentions highlighted."""
+    html = str(render_markdown(body))
+
+    def mark(match: re.Match) -> str:
+        if match.group(1).lower() in handles:
+            return f'<span class="mention">{match.group(0)}</span>'
+        return match.group(0)
+
+    parts = [part if part.startswith("<") else MENTION_RE.sub(mark, part) for part in _TAG.split(html)]
+    # Sanitise again: the highlighting must never open a way for markup.
+    return Markup(
+        nh3.clean(
+            "".join(parts),
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto"},
+            link_rel="noopener noreferrer nofollow",
+        )
+    )

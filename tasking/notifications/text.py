@@ -18,6 +18,11 @@ ACTION_LABELS = {
     "blocked": _l("Report blocked"),
     "postpone": _l("Postpone the due date"),
 }
+OUTBOX_STATUS_LABELS = {
+    "pending": _l("Waiting"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+}
 KIND_LABELS = {
     "assigned": _l("Assigned to me (responsible or collaborator)"),
     "status": _l("Status changes on my tasks"),
@@ -84,4 +89,5 @@ def register(app) -> None:  # noqa: ANN001
         notification_subject=subject,
         NOTIFICATION_ACTION_LABELS=ACTION_LABELS,
         NOTIFICATION_KIND_LABELS=KIND_LABELS,
+        OUTBOX_STATUS_LABELS=OUTBOX_STATUS_LABELS,
     )

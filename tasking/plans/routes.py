@@ -19,7 +19,7 @@ bp = Blueprint("plans", __name__)
 @bp.route("/")
 @login_required
 def home():
-    return redirect(url_for("plans.index"))
+    return redirect(url_for("me.tasks"))
 
 
 @bp.route("/plans")

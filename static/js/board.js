@@ -1,0 +1,157 @@
+// The kanban board: drag and drop (SortableJS), keyboard moves, the task
+// dialog. Every move is one htmx POST whose answer is the moved card alone
+// (plus column counts out of band); the server decides, the page follows.
+(() => {
+  "use strict";
+
+  const STATUSES = ["todo", "in_progress", "blocked", "done"];
+
+  const cardsOf = (list) => [...list.children].filter((el) => el.classList.contains("task-card"));
+
+  // The list a card belongs in: same lane, the column of its status.
+  function listFor(card, status) {
+    const lane = card.closest(".lane");
+    return lane ? lane.querySelector(`ol.cards[data-status="${status}"]`) : null;
+  }
+
+  // Put a card the server sent back into the column its status says (after a
+  // conflict, or a move made with the card's own list).
+  function relocate(card) {
+    const list = card.closest("ol.cards");
+    if (!list || list.dataset.status === card.dataset.status) return;
+    const target = listFor(card, card.dataset.status);
+    if (!target) return;
+    const more = target.querySelector(":scope > .more");
+    target.insertBefore(card, more);
+  }
+
+  function sendMove(card, revert, focus) {
+    const list = card.closest("ol.cards");
+    const previous = card.previousElementSibling;
+    const next = card.nextElementSibling;
+    const values = { status: list.dataset.status, version: card.dataset.version };
+    if (previous && previous.classList.contains("task-card")) values.after_id = previous.dataset.id;
+    if (next && next.classList.contains("task-card")) values.before_id = next.dataset.id;
+    const id = card.id;
+    card.classList.add("moving");
+    return htmx
+      .ajax("POST", card.dataset.moveUrl, { source: card, target: `#${id}`, swap: "outerHTML", values })
+      .then(() => {
+        const fresh = document.getElementById(id);
+        if (fresh && fresh.classList.contains("moving")) {
+          // No swap happened (an error answer): undo the move on screen.
+          fresh.classList.remove("moving");
+          revert();
+        }
+        const now = document.getElementById(id);
+        if (now && focus) now.focus();
+      });
+  }
+
+  function initSortable(root) {
+    if (typeof Sortable === "undefined") return;
+    root.querySelectorAll("ol.cards:not(.single)").forEach((list) => {
+      if (list.dataset.sortable) return;
+      list.dataset.sortable = "1";
+      Sortable.create(list, {
+        group: `lane-${list.dataset.lane}`,
+        draggable: ".task-card[data-movable]",
+        filter: "select, button, input, .conflict",
+        preventOnFilter: false,
+        forceFallback: true,
+        fallbackTolerance: 4,
+        animation: 120,
+        onEnd(event) {
+          if (event.from === event.to && event.oldIndex === event.newIndex) return;
+          const card = event.item;
+          const from = event.from;
+          const index = event.oldIndex;
+          sendMove(card, () => from.insertBefore(card, from.children[index] || null), false);
+        },
+      });
+    });
+  }
+
+  // ← → change column, ↑ ↓ change place, when the card itself has the focus.
+  document.addEventListener("keydown", (event) => {
+    const card = event.target;
+    if (!(card instanceof HTMLElement) || !card.matches(".task-card[data-movable]")) return;
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const list = card.closest("ol.cards");
+    const from = list;
+    const nextSibling = card.nextElementSibling;
+    const revert = () => from.insertBefore(card, nextSibling);
+    let moved = false;
+    if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+      const step = event.key === "ArrowLeft" ? -1 : 1;
+      const status = STATUSES[STATUSES.indexOf(list.dataset.status) + step];
+      const target = status && listFor(card, status);
+      if (target) {
+        target.insertBefore(card, cardsOf(target)[0] || target.firstChild);
+        moved = true;
+      }
+    } else if (event.key === "ArrowUp") {
+      const previous = card.previousElementSibling;
+      if (previous && previous.classList.contains("task-card")) {
+        list.insertBefore(card, previous);
+        moved = true;
+      }
+    } else if (event.key === "ArrowDown") {
+      const next = card.nextElementSibling;
+      if (next && next.classList.contains("task-card")) {
+        list.insertBefore(next, card);
+        moved = true;
+      }
+    }
+    if (!moved) return;
+    event.preventDefault();
+    card.focus();
+    sendMove(card, revert, true);
+  });
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    const target = event.detail.target;
+    if (target && target.id === "task-dialog-body") {
+      const dialog = document.getElementById("task-dialog");
+      if (dialog && !dialog.open) dialog.showModal();
+    }
+  });
+
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const elt = event.detail.elt;
+    if (elt && elt.classList && elt.classList.contains("task-card")) {
+      relocate(elt);
+    }
+    initSortable(document);
+  });
+
+  // The task page did not open over the board: go to it instead.
+  document.addEventListener("htmx:responseError", (event) => {
+    const elt = event.detail.elt;
+    if (elt && elt.matches && elt.matches("a.card-title")) {
+      window.location.href = elt.href;
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    initSortable(document);
+    const dialog = document.getElementById("task-dialog");
+    if (!dialog) return;
+    let opened = null;
+    document.addEventListener("click", (event) => {
+      const link = event.target.closest("a.card-title");
+      if (link) opened = link.closest(".task-card");
+    });
+    // After editing the task over the board, show its card as it is now.
+    dialog.addEventListener("close", () => {
+      document.getElementById("task-dialog-body").replaceChildren();
+      if (opened && opened.isConnected) {
+        const id = opened.id;
+        htmx
+          .ajax("GET", opened.dataset.cardUrl, { target: `#${id}`, swap: "outerHTML" })
+          .then(() => document.getElementById(id)?.focus());
+      }
+      opened = null;
+    });
+  });
+})();

@@ -1,0 +1,1 @@
+"""The kanban board: columns by status, filters, swimlanes, moves."""

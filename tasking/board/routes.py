@@ -1,0 +1,198 @@
+"""The kanban board of a plan: the page, its columns page by page, moves."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from tasking.board import services
+from tasking.board.services import Filters, Scope
+from tasking.core.clock import local_today, utcnow
+from tasking.core.errors import ConflictError, ServiceError
+from tasking.core.htmx import is_htmx, render
+from tasking.core.permissions import can_contribute, plan_or_404, task_or_404
+from tasking.extensions import db
+from tasking.models import Activity, Organisation, Plan
+from tasking.tasks.services import move_task
+
+bp = Blueprint("board", __name__)
+bp.record_once(lambda state: services.register_sql_functions(state.app))
+
+
+def _scope(plan: Plan) -> Scope:
+    timezone = db.session.scalar(select(Organisation.timezone).where(Organisation.id == plan.organisation_id))
+    return Scope(plan.id, plan.organisation_id, current_user, local_today(utcnow(), timezone))
+
+
+@bp.route("/plans/<int:plan_id>/board")
+@login_required
+def show(plan_id: int):
+    plan = plan_or_404(current_user, plan_id)
+    scope = _scope(plan)
+    filters = Filters.from_args(request.args)
+    board = services.load_board(db.session, scope, filters)
+    themes, people = services.filter_choices(db.session, scope)
+    return render(
+        "board/show.html",
+        "board/_board.html",
+        plan=plan,
+        board=board,
+        filters=filters,
+        themes=themes,
+        people=people,
+    )
+
+
+@bp.route("/plans/<int:plan_id>/board/column")
+@login_required
+def column(plan_id: int):
+    """The next cards of one column: a fragment for htmx's progressive
+    loading, a page of its own without JavaScript."""
+    plan = plan_or_404(current_user, plan_id)
+    scope = _scope(plan)
+    filters = Filters.from_args(request.args)
+    status = request.args.get("status")
+    if status not in services.STATUSES:
+        abort(404)
+    lane = request.args.get("lane", "all")
+    theme_id = int(lane) if lane.isdigit() else None
+    page = services.load_column_page(
+        db.session,
+        scope,
+        filters,
+        status=status,
+        theme_id=theme_id,
+        after=services.parse_cursor(request.args.get("after")),
+    )
+    return render("board/column.html", "board/_cards.html", plan=plan, column=page, filters=filters)
+
+
+def _board_url(plan_id: int, filters: Filters, task_id: int | None = None) -> str:
+    anchor = f"#task-{task_id}" if task_id else ""
+    return url_for("board.show", plan_id=plan_id, **filters.query_args()) + anchor
+
+
+def _form_int(name: str) -> int | None:
+    value = (request.form.get(name) or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _recent_changes(task_id: int) -> list[Activity]:
+    return list(
+        db.session.scalars(
+            select(Activity)
+            .where(Activity.task_id == task_id)
+            .order_by(Activity.created_at.desc(), Activity.id.desc())
+            .limit(3)
+        )
+    )
+
+
+@bp.route("/tasks/<int:task_id>/move", methods=["POST"])
+@login_required
+def move(task_id: int):
+    """Move a card to a column and a place in it. htmx gets the card alone
+    plus the column counts out of band; a plain form goes back to the board."""
+    task = task_or_404(current_user, task_id)
+    plan = db.session.get(Plan, task.plan_id)
+    if not can_contribute(current_user, task, plan.organisation_id):
+        abort(403, _("You may not change this task."))
+    filters = Filters.from_args(request.args)
+    wanted = {
+        "status": request.form.get("status", ""),
+        "after_id": _form_int("after_id"),
+        "before_id": _form_int("before_id"),
+    }
+    try:
+        move_task(
+            db.session,
+            actor=current_user,
+            task=task,
+            version=_form_int("version"),
+            now=utcnow(),
+            **wanted,
+        )
+        db.session.commit()
+    except (ConflictError, StaleDataError) as exc:
+        db.session.rollback()
+        message = (
+            exc.message
+            if isinstance(exc, ConflictError)
+            else _("Someone else changed this task meanwhile. Review their change, then apply yours again.")
+        )
+        return _conflict(plan, filters, task_id, message, wanted)
+    except ServiceError as exc:
+        db.session.rollback()
+        if not is_htmx():
+            flash(exc.message, "error")
+            return redirect(_board_url(plan.id, filters, task_id), code=303)
+        return render_template("errors/_message.html", status=422, message=exc.message), 422
+
+    if not is_htmx():
+        return redirect(_board_url(plan.id, filters, task_id), code=303)
+    scope = _scope(plan)
+    card = services.load_card(db.session, scope, task_id)
+    counts = services.column_counts(db.session, scope, filters)
+    response = make_response(
+        render_template(
+            "board/_moved.html",
+            card=card,
+            plan=plan,
+            filters=filters,
+            counts=counts,
+            totals=services.totals_of(counts),
+        )
+    )
+    response.vary.add("HX-Request")
+    return response
+
+
+def _conflict(plan: Plan, filters: Filters, task_id: int, message: str, wanted: dict):
+    """409: the card as it is now, what the other person changed, and a
+    button that applies this move again on top of their version."""
+    if not is_htmx():
+        flash(message, "error")
+        return redirect(_board_url(plan.id, filters, task_id), code=303)
+    scope = _scope(plan)
+    card = services.load_card(db.session, scope, task_id)
+    counts = services.column_counts(db.session, scope, filters)
+    response = make_response(
+        render_template(
+            "board/_moved.html",
+            card=card,
+            plan=plan,
+            filters=filters,
+            counts=counts,
+            totals=services.totals_of(counts),
+            conflict={"message": message, "changes": _recent_changes(task_id), "wanted": wanted},
+        ),
+        409,
+    )
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.route("/tasks/<int:task_id>/card")
+@login_required
+def card(task_id: int):
+    """One card as the board shows it (the board refreshes a card with it
+    after the task was edited over the board)."""
+    task = task_or_404(current_user, task_id)
+    plan = db.session.get(Plan, task.plan_id)
+    filters = Filters.from_args(request.args)
+    if not is_htmx():
+        return redirect(_board_url(plan.id, filters, task_id))
+    scope = _scope(plan)
+    response = make_response(
+        render_template(
+            "board/_card.html",
+            card=services.load_card(db.session, scope, task_id),
+            plan=plan,
+            filters=filters,
+        )
+    )
+    response.vary.add("HX-Request")
+    return response

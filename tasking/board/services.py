@@ -1,0 +1,537 @@
+"""Reading the kanban board: filters, columns loaded page by page, card facts.
+
+Every function here sends a fixed number of SQL statements whatever the size
+of the plan: the first page of every column comes from one windowed query, the
+next pages from a keyset query on (board_position, id), and the facts a card
+shows (owner, collaborators, comments, target progress) from one grouped query
+each for the cards on screen.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+from flask import Flask
+from sqlalchemy import ColumnElement, Select, and_, case, event, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from tasking.core.permissions import can_contribute_to
+from tasking.extensions import db
+from tasking.models import (
+    Comment,
+    Measurement,
+    Membership,
+    OperationalObjective,
+    Role,
+    Target,
+    Task,
+    TaskStatus,
+    Theme,
+    User,
+)
+from tasking.models.plan import HORIZONS
+from tasking.models.task import task_collaborators
+
+STATUSES = tuple(s.value for s in TaskStatus)
+PAGE_SIZE = 30
+# A due date this many days ahead (or fewer) turns the card amber.
+SOON_DAYS = 7
+VIEWS = ("columns", "themes")
+# Accented letters folded for the free-text filter, with SQL's translate()
+# (built into PostgreSQL; registered on SQLite connections below, since
+# SQLite's lower() only knows ASCII).
+_ACCENTED = "àâäáÀÂÄÁçÇéèêëÉÈÊËîïíÎÏÍôöóÔÖÓùûüúÙÛÜÚ"
+_PLAIN = "aaaaaaaacceeeeeeeeiiiiiioooooouuuuuuuu"
+_FOLD_TABLE = str.maketrans(_ACCENTED, _PLAIN)
+
+
+def register_sql_functions(app: Flask) -> None:
+    """Give SQLite connections PostgreSQL's translate(text, from, to)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+
+    @functools.lru_cache(maxsize=8)
+    def table(source: str, target: str) -> dict[int, int]:
+        return str.maketrans(source, target)
+
+    def translate(text: str | None, source: str, target: str) -> str | None:
+        return None if text is None else text.translate(table(source, target))
+
+    with app.app_context():
+
+        @event.listens_for(db.engine, "connect")
+        def _functions(dbapi_connection, _record):  # noqa: ANN001
+            dbapi_connection.create_function("translate", 3, translate, deterministic=True)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the board shows, as the URL's query string carries it."""
+
+    theme: int | None = None
+    # An owner's user id; 0 stands for "nobody yet".
+    owner: int | None = None
+    horizon: str | None = None
+    overdue: bool = False
+    mine: bool = False
+    q: str = ""
+    view: str = "columns"
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> Filters:
+        """Read the query string; a value that makes no sense is ignored."""
+
+        def number(name: str) -> int | None:
+            value = (args.get(name) or "").strip()
+            if value == "none":
+                return 0
+            return int(value) if value.isdigit() else None
+
+        horizon = args.get("horizon") or None
+        view = args.get("view") or "columns"
+        return cls(
+            theme=number("theme") or None,
+            owner=number("owner"),
+            horizon=horizon if horizon in HORIZONS else None,
+            overdue=args.get("overdue") in ("1", "on", "true"),
+            mine=args.get("mine") in ("1", "on", "true"),
+            q=" ".join((args.get("q") or "").split())[:200],
+            view=view if view in VIEWS else "columns",
+        )
+
+    def query_args(self) -> dict[str, str]:
+        """The non-default values, for URLs (so a bookmark stays short)."""
+        args: dict[str, str] = {}
+        if self.theme:
+            args["theme"] = str(self.theme)
+        if self.owner is not None:
+            args["owner"] = "none" if self.owner == 0 else str(self.owner)
+        if self.horizon:
+            args["horizon"] = self.horizon
+        if self.overdue:
+            args["overdue"] = "1"
+        if self.mine:
+            args["mine"] = "1"
+        if self.q:
+            args["q"] = self.q
+        if self.view != "columns":
+            args["view"] = self.view
+        return args
+
+    @property
+    def active(self) -> bool:
+        """True when something narrows the board (the view does not)."""
+        return bool(set(self.query_args()) - {"view"})
+
+    @property
+    def lanes(self) -> bool:
+        return self.view == "themes"
+
+
+@dataclass
+class Card:
+    """What one card shows."""
+
+    id: int
+    title: str
+    status: str
+    version: int
+    board_position: float
+    due_date: date | None
+    owner_id: int | None
+    theme_id: int
+    theme_title: str
+    theme_colour: str
+    objective_id: int
+    owner_name: str = ""
+    owner_initials: str = ""
+    collaborators: int = 0
+    comments: int = 0
+    progress: float | None = None
+    progress_label: str = ""
+    due_state: str | None = None
+    movable: bool = False
+
+    @property
+    def cursor(self) -> str:
+        """Where the next page of its column starts."""
+        return f"{self.board_position!r}:{self.id}"
+
+
+@dataclass
+class Column:
+    status: str
+    lane: str
+    cards: list[Card]
+    count: int
+    # The cursor of the next page, when there is one.
+    more: str | None = None
+
+
+@dataclass
+class Lane:
+    """A row of the board: the whole board, or one theme in the swimlane view."""
+
+    key: str
+    columns: list[Column]
+    theme_id: int | None = None
+    title: str = ""
+    colour: str = ""
+
+    @property
+    def count(self) -> int:
+        return sum(column.count for column in self.columns)
+
+
+@dataclass
+class Board:
+    lanes: list[Lane]
+    totals: dict[str, int]
+    today: date
+    filters: Filters = field(default_factory=Filters)
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
+
+
+@dataclass
+class Scope:
+    """Who looks at which plan, and which day it is there."""
+
+    plan_id: int
+    organisation_id: int
+    viewer: User
+    today: date
+
+
+def lane_key(theme_id: int | None) -> str:
+    return "all" if theme_id is None else str(theme_id)
+
+
+def _fold(expression: ColumnElement) -> ColumnElement:
+    return func.translate(func.lower(expression), _ACCENTED, _PLAIN)
+
+
+def fold_text(text: str) -> str:
+    """The same folding in Python, for the searched words."""
+    return text.lower().translate(_FOLD_TABLE)
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _mine(user_id: int) -> ColumnElement[bool]:
+    helping = exists().where(task_collaborators.c.task_id == Task.id, task_collaborators.c.user_id == user_id)
+    return or_(Task.owner_id == user_id, helping)
+
+
+def _where(scope: Scope, filters: Filters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        Task.plan_id == scope.plan_id,
+        Task.archived_at.is_(None),
+        OperationalObjective.archived_at.is_(None),
+        Theme.archived_at.is_(None),
+    ]
+    if filters.theme:
+        conditions.append(Theme.id == filters.theme)
+    if filters.owner == 0:
+        conditions.append(Task.owner_id.is_(None))
+    elif filters.owner:
+        conditions.append(Task.owner_id == filters.owner)
+    if filters.horizon:
+        conditions.append(Task.horizon == filters.horizon)
+    if filters.overdue:
+        conditions.append(and_(Task.due_date < scope.today, Task.status != TaskStatus.DONE.value))
+    if filters.mine:
+        conditions.append(_mine(scope.viewer.id))
+    for word in fold_text(filters.q).split():
+        pattern = f"%{_like_escape(word)}%"
+        conditions.append(
+            or_(
+                _fold(Task.title).like(pattern, escape="\\"),
+                _fold(Task.description).like(pattern, escape="\\"),
+            )
+        )
+    return conditions
+
+
+_CARD_COLUMNS = (
+    Task.id,
+    Task.title,
+    Task.status,
+    Task.version,
+    Task.board_position,
+    Task.due_date,
+    Task.owner_id,
+    Theme.id.label("theme_id"),
+    Theme.title.label("theme_title"),
+    Theme.colour.label("theme_colour"),
+    Task.objective_id,
+)
+
+
+def _joined(stmt: Select) -> Select:
+    return stmt.join(OperationalObjective, OperationalObjective.id == Task.objective_id).join(
+        Theme, Theme.id == OperationalObjective.theme_id
+    )
+
+
+def _card(row) -> Card:  # noqa: ANN001
+    return Card(
+        id=row.id,
+        title=row.title,
+        status=row.status,
+        version=row.version,
+        board_position=row.board_position,
+        due_date=row.due_date,
+        owner_id=row.owner_id,
+        theme_id=row.theme_id,
+        theme_title=row.theme_title,
+        theme_colour=row.theme_colour,
+        objective_id=row.objective_id,
+    )
+
+
+def due_state(due: date | None, status: str, today: date) -> str | None:
+    """ "overdue" (red), "soon" (amber, within SOON_DAYS days) or None."""
+    if due is None or status == TaskStatus.DONE.value:
+        return None
+    if due < today:
+        return "overdue"
+    if due <= today + timedelta(days=SOON_DAYS):
+        return "soon"
+    return None
+
+
+def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
+    """Add the facts a card shows, in four queries whatever the number of cards."""
+    if not cards:
+        return cards
+    ids = [card.id for card in cards]
+    owner_ids = {card.owner_id for card in cards if card.owner_id}
+    owners = {
+        user.id: user
+        for user in (session.scalars(select(User).where(User.id.in_(owner_ids))) if owner_ids else [])
+    }
+    helping: dict[int, tuple[int, bool]] = {
+        task_id: (count, bool(me))
+        for task_id, count, me in session.execute(
+            select(
+                task_collaborators.c.task_id,
+                func.count(),
+                func.max(case((task_collaborators.c.user_id == scope.viewer.id, 1), else_=0)),
+            )
+            .where(task_collaborators.c.task_id.in_(ids))
+            .group_by(task_collaborators.c.task_id)
+        )
+    }
+    comments: dict[int, int] = {
+        task_id: count
+        for task_id, count in session.execute(
+            select(Comment.task_id, func.count()).where(Comment.task_id.in_(ids)).group_by(Comment.task_id)
+        )
+    }
+    progress = objective_progress(session, {card.objective_id for card in cards})
+    for card in cards:
+        owner = owners.get(card.owner_id)
+        if owner is not None:
+            card.owner_name, card.owner_initials = owner.name, owner.initials
+        card.collaborators, collaborating = helping.get(card.id, (0, False))
+        card.comments = comments.get(card.id, 0)
+        card.progress, card.progress_label = progress.get(card.objective_id, (None, ""))
+        card.due_state = due_state(card.due_date, card.status, scope.today)
+        card.movable = can_contribute_to(
+            scope.viewer, scope.organisation_id, owner_id=card.owner_id, collaborating=collaborating
+        )
+    return cards
+
+
+def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[int, tuple[float | None, str]]:
+    """For each objective with a measurable target: the first such target's
+    progress (0..1) and a short label « latest / target unit »."""
+    objective_ids = list(objective_ids)
+    if not objective_ids:
+        return {}
+    targets = session.scalars(
+        select(Target)
+        .where(Target.objective_id.in_(objective_ids), Target.target_value.is_not(None))
+        .order_by(Target.objective_id, Target.position, Target.id)
+    ).all()
+    first_target: dict[int, Target] = {}
+    for target in targets:
+        first_target.setdefault(target.objective_id, target)
+    if not first_target:
+        return {}
+    target_ids = [target.id for target in first_target.values()]
+    # The first and the latest measurement of each target, in one windowed query.
+    newest = func.row_number().over(
+        partition_by=Measurement.target_id, order_by=(Measurement.measured_on.desc(), Measurement.id.desc())
+    )
+    oldest = func.row_number().over(
+        partition_by=Measurement.target_id, order_by=(Measurement.measured_on, Measurement.id)
+    )
+    ranked = (
+        select(Measurement.target_id, Measurement.value, newest.label("newest"), oldest.label("oldest"))
+        .where(Measurement.target_id.in_(target_ids))
+        .subquery()
+    )
+    latest: dict[int, float] = {}
+    first: dict[int, float] = {}
+    for row in session.execute(select(ranked).where(or_(ranked.c.newest == 1, ranked.c.oldest == 1))):
+        if row.newest == 1:
+            latest[row.target_id] = row.value
+        if row.oldest == 1:
+            first[row.target_id] = row.value
+    result: dict[int, tuple[float | None, str]] = {}
+    for objective_id, target in first_target.items():
+        value = latest.get(target.id)
+        share = target.progress(value, first.get(target.id))
+        result[objective_id] = (share, _progress_label(value, target))
+    return result
+
+
+def _number(value: float) -> str:
+    from tasking.core.templating import qc_number
+
+    return qc_number(value)
+
+
+def _progress_label(value: float | None, target: Target) -> str:
+    latest = _number(value) if value is not None else "—"
+    unit = f" {target.unit}" if target.unit else ""
+    return f"{latest} / {_number(target.target_value)}{unit}"
+
+
+def load_board(session: Session, scope: Scope, filters: Filters, page_size: int = PAGE_SIZE) -> Board:
+    """The first page of every column (of every theme's lane in the swimlane view)."""
+    lanes_by_theme = filters.lanes
+    partition = [Task.status, Theme.id] if lanes_by_theme else [Task.status]
+    rank = func.row_number().over(partition_by=partition, order_by=(Task.board_position, Task.id))
+    ranked = _joined(select(*_CARD_COLUMNS, rank.label("rank"))).where(*_where(scope, filters)).subquery()
+    rows = session.execute(
+        select(ranked).where(ranked.c.rank <= page_size + 1).order_by(ranked.c.board_position, ranked.c.id)
+    ).all()
+    counts = column_counts(session, scope, filters)
+
+    pages: dict[tuple[str, str], list[Card]] = {}
+    for row in rows:
+        key = (lane_key(row.theme_id if lanes_by_theme else None), row.status)
+        pages.setdefault(key, []).append(_card(row))
+    shown = [card for cards in pages.values() for card in cards[:page_size]]
+    fill_cards(session, scope, shown)
+
+    if lanes_by_theme:
+        themes = session.execute(
+            select(Theme.id, Theme.title, Theme.colour)
+            .where(Theme.plan_id == scope.plan_id, Theme.archived_at.is_(None))
+            .order_by(Theme.position, Theme.id)
+        ).all()
+        if filters.theme:
+            themes = [theme for theme in themes if theme.id == filters.theme]
+        lane_specs = [(lane_key(theme.id), theme.id, theme.title, theme.colour) for theme in themes]
+    else:
+        lane_specs = [("all", None, "", "")]
+
+    lanes = []
+    for key, theme_id, title, colour in lane_specs:
+        columns = []
+        for status in STATUSES:
+            cards = pages.get((key, status), [])
+            more = cards[page_size - 1].cursor if len(cards) > page_size else None
+            columns.append(Column(status, key, cards[:page_size], counts.get((key, status), 0), more))
+        lanes.append(Lane(key, columns, theme_id, title, colour))
+    return Board(lanes=lanes, totals=totals_of(counts), today=scope.today, filters=filters)
+
+
+def totals_of(counts: dict[tuple[str, str], int]) -> dict[str, int]:
+    """Column totals over every lane."""
+    return {status: sum(n for (_lane, s), n in counts.items() if s == status) for status in STATUSES}
+
+
+def column_counts(session: Session, scope: Scope, filters: Filters) -> dict[tuple[str, str], int]:
+    """(lane key, status) → number of cards matching the filters."""
+    if filters.lanes:
+        stmt = _joined(select(Theme.id, Task.status, func.count())).group_by(Theme.id, Task.status)
+    else:
+        stmt = _joined(select(Task.status, func.count())).group_by(Task.status)
+    rows = session.execute(stmt.where(*_where(scope, filters))).all()
+    if filters.lanes:
+        return {(lane_key(theme_id), status): n for theme_id, status, n in rows}
+    return {("all", status): n for status, n in rows}
+
+
+def parse_cursor(text: str | None) -> tuple[float, int] | None:
+    """ "<position>:<id>" → (position, id); None for anything else."""
+    try:
+        position, task_id = (text or "").rsplit(":", 1)
+        return float(position), int(task_id)
+    except ValueError:
+        return None
+
+
+def load_column_page(
+    session: Session,
+    scope: Scope,
+    filters: Filters,
+    *,
+    status: str,
+    theme_id: int | None,
+    after: tuple[float, int] | None,
+    page_size: int = PAGE_SIZE,
+) -> Column:
+    """The next page of one column (keyset pagination on board_position, id)."""
+    conditions = [*_where(scope, filters), Task.status == status]
+    if theme_id is not None:
+        conditions.append(Theme.id == theme_id)
+    if after is not None:
+        position, last_id = after
+        conditions.append(
+            or_(Task.board_position > position, and_(Task.board_position == position, Task.id > last_id))
+        )
+    rows = session.execute(
+        _joined(select(*_CARD_COLUMNS))
+        .where(*conditions)
+        .order_by(Task.board_position, Task.id)
+        .limit(page_size + 1)
+    ).all()
+    cards = [_card(row) for row in rows]
+    more = cards[page_size - 1].cursor if len(cards) > page_size else None
+    cards = fill_cards(session, scope, cards[:page_size])
+    return Column(status, lane_key(theme_id), cards, count=0, more=more)
+
+
+def load_card(session: Session, scope: Scope, task_id: int) -> Card | None:
+    """One card, as the board shows it (after a move, or to refresh it)."""
+    row = session.execute(_joined(select(*_CARD_COLUMNS)).where(Task.id == task_id)).one_or_none()
+    if row is None:
+        return None
+    return fill_cards(session, scope, [_card(row)])[0]
+
+
+def filter_choices(session: Session, scope: Scope) -> tuple[list, list]:
+    """Themes of the plan and the people who may own a task, for the filter form."""
+    themes = session.execute(
+        select(Theme.id, Theme.title, Theme.colour)
+        .where(Theme.plan_id == scope.plan_id, Theme.archived_at.is_(None))
+        .order_by(Theme.position, Theme.id)
+    ).all()
+    people = session.execute(
+        select(User.id, User.name)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == scope.organisation_id,
+            Membership.role.in_([Role.ADMIN.value, Role.MEMBER.value]),
+        )
+        .order_by(User.name, User.id)
+    ).all()
+    return themes, people
+
+
+def without(filters: Filters, **changes) -> Filters:
+    """The same filters with some values changed (for links)."""
+    return replace(filters, **changes)

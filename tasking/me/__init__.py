@@ -1,0 +1,1 @@
+"""My tasks: the signed-in person's own page, and their home after sign-in."""

@@ -131,9 +131,12 @@ def register_commands(app: Flask) -> None:
     from tasking.orgs.cli import orgs_cli, regions_cli, users_cli
     from tasking.outbox.cli import outbox_cli
     from tasking.plans.cli import plans_cli
+    from tasking.scheduling.cli import notify_cli, scheduler_cli
 
     for command in (regions_cli, orgs_cli, users_cli, plans_cli, demo_command, outbox_cli):
         app.cli.add_command(command)
+    app.cli.add_command(notify_cli)
+    app.cli.add_command(scheduler_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -13,11 +13,13 @@ from tasking.models.plan import (
     Target,
     Theme,
 )
+from tasking.models.schedule import DigestLog, ReminderLog, SchedulerLease
 from tasking.models.task import Activity, Comment, Task, TaskPartner, TaskStatus, task_collaborators
 
 __all__ = [
     "Activity",
     "Comment",
+    "DigestLog",
     "GeneralObjective",
     "Measurement",
     "Membership",
@@ -28,7 +30,9 @@ __all__ = [
     "OutboxMessage",
     "Plan",
     "Region",
+    "ReminderLog",
     "Role",
+    "SchedulerLease",
     "SpecificObjective",
     "Target",
     "Task",

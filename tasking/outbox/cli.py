@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import socket
-
 import click
 from flask.cli import AppGroup
 
 from tasking.core.clock import utcnow
 from tasking.extensions import db
-from tasking.outbox.sender import deliver
+from tasking.outbox.sender import deliver, worker_name
 
 outbox_cli = AppGroup("outbox", help="The e-mail outbox.")
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @outbox_cli.command("send")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import smtplib
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +26,43 @@ from tasking.models.outbox import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(minutes=5)
+
+
+def worker_name() -> str:
+    """This process as a claim holder: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _release_dead_claims(session: Session, now: datetime) -> None:
+    """Free the rows claimed by a sender of this host that no longer runs
+    (killed mid-batch), so a restart delivers them at once instead of waiting
+    for the claim to expire."""
+    prefix = socket.gethostname() + ":"
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.claimed_by).where(
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.claimed_until >= now,
+            OutboxMessage.claimed_by.startswith(prefix),
+        )
+    ).all()
+    dead = []
+    for row_id, holder in rows:
+        pid = holder[len(prefix) :].split(":", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            dead.append(row_id)
+    if dead:
+        log.warning("Releasing %d message(s) claimed by a sender that stopped", len(dead))
+        _release(session, dead)
 
 
 @dataclass
@@ -93,22 +132,28 @@ def deliver(
     batch_size: int | None = None,
     only_ids: list[int] | None = None,
 ) -> DeliveryReport:
-    """Send what is due over one SMTP connection; count sent, failed, waiting."""
+    """Send what is due, batch after batch, each over one SMTP connection;
+    count sent, failed, waiting. Stops when nothing is due or the server is
+    unreachable (the rest waits for the next run)."""
     config = current_app.config
     batch_size = batch_size or config["OUTBOX_BATCH_SIZE"]
     max_attempts = config["OUTBOX_MAX_ATTEMPTS"]
     report = DeliveryReport()
     if config.get("MAIL_SERVER"):
-        ids = _claim(session, now, worker, batch_size, only_ids)
-        if ids:
-            _send_claimed(session, ids, now, max_attempts, report)
+        _release_dead_claims(session, now)
+        while True:
+            ids = _claim(session, now, worker, batch_size, only_ids)
+            if not ids or not _send_claimed(session, ids, now, max_attempts, report) or only_ids is not None:
+                break
     report.waiting = session.scalar(
         select(func.count(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.PENDING.value)
     )
     return report
 
 
-def _send_claimed(session, ids, now, max_attempts, report) -> None:  # noqa: ANN001
+def _send_claimed(session, ids, now, max_attempts, report) -> bool:  # noqa: ANN001
+    """Send the claimed rows over one connection; False when the server is
+    unreachable or the connection dropped (the unsent rows are released)."""
     try:
         connection = mail.connect()
         connection.__enter__()
@@ -116,16 +161,17 @@ def _send_claimed(session, ids, now, max_attempts, report) -> None:  # noqa: ANN
         # The server is unreachable: not the messages' fault, they just wait.
         log.warning("SMTP server unreachable, %d message(s) wait: %s", len(ids), exc)
         _release(session, ids)
-        return
+        return False
+    rows = {row.id: row for row in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
     try:
         for position, message_id in enumerate(ids):
-            row = session.get(OutboxMessage, message_id)
+            row = rows[message_id]
             try:
                 connection.send(build_message(row))
             except (OSError, smtplib.SMTPServerDisconnected) as exc:
                 log.warning("SMTP connection lost: %s", exc)
                 _release(session, ids[position:])
-                return
+                return False
             except smtplib.SMTPException as exc:
                 row.attempts += 1
                 row.last_error = str(exc)[:2000]
@@ -148,6 +194,7 @@ def _send_claimed(session, ids, now, max_attempts, report) -> None:  # noqa: ANN
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):
             connection.__exit__(None, None, None)
+    return True
 
 
 def retry(session: Session, message: OutboxMessage, now: datetime) -> None:
@@ -165,7 +212,7 @@ def deliver_soon(session: Session, rows: list[OutboxMessage | None], now: dateti
     ids = [row.id for row in rows if row is not None]
     if ids and current_app.config.get("MAIL_SERVER"):
         try:
-            deliver(session, now=now, worker="web", only_ids=ids)
+            deliver(session, now=now, worker=worker_name(), only_ids=ids)
         except Exception:  # the outbox keeps the message; the page must not fail
             session.rollback()
             log.exception("Immediate delivery failed; the sender will retry")

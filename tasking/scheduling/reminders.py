@@ -1,0 +1,253 @@
+"""Reminders: due soon, overdue, and the escalation to the coordinators.
+
+Rules, counted in days in the organisation's time zone:
+
+- ``due:N`` for each N of the organisation's ``reminder_days`` ("7,1"): sent
+  once the due date is N days away or less (the most recent rule that
+  applies, so a task created three days before its due date gets the "7"
+  reminder at once, then the "1" reminder);
+- ``overdue:weekK``: on the first day past the due date (K = 0), then once a
+  week (K = 1, 2 …);
+- ``escalation``: once overdue by ``escalation_days``, to the organisation's
+  admins too.
+
+Reminders go to the owner and, unless they turned it off, the collaborators.
+They only land on a working day between 08:00 and 18:00 local time; what
+falls on a weekend, a Québec holiday or the night waits for the next working
+morning. Each send is a ``ReminderLog`` row (task × person × rule × due date)
+and a line of the task's history; the unique row makes a second run, or a
+second scheduler, send nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from tasking.core.clock import local_today
+from tasking.models import (
+    Membership,
+    Organisation,
+    OutboxMessage,
+    Plan,
+    ReminderLog,
+    Role,
+    Task,
+    TaskStatus,
+    User,
+)
+from tasking.notifications.preferences import channels_for
+from tasking.notifications.services import notify
+from tasking.scheduling.claim import claim
+from tasking.scheduling.timing import in_working_hours
+from tasking.tasks.services import record
+
+
+@dataclass
+class ReminderReport:
+    """How many reminders were recorded, and how many of them became e-mails."""
+
+    reminders: int = 0
+    emails: int = 0
+
+    def add(self, other: ReminderReport) -> None:
+        self.reminders += other.reminders
+        self.emails += other.emails
+
+    def as_line(self) -> str:
+        return f"queued={self.reminders} emails={self.emails}"
+
+
+def reminder_days(organisation: Organisation) -> list[int]:
+    """The organisation's "7,1" as [7, 1]; bad entries are ignored."""
+    days = set()
+    for part in (organisation.reminder_days or "").split(","):
+        part = part.strip()
+        if part.isdigit() and int(part) > 0:
+            days.add(int(part))
+    return sorted(days, reverse=True)
+
+
+def due_rule(days_left: int, days: list[int]) -> str | None:
+    """The due-soon rule in force ``days_left`` days before the due date."""
+    applicable = [n for n in days if n >= days_left]
+    if days_left < 0 or not applicable:
+        return None
+    return f"due:{min(applicable)}"
+
+
+def overdue_rule(days_over: int) -> str:
+    """``overdue:week0`` for days 1–7 past the due date, ``week1`` for 8–14 …"""
+    return f"overdue:week{(days_over - 1) // 7}"
+
+
+def reminder_key(task_id: int, user_id: int, rule: str, occurrence: date) -> str:
+    return f"reminder:task{task_id}:user{user_id}:{rule}:{occurrence.isoformat()}"
+
+
+def _active_admins(session: Session, organisation_id: int) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.organisation_id == organisation_id,
+                Membership.role == Role.ADMIN.value,
+                User.active.is_(True),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def remind_organisation(session: Session, organisation: Organisation, *, now: datetime) -> ReminderReport:
+    """Record and queue the reminders of one organisation due at ``now``.
+
+    Flushes, never commits. Sends nothing outside working hours.
+    """
+    report = ReminderReport()
+    if not in_working_hours(now, organisation.timezone):
+        return report
+    today = local_today(now, organisation.timezone)
+    days = reminder_days(organisation)
+    horizon = today + timedelta(days=max(days, default=0))
+    tasks = session.scalars(
+        select(Task)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(
+            Plan.organisation_id == organisation.id,
+            Plan.archived_at.is_(None),
+            Task.archived_at.is_(None),
+            Task.status != TaskStatus.DONE.value,
+            Task.due_date.is_not(None),
+            Task.due_date <= horizon,
+        )
+        .options(selectinload(Task.collaborators), selectinload(Task.owner))
+        .order_by(Task.id)
+    ).all()
+    if not tasks:
+        return report
+    task_ids = [t.id for t in tasks]
+    done = set(
+        session.execute(
+            select(ReminderLog.task_id, ReminderLog.user_id, ReminderLog.rule, ReminderLog.occurrence).where(
+                ReminderLog.task_id.in_(task_ids)
+            )
+        ).all()
+    )
+    collaborator_ids = {u.id for t in tasks for u in t.collaborators}
+    collab_channels = channels_for(session, collaborator_ids, "collab_reminders")
+    admins: list[User] | None = None
+
+    for task in tasks:
+        days_left = (task.due_date - today).days
+        if days_left >= 0:
+            rule = due_rule(days_left, days)
+            kind, template = "due_soon", "reminder_due"
+        else:
+            rule = overdue_rule(-days_left)
+            kind, template = "overdue", "reminder_overdue"
+        recipients: list[User] = []
+        if task.owner is not None and task.owner.active:
+            recipients.append(task.owner)
+        recipients += [
+            u
+            for u in task.collaborators
+            if u.active and u.id != task.owner_id and collab_channels.get(u.id) != "never"
+        ]
+        context = {"organisation": organisation, "days_left": days_left, "days_over": -days_left}
+        if rule is not None:
+            for user in recipients:
+                _remind(session, report, done, organisation, task, user, rule, kind, template, now, context)
+        escalation = organisation.escalation_days or 0
+        if days_left < 0 and escalation > 0 and -days_left >= escalation:
+            if admins is None:
+                admins = _active_admins(session, organisation.id)
+            for admin in admins:
+                if admin.id != task.owner_id:
+                    _remind(
+                        session,
+                        report,
+                        done,
+                        organisation,
+                        task,
+                        admin,
+                        "escalation",
+                        "overdue",
+                        "reminder_escalation",
+                        now,
+                        context,
+                    )
+    session.flush()
+    return report
+
+
+def _remind(
+    session: Session,
+    report: ReminderReport,
+    done: set,
+    organisation: Organisation,
+    task: Task,
+    user: User,
+    rule: str,
+    kind: str,
+    template: str,
+    now: datetime,
+    context: dict,
+) -> None:
+    """Claim the (task, person, rule, due date) row; only its writer notifies."""
+    if (task.id, user.id, rule, task.due_date) in done:
+        return
+    if not claim(
+        session,
+        ReminderLog,
+        task_id=task.id,
+        user_id=user.id,
+        rule=rule,
+        occurrence=task.due_date,
+        sent_at=now,
+    ):
+        return
+    key = reminder_key(task.id, user.id, rule, task.due_date)
+    notification = notify(
+        session,
+        user=user,
+        kind=kind,
+        task=task,
+        actor=None,
+        now=now,
+        dedupe_key=key,
+        detail=task.due_date.isoformat(),
+        template=template,
+        rule=rule,
+        owner=task.owner,
+        **context,
+    )
+    record(
+        session,
+        task=task,
+        plan_id=task.plan_id,
+        organisation_id=organisation.id,
+        actor=None,
+        kind="reminder",
+        now=now,
+        field=rule,
+        new=user.name,
+    )
+    report.reminders += 1
+    if notification is not None and session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == f"notification:{key}")
+    ):
+        report.emails += 1
+
+
+def run_reminders(session: Session, *, now: datetime) -> ReminderReport:
+    """The reminders job: every organisation, committing after each one."""
+    report = ReminderReport()
+    for organisation in session.scalars(select(Organisation).order_by(Organisation.id)).all():
+        report.add(remind_organisation(session, organisation, now=now))
+        session.commit()
+    return report

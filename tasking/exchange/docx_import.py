@@ -1,0 +1,596 @@
+"""A filled ASCQ template in Word (.docx) becomes a new plan.
+
+The document is read in order: a numbered heading (« 3. Enjeux sociaux :
+… ») opens a theme; « Brève définition », « Nom des missions responsables »
+and « Enjeux de communication » paragraphs describe it; its table (columns
+Objectifs opérationnels, Actions, Cibles, Responsable(s), Collaborateur(s),
+À quel moment ?, Commentaires, found by their headers) gives one operational
+objective per row. A row whose objective cell is empty (or vertically merged
+with the one above) continues the previous objective. In the Actions cell each
+« · » bullet is one action; lines under it (« -connaître les besoins ») are
+that action's description; a trailing « [En cours] » is its status, as our
+own Word export writes it. Targets are read the same way. The general
+objectives table (Temporalité, Objectifs généraux, Objectifs spécifiques,
+Précisions) gives the general and specific objectives.
+
+People named in the Responsable(s) and Collaborateur(s) cells who are members
+of the organisation (by name or e-mail) become the owner and collaborators of
+the row's actions; other names are kept as named partners. Dates found in the
+timing cells (2026-05-01 or 01/05/2026) become the actions' dates, the last
+one their due date.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from docx import Document
+from docx.oxml.ns import qn
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tasking.exchange.imports import ImportFailed
+from tasking.exchange.tasksheet import fold, status_lookup
+from tasking.models import (
+    GeneralObjective,
+    Membership,
+    OperationalObjective,
+    Organisation,
+    Plan,
+    Role,
+    SpecificObjective,
+    Target,
+    Task,
+    TaskPartner,
+    TaskStatus,
+    Theme,
+    User,
+)
+from tasking.plans.template import category_colours, load_template
+from tasking.tasks.services import record
+
+BULLETS = "·•▪◦‣\uf0b7"
+MAX_TABLES = 200
+MAX_ROWS = 5_000
+_HEADING = re.compile(r"^\s*(\d{1,2})\s*[.)]\s+(\S.*)$")
+_STATUS_SUFFIX = re.compile(r"\s*\[([^\[\]]{1,40})\]\s*$")
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})|(\d{1,2})/(\d{1,2})/(\d{4})")
+_SPECIFIC = re.compile(r"^(\d+(?:\.\d+)+)\s*(.*)$")
+_DEFINITION = re.compile(r"^\s*brève\s+définition\s*:?\s*", re.IGNORECASE)
+_MISSIONS = re.compile(r"^\s*nom\s+d\w*\s+(?:la\s+)?missions?\s+responsables?\s*[.:]?\s*", re.IGNORECASE)
+
+
+@dataclass
+class Line:
+    text: str
+    bullet: bool
+
+
+@dataclass
+class Item:
+    title: str
+    description: list[str] = field(default_factory=list)
+    status: str = TaskStatus.TODO.value
+
+
+@dataclass
+class Row:
+    title: str
+    description: list[str] = field(default_factory=list)
+    actions: list[Item] = field(default_factory=list)
+    targets: list[Item] = field(default_factory=list)
+    owners: list[str] = field(default_factory=list)
+    collaborators: list[str] = field(default_factory=list)
+    short: list[date] = field(default_factory=list)
+    long: list[date] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedTheme:
+    number: int | None
+    title: str
+    subtitle: str = ""
+    definition: str = ""
+    missions_text: str = ""
+    communication_issues: list[str] = field(default_factory=list)
+    objectives_heading: str = ""
+    actions_note: str = ""
+    colour: str | None = None
+    objectives: list[Row] = field(default_factory=list)
+
+
+@dataclass
+class ParsedSpecific:
+    number: str
+    title: str
+    details: list[str] = field(default_factory=list)
+    precision: str = ""
+
+
+@dataclass
+class ParsedGeneral:
+    horizon: str
+    title: str
+    specifics: list[ParsedSpecific] = field(default_factory=list)
+
+
+@dataclass
+class ParsedPlan:
+    title: str = ""
+    general: list[ParsedGeneral] = field(default_factory=list)
+    themes: list[ParsedTheme] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "themes": len(self.themes),
+            "objectives": sum(len(t.objectives) for t in self.themes),
+            "actions": sum(len(o.actions) for t in self.themes for o in t.objectives),
+            "targets": sum(len(o.targets) for t in self.themes for o in t.objectives),
+            "general_objectives": len(self.general),
+            "specific_objectives": sum(len(g.specifics) for g in self.general),
+        }
+
+
+# Reading ------------------------------------------------------------------------
+
+
+def _is_bullet(paragraph: Paragraph, text: str) -> bool:
+    if text[:1] in BULLETS:
+        return True
+    properties = paragraph._p.pPr
+    if properties is not None and properties.numPr is not None:
+        return True
+    style = paragraph.style.name if paragraph.style is not None else ""
+    return "List" in style or "Liste" in style
+
+
+def _lines(paragraphs: list[Paragraph]) -> list[Line]:
+    """A cell's (or a stretch of the body's) lines, marking bullets."""
+    lines: list[Line] = []
+    for paragraph in paragraphs:
+        text = paragraph.text.replace("\t", " ")
+        for index, part in enumerate(text.split("\n")):
+            bullet = _is_bullet(paragraph, part) if index == 0 else part[:1] in BULLETS
+            part = part.strip().lstrip(BULLETS).strip() if bullet else part.strip()
+            if part:
+                lines.append(Line(part, bullet))
+    return lines
+
+
+def _items(lines: list[Line], statuses: dict[str, str] | None = None) -> list[Item]:
+    """Bullets are items; other lines belong to the item above them (or, in a
+    cell without bullets, start an item unless they start with « - »)."""
+    has_bullets = any(line.bullet for line in lines)
+    items: list[Item] = []
+    for line in lines:
+        if line.bullet or not items or not (has_bullets or line.text.startswith("-")):
+            items.append(Item(line.text))
+        else:
+            items[-1].description.append(line.text)
+    if statuses:
+        for item in items:
+            match = _STATUS_SUFFIX.search(item.title)
+            if match and fold(match.group(1)) in statuses:
+                item.status = statuses[fold(match.group(1))]
+                item.title = item.title[: match.start()].rstrip()
+    return items
+
+
+def _dates(text: str) -> list[date]:
+    found: list[date] = []
+    for match in _DATE.finditer(text):
+        try:
+            if match.group(1):
+                found.append(date.fromisoformat(match.group(1)))
+            else:
+                found.append(date(int(match.group(4)), int(match.group(3)), int(match.group(2))))
+        except ValueError:
+            continue
+    return found
+
+
+def _cell_text(cell: _Cell) -> str:
+    return "\n".join(line.text for line in _lines(cell.paragraphs))
+
+
+def _shading(cell: _Cell) -> str | None:
+    properties = cell._tc.tcPr
+    if properties is None:
+        return None
+    shading = properties.find(qn("w:shd"))
+    fill = shading.get(qn("w:fill")) if shading is not None else None
+    if fill and re.fullmatch(r"[0-9A-Fa-f]{6}", fill):
+        return "#" + fill.lower()
+    return None
+
+
+def _columns(header: list[_Cell], second: list[_Cell] | None) -> dict[str, int]:
+    """Column index of each field, found by the header texts."""
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        text = fold(_cell_text(cell))
+        for key, prefix in (
+            ("actions", "action"),
+            ("targets", "cible"),
+            ("owners", "responsable"),
+            ("collaborators", "collaborat"),
+            ("comments", "comment"),
+        ):
+            if text.startswith(prefix):
+                columns.setdefault(key, index)
+        if "moment" in text:
+            if "short" not in columns:
+                columns["short"] = index
+            elif cell._tc is header[columns["short"]]._tc or "long" not in columns:
+                columns.setdefault("long", index)
+    columns["objective"] = 0
+    if second is not None:
+        for index, cell in enumerate(second):
+            text = fold(_cell_text(cell))
+            if text.startswith("court"):
+                columns["short"] = index
+            elif text.startswith("long"):
+                columns["long"] = index
+    return columns
+
+
+def _is_theme_table(table: Table) -> bool:
+    if not table.rows:
+        return False
+    texts = [fold(_cell_text(c)) for c in table.rows[0].cells]
+    return any(t.startswith("action") for t in texts) and any(t.startswith("cible") for t in texts)
+
+
+def _is_general_table(table: Table) -> bool:
+    if not table.rows:
+        return False
+    texts = [fold(_cell_text(c)) for c in table.rows[0].cells]
+    return any(t.startswith("temporalit") for t in texts) and any("specifique" in t for t in texts)
+
+
+def _read_general(table: Table, plan: ParsedPlan) -> None:
+    current: ParsedGeneral | None = None
+    previous: list[Any] = [None, None]
+    for row in table.rows[1:]:
+        cells = row.cells
+        if len(cells) < 4:
+            continue
+        horizon_text, title_text = _cell_text(cells[0]), _cell_text(cells[1])
+        fresh_title = title_text and cells[1]._tc is not previous[1]
+        if current is None or fresh_title:
+            horizon = "long" if "long" in fold(horizon_text) else "short_medium"
+            if not horizon_text and current is not None:
+                horizon = current.horizon
+            current = ParsedGeneral(horizon=horizon, title=" ".join(title_text.split("\n")))
+            plan.general.append(current)
+        previous = [cells[0]._tc, cells[1]._tc]
+        lines = _lines(cells[2].paragraphs)
+        if not lines:
+            continue
+        match = _SPECIFIC.match(lines[0].text)
+        number, title = (match.group(1), match.group(2).strip()) if match else ("", lines[0].text)
+        current.specifics.append(
+            ParsedSpecific(
+                number=number,
+                title=title,
+                details=[line.text for line in lines[1:]],
+                precision=_cell_text(cells[3]).replace("\n", " "),
+            )
+        )
+
+
+def _read_theme_table(table: Table, theme: ParsedTheme, table_number: int, problems: list[str]) -> None:
+    statuses = status_lookup()
+    rows = table.rows
+    header = rows[0].cells
+    second = None
+    start = 1
+    if len(rows) > 1:
+        candidate = rows[1].cells
+        texts = [fold(_cell_text(c)) for c in candidate]
+        if any(t.startswith("court") or t.startswith("long terme") for t in texts) and not texts[0]:
+            second, start = candidate, 2
+    columns = _columns(header, second)
+    heading_lines = _lines(header[0].paragraphs)
+    theme.objectives_heading = heading_lines[0].text if heading_lines else ""
+    if "actions" in columns:
+        note = _lines(header[columns["actions"]].paragraphs)[1:]
+        theme.actions_note = " ".join(line.text for line in note)
+    theme.colour = theme.colour or _shading(header[0])
+
+    def cell(cells: list[_Cell], key: str) -> _Cell | None:
+        index = columns.get(key)
+        return cells[index] if index is not None and index < len(cells) else None
+
+    previous_objective = None
+    for number, row in enumerate(rows[start:], start=start + 1):
+        cells = row.cells
+        objective_cell = cells[0]
+        objective_lines = _lines(objective_cell.paragraphs)
+        continues = not objective_lines or objective_cell._tc is previous_objective
+        previous_objective = objective_cell._tc
+        actions_cell = cell(cells, "actions")
+        actions = _items(_lines(actions_cell.paragraphs), statuses) if actions_cell is not None else []
+        targets_cell = cell(cells, "targets")
+        targets = _items(_lines(targets_cell.paragraphs)) if targets_cell is not None else []
+        if continues:
+            if not theme.objectives:
+                if actions or targets:
+                    problems.append(
+                        _(
+                            "Table %(table)d, row %(row)d: actions without an operational objective.",
+                            table=table_number,
+                            row=number,
+                        )
+                    )
+                continue
+            current = theme.objectives[-1]
+        else:
+            current = Row(
+                title=objective_lines[0].text, description=[line.text for line in objective_lines[1:]]
+            )
+            theme.objectives.append(current)
+        current.actions.extend(actions)
+        current.targets.extend(targets)
+        for key, target in (("owners", current.owners), ("collaborators", current.collaborators)):
+            people = cell(cells, key)
+            if people is not None:
+                for line in _lines(people.paragraphs):
+                    if line.text not in target:
+                        target.append(line.text)
+        for key, target in (("short", current.short), ("long", current.long)):
+            timing = cell(cells, key)
+            if timing is not None:
+                target.extend(_dates(_cell_text(timing)))
+        comments = cell(cells, "comments")
+        if comments is not None:
+            current.comments.extend(line.text for line in _lines(comments.paragraphs))
+    if not theme.objectives:
+        problems.append(
+            _(
+                "Table %(table)d (%(theme)s): no operational objective found.",
+                table=table_number,
+                theme=theme.title,
+            )
+        )
+
+
+def _theme_from(heading: Paragraph | None, paragraphs: list[Paragraph], count: int) -> ParsedTheme:
+    if heading is not None:
+        match = _HEADING.match(heading.text.strip())
+        number, text = (int(match.group(1)), match.group(2)) if match else (None, heading.text.strip())
+    else:
+        number, text = None, _("Theme %(number)d", number=count)
+    parts = re.split(r"\s*:\s+", text.strip(), maxsplit=1)
+    theme = ParsedTheme(
+        number=number, title=parts[0].strip(), subtitle=parts[1].strip() if len(parts) > 1 else ""
+    )
+    in_issues = False
+    for paragraph in paragraphs:
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        if _DEFINITION.match(text):
+            theme.definition, in_issues = _DEFINITION.sub("", text, count=1).strip(), False
+        elif _MISSIONS.match(text):
+            theme.missions_text, in_issues = _MISSIONS.sub("", text, count=1).strip(), False
+        elif fold(text).startswith("enjeux de communication"):
+            in_issues = True
+        elif in_issues and _is_bullet(paragraph, text):
+            theme.communication_issues.append(text.lstrip(BULLETS).strip())
+        else:
+            in_issues = False
+    return theme
+
+
+def _is_heading(paragraph: Paragraph) -> bool:
+    text = paragraph.text.strip()
+    if not text or len(text) > 400:
+        return False
+    style = paragraph.style.name if paragraph.style is not None else ""
+    return bool(_HEADING.match(text)) or style.startswith(("Heading", "Titre"))
+
+
+def parse_docx(content: bytes) -> ParsedPlan:
+    """Read the document; raises :class:`ImportFailed` naming what is wrong."""
+    try:
+        document = Document(io.BytesIO(content))
+    except Exception as exc:  # python-docx raises many kinds on a damaged file
+        raise ImportFailed([_("The Word document is damaged: it cannot be opened.")]) from exc
+    plan = ParsedPlan()
+    problems: list[str] = []
+    heading: Paragraph | None = None
+    section: list[Paragraph] = []
+    tables = 0
+    rows = 0
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            paragraph = Paragraph(child, document)
+            style = paragraph.style.name if paragraph.style is not None else ""
+            if not plan.title and style == "Title" and paragraph.text.strip():
+                plan.title = paragraph.text.strip()
+            elif _is_heading(paragraph):
+                heading, section = paragraph, []
+            else:
+                section.append(paragraph)
+        elif child.tag == qn("w:tbl"):
+            tables += 1
+            table = Table(child, document)
+            rows += len(table.rows)
+            if tables > MAX_TABLES or rows > MAX_ROWS:
+                raise ImportFailed([_("The document has too many tables or rows to be a plan.")])
+            if _is_general_table(table):
+                _read_general(table, plan)
+            elif _is_theme_table(table):
+                theme = _theme_from(heading, section, len(plan.themes) + 1)
+                _read_theme_table(table, theme, tables, problems)
+                plan.themes.append(theme)
+                heading, section = None, []
+    if not plan.themes:
+        problems.append(
+            _(
+                "No theme table was found: each theme needs a table with the columns "
+                "Objectifs opérationnels, Actions, Cibles…"
+            )
+        )
+    if problems:
+        raise ImportFailed(problems)
+    return plan
+
+
+# Creating the plan --------------------------------------------------------------
+
+
+@dataclass
+class People:
+    """The organisation's people who may take part in an action, by name and e-mail."""
+
+    by_key: dict[str, int]
+
+    @classmethod
+    def of(cls, session: Session, organisation_id: int) -> People:
+        rows = session.execute(
+            select(User.id, User.name, User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.organisation_id == organisation_id,
+                Membership.role.in_([Role.ADMIN.value, Role.MEMBER.value]),
+                User.active.is_(True),
+            )
+        )
+        by_key: dict[str, int] = {}
+        for user_id, name, email in rows:
+            by_key[fold(name)] = user_id
+            by_key[email.lower()] = user_id
+        return cls(by_key)
+
+    def find(self, text: str) -> int | None:
+        return self.by_key.get(text.strip().lower()) or self.by_key.get(fold(text))
+
+
+def unmatched_people(parsed: ParsedPlan, people: People) -> list[str]:
+    """Names that are not members: they will be kept as named partners."""
+    names: list[str] = []
+    for theme in parsed.themes:
+        for row in theme.objectives:
+            for name in row.owners + row.collaborators:
+                if people.find(name) is None and name not in names:
+                    names.append(name)
+    return names
+
+
+def create_plan(
+    session: Session, *, actor: User, org: Organisation, parsed: ParsedPlan, now: datetime, title: str = ""
+) -> Plan:
+    """The parsed document as a new plan of ``org``; flushes, the caller commits."""
+    template = load_template()
+    colours = category_colours(template)
+    categories = {fold(t["title"]): t["category"] for t in template["themes"]}
+    people = People.of(session, org.id)
+    plan = Plan(
+        organisation=org,
+        title=(title or parsed.title or template["title"]).strip()[:300],
+        event="",
+        template_key="docx",
+        created_at=now,
+    )
+    session.add(plan)
+    for g_pos, general in enumerate(parsed.general):
+        objective = GeneralObjective(plan=plan, horizon=general.horizon, title=general.title, position=g_pos)
+        session.add(objective)
+        for s_pos, specific in enumerate(general.specifics):
+            objective.specific_objectives.append(
+                SpecificObjective(
+                    number=specific.number[:10],
+                    title=specific.title,
+                    details="\n".join(specific.details),
+                    precision=specific.precision,
+                    position=s_pos,
+                )
+            )
+    board_position = 0.0
+    for t_pos, source in enumerate(parsed.themes):
+        category = categories.get(fold(source.title), "transversal")
+        theme = Theme(
+            plan=plan,
+            number=source.number,
+            title=source.title[:300],
+            subtitle=source.subtitle,
+            category=category,
+            colour=colours.get(category, "#e0b400") if source.colour in (None, "#ffffff") else source.colour,
+            definition=source.definition,
+            missions_text=source.missions_text,
+            communication_issues="\n".join(source.communication_issues),
+            objectives_heading=source.objectives_heading[:200],
+            actions_note=source.actions_note,
+            position=t_pos,
+        )
+        session.add(theme)
+        for o_pos, row in enumerate(source.objectives):
+            objective = OperationalObjective(
+                theme=theme,
+                title=row.title,
+                description="\n".join(row.description),
+                comments="\n".join(row.comments),
+                position=o_pos,
+            )
+            session.add(objective)
+            for position, target in enumerate(row.targets):
+                text = "\n".join([target.title, *target.description])
+                objective.targets.append(Target(text=text, position=position))
+            owner_ids = [uid for uid in (people.find(n) for n in row.owners) if uid]
+            collaborator_ids = {uid for uid in (people.find(n) for n in row.collaborators) if uid}
+            partners = [n for n in row.owners + row.collaborators if people.find(n) is None]
+            short = sorted(row.short)
+            long = sorted(row.long)
+            collaborators = (
+                list(session.scalars(select(User).where(User.id.in_(collaborator_ids))))
+                if collaborator_ids
+                else []
+            )
+            for position, action in enumerate(row.actions):
+                board_position += 1.0
+                task = Task(
+                    plan=plan,
+                    objective=objective,
+                    title=action.title[:2000],
+                    description="\n".join(action.description),
+                    status=action.status,
+                    owner_id=owner_ids[0] if owner_ids else None,
+                    horizon="short_medium" if short else ("long" if long else None),
+                    short_start=short[0] if short else None,
+                    short_end=short[-1] if len(short) > 1 else None,
+                    long_start=long[0] if long else None,
+                    long_end=long[-1] if len(long) > 1 else None,
+                    due_date=(short[-1] if len(short) > 1 else None) or (long[-1] if len(long) > 1 else None),
+                    plan_position=position,
+                    board_position=board_position,
+                    created_at=now,
+                    updated_at=now,
+                    completed_at=now if action.status == TaskStatus.DONE.value else None,
+                )
+                task.collaborators = [u for u in collaborators if u.id != task.owner_id]
+                task.partners = [TaskPartner(name=name[:200]) for name in partners]
+                objective.tasks.append(task)
+    session.flush()
+    record(
+        session,
+        task=None,
+        plan_id=plan.id,
+        organisation_id=org.id,
+        actor=actor,
+        kind="plan:import-docx",
+        now=now,
+        new=plan.title,
+    )
+    session.flush()
+    return plan

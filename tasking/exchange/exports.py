@@ -1,0 +1,217 @@
+"""The plan as an Excel workbook (one sheet per theme, as the template lays it
+out, plus the task sheet) and the task sheet as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from tasking.exchange.tasksheet import (
+    COLUMNS,
+    DATE_KEYS,
+    TASK_SHEET,
+    clean_text,
+    french_labels,
+    neutralise,
+    ordered_tasks,
+    task_row,
+)
+from tasking.models import OperationalObjective, Plan, Task, Theme
+
+# The template's table, as a spreadsheet: the "À quel moment ?" dates split
+# into their four from/to columns so they can hold real dates.
+THEME_COLUMNS = (
+    ("Objectifs opérationnels", 36),
+    ("Actions", 60),
+    ("Cibles", 40),
+    ("Responsable(s)", 24),
+    ("Collaborateur(s)", 24),
+    ("Court et moyen terme du", 13),
+    ("Court et moyen terme au", 13),
+    ("Long terme du", 13),
+    ("Long terme au", 13),
+    ("Commentaires", 30),
+)
+BULLET = "· "
+DATE_FORMAT = "yyyy-mm-dd"
+CSV_DELIMITER = ";"
+_THIN = Side(style="thin", color="999999")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _text_colour(background: str) -> str:
+    """Black or white, whichever reads better on the theme colour."""
+    hex_ = background.lstrip("#")
+    try:
+        r, g, b = (int(hex_[i : i + 2], 16) for i in (0, 2, 4))
+    except ValueError:
+        return "000000"
+    return "000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 150 else "FFFFFF"
+
+
+def _put(ws: Worksheet, row: int, column: int, value: object) -> None:
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        cell.value = clean_text(value)
+        # Text stays text: never stored as a formula, and Excel shows a cell
+        # starting with "=" or "-" as typed (quote prefix), not evaluated.
+        cell.data_type = "s"
+        if value.startswith(("=", "+", "-", "@")):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+        if isinstance(value, date):
+            cell.number_format = DATE_FORMAT
+    cell.alignment = _WRAP
+    cell.border = _BORDER
+
+
+def _header(ws: Worksheet, headers: Iterable[tuple[str, int]], colour: str) -> None:
+    fill = PatternFill("solid", start_color=colour.lstrip("#").upper())
+    font = Font(bold=True, color=_text_colour(colour))
+    for index, (title, width) in enumerate(headers, start=1):
+        _put(ws, 1, index, title)
+        cell = ws.cell(row=1, column=index)
+        cell.fill = fill
+        cell.font = font
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.freeze_panes = "A2"
+
+
+def _sheet_title(theme: Theme, taken: set[str]) -> str:
+    base = f"{theme.number}. {theme.title}" if theme.number else theme.title
+    base = "".join(ch for ch in base if ch not in "[]:*?/\\")[:31].strip() or "Enjeu"
+    title, n = base, 2
+    while title.casefold() in taken or title.casefold() == TASK_SHEET.casefold():
+        suffix = f" ({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(title.casefold())
+    return title
+
+
+def _bullets(lines: Iterable[str]) -> str:
+    return "\n".join(BULLET + line for line in lines if line)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    seen: list[str] = []
+    for value in values:
+        if value and value not in seen:
+            seen.append(value)
+    return seen
+
+
+def action_line(task: Task, statuses: dict[str, str]) -> str:
+    """« · Title [En cours] » with the description's lines under it."""
+    line = f"{task.title} [{statuses.get(task.status, task.status)}]"
+    if task.description:
+        line += "\n" + task.description
+    return line
+
+
+def objective_summary(objective: OperationalObjective, statuses: dict[str, str]) -> dict[str, object]:
+    """An objective's row of the template: bullets and the span of its dates."""
+    tasks = [t for t in objective.tasks if t.archived_at is None]
+
+    def earliest(attr: str) -> date | None:
+        values = [getattr(t, attr) for t in tasks if getattr(t, attr)]
+        return min(values) if values else None
+
+    def latest(attr: str) -> date | None:
+        values = [getattr(t, attr) for t in tasks if getattr(t, attr)]
+        return max(values) if values else None
+
+    return {
+        "actions": _bullets(action_line(t, statuses) for t in tasks),
+        "targets": _bullets(t.text for t in objective.targets),
+        "owners": _bullets(_unique(t.owner.name for t in tasks if t.owner)),
+        "collaborators": _bullets(
+            _unique(
+                [u.name for t in tasks for u in t.collaborators] + [p.name for t in tasks for p in t.partners]
+            )
+        ),
+        "short_start": earliest("short_start"),
+        "short_end": latest("short_end"),
+        "long_start": earliest("long_start"),
+        "long_end": latest("long_end"),
+        "comments": objective.comments or "",
+    }
+
+
+def build_xlsx(plan: Plan) -> bytes:
+    """The workbook; ``plan`` loaded with ``load_plan_layout``."""
+    statuses, horizons = french_labels()
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    taken: set[str] = set()
+    for theme in plan.themes:
+        if theme.archived_at is not None:
+            continue
+        ws = workbook.create_sheet(_sheet_title(theme, taken))
+        headers = list(THEME_COLUMNS)
+        headers[0] = (theme.objectives_heading or headers[0][0], headers[0][1])
+        _header(ws, headers, theme.colour or "#e0b400")
+        row = 2
+        for objective in theme.objectives:
+            if objective.archived_at is not None:
+                continue
+            summary = objective_summary(objective, statuses)
+            title = objective.title + ("\n" + objective.description if objective.description else "")
+            values = (
+                title,
+                summary["actions"],
+                summary["targets"],
+                summary["owners"],
+                summary["collaborators"],
+                summary["short_start"],
+                summary["short_end"],
+                summary["long_start"],
+                summary["long_end"],
+                summary["comments"],
+            )
+            for column, value in enumerate(values, start=1):
+                _put(ws, row, column, value if value is not None else "")
+            row += 1
+
+    ws = workbook.create_sheet(TASK_SHEET)
+    _header(ws, [(c.header, c.width) for c in COLUMNS], "#404040")
+    for row, task in enumerate(ordered_tasks(plan), start=2):
+        values = task_row(task, statuses, horizons)
+        for column, spec in enumerate(COLUMNS, start=1):
+            value = values[spec.key]
+            _put(ws, row, column, "" if value is None else value)
+    ws.auto_filter.ref = ws.dimensions
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def build_csv(plan: Plan) -> bytes:
+    """The task sheet as CSV: UTF-8 with a byte-order mark (so Excel reads the
+    accents right) and ";" between fields, as a French-Canadian Excel expects."""
+    statuses, horizons = french_labels()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+    writer.writerow([c.header for c in COLUMNS])
+    for task in ordered_tasks(plan):
+        values = task_row(task, statuses, horizons)
+        row = []
+        for spec in COLUMNS:
+            value = values[spec.key]
+            if value is None:
+                row.append("")
+            elif spec.key in DATE_KEYS:
+                row.append(value.isoformat())
+            else:
+                row.append(neutralise(str(value)))
+        writer.writerow(row)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,0 +1,299 @@
+"""Exports, imports and the calendar feed."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from tasking.core.clock import local_today, utcnow
+from tasking.core.errors import ServiceError
+from tasking.core.htmx import is_htmx, render
+from tasking.core.permissions import is_org_admin, org_admin_or_404, plan_or_404
+from tasking.exchange import calendar, docx_import, files, imports, uploads
+from tasking.exchange.docx_export import build_docx
+from tasking.exchange.exports import build_csv, build_xlsx
+from tasking.exchange.tasksheet import export_filename
+from tasking.extensions import db
+from tasking.models import Organisation
+from tasking.plans.services import load_plan_layout
+
+bp = Blueprint("exchange", __name__)
+
+EXPORTS = {
+    "xlsx": (build_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "csv": (build_csv, "text/csv; charset=utf-8"),
+    "docx": (build_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+}
+# Shown in full up to this many rows; beyond, the preview says how many more.
+PREVIEW_LIMIT = 200
+
+
+@bp.app_template_global()
+def can_import_into(plan) -> bool:  # noqa: ANN001
+    """Whether the signed-in person may import into this plan (its admins)."""
+    return is_org_admin(current_user, plan.organisation_id)
+
+
+@bp.app_template_global()
+def calendar_feed_url(token: str) -> str:
+    return current_app.config["APP_BASE_URL"] + url_for("exchange.calendar_feed", token=token)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error):  # noqa: ANN001
+    """A body over the limit is refused before it is read."""
+    flash(_("The file is too large (%(size)s MB at most).", size=files.MAX_UPLOAD_BYTES // (1024 * 1024)), "error")
+    return _go(request.path)
+
+
+def _uploaded() -> tuple[bytes, str]:
+    # Refuse an oversized body before reading it (the margin is the form's other fields).
+    request.max_content_length = files.MAX_UPLOAD_BYTES + 64 * 1024
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ServiceError(_("Choose a file."), "file")
+    return upload.read(files.MAX_UPLOAD_BYTES + 1), upload.filename
+
+
+# Exports ------------------------------------------------------------------------
+
+
+@bp.route("/plans/<int:plan_id>/export.<any(xlsx, csv, docx):extension>")
+@login_required
+def export(plan_id: int, extension: str):
+    plan_or_404(current_user, plan_id)
+    plan = load_plan_layout(db.session, plan_id)
+    build, mimetype = EXPORTS[extension]
+    today = local_today(utcnow(), plan.organisation.timezone)
+    response = Response(build(plan), mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{export_filename(plan, today, extension)}"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Import of the task sheet -------------------------------------------------------
+
+
+def _import_page(plan, status: int = 200, **context):  # noqa: ANN001
+    return render(
+        "exchange/import.html",
+        "exchange/_import.html",
+        status=status,
+        plan=plan,
+        limit=PREVIEW_LIMIT,
+        **context,
+    )
+
+
+@bp.route("/plans/<int:plan_id>/import", methods=["GET", "POST"])
+@login_required
+def import_tasks(plan_id: int):
+    plan = plan_or_404(current_user, plan_id)
+    org_admin_or_404(current_user, plan.organisation_id)
+    if request.method == "GET":
+        return _import_page(plan)
+    now = utcnow()
+    try:
+        content, filename = _uploaded()
+        kind = files.sniff(content)
+        if kind not in (files.XLSX, files.CSV):
+            raise ServiceError(_("Import an Excel (.xlsx) or CSV file exported from this plan."), "file")
+        preview = imports.preview(db.session, plan_id=plan.id, content=content, kind=kind)
+    except imports.ImportFailed as failure:
+        db.session.rollback()
+        return _import_page(plan, 422, problems=failure.problems)
+    except ServiceError as error:
+        db.session.rollback()
+        return _import_page(plan, 422, problems=[error.message])
+    pending = None
+    if preview.has_changes:
+        pending = uploads.keep(
+            db.session,
+            user=current_user,
+            organisation_id=plan.organisation_id,
+            plan_id=plan.id,
+            kind=kind,
+            filename=filename,
+            content=content,
+            now=now,
+        )
+        db.session.commit()
+    return _import_page(plan, preview=preview, pending=pending, filename=filename)
+
+
+@bp.route("/plans/<int:plan_id>/import/<token>/confirm", methods=["POST"])
+@login_required
+def confirm_tasks(plan_id: int, token: str):
+    plan = plan_or_404(current_user, plan_id)
+    org_admin_or_404(current_user, plan.organisation_id)
+    now = utcnow()
+    pending = uploads.find(
+        db.session,
+        token=token,
+        user=current_user,
+        organisation_id=plan.organisation_id,
+        plan_id=plan.id,
+        now=now,
+    )
+    if pending is None:
+        return _import_page(plan, 410, problems=[_("This preview has expired: upload the file again.")])
+    try:
+        # Compared again with the plan as it is now: the commit does what the
+        # data says at this instant, in one transaction.
+        preview = imports.preview(db.session, plan_id=plan.id, content=pending.content, kind=pending.kind)
+        applied = imports.apply(db.session, actor=current_user, plan_id=plan.id, result=preview, now=now)
+        db.session.delete(pending)
+        db.session.commit()
+    except imports.ImportFailed as failure:
+        db.session.rollback()
+        return _import_page(plan, 422, problems=failure.problems)
+    except ServiceError as error:
+        db.session.rollback()
+        return _import_page(plan, 422, problems=[error.message])
+    flash(
+        _(
+            "Import done: %(updated)d actions changed, %(created)d created.",
+            updated=applied.updated,
+            created=applied.created,
+        ),
+        "success",
+    )
+    return _go(url_for("plans.show", plan_id=plan.id))
+
+
+def _go(target: str):
+    if is_htmx():
+        response = Response(status=204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=303)
+
+
+# A Word document as a new plan --------------------------------------------------
+
+
+def _docx_page(org: Organisation, status: int = 200, **context):
+    return render(
+        "exchange/import_docx.html", "exchange/_import_docx.html", status=status, org=org, **context
+    )
+
+
+@bp.route("/orgs/<int:org_id>/plans/import-docx", methods=["GET", "POST"])
+@login_required
+def import_docx(org_id: int):
+    org_admin_or_404(current_user, org_id)
+    org = db.get_or_404(Organisation, org_id)
+    if request.method == "GET":
+        return _docx_page(org)
+    now = utcnow()
+    try:
+        content, filename = _uploaded()
+        if files.sniff(content) != files.DOCX:
+            raise ServiceError(_("Import a Word document (.docx) laid out as the ASCQ template."), "file")
+        parsed = docx_import.parse_docx(content)
+    except imports.ImportFailed as failure:
+        db.session.rollback()
+        return _docx_page(org, 422, problems=failure.problems)
+    except ServiceError as error:
+        db.session.rollback()
+        return _docx_page(org, 422, problems=[error.message])
+    pending = uploads.keep(
+        db.session,
+        user=current_user,
+        organisation_id=org.id,
+        plan_id=None,
+        kind=files.DOCX,
+        filename=filename,
+        content=content,
+        now=now,
+    )
+    db.session.commit()
+    people = docx_import.People.of(db.session, org.id)
+    return _docx_page(
+        org,
+        parsed=parsed,
+        pending=pending,
+        filename=filename,
+        unmatched=docx_import.unmatched_people(parsed, people),
+    )
+
+
+@bp.route("/orgs/<int:org_id>/plans/import-docx/<token>/confirm", methods=["POST"])
+@login_required
+def confirm_docx(org_id: int, token: str):
+    org_admin_or_404(current_user, org_id)
+    org = db.get_or_404(Organisation, org_id)
+    now = utcnow()
+    pending = uploads.find(
+        db.session, token=token, user=current_user, organisation_id=org.id, plan_id=None, now=now
+    )
+    if pending is None:
+        return _docx_page(org, 410, problems=[_("This preview has expired: upload the file again.")])
+    try:
+        parsed = docx_import.parse_docx(pending.content)
+        plan = docx_import.create_plan(
+            db.session,
+            actor=current_user,
+            org=org,
+            parsed=parsed,
+            now=now,
+            title=request.form.get("title", ""),
+        )
+        db.session.delete(pending)
+        db.session.commit()
+    except imports.ImportFailed as failure:
+        db.session.rollback()
+        return _docx_page(org, 422, problems=failure.problems)
+    counts = parsed.counts
+    flash(
+        _(
+            "The plan was created from the Word document: %(themes)d themes, "
+            "%(objectives)d objectives, %(actions)d actions.",
+            themes=counts["themes"],
+            objectives=counts["objectives"],
+            actions=counts["actions"],
+        ),
+        "success",
+    )
+    return _go(url_for("plans.show", plan_id=plan.id))
+
+
+# Calendar feed ------------------------------------------------------------------
+
+
+@bp.route("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """No sign-in: calendar apps cannot sign in, the secret token is the key."""
+    user = calendar.user_for_token(db.session, token)
+    if user is None:
+        abort(404)
+    body = calendar.build_feed(
+        db.session, user=user, base_url=current_app.config["APP_BASE_URL"], now=utcnow()
+    )
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="retablir.ics"'
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@bp.route("/account/calendar", methods=["POST"])
+@login_required
+def calendar_token():
+    action = request.form.get("action")
+    if action == "create":
+        calendar.create_token(db.session, user=current_user)
+        message = _("Your calendar link is ready. Any older link no longer works.")
+    elif action == "revoke":
+        calendar.revoke_token(db.session, user=current_user)
+        message = _("Your calendar link was revoked.")
+    else:
+        abort(400)
+    db.session.commit()
+    if is_htmx():
+        return render("auth/account.html", "exchange/_calendar.html", message=message)
+    flash(message, "success")
+    return redirect(url_for("auth.account"), code=303)

@@ -1,0 +1,166 @@
+"""The task sheet: one row per action, shared by the Excel and CSV exports and
+by their import. Column headers are part of the file format (French, like the
+ASCQ template), so they are not translated: a file exported by an English
+speaker imports into a French speaker's plan and back."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import force_locale
+
+from tasking.core.templating import HORIZON_LABELS, STATUS_LABELS
+from tasking.models import Plan, Task
+
+TASK_SHEET = "Tâches"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: int
+
+
+COLUMNS = (
+    Column("id", "ID", 8),
+    Column("theme", "Enjeu", 24),
+    Column("objective", "Objectif opérationnel", 40),
+    Column("title", "Action", 50),
+    Column("description", "Description", 40),
+    Column("status", "Statut", 12),
+    Column("blocked_reason", "Motif du blocage", 24),
+    Column("owner_name", "Responsable", 22),
+    Column("owner_email", "Courriel du responsable", 28),
+    Column("collaborators", "Collaborateurs (courriels)", 32),
+    Column("partners", "Partenaires", 24),
+    Column("horizon", "Horizon", 18),
+    Column("level", "Niveau", 8),
+    Column("short_start", "Court et moyen terme du", 14),
+    Column("short_end", "Court et moyen terme au", 14),
+    Column("long_start", "Long terme du", 14),
+    Column("long_end", "Long terme au", 14),
+    Column("due_date", "Échéance", 14),
+    Column("version", "Version", 8),
+)
+HEADERS = {c.key: c.header for c in COLUMNS}
+REQUIRED = ("id", "theme", "objective", "title", "status")
+DATE_KEYS = ("short_start", "short_end", "long_start", "long_end", "due_date")
+# E-mail addresses never hold a comma; partner names may, so they use ";".
+EMAIL_SEPARATOR = ", "
+PARTNER_SEPARATOR = "; "
+
+# Excel, LibreOffice and Google Sheets run a cell starting with one of these
+# as a formula ("CSV injection"); a leading apostrophe makes it plain text.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def clean_text(value: str | None) -> str:
+    """Text without the control characters XML (xlsx, docx) cannot hold."""
+    return _ILLEGAL_XML.sub("", value or "")
+
+
+def neutralise(value: str) -> str:
+    """Prefix a cell that a spreadsheet would take for a formula."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def unneutralise(value: str) -> str:
+    """Undo :func:`neutralise` when reading a file back."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def french_labels() -> tuple[dict[str, str], dict[str, str]]:
+    """Status and horizon labels as the files show them (French)."""
+    with force_locale("fr"):
+        return (
+            {key: str(label) for key, label in STATUS_LABELS.items()},
+            {key: str(label) for key, label in HORIZON_LABELS.items()},
+        )
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, single spaces: for forgiving comparisons."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+def status_lookup() -> dict[str, str]:
+    """Every accepted spelling of a status → its code (French, English, code)."""
+    lookup: dict[str, str] = {}
+    for locale in ("fr", "en"):
+        with force_locale(locale):
+            for key, label in STATUS_LABELS.items():
+                lookup[fold(str(label))] = key
+    for key in STATUS_LABELS:
+        lookup[fold(key)] = key
+        lookup[fold(key.replace("_", " "))] = key
+    return lookup
+
+
+def horizon_lookup() -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for locale in ("fr", "en"):
+        with force_locale(locale):
+            for key, label in HORIZON_LABELS.items():
+                lookup[fold(str(label))] = key
+    for key in HORIZON_LABELS:
+        lookup[fold(key)] = key
+    return lookup
+
+
+def ordered_tasks(plan: Plan) -> list[Task]:
+    """The plan's live tasks in the order the plan lists them (plan loaded
+    with :func:`tasking.plans.services.load_plan_layout`)."""
+    return [
+        task
+        for theme in plan.themes
+        if theme.archived_at is None
+        for objective in theme.objectives
+        if objective.archived_at is None
+        for task in objective.tasks
+        if task.archived_at is None
+    ]
+
+
+def task_row(task: Task, statuses: dict[str, str], horizons: dict[str, str]) -> dict[str, object]:
+    """One task as the sheet's values: text, ``date`` or ``int``."""
+    objective = task.objective
+    return {
+        "id": task.id,
+        "theme": clean_text(objective.theme.title),
+        "objective": clean_text(objective.title),
+        "title": clean_text(task.title),
+        "description": clean_text(task.description),
+        "status": statuses.get(task.status, task.status),
+        "blocked_reason": clean_text(task.blocked_reason),
+        "owner_name": clean_text(task.owner.name) if task.owner else "",
+        "owner_email": task.owner.email if task.owner else "",
+        "collaborators": EMAIL_SEPARATOR.join(u.email for u in task.collaborators),
+        "partners": PARTNER_SEPARATOR.join(clean_text(p.name) for p in task.partners),
+        "horizon": horizons.get(task.horizon, "") if task.horizon else "",
+        "level": task.level or "",
+        "short_start": task.short_start,
+        "short_end": task.short_end,
+        "long_start": task.long_start,
+        "long_end": task.long_end,
+        "due_date": task.due_date,
+        "version": task.version,
+    }
+
+
+def slug(text: str) -> str:
+    """« Plan de rétablissement » → « plan-de-retablissement » (file names)."""
+    bare = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", bare.lower()).strip("-")[:60] or "plan"
+
+
+def export_filename(plan: Plan, today: date | datetime, extension: str) -> str:
+    return f"{slug(plan.title)}-{today:%Y-%m-%d}.{extension}"

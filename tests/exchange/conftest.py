@@ -1,0 +1,115 @@
+"""Fixtures of the exchange tests: a municipality with its plan and people."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pytest
+from openpyxl import load_workbook
+
+from tasking.models import Organisation, Plan, User
+
+
+@dataclass
+class Town:
+    org: Organisation
+    plan: Plan
+    admin: User
+    member: User
+    other_member: User
+    viewer: User
+
+
+@pytest.fixture
+def town(make) -> Town:
+    org = make.org("ville-test", "Ville de Test")
+    admin = make.user(org, "admin", "coordination@ville-test.ca", "Claire Coordination")
+    member = make.user(org, "member", "responsable@ville-test.ca", "Rémi Responsable")
+    other = make.user(org, "member", "collab@ville-test.ca", "Colette Collaboratrice")
+    viewer = make.user(org, "viewer", "elu@ville-test.ca", "Élie Élu")
+    return Town(org, make.plan(org), admin, member, other, viewer)
+
+
+def workbook(content: bytes):
+    return load_workbook(io.BytesIO(content))
+
+
+def upload(client, url: str, content: bytes, filename: str, **fields):
+    data = {"file": (io.BytesIO(content), filename), **fields}
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+def first_tasks(plan: Plan, n: int = 3):
+    """The plan's first ``n`` actions in plan order."""
+    from sqlalchemy import select
+
+    from tasking.extensions import db
+    from tasking.models import OperationalObjective, Task, Theme
+
+    return list(
+        db.session.scalars(
+            select(Task)
+            .join(OperationalObjective, OperationalObjective.id == Task.objective_id)
+            .join(Theme, Theme.id == OperationalObjective.theme_id)
+            .where(Task.plan_id == plan.id)
+            .order_by(Theme.position, OperationalObjective.position, Task.plan_position)
+            .limit(n)
+        )
+    )
+
+
+@pytest.fixture
+def progress(town):
+    """Some work done on the plan: owners, collaborators, statuses, dates."""
+    from datetime import date, datetime
+
+    from tasking.extensions import db
+    from tasking.tasks import services
+
+    now = datetime(2026, 11, 20, 15, 0)
+    first, second, third = first_tasks(town.plan, 3)
+    services.update_task(
+        db.session,
+        actor=town.admin,
+        task=first,
+        changes={
+            "owner_id": town.member.id,
+            "status": "in_progress",
+            "due_date": date(2026, 12, 15),
+            "short_start": date(2026, 11, 1),
+            "short_end": date(2026, 12, 15),
+            "horizon": "short_medium",
+        },
+        version=None,
+        now=now,
+    )
+    services.set_collaborators(
+        db.session, actor=town.admin, task=first, user_ids=[town.other_member.id], version=None, now=now
+    )
+    services.set_partners(
+        db.session, actor=town.admin, task=first, names=["CIUSSS", "Croix-Rouge"], version=None, now=now
+    )
+    services.update_task(
+        db.session,
+        actor=town.admin,
+        task=second,
+        changes={"owner_id": town.other_member.id, "status": "done", "due_date": date(2026, 11, 30)},
+        version=None,
+        now=now,
+    )
+    services.update_task(
+        db.session,
+        actor=town.admin,
+        task=third,
+        changes={
+            "owner_id": town.member.id,
+            "status": "blocked",
+            "blocked_reason": "Attente du CIUSSS",
+            "due_date": date(2027, 1, 10),
+        },
+        version=None,
+        now=now,
+    )
+    db.session.commit()
+    return first, second, third

@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from tasking.admin.routes import bp as admin_bp
     from tasking.auth.routes import bp as auth_bp
     from tasking.board.routes import bp as board_bp
+    from tasking.dashboards.routes import bp as dashboards_bp
     from tasking.exchange.routes import bp as exchange_bp
     from tasking.health.routes import bp as health_bp
     from tasking.me.routes import bp as me_bp
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, health_bp, plans_bp, admin_bp, board_bp, me_bp, exchange_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(dashboards_bp)
     # Task page and plan editing.
     from tasking.planning.routes import bp as planning_bp
     from tasking.tasks.routes import bp as tasks_bp

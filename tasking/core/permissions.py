@@ -12,7 +12,7 @@ from flask import abort, g
 from sqlalchemy import select
 
 from tasking.extensions import db
-from tasking.models import Membership, Organisation, Plan, Role, Task, User
+from tasking.models import Membership, Organisation, Plan, Region, Role, Task, User
 from tasking.models.task import task_collaborators
 
 
@@ -144,3 +144,39 @@ def plan_for_planning(user: User, plan_id: int) -> Plan:
     if not can_plan(user, plan.organisation_id):
         abort(403, _("Only the administrators of the organisation can change the plan."))
     return plan
+
+
+def regional_scope_or_404(user: User, slug: str) -> tuple[Region, list[int]]:
+    """The region and the organisations whose line of its dashboard the user may see.
+
+    The region's coordinators see every municipality; an admin of a
+    municipality of the region sees only their own line; anyone else gets 404.
+    """
+    region = db.session.scalar(select(Region).where(Region.slug == slug))
+    if region is None or not user.is_authenticated:
+        abort(404)
+    query = select(Organisation.id).where(Organisation.region_id == region.id)
+    if user.regional_region_id != region.id:
+        admin_of = [org_id for org_id, role in roles_of(user).items() if role == Role.ADMIN.value]
+        query = query.where(Organisation.id.in_(admin_of))
+    organisation_ids = list(db.session.scalars(query))
+    if not organisation_ids and user.regional_region_id != region.id:
+        abort(404)
+    return region, organisation_ids
+
+
+def coordinated_region_slug(user: User) -> str | None:
+    """The region a regional coordinator coordinates (for the navigation), else None."""
+    if not user.is_authenticated or user.regional_region_id is None:
+        return None
+    return db.session.scalar(select(Region.slug).where(Region.id == user.regional_region_id))
+
+
+def regional_dashboard_of(user: User, organisation: Organisation) -> str | None:
+    """The slug of the regional dashboard showing this organisation's line to the
+    user (its region's coordinators and its own admins), else None."""
+    if organisation.region_id is None:
+        return None
+    if user.regional_region_id == organisation.region_id or is_org_admin(user, organisation.id):
+        return db.session.scalar(select(Region.slug).where(Region.id == organisation.region_id))
+    return None

@@ -1,0 +1,1 @@
+"""Dashboards: a plan's progress for council, the region side by side, indicators."""

@@ -1,0 +1,78 @@
+"""Dashboard pages: the plan's report for council, its indicators, the region."""
+
+from __future__ import annotations
+
+from babel.numbers import format_percent
+from flask import Blueprint
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from tasking.core.clock import local_today, utcnow
+from tasking.core.htmx import render
+from tasking.core.permissions import (
+    coordinated_region_slug,
+    plan_or_404,
+    regional_dashboard_of,
+    regional_scope_or_404,
+)
+from tasking.dashboards import services
+from tasking.extensions import db
+
+bp = Blueprint("dashboards", __name__)
+
+
+@bp.app_template_filter("qc_percent")
+def qc_percent(share: float | None) -> str:
+    """0.456 → « 46 % » (non-breaking space in French); None → « — »."""
+    if share is None:
+        return "—"
+    return format_percent(share, locale=str(get_locale()))
+
+
+@bp.app_template_global("coordinated_region_slug")
+def _coordinated_region_slug(user) -> str | None:  # noqa: ANN001
+    """For the navigation: the regional dashboard of a regional coordinator."""
+    return coordinated_region_slug(user)
+
+
+@bp.route("/plans/<int:plan_id>/dashboard")
+@login_required
+def plan(plan_id: int):
+    plan = plan_or_404(current_user, plan_id)
+    today = local_today(utcnow(), plan.organisation.timezone)
+    board = services.plan_dashboard(db.session, plan=plan, today=today)
+    return render(
+        "dashboards/plan.html",
+        "dashboards/_plan.html",
+        board=board,
+        region_slug=regional_dashboard_of(current_user, board.organisation),
+    )
+
+
+@bp.route("/plans/<int:plan_id>/indicators")
+@login_required
+def indicators(plan_id: int):
+    plan = plan_or_404(current_user, plan_id)
+    indicators = services.plan_indicators(db.session, plan=plan, width=560, height=180)
+    return render(
+        "dashboards/indicators.html",
+        "dashboards/_indicators.html",
+        plan=plan,
+        groups=services.group_indicators(indicators),
+    )
+
+
+@bp.route("/regions/<slug>/dashboard")
+@login_required
+def region(slug: str):
+    region, organisation_ids = regional_scope_or_404(current_user, slug)
+    today = local_today(utcnow(), region.timezone)
+    board = services.regional_dashboard(
+        db.session, region=region, organisation_ids=organisation_ids, today=today
+    )
+    return render(
+        "dashboards/region.html",
+        "dashboards/_region.html",
+        board=board,
+        whole_region=current_user.regional_region_id == region.id,
+    )

@@ -1,0 +1,39 @@
+"""The SVG trend chart: points placed by date and value, the target as a line."""
+
+from datetime import date
+
+from tasking.dashboards.charts import trend_chart
+
+SERIES = [(date(2026, 10, 1), 12.0), (date(2026, 10, 15), 25.0), (date(2026, 11, 1), 38.0)]
+
+
+def test_points_follow_dates_and_values_up_to_the_target():
+    chart = trend_chart(SERIES, target=65.0, baseline=0.0, width=240, height=80)
+    xs = [p.x for p in chart.points]
+    ys = [p.y for p in chart.points]
+    assert xs[0] == chart.left and xs[-1] == chart.right
+    # 14 of 31 days along.
+    assert abs((xs[1] - chart.left) / (chart.right - chart.left) - 14 / 31) < 1e-9
+    # Higher values sit higher (smaller y); the target is above every point, the baseline below.
+    assert ys[0] > ys[1] > ys[2]
+    assert chart.target_y < min(ys) and chart.baseline_y > max(ys)
+    assert chart.top <= chart.target_y and chart.baseline_y <= chart.bottom
+    assert chart.polyline == " ".join(f"{p.x:.1f},{p.y:.1f}" for p in chart.points)
+
+
+def test_down_indicator_has_its_target_below_the_points():
+    series = [(date(2026, 9, 1), 30.0), (date(2026, 10, 1), 25.0), (date(2026, 11, 1), 20.0)]
+    chart = trend_chart(series, target=10.0, baseline=30.0)
+    ys = [p.y for p in chart.points]
+    assert ys[0] < ys[1] < ys[2]
+    assert chart.target_y > max(ys)
+    assert chart.baseline_y == ys[0]
+
+
+def test_single_point_is_centred_and_empty_series_still_shows_the_target():
+    one = trend_chart([(date(2026, 11, 1), 5.0)], target=5.0)
+    assert one.points[0].x == (one.left + one.right) / 2
+    assert one.target_y == one.points[0].y
+    none = trend_chart([], target=65.0)
+    assert none.points == [] and none.polyline == ""
+    assert none.top <= none.target_y <= none.bottom

@@ -191,8 +191,11 @@ def update_task(
     version: int | None,
     now: datetime,
     via: str = "web",
+    board_position: float | None = None,
 ) -> list[Change]:
-    """Apply field changes; returns what actually changed (maybe nothing)."""
+    """Apply field changes; returns what actually changed (maybe nothing).
+    A status change puts the card at the bottom of its new column, or at
+    ``board_position`` when the caller (a move) already chose its place."""
     organisation_id = organisation_id_of(session, task)
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
@@ -223,7 +226,10 @@ def update_task(
         if status_change.new != TaskStatus.BLOCKED.value and "blocked_reason" not in changes:
             task.blocked_reason = ""
         # A card that changes column goes to the bottom of its new column.
-        task.board_position = _column_end(session, task.plan_id, status_change.new) + 1.0
+        if board_position is None:
+            with session.no_autoflush:
+                board_position = _column_end(session, task.plan_id, status_change.new) + 1.0
+        task.board_position = board_position
     task.updated_at = now
     for change in applied:
         record(
@@ -317,15 +323,21 @@ def move_task(
             _respace(session, task.plan_id, status)
         position = (after.board_position + before.board_position) / 2
 
-    changes: list[Change] = []
     if task.status != status:
-        changes = update_task(
-            session, actor=actor, task=task, changes={"status": status}, version=None, now=now
+        # One UPDATE of the row: the status, its history and the new place together.
+        return update_task(
+            session,
+            actor=actor,
+            task=task,
+            changes={"status": status},
+            version=None,
+            now=now,
+            board_position=position,
         )
     task.board_position = position
     task.updated_at = now
     session.flush()
-    return changes
+    return []
 
 
 def _respace(session: Session, plan_id: int, status: str) -> None:

@@ -123,7 +123,7 @@ class PlanBuilder:
             )
         )
 
-    def decorate(self, plan: Plan, people: People, task_ids: list[int]) -> None:
+    def decorate(self, plan: Plan, people: People, task_ids: list[int], owner: User | None = None) -> None:
         """Collaborators, comments, due dates and a measured target on every
         task, so that every fact a card shows has something to load."""
         now = utcnow()
@@ -140,7 +140,7 @@ class PlanBuilder:
         )
         for index, task_id in enumerate(task_ids):
             task = db.session.get(Task, task_id)
-            task.owner_id = people.owner.id
+            task.owner_id = (owner or people.owner).id
             task.due_date = today() + timedelta(days=(index % 20) - 5)
         for objective_id in self.objectives(plan):
             target = Target(objective_id=objective_id, text="Atteindre 100", unit="%", target_value=100.0)

@@ -1,0 +1,199 @@
+"""Moving cards: the answer is the card alone plus the column counts out of
+band; a stale version gets a 409 that shows the other change; without
+JavaScript the same form goes back to the board; only contributors move."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from tasking.core.clock import utcnow
+from tasking.extensions import db
+from tasking.models import Activity, Task
+from tasking.models.task import task_collaborators
+from tasking.tasks.services import update_task
+from tests.board.test_board import HTMX, card_ids, column_html, total
+
+
+def reload(task_id: int) -> Task:
+    db.session.expire_all()
+    return db.session.get(Task, task_id)
+
+
+def test_a_move_answers_with_the_card_and_the_counts_out_of_band(client, people, build):
+    plan = build.plan(people.org)
+    first, second, third = build.tasks(plan, 3, owner_id=people.owner.id)
+    client.login(people.owner.email)
+
+    response = client.post(
+        f"/tasks/{second}/move", data={"status": "in_progress", "version": "1"}, headers=HTMX
+    )
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert card_ids(html) == [second]
+    assert "<!doctype" not in html and 'id="board"' not in html
+    assert 'data-status="in_progress"' in html and 'data-version="2"' in html
+    counts = dict(re.findall(r'<span id="total-(\w+)" class="count" hx-swap-oob="true">(\d+)<', html))
+    assert counts == {"todo": "2", "in_progress": "1", "blocked": "0", "done": "0"}
+    assert "est maintenant dans «\u00a0En cours\u00a0»" in html
+    task = reload(second)
+    assert task.status == "in_progress" and task.version == 2
+    history = db.session.scalars(select(Activity).where(Activity.task_id == second)).all()
+    assert [(a.field, a.old_value, a.new_value) for a in history] == [("status", "todo", "in_progress")]
+    # The board, reloaded, keeps it there.
+    board = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
+    assert card_ids(column_html(board, "in_progress")) == [second]
+    assert card_ids(column_html(board, "todo")) == [first, third]
+
+
+def test_the_order_inside_a_column_is_kept(client, people, build):
+    plan = build.plan(people.org)
+    a, b, c, d = build.tasks(plan, 4, owner_id=people.owner.id)
+    client.login(people.admin.email)
+
+    # d between a and b, then a to the very end (after c).
+    assert (
+        client.post(
+            f"/tasks/{d}/move",
+            data={"status": "todo", "version": "1", "after_id": a, "before_id": b},
+            headers=HTMX,
+        ).status_code
+        == 200
+    )  # noqa: E501
+    assert (
+        client.post(
+            f"/tasks/{a}/move", data={"status": "todo", "version": "1", "after_id": c}, headers=HTMX
+        ).status_code
+        == 200
+    )  # noqa: E501
+    # Into another column, before its only card.
+    client.post(f"/tasks/{b}/move", data={"status": "blocked", "version": "1"}, headers=HTMX)
+    client.post(f"/tasks/{c}/move", data={"status": "blocked", "version": "1", "before_id": b}, headers=HTMX)
+
+    board = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
+    assert card_ids(column_html(board, "todo")) == [d, a]
+    assert card_ids(column_html(board, "blocked")) == [c, b]
+    assert total(board, "blocked") == 2
+
+
+def test_a_move_on_an_old_version_gets_a_conflict_showing_the_other_change(client, people, build):
+    plan = build.plan(people.org)
+    (task_id,) = build.tasks(plan, 1, owner_id=people.owner.id)
+    # Alice blocks the task while Rémi still sees version 1.
+    update_task(
+        db.session,
+        actor=people.admin,
+        task=db.session.get(Task, task_id),
+        changes={"status": "blocked"},
+        version=1,
+        now=utcnow(),
+    )
+    db.session.commit()
+    client.login(people.owner.email)
+
+    response = client.post(f"/tasks/{task_id}/move", data={"status": "done", "version": "1"}, headers=HTMX)
+
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert card_ids(html) == [task_id]
+    assert 'data-status="blocked"' in html and 'data-version="2"' in html
+    assert "Quelqu’un d’autre a modifié cette tâche" in html
+    assert "Alice Admin" in html and "À faire → Bloqué" in html
+    assert "La déplacer quand même dans «\u00a0Terminé\u00a0»" in html
+    assert reload(task_id).status == "blocked"
+    # The counts follow what is really stored.
+    assert 'id="total-blocked" class="count" hx-swap-oob="true">1<' in html
+
+    # The button applies the move again on top of the other person's version.
+    retry = re.search(r'<div class="conflict".*?<form[^>]*>(.*?)</form>', html, re.S).group(1)
+    values = dict(re.findall(r'name="(\w+)" value="([^"]*)"', retry))
+    assert values["version"] == "2" and values["status"] == "done"
+    again = client.post(f"/tasks/{task_id}/move", data=values, headers=HTMX)
+    assert again.status_code == 200
+    assert reload(task_id).status == "done"
+
+
+def test_without_javascript_the_card_form_goes_back_to_the_filtered_board(client, people, build):
+    plan = build.plan(people.org)
+    (task_id,) = build.tasks(plan, 1, owner_id=people.owner.id)
+    client.login(people.owner.email)
+    board = client.get(f"/plans/{plan.id}/board?mine=1").get_data(as_text=True)
+    action = re.search(r'<form class="card-move" method="post" action="([^"]+)"', board).group(1)
+    action = action.replace("&amp;", "&")
+
+    response = client.post(action, data={"status": "in_progress", "version": "1", "csrf_token": client.csrf})
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/plans/{plan.id}/board?mine=1#task-{task_id}"
+    assert reload(task_id).status == "in_progress"
+    # A stale form: the board again, with the message, and nothing changed.
+    stale = client.post(action, data={"status": "done", "version": "1"}, follow_redirects=True)
+    assert "Quelqu’un d’autre a modifié cette tâche" in stale.get_data(as_text=True)
+    assert reload(task_id).status == "in_progress"
+
+
+def test_who_may_move_a_card(client, make_client, people, build):
+    plan = build.plan(people.org)
+    owned, helped, other = build.tasks(plan, 3, owner_id=people.owner.id)
+    db.session.execute(task_collaborators.insert(), [{"task_id": helped, "user_id": people.helper.id}])
+    db.session.commit()
+
+    viewer = make_client()
+    viewer.login(people.viewer.email)
+    response = viewer.post(f"/tasks/{owned}/move", data={"status": "done", "version": "1"}, headers=HTMX)
+    assert response.status_code == 403
+    assert "Vous ne pouvez pas modifier cette tâche" in response.get_data(as_text=True)
+
+    outsider = make_client()
+    outsider.login(people.outsider.email)
+    assert outsider.post(f"/tasks/{owned}/move", data={"status": "done"}, headers=HTMX).status_code == 404
+    assert outsider.get(f"/tasks/{owned}/card", headers=HTMX).status_code == 404
+
+    helper = make_client()
+    helper.login(people.helper.email)
+    assert helper.post(f"/tasks/{other}/move", data={"status": "done"}, headers=HTMX).status_code == 403
+    assert (
+        helper.post(
+            f"/tasks/{helped}/move", data={"status": "done", "version": "1"}, headers=HTMX
+        ).status_code
+        == 200
+    )  # noqa: E501
+    board = helper.get(f"/plans/{plan.id}/board").get_data(as_text=True)
+    movable = re.findall(r'<li id="task-(\d+)"[^>]*data-movable', board.replace("\n", " "))
+    assert [int(i) for i in movable] == [helped]
+
+    db.session.expire_all()
+    assert [db.session.get(Task, t).status for t in (owned, helped, other)] == ["todo", "done", "todo"]
+    assert db.session.get(Task, 999999) is None
+    assert helper.post("/tasks/999999/move", data={"status": "done"}, headers=HTMX).status_code == 404
+
+
+def test_an_unknown_column_is_refused_and_changes_nothing(client, people, build):
+    plan = build.plan(people.org)
+    (task_id,) = build.tasks(plan, 1, owner_id=people.owner.id)
+    client.login(people.owner.email)
+
+    data = {"status": "archived", "version": "1"}
+    response = client.post(f"/tasks/{task_id}/move", data=data, headers=HTMX)
+
+    assert response.status_code == 422
+    assert "Statut inconnu" in response.get_data(as_text=True)
+    assert reload(task_id).status == "todo" and reload(task_id).version == 1
+
+
+def test_a_card_can_be_fetched_alone_to_refresh_it(client, people, build):
+    plan = build.plan(people.org)
+    (task_id,) = build.tasks(plan, 1, owner_id=people.owner.id, title="Avant")
+    client.login(people.owner.email)
+    task = db.session.get(Task, task_id)
+    task.title = "Après"
+    db.session.commit()
+
+    response = client.get(f"/tasks/{task_id}/card?mine=1", headers=HTMX)
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and card_ids(html) == [task_id]
+    assert "Après" in html and "/move?mine=1" in html
+    assert client.get(f"/tasks/{task_id}/card").status_code == 302

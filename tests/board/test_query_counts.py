@@ -1,0 +1,72 @@
+"""The board, its next pages, a move and My tasks cost the same number of
+SQL statements for a 50-task plan and a 500-task plan."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.board.test_board import HTMX
+
+
+@pytest.fixture
+def two_plans(people, build, make):
+    """A small and a large plan, every task with an owner, a collaborator, a
+    comment, a due date and a measured target; a different owner for each."""
+    big_owner = make.user(people.org, "member", "grand@tableau.qc.ca", "Gaston Grand")
+    plans = {}
+    for size, owner in ((50, people.owner), (500, big_owner)):
+        plan = build.plan(people.org, themes=4, title=f"Plan de {size}")
+        ids = build.tasks(plan, size)
+        build.decorate(plan, people, ids, owner=owner)
+        plans[size] = (plan, ids, owner)
+    return plans
+
+
+def statements(count_queries, request) -> int:
+    with count_queries() as counter:
+        response = request()
+    assert response.status_code in (200, 303), response.status_code
+    return counter.count
+
+
+def test_the_board_costs_the_same_for_50_and_500_tasks(client, people, two_plans, count_queries):
+    client.login(people.admin.email)
+    counts = {}
+    for size, (plan, _ids, _owner) in two_plans.items():
+        counts[size] = {
+            "board": statements(count_queries, lambda p=plan: client.get(f"/plans/{p.id}/board")),
+            "lanes": statements(count_queries, lambda p=plan: client.get(f"/plans/{p.id}/board?view=themes")),
+            "filtered": statements(
+                count_queries, lambda p=plan: client.get(f"/plans/{p.id}/board?mine=1&q=tache&overdue=1")
+            ),
+        }
+        html = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
+        more = re.search(r'<li class="more" hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
+        counts[size]["next page"] = statements(count_queries, lambda u=more: client.get(u, headers=HTMX))
+    assert counts[50] == counts[500]
+    assert counts[500]["board"] <= 15
+
+
+def test_a_move_costs_the_same_for_50_and_500_tasks(client, people, two_plans, count_queries):
+    client.login(people.admin.email)
+    counts = {}
+    for size, (_plan, ids, _owner) in two_plans.items():
+        data = {"status": "blocked", "version": "2", "after_id": ids[3]}
+        counts[size] = statements(
+            count_queries, lambda i=ids, d=data: client.post(f"/tasks/{i[10]}/move", data=d, headers=HTMX)
+        )
+    assert counts[50] == counts[500]
+
+
+def test_my_tasks_costs_the_same_for_50_and_500_tasks(client, make_client, people, two_plans, count_queries):
+    counts = {}
+    for size, (_plan, _ids, owner) in two_plans.items():
+        person = make_client()
+        person.login(owner.email)
+        counts[size] = statements(count_queries, lambda c=person: c.get("/me/tasks"))
+        page = person.get("/me/tasks").get_data(as_text=True)
+        assert len(re.findall(r'class="my-item', page)) >= min(size, 50)
+    assert counts[50] == counts[500]
+    assert counts[500] <= 12

@@ -243,7 +243,7 @@ def outbox(org_id: int):
         org_id=org_id,
         rows=rows,
         total=total,
-        page=page,
+        page_number=page,
         per_page=50,
         status=status,
         statuses=[s.value for s in OutboxStatus],

@@ -11,6 +11,7 @@ import pytest
 
 from tasking.extensions import db
 from tasking.models import OperationalObjective, Organisation, Plan, Task, Theme, User
+from tests.conftest import Factory
 
 NOW = datetime(2026, 11, 25, 15, 0)
 
@@ -43,6 +44,16 @@ def small_plan(org: Organisation, titles: list[str]) -> tuple[Plan, list[Task]]:
 
 @pytest.fixture
 def world(make) -> World:
+    return build_world(make)
+
+
+@pytest.fixture
+def mail_world(mail_app) -> World:
+    """The same world, in the app that delivers to the loopback SMTP server."""
+    return build_world(Factory(mail_app))
+
+
+def build_world(make: Factory) -> World:
     org = make.org("ville-notif", "Ville de Notif")
     admin = make.user(org, "admin", email="coordination@notif.qc.ca", name="Céline Coordination")
     owner = make.user(org, "member", email="responsable@notif.qc.ca", name="Rémi Responsable")

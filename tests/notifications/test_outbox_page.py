@@ -1,0 +1,113 @@
+"""The admin's outbox page: the organisation's messages, one message, retry."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tasking.extensions import db
+from tasking.models import OutboxMessage
+from tasking.models.outbox import OutboxStatus
+from tasking.notifications import services
+
+from .conftest import NOW
+
+
+def queued(world, user):
+    services.notify(db.session, user=user, kind="assigned", task=world.task, actor=world.admin, now=NOW)
+    db.session.commit()
+    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == user.email)).one()
+
+
+def test_admin_sees_what_would_have_been_sent_without_a_mail_server(client, world):
+    row = queued(world, world.owner)
+    client.login(world.admin.email)
+    response = client.get(f"/admin/orgs/{world.org.id}/outbox")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "responsable@notif.qc.ca" in html
+    assert "Céline Coordination vous a confié «\u00a0Ouvrir le centre d&#39;hébergement\u00a0»" in html
+    assert row.subject.startswith("Rétablir")
+    assert "Aucun serveur de courriel configuré\u00a0: ces messages auraient été envoyés." in html
+
+
+def test_outbox_is_scoped_to_the_organisation(client, world, make):
+    queued(world, world.owner)
+    elsewhere = make.org("ailleurs", "Ailleurs")
+    stranger = make.user(elsewhere, "admin", email="admin@ailleurs.qc.ca")
+    from tasking.outbox.queue import queue
+
+    queue(
+        db.session,
+        dedupe_key="x",
+        kind="invitation",
+        recipient="nouvelle@ailleurs.qc.ca",
+        template="invitation",
+        now=NOW,
+        user=stranger,
+        organisation_id=elsewhere.id,
+        inviter=stranger,
+        org_name="Ailleurs",
+        link="http://retablir.test/x",
+    )
+    db.session.commit()
+    client.login(world.admin.email)
+    html = client.get(f"/admin/orgs/{world.org.id}/outbox").get_data(as_text=True)
+    assert "responsable@notif.qc.ca" in html and "nouvelle@ailleurs.qc.ca" not in html
+    other_row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == "x"))
+    assert client.get(f"/admin/orgs/{world.org.id}/outbox/{other_row.id}").status_code == 404
+    assert client.get(f"/admin/orgs/{elsewhere.id}/outbox").status_code == 404
+
+
+def test_members_may_not_see_the_outbox(client, world):
+    row = queued(world, world.helper)
+    client.login(world.owner.email)
+    assert client.get(f"/admin/orgs/{world.org.id}/outbox").status_code == 404
+    assert client.get(f"/admin/orgs/{world.org.id}/outbox/{row.id}").status_code == 404
+    assert client.post(f"/admin/orgs/{world.org.id}/outbox/{row.id}/retry").status_code == 404
+
+
+def test_filter_by_status(client, world):
+    sent = queued(world, world.owner)
+    failed = queued(world, world.helper)
+    sent.status, failed.status = OutboxStatus.SENT.value, OutboxStatus.FAILED.value
+    db.session.commit()
+    client.login(world.admin.email)
+    html = client.get(f"/admin/orgs/{world.org.id}/outbox?status=failed").get_data(as_text=True)
+    assert f'id="outbox-{failed.id}"' in html and f'id="outbox-{sent.id}"' not in html
+    fragment = client.get(
+        f"/admin/orgs/{world.org.id}/outbox?status=sent", headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="outbox-table">')
+    assert f'id="outbox-{sent.id}"' in fragment and f'id="outbox-{failed.id}"' not in fragment
+
+
+def test_one_message_shows_text_and_sandboxed_html(client, world):
+    row = queued(world, world.owner)
+    client.login(world.admin.email)
+    html = client.get(f"/admin/orgs/{world.org.id}/outbox/{row.id}").get_data(as_text=True)
+    assert '<iframe class="outbox-html" sandbox=""' in html
+    assert 'srcdoc="&lt;!doctype html&gt;' in html  # escaped into the attribute
+    assert '<pre class="outbox-text">' in html
+    assert "List-Unsubscribe" in html and row.message_id.replace("<", "&lt;").replace(">", "&gt;") in html
+
+
+def test_retry_puts_a_failed_message_back_in_line(client, world):
+    row = queued(world, world.owner)
+    row.status, row.attempts, row.last_error = OutboxStatus.FAILED.value, 6, "550 mailbox unavailable"
+    db.session.commit()
+    client.login(world.admin.email)
+    page = client.get(f"/admin/orgs/{world.org.id}/outbox").get_data(as_text=True)
+    assert "550 mailbox unavailable" in page
+    response = client.post(f"/admin/orgs/{world.org.id}/outbox/{row.id}/retry")
+    assert response.status_code == 303
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, row.id)
+    assert row.status == "pending" and row.last_error == ""
+
+
+def test_a_sent_message_is_not_retried(client, world):
+    row = queued(world, world.owner)
+    row.status = OutboxStatus.SENT.value
+    db.session.commit()
+    client.login(world.admin.email)
+    assert client.post(f"/admin/orgs/{world.org.id}/outbox/{row.id}/retry").status_code == 400

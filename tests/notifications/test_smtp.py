@@ -1,0 +1,75 @@
+"""Notification e-mails through a real SMTP server (aiosmtpd on loopback):
+recipients, subjects, multipart bodies in French and English, headers."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tasking.extensions import db
+from tasking.models import OutboxMessage
+from tasking.outbox.sender import deliver
+from tasking.tasks import services as tasks
+
+from .conftest import NOW
+
+
+def parts(message):
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    return text, html
+
+
+def test_notification_mails_arrive_multipart_in_each_language(mail_world, smtp_server):
+    world = mail_world
+    # Rémi (French) becomes responsible, Alice (English) is mentioned.
+    tasks.update_task(
+        db.session,
+        actor=world.admin,
+        task=world.third,
+        changes={"owner_id": world.owner.id},
+        version=None,
+        now=NOW,
+    )
+    tasks.add_comment(db.session, actor=world.admin, task=world.third, body="@aide peux-tu aider ?", now=NOW)
+    db.session.commit()
+    rows = {r.recipient: r for r in db.session.scalars(select(OutboxMessage))}
+    assert set(rows) == {world.owner.email, world.helper.email}
+
+    report = deliver(db.session, now=NOW, worker="test")
+    assert (report.sent, report.failed, report.waiting) == (2, 0, 0)
+
+    [fr] = smtp_server.by_recipient(world.owner.email)
+    assert (
+        fr["Subject"]
+        == "Rétablir\u00a0: Céline Coordination vous a confié «\u00a0Informer la population\u00a0»"
+    )
+    assert fr["Message-ID"] == rows[world.owner.email].message_id
+    assert fr["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert fr["List-Unsubscribe"].startswith("<http://retablir.test/unsubscribe/")
+    assert "no-reply@retablir.test" in fr["From"]
+    text, html = parts(fr)
+    assert "Bonjour Rémi Responsable," in text
+    assert (
+        f"http://retablir.test/tasks/{world.third.id}" in text
+        and f"http://retablir.test/tasks/{world.third.id}" in html
+    )
+    assert "Marquer comme terminée" in text and "http://retablir.test/m/" in text
+    assert "Reporter l’échéance" in html
+    assert "http://retablir.test/me/notifications" in html
+
+    [en] = smtp_server.by_recipient(world.helper.email)
+    assert (
+        en["Subject"]
+        == "Rétablir: Céline Coordination mentioned you in a comment on “Informer la population”"
+    )
+    assert en["Message-ID"] == rows[world.helper.email].message_id
+    assert en["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text, html = parts(en)
+    assert "Hello Alice Aide," in text and "> @aide peux-tu aider ?" in text
+    assert "Stop this kind of e-mail" in html
+    # Alice is not on that task: no action links for her.
+    assert "/m/" not in text
+
+    # Delivered once: a second run sends nothing.
+    assert deliver(db.session, now=NOW, worker="test").sent == 0
+    assert len(smtp_server.messages) == 2

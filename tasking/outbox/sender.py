@@ -83,7 +83,9 @@ def backoff(attempts: int) -> timedelta:
 def _claim(session: Session, now: datetime, worker: str, limit: int, only_ids=None) -> list[int]:
     available = and_(
         OutboxMessage.status == OutboxStatus.PENDING.value,
-        OutboxMessage.next_attempt_at <= now,
+        # A message never tried goes at once, even one queued for a later
+        # instant (`notify … --now` ahead of the clock); back-off applies to retries.
+        or_(OutboxMessage.attempts == 0, OutboxMessage.next_attempt_at <= now),
         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
     )
     query = select(OutboxMessage.id).where(available).order_by(OutboxMessage.id).limit(limit)

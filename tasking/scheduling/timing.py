@@ -15,6 +15,8 @@ from tasking.core.clock import zone
 
 WORK_START = time(8, 0)
 WORK_END = time(18, 0)
+#: How long after its instant a weekly slot counts as on time (outside working hours).
+ON_TIME = timedelta(hours=1)
 
 
 @functools.cache
@@ -67,8 +69,10 @@ def due_weekly_slot(now: datetime, tz: str | None, weekday: int, at: time) -> tu
 
     The slot of a week is ``weekday`` at ``at`` local time; on a holiday or a
     weekend it moves to the next working day, same time. A slot is due from
-    its instant until the end of that ISO week (a run missed while the
-    scheduler was down is caught up, but never a week late).
+    its instant for an hour (the scheduler checks every 15 minutes); after
+    that, a run missed while the scheduler was down is caught up during
+    working hours until the end of that ISO week — never at night, never a
+    week late.
     """
     tzinfo = zone(tz)
     moment = local(now, tz)
@@ -77,6 +81,8 @@ def due_weekly_slot(now: datetime, tz: str | None, weekday: int, at: time) -> tu
         nominal = monday - timedelta(weeks=weeks_back) + timedelta(days=weekday % 7)
         day = next_working_day(nominal)
         slot = datetime.combine(day, at, tzinfo=tzinfo)
-        if slot <= moment and slot.date().isocalendar()[:2] == moment.date().isocalendar()[:2]:
+        same_week = slot.date().isocalendar()[:2] == moment.date().isocalendar()[:2]
+        on_time = moment < slot + ON_TIME
+        if slot <= moment and same_week and (on_time or in_working_hours(now, tz)):
             return iso_week(nominal), slot.astimezone(UTC).replace(tzinfo=None)
     return None

@@ -1,0 +1,143 @@
+"""Reminders through the CLI at chosen instants, delivered to a real SMTP server."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tasking.extensions import db
+from tasking.models import Activity, ReminderLog, Task
+
+from .conftest import outbox_rows
+
+# 2026-11-23 is a Monday; Montréal is at UTC−5 in November.
+MONDAY_9 = "2026-11-23T09:00:00-05:00"
+
+
+def test_due_soon_reminder_reaches_owner_and_collaborator_once(world, cli, smtp_server):
+    task = world.task(
+        "Ouvrir le centre de services aux sinistrés", date(2026, 11, 30), collaborators=[world.helper]
+    )
+
+    result = cli("notify", "reminders", "--now", MONDAY_9)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "queued=2 emails=2"
+    assert cli("outbox", "send").output.strip() == "sent=2 failed=0 waiting=0"
+
+    [mail] = smtp_server.by_recipient("responsable@ville-a.ca")
+    assert mail["Subject"] == "Échéance dans 7 jours : Ouvrir le centre de services aux sinistrés"
+    assert mail["List-Unsubscribe"].startswith("<http://retablir.test/")
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert mail["Message-ID"]
+    text = mail.get_body(("plain",)).get_content()
+    assert "Bonjour Rémi Responsable," in text
+    assert f"http://retablir.test/tasks/{task.id}" in text
+    assert "Marquer comme terminée" in text
+    html = mail.get_body(("html",)).get_content()
+    assert "Reporter" in html
+    assert len(smtp_server.by_recipient("aide@ville-a.ca")) == 1
+    assert smtp_server.by_recipient("coordination@ville-a.ca") == []
+
+    history = db.session.query(Activity).filter_by(task_id=task.id, kind="reminder").all()
+    assert sorted((a.field, a.new_value) for a in history) == [
+        ("due:7", "Alice Aide"),
+        ("due:7", "Rémi Responsable"),
+    ]
+
+    # Again, and again later that week: nothing new.
+    assert cli("notify", "reminders", "--now", MONDAY_9).output.strip() == "queued=0 emails=0"
+    assert (
+        cli("notify", "reminders", "--now", "2026-11-25T10:00:00-05:00").output.strip() == "queued=0 emails=0"
+    )
+    assert cli("outbox", "send").output.strip() == "sent=0 failed=0 waiting=0"
+    assert len(smtp_server.messages) == 2
+
+
+def test_reminder_waits_for_the_next_working_morning(world, cli, smtp_server):
+    # Due on Monday 30 November: the "1 day" reminder falls on Sunday.
+    world.task("Bilan des besoins", date(2026, 11, 30))
+    cli("notify", "reminders", "--now", MONDAY_9)
+    before = len(outbox_rows())
+    for instant in ("2026-11-28T10:00:00-05:00", "2026-11-29T10:00:00-05:00", "2026-11-30T07:45:00-05:00"):
+        assert cli("notify", "reminders", "--now", instant).output.strip() == "queued=0 emails=0", instant
+    assert (
+        cli("notify", "reminders", "--now", "2026-11-30T08:00:00-05:00").output.strip() == "queued=1 emails=1"
+    )
+    rows = outbox_rows()[before:]
+    assert [r.subject for r in rows] == ["Échéance aujourd’hui : Bilan des besoins"]
+
+
+def test_nothing_on_quebec_holidays(world, cli):
+    # Wednesday 24 June 2026 (Fête nationale) and Wednesday 1 July 2026 (Canada Day).
+    world.task("Fête de quartier", date(2026, 6, 25))
+    world.task("Camp de jour", date(2026, 7, 2))
+    assert (
+        cli("notify", "reminders", "--now", "2026-06-24T10:00:00-04:00").output.strip() == "queued=0 emails=0"
+    )
+    assert (
+        cli("notify", "reminders", "--now", "2026-06-25T08:00:00-04:00").output.strip() == "queued=2 emails=2"
+    )
+    assert sorted(r.subject for r in outbox_rows()) == [
+        "Échéance aujourd’hui\u00a0: Fête de quartier",
+        "Échéance dans 7 jours\u00a0: Camp de jour",
+    ]
+    party = db.session.query(Task).filter_by(title="Fête de quartier").one()
+    party.status = "done"
+    assert (
+        cli("notify", "reminders", "--now", "2026-07-01T10:00:00-04:00").output.strip() == "queued=0 emails=0"
+    )
+    assert (
+        cli("notify", "reminders", "--now", "2026-07-02T08:00:00-04:00").output.strip() == "queued=1 emails=1"
+    )
+    assert outbox_rows()[-1].subject == "Échéance aujourd’hui\u00a0: Camp de jour"
+
+
+def test_overdue_weekly_then_escalation_and_postponed_due_date(world, cli):
+    task = world.task("Plan de communication", date(2026, 11, 20))  # a Friday
+    # Monday 23: first overdue reminder (3 days late), to the owner only.
+    assert cli("notify", "reminders", "--now", MONDAY_9).output.strip() == "queued=1 emails=1"
+    assert outbox_rows()[-1].subject == "En retard de 3 jours : Plan de communication"
+    # Friday 27 (7 days late): escalation to the coordinator.
+    assert (
+        cli("notify", "reminders", "--now", "2026-11-27T09:00:00-05:00").output.strip() == "queued=1 emails=1"
+    )
+    escalation = outbox_rows()[-1]
+    assert escalation.recipient == "coordination@ville-a.ca"
+    assert escalation.subject.startswith("Escalade : en retard de 7 jours")
+    # Monday 30 (10 days late): the second weekly overdue reminder.
+    assert (
+        cli("notify", "reminders", "--now", "2026-11-30T09:00:00-05:00").output.strip() == "queued=1 emails=1"
+    )
+    assert outbox_rows()[-1].subject == "En retard de 10 jours : Plan de communication"
+    rules = sorted(r.rule for r in db.session.query(ReminderLog).filter_by(task_id=task.id))
+    assert rules == ["escalation", "overdue:week0", "overdue:week1"]
+
+    # Postponed to 1 December: a fresh "due in 1 day" reminder for the new date.
+    task = db.session.get(type(task), task.id)
+    task.due_date = date(2026, 12, 1)
+    db.session.commit()
+    assert (
+        cli("notify", "reminders", "--now", "2026-11-30T10:00:00-05:00").output.strip() == "queued=1 emails=1"
+    )
+    assert outbox_rows()[-1].subject == "Échéance dans 1 jour : Plan de communication"
+
+
+def test_collaborator_who_turned_reminders_off_gets_none(world, cli):
+    from tasking.notifications.preferences import set_channel
+
+    world.task("Inventaire", date(2026, 11, 30), collaborators=[world.helper])
+    set_channel(
+        db.session, user=world.helper, kind="collab_reminders", channel="never", now=world.org.created_at
+    )
+    db.session.commit()
+    assert cli("notify", "reminders", "--now", MONDAY_9).output.strip() == "queued=1 emails=1"
+    assert [r.recipient for r in outbox_rows()] == ["responsable@ville-a.ca"]
+
+
+def test_bad_now_is_refused_with_one_line(world, cli):
+    world.task("Inventaire", date(2026, 11, 30))
+    for command in ("reminders", "digests", "regional-digest"):
+        result = cli("notify", command, "--now", "lundi matin")
+        assert result.exit_code == 1
+        assert result.stderr.strip().count("\n") == 0
+        assert "lundi matin" in result.stderr
+    assert outbox_rows() == []

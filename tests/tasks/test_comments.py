@@ -1,0 +1,103 @@
+"""Comments: Markdown rendered safely, @mentions resolved."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from tasking.core import events
+from tasking.extensions import db
+from tasking.models import Comment
+
+HX = {"HX-Request": "true"}
+
+
+def elements(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """Every element the browser would build from ``html``, with its attributes."""
+    found = []
+
+    class Collector(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, attrs))
+
+    Collector().feed(html)
+    return found
+
+
+def test_comment_with_markdown_and_a_mention(world, client):
+    mentioned = []
+
+    def receiver(_sender, **kwargs):
+        mentioned.extend(user.email for user in kwargs["mentioned"])
+
+    events.comment_posted.connect(receiver)
+    try:
+        client.login(world.collaborator.email)
+        response = client.post(
+            f"/tasks/{world.task.id}/comments",
+            data={"body": "Appel fait, **12 aînés** joints. @responsable peux-tu relancer ? @inconnu"},
+            headers=HX,
+        )
+    finally:
+        events.comment_posted.disconnect(receiver)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<section id="task-comments-{world.task.id}"')
+    assert "<strong>12 aînés</strong>" in html
+    assert '<span class="mention">@responsable</span>' in html
+    assert '<span class="mention">@inconnu</span>' not in html and "@inconnu" in html
+    assert "Sophie Roy" in html
+    assert f'id="task-history-{world.task.id}" class="task-history" hx-swap-oob="true"' in html
+    assert "a commenté" in html
+    assert mentioned == ["responsable@ville-a.qc.ca"]
+
+
+def test_the_comment_form_offers_the_members_handles(world, client):
+    client.login(world.owner.email)
+    html = client.get(f"/tasks/{world.task.id}").get_data(as_text=True)
+    for handle in ("@coordination", "@collaboratrice", "@observateur"):
+        assert f'data-mention="{handle}"' in html
+    assert "@ailleurs" not in html
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert(1)</script>",
+        "[clique](javascript:alert(1))",
+        '<img src=x onerror="alert(1)">',
+        "![x](javascript:alert(1))",
+        '<a href="javascript:alert(1)">lien</a>',
+        '[x](http://a.test "t><script>alert(1)</script>@responsable")',
+        "<svg onload=alert(1)>",
+        "`@responsable` <iframe src=//evil>",
+    ],
+)
+def test_no_script_gets_through(world, client, hostile):
+    client.login(world.owner.email)
+    client.post(f"/tasks/{world.task.id}/comments", data={"body": hostile})
+    html = client.get(f"/tasks/{world.task.id}").get_data(as_text=True)
+    comments = html[html.index('class="comments"') : html.index('class="comment-form"')]
+    tags = elements(comments)
+    assert not [t for t, _ in tags if t in ("script", "img", "svg", "iframe", "object", "embed")]
+    for _tag, attrs in tags:
+        for name, value in attrs:
+            assert not name.startswith("on"), (name, value)
+            assert not (value or "").strip().lower().startswith("javascript"), (name, value)
+
+
+def test_empty_comment_is_refused(world, client):
+    client.login(world.owner.email)
+    response = client.post(f"/tasks/{world.task.id}/comments", data={"body": "   "}, headers=HX)
+    assert response.status_code == 422
+    assert "Le commentaire est vide." in response.get_data(as_text=True)
+    assert db.session.query(Comment).count() == 0
+
+
+def test_comment_without_javascript_redirects_to_it(world, client):
+    client.login(world.owner.email)
+    response = client.post(f"/tasks/{world.task.id}/comments", data={"body": "Fait."})
+    assert response.status_code == 303
+    comment = db.session.query(Comment).one()
+    assert response.headers["Location"].endswith(f"/tasks/{world.task.id}#comment-{comment.id}")

@@ -1,0 +1,255 @@
+"""The task page: what a French user reads, in-place edits (htmx fragment and
+plain form), validation, history and targets."""
+
+from __future__ import annotations
+
+import re
+
+from tasking.extensions import db
+from tasking.models import Activity, Measurement, Task
+
+HX = {"HX-Request": "true"}
+
+
+def reload(task: Task) -> Task:
+    db.session.expire_all()
+    return db.session.get(Task, task.id)
+
+
+def version_in(html: str) -> int:
+    return int(re.search(r'name="version" value="(\d+)"', html).group(1))
+
+
+def test_page_reads_in_french(world, client):
+    client.login(world.owner.email)
+    response = client.get(f"/tasks/{world.task.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Appeler les aînés isolés" in html
+    assert "Enjeux sociaux" in html and "Soutenir les personnes vulnérables" in html
+    assert "Responsable" in html and "Luc Gagnon" in html
+    assert "Sophie Roy" in html  # collaborator
+    assert "15 déc. 2026" in html  # due date, Québec style
+    assert "Court et moyen terme" in html
+    assert "À faire" in html
+    assert "<strong>CIUSSS</strong>" in html  # description Markdown
+    assert "Joindre 80 % des aînés isolés" in html
+    assert "Historique" in html and "Commentaires" in html
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_htmx_gets_the_self_contained_fragment(world, client):
+    client.login(world.viewer.email)
+    html = client.get(f"/tasks/{world.task.id}", headers=HX).get_data(as_text=True)
+    assert html.lstrip().startswith(f'<article id="task-panel-{world.task.id}"')
+    assert "<html" not in html
+    assert "Modifier" not in html  # a viewer gets no edit control
+    assert "Ajouter un commentaire" not in html
+
+
+def test_edit_title_in_place(world, client):
+    client.login(world.owner.email)
+    task_id = world.task.id
+    form = client.get(f"/tasks/{task_id}/edit/title", headers=HX).get_data(as_text=True)
+    assert form.lstrip().startswith(f'<form id="task-{task_id}-title"')
+    assert 'name="version" value="1"' in form
+    assert 'value="Appeler les aînés isolés"' in form
+
+    response = client.post(
+        f"/tasks/{task_id}/edit/title", data={"title": "Appeler chaque aîné", "version": "1"}, headers=HX
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<div id="task-{task_id}-title"')
+    assert "Appeler chaque aîné" in html
+    # The new version rides along for every open form, and the history is refreshed.
+    assert f'value="2" class="task-version-{task_id}" hx-swap-oob="outerHTML:.task-version-{task_id}"' in html
+    assert f'id="task-history-{task_id}" class="task-history" hx-swap-oob="true"' in html
+    assert "Appeler les aînés isolés" in html and "→" in html
+    assert "task-changed" in response.headers["HX-Trigger"]
+    assert reload(world.task).title == "Appeler chaque aîné"
+
+
+def test_each_group_saves_through_htmx(world, client):
+    client.login(world.admin.email)
+    task_id = world.task.id
+    posts = [
+        ("description", {"description": "Nouvelle *description*"}),
+        ("owner", {"owner_id": str(world.member.id)}),
+        ("collaborators", {"collaborators": [str(world.collaborator.id), str(world.owner.id)]}),
+        ("partners", {"partners": "CIUSSS\nCentre d’action bénévole\n"}),
+        ("horizon", {"horizon": "long", "level": "G"}),
+        ("dates", {"short_start": "2026-12-01", "short_end": "2027-01-31", "due_date": "2027-02-01"}),
+        ("status", {"status": "blocked", "blocked_reason": "En attente du CIUSSS"}),
+    ]
+    version = 1
+    for group, data in posts:
+        response = client.post(
+            f"/tasks/{task_id}/edit/{group}", data={**data, "version": version}, headers=HX
+        )
+        assert response.status_code == 200, (group, response.get_data(as_text=True)[:400])
+        version += 1
+    task = reload(world.task)
+    assert task.description == "Nouvelle *description*"
+    assert task.owner_id == world.member.id
+    assert {u.id for u in task.collaborators} == {world.collaborator.id, world.owner.id}
+    assert [p.name for p in task.partners] == ["CIUSSS", "Centre d’action bénévole"]
+    assert (task.horizon, task.level) == ("long", "G")
+    assert task.short_end.isoformat() == "2027-01-31" and task.due_date.isoformat() == "2027-02-01"
+    assert (task.status, task.blocked_reason) == ("blocked", "En attente du CIUSSS")
+    assert task.version == version
+
+    html = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "Bloqué" in html and "En attente du CIUSSS" in html
+    assert "Du 1 déc. 2026 au 31 janv. 2027" in html
+    assert "Long terme" in html and "Gestionnaires (G)" in html
+    assert "Centre d’action bénévole" in html
+
+
+def test_without_javascript_the_same_forms_post_and_redirect(world, client):
+    client.login(world.owner.email)
+    task_id = world.task.id
+    page = client.get(f"/tasks/{task_id}/edit/title")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" in html
+    assert f'<form id="task-{task_id}-title"' in html and 'name="csrf_token"' in html
+
+    response = client.post(f"/tasks/{task_id}/edit/title", data={"title": "Sans JavaScript", "version": "1"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/tasks/{task_id}#task-{task_id}-title")
+    assert reload(world.task).title == "Sans JavaScript"
+
+
+def test_status_control_is_a_plain_form_for_a_collaborator(world, client):
+    client.login(world.collaborator.email)
+    task_id = world.task.id
+    html = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert f'action="/tasks/{task_id}/edit/status"' in html
+    assert "Changer le statut" in html
+    assert f"/tasks/{task_id}/edit/title" not in html  # collaborators do not edit the title
+    response = client.post(f"/tasks/{task_id}/edit/status", data={"status": "in_progress", "version": "1"})
+    assert response.status_code == 303
+    assert reload(world.task).status == "in_progress"
+
+
+def test_refused_input_answers_422_and_changes_nothing(world, client):
+    client.login(world.owner.email)
+    task_id = world.task.id
+    cases = [
+        ("title", {"title": "   "}, "Le titre ne peut pas être vide."),
+        ("dates", {"due_date": "2026-13-45"}, "n’est pas une date"),
+        (
+            "dates",
+            {"short_start": "2027-02-01", "short_end": "2027-01-01"},
+            "La date de fin précède la date de début.",
+        ),
+        ("owner", {"owner_id": str(world.viewer.id)}, "ne peut pas être responsable"),
+        ("collaborators", {"collaborators": [str(world.stranger.id)]}, "Seuls les membres"),
+    ]
+    for group, data, message in cases:
+        response = client.post(f"/tasks/{task_id}/edit/{group}", data={**data, "version": "1"}, headers=HX)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422, group
+        assert message in html, (group, html[:600])
+        assert html.lstrip().startswith(f'<form id="task-{task_id}-{group}"')
+        assert 'aria-invalid="true"' in html or 'role="alert"' in html
+    # The full-page form shows the same message.
+    response = client.post(f"/tasks/{task_id}/edit/title", data={"title": "", "version": "1"})
+    assert response.status_code == 422 and "Le titre ne peut pas être vide." in response.get_data(
+        as_text=True
+    )
+    task = reload(world.task)
+    assert task.version == 1 and task.title == "Appeler les aînés isolés"
+    assert db.session.query(Activity).count() == 0
+
+
+def test_missing_version_is_refused(world, client):
+    client.login(world.owner.email)
+    response = client.post(f"/tasks/{world.task.id}/edit/title", data={"title": "X"}, headers=HX)
+    assert response.status_code == 422
+    assert reload(world.task).title == "Appeler les aînés isolés"
+
+
+def test_history_shows_old_and_new_values_in_words(world, client):
+    client.login(world.admin.email)
+    task_id = world.task.id
+    client.post(f"/tasks/{task_id}/edit/status", data={"status": "in_progress", "version": "1"})
+    client.post(f"/tasks/{task_id}/edit/owner", data={"owner_id": str(world.member.id), "version": "2"})
+    client.post(f"/tasks/{task_id}/edit/dates", data={"due_date": "2026-11-25", "version": "3"})
+    html = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    history = html[html.index(f'id="task-history-{task_id}"') :]
+    assert "Marie Tremblay" in history
+    assert re.search(
+        r"Statut</em>\s*:\s*<span class=\"old\">À faire</span> → <span class=\"new\">En cours</span>", history
+    )
+    assert re.search(r"Luc Gagnon</span> → <span class=\"new\">Anne Autre</span>", history)
+    assert re.search(r"15 déc. 2026</span> → <span class=\"new\">25 nov. 2026</span>", history)
+    assert "owner_id" not in history and "in_progress" not in history
+
+
+def test_add_a_measurement(world, client):
+    client.login(world.collaborator.email)
+    task_id, target_id = world.task.id, world.target.id
+    response = client.post(
+        f"/tasks/{task_id}/targets/{target_id}/measurements",
+        data={"value": "42,5", "measured_on": "2026-11-20", "note": "Premier bilan"},
+        headers=HX,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<section id="task-targets-{task_id}"')
+    assert "42,5 %" in html and "20 nov. 2026" in html and "Sophie Roy" in html and "Premier bilan" in html
+
+    bad = client.post(
+        f"/tasks/{task_id}/targets/{target_id}/measurements",
+        data={"value": "beaucoup", "measured_on": "2026-11-20"},
+    )
+    assert bad.status_code == 422 and "n’est pas un nombre" in bad.get_data(as_text=True)
+    assert db.session.query(Measurement).count() == 1
+
+
+def test_measurement_on_a_target_of_another_objective_is_404(world, client, make):
+    from tasking.models import OperationalObjective, Target
+
+    other = OperationalObjective(theme_id=world.theme.id, title="Autre", position=2)
+    db.session.add(other)
+    db.session.flush()
+    target = Target(objective_id=other.id, text="Autre cible", position=1)
+    db.session.add(target)
+    db.session.commit()
+    client.login(world.admin.email)
+    response = client.post(
+        f"/tasks/{world.task.id}/targets/{target.id}/measurements",
+        data={"value": "1", "measured_on": "2026-11-20"},
+    )
+    assert response.status_code == 404
+
+
+def test_unknown_group_is_404(world, client):
+    client.login(world.admin.email)
+    assert client.get(f"/tasks/{world.task.id}/edit/plan_id").status_code == 404
+    assert client.post(f"/tasks/{world.task.id}/edit/version", data={"version": "1"}).status_code == 404
+
+
+def test_page_queries_do_not_grow_with_comments_and_history(world, client, count_queries):
+    client.login(world.admin.email)
+    task_id = world.task.id
+
+    def page_queries() -> int:
+        with count_queries() as counter:
+            assert client.get(f"/tasks/{task_id}").status_code == 200
+        return counter.count
+
+    def add_round(n: int) -> None:
+        client.post(f"/tasks/{task_id}/comments", data={"body": f"Commentaire {n} @responsable"})
+        client.post(f"/tasks/{task_id}/edit/title", data={"title": f"Titre {n}", "version": str(n + 1)})
+        client.post(
+            f"/tasks/{task_id}/targets/{world.target.id}/measurements",
+            data={"value": str(n), "measured_on": "2026-11-20"},
+        )
+
+    add_round(0)
+    first = page_queries()
+    for n in range(1, 6):
+        add_round(n)
+    assert page_queries() == first

@@ -14,8 +14,8 @@ import pytest
 from flask import Flask
 
 from tasking.extensions import db
-from tests.conftest import Factory
 from tasking.models import OperationalObjective, Organisation, OutboxMessage, Plan, Region, Task, Theme, User
+from tests.conftest import Factory
 
 ROOT = Path(__file__).resolve().parents[2]
 

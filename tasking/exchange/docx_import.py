@@ -496,6 +496,7 @@ def create_plan(
     colours = category_colours(template)
     categories = {fold(t["title"]): t["category"] for t in template["themes"]}
     people = People.of(session, org.id)
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(set(people.by_key.values()))))}
     plan = Plan(
         organisation=org,
         title=(title or parsed.title or template["title"]).strip()[:300],
@@ -552,11 +553,7 @@ def create_plan(
             partners = [n for n in row.owners + row.collaborators if people.find(n) is None]
             short = sorted(row.short)
             long = sorted(row.long)
-            collaborators = (
-                list(session.scalars(select(User).where(User.id.in_(collaborator_ids))))
-                if collaborator_ids
-                else []
-            )
+            collaborators = [users[uid] for uid in sorted(collaborator_ids)]
             for position, action in enumerate(row.actions):
                 board_position += 1.0
                 task = Task(

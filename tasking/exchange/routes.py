@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from tasking.core.clock import local_today, utcnow
 from tasking.core.errors import ServiceError
@@ -41,16 +40,9 @@ def calendar_feed_url(token: str) -> str:
     return current_app.config["APP_BASE_URL"] + url_for("exchange.calendar_feed", token=token)
 
 
-@bp.errorhandler(RequestEntityTooLarge)
-def too_large(_error):  # noqa: ANN001
-    """A body over the limit is refused before it is read."""
-    flash(_("The file is too large (%(size)s MB at most).", size=files.MAX_UPLOAD_BYTES // (1024 * 1024)), "error")
-    return _go(request.path)
-
-
 def _uploaded() -> tuple[bytes, str]:
-    # Refuse an oversized body before reading it (the margin is the form's other fields).
-    request.max_content_length = files.MAX_UPLOAD_BYTES + 64 * 1024
+    # Werkzeug spools a large upload to a temporary file, not to memory;
+    # reading one byte past the limit is enough to refuse it.
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ServiceError(_("Choose a file."), "file")

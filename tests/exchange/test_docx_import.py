@@ -1,0 +1,222 @@
+"""A filled ASCQ template in Word becomes a plan; our own Word export too."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date
+
+from docx import Document
+from sqlalchemy import func, select
+
+from tasking.exchange.models import PendingImport
+from tasking.extensions import db
+from tasking.models import GeneralObjective, OperationalObjective, Plan, SpecificObjective, Task, Theme
+from tasking.plans.template import load_template
+
+from .conftest import upload
+from .seed_docx import seed_docx
+
+
+def text_of(response) -> str:
+    """The page as a reader sees it: one space between words."""
+    return " ".join(response.get_data(as_text=True).split())
+
+
+def confirm_url(page: str) -> str:
+    match = re.search(r'action="(/orgs/\d+/plans/import-docx/[^"]+/confirm)"', page)
+    assert match, page[-3000:]
+    return match.group(1)
+
+
+def plan_shape(plan_id: int) -> dict:
+    themes = db.session.scalars(select(Theme).where(Theme.plan_id == plan_id).order_by(Theme.position)).all()
+    return {
+        "themes": [t.title for t in themes],
+        "objectives": db.session.scalar(
+            select(func.count(OperationalObjective.id)).join(Theme).where(Theme.plan_id == plan_id)
+        ),
+        "actions": db.session.scalar(select(func.count(Task.id)).where(Task.plan_id == plan_id)),
+        "per_theme": [sum(len(o.tasks) for o in t.objectives) for t in themes],
+        "general": db.session.scalar(
+            select(func.count(GeneralObjective.id)).where(GeneralObjective.plan_id == plan_id)
+        ),
+        "specific": db.session.scalar(
+            select(func.count(SpecificObjective.id))
+            .join(GeneralObjective)
+            .where(GeneralObjective.plan_id == plan_id)
+        ),
+    }
+
+
+def import_docx(client, org_id: int, content: bytes, title: str = "") -> Plan:
+    response = upload(client, f"/orgs/{org_id}/plans/import-docx", content, "plan.docx")
+    page = text_of(response)
+    assert response.status_code == 200, page[-3000:]
+    response = client.post(confirm_url(page), data={"title": title} if title else {})
+    assert response.status_code == 303, text_of(response)[-2000:]
+    plan_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    return db.session.get(Plan, plan_id)
+
+
+def test_the_seed_template_in_word_imports_to_6_34_145(client, town):
+    client.login(town.admin.email)
+    content = seed_docx()
+    response = upload(client, f"/orgs/{town.org.id}/plans/import-docx", content, "modele-ascq.docx")
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "Aperçu de modele-ascq.docx" in page
+    assert "6 enjeux · 34 objectifs opérationnels · 145 actions" in page
+    assert "3 objectifs généraux · 11 objectifs spécifiques" in page
+    template = load_template()
+    assert template["themes"][0]["objectives"][0]["title"] in page
+    assert db.session.scalar(select(func.count(Plan.id))) == 1  # only the seed plan so far
+
+    response = client.post(confirm_url(page), data={"title": "Plan COVID de Test"})
+    assert response.status_code == 303
+    landing = text_of(client.get(response.headers["Location"]))
+    assert "Le plan a été créé à partir du document Word : 6 enjeux, 34 objectifs, 145 actions." in landing
+    plan = db.session.scalar(select(Plan).where(Plan.title == "Plan COVID de Test"))
+    shape = plan_shape(plan.id)
+    assert shape["objectives"] == 34 and shape["actions"] == 145
+    assert shape["per_theme"] == [24, 37, 18, 12, 30, 24]
+    assert (shape["general"], shape["specific"]) == (3, 11)
+    assert shape["themes"] == [t["title"] for t in template["themes"]]
+
+    themes = db.session.scalars(select(Theme).where(Theme.plan_id == plan.id).order_by(Theme.position)).all()
+    social = themes[0]
+    assert social.subtitle == template["themes"][0]["subtitle"]
+    assert social.definition == template["themes"][0]["definition"]
+    assert social.missions_text == template["themes"][0]["missions_text"]
+    assert social.category == "social" and social.colour == "#2f6fb3"
+    assert themes[4].objectives_heading == "Objectifs de communication"
+    assert Theme.lines(themes[4].communication_issues) == template["themes"][4]["communication_issues"]
+    assert themes[5].actions_note == template["themes"][5]["actions_note"]
+    for theme, source in zip(themes, template["themes"], strict=True):
+        for objective, row in zip(theme.objectives, source["objectives"], strict=True):
+            assert objective.title == row["title"]
+            assert [t.text for t in objective.targets] == row["targets"]
+            assert [(t.title, t.description) for t in objective.tasks] == [
+                (a["title"], a["description"]) for a in row["actions"]
+            ]
+    general = db.session.scalars(
+        select(GeneralObjective)
+        .where(GeneralObjective.plan_id == plan.id)
+        .order_by(GeneralObjective.position)
+    ).all()
+    assert [g.horizon for g in general] == ["short_medium", "short_medium", "long"]
+    assert (
+        general[1].specific_objectives[0].details
+        == template["general_objectives"][1]["specific_objectives"][0]["details"]
+    )
+    assert general[0].specific_objectives[0].precision == "En cours - OMSC"
+    assert db.session.scalar(select(func.count(PendingImport.id))) == 0
+
+
+def test_people_and_dates_in_the_word_tables(client, town):
+    client.login(town.admin.email)
+    content = seed_docx(
+        owner_cells={0: ["· Rémi Responsable", "· Service des loisirs"], 1: ["collab@ville-test.ca"]},
+        dates={0: "Du 2026-12-01 au 31/01/2027"},
+    )
+    response = upload(client, f"/orgs/{town.org.id}/plans/import-docx", content, "plan.docx")
+    page = text_of(response)
+    assert "Service des loisirs" in page  # announced as a named partner
+    plan = import_docx(client, town.org.id, content)
+    objectives = db.session.scalars(
+        select(OperationalObjective)
+        .join(Theme)
+        .where(Theme.plan_id == plan.id)
+        .order_by(Theme.position, OperationalObjective.position)
+    ).all()
+    first = objectives[0].tasks[0]
+    assert first.owner_id == town.member.id
+    assert [p.name for p in first.partners] == ["Service des loisirs"]
+    assert (first.short_start, first.short_end, first.due_date) == (
+        date(2026, 12, 1),
+        date(2027, 1, 31),
+        date(2027, 1, 31),
+    )
+    assert first.horizon == "short_medium"
+    assert {t.owner_id for t in objectives[1].tasks} == {town.other_member.id}
+
+
+def test_our_word_export_imports_back_to_the_same_plan(client, town, progress):
+    first, second, _ = progress
+    client.login(town.admin.email)
+    content = client.get(f"/plans/{town.plan.id}/export.docx").data
+    plan = import_docx(client, town.org.id, content, title="Copie")
+    assert plan_shape(plan.id) == plan_shape(town.plan.id)
+    original = {
+        (t.title, t.description, t.status)
+        for t in db.session.scalars(select(Task).where(Task.plan_id == town.plan.id))
+    }
+    copy = {
+        (t.title, t.description, t.status)
+        for t in db.session.scalars(select(Task).where(Task.plan_id == plan.id))
+    }
+    assert copy == original
+    assert (first.title, first.description, "in_progress") in copy
+    assert (second.title, second.description, "done") in copy
+    copied_targets = sorted(
+        t.text
+        for o in db.session.scalars(select(OperationalObjective).join(Theme).where(Theme.plan_id == plan.id))
+        for t in o.targets
+    )
+    original_targets = sorted(
+        t.text
+        for o in db.session.scalars(
+            select(OperationalObjective).join(Theme).where(Theme.plan_id == town.plan.id)
+        )
+        for t in o.targets
+    )
+    assert copied_targets == original_targets
+
+
+def refused(client, town, content: bytes, expected: str):
+    plans = db.session.scalar(select(func.count(Plan.id)))
+    response = upload(client, f"/orgs/{town.org.id}/plans/import-docx", content, "plan.docx")
+    page = text_of(response)
+    assert response.status_code == 422, page[-2000:]
+    assert expected in page, page[page.find("exchange-problems") :][:1500]
+    assert db.session.scalar(select(func.count(Plan.id))) == plans
+    assert db.session.scalar(select(func.count(PendingImport.id))) == 0
+
+
+def test_bad_word_files_are_refused(client, town):
+    client.login(town.admin.email)
+    empty = io.BytesIO()
+    document = Document()
+    document.add_paragraph("Une lettre, pas un plan.")
+    document.save(empty)
+    refused(client, town, empty.getvalue(), "Aucun tableau d’enjeu trouvé")
+    refused(client, town, b"PK\x03\x04" + b"\x00garbage" * 40, "Le fichier est endommagé")
+    refused(
+        client,
+        town,
+        client.get(f"/plans/{town.plan.id}/export.xlsx").data,
+        "Importez un document Word (.docx)",
+    )
+    refused(client, town, b"Objectifs;Actions\n", "Importez un document Word (.docx)")
+    # A table whose first rows carry actions but no objective.
+    orphan = io.BytesIO()
+    document = Document()
+    document.add_paragraph("3. Enjeux sociaux", style="Heading 1")
+    table = document.add_table(rows=2, cols=3)
+    for cell, text in zip(table.rows[0].cells, ("Objectifs opérationnels", "Actions", "Cibles"), strict=True):
+        cell.text = text
+    table.rows[1].cells[1].text = "· Une action orpheline"
+    document.save(orphan)
+    refused(client, town, orphan.getvalue(), "Tableau 1, ligne 2 : des actions sans objectif opérationnel.")
+
+
+def test_word_import_is_for_the_organisation_admins(client, make, town):
+    url = f"/orgs/{town.org.id}/plans/import-docx"
+    for person in (town.member, town.viewer):
+        client.login(person.email)
+        assert client.get(url).status_code == 404
+        assert upload(client, url, seed_docx(), "plan.docx").status_code == 404
+        client.post("/logout")
+    client.login(town.admin.email)
+    assert "Nouveau plan à partir d’un document Word" in text_of(client.get(url))
+    assert client.get("/orgs/999999/plans/import-docx").status_code == 404

@@ -1,0 +1,415 @@
+"""The task sheet back in: preview, confirm, history; bad files refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from datetime import date, datetime
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from tasking.exchange.files import MAX_UPLOAD_BYTES
+from tasking.exchange.models import PendingImport
+from tasking.exchange.tasksheet import COLUMNS
+from tasking.extensions import db
+from tasking.models import Activity, Task
+from tasking.tasks import services
+
+from .conftest import upload, workbook
+
+TASK_HEADERS = [c.header for c in COLUMNS]
+
+
+def text_of(response) -> str:
+    """The page as a reader sees it: non-breaking spaces as spaces."""
+    return response.get_data(as_text=True).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def column(name: str) -> int:
+    return TASK_HEADERS.index(name) + 1
+
+
+def export_xlsx(client, plan) -> bytes:
+    return client.get(f"/plans/{plan.id}/export.xlsx").data
+
+
+def save(book) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def row_of(sheet, task_id: int) -> int:
+    for row in range(2, sheet.max_row + 1):
+        if sheet.cell(row=row, column=1).value == task_id:
+            return row
+    raise AssertionError(task_id)
+
+
+def confirm_url(page: str) -> str:
+    match = re.search(r'action="(/plans/\d+/import/[^"]+/confirm)"', page)
+    assert match, page[-3000:]
+    return match.group(1)
+
+
+def snapshot(plan_id: int) -> list[tuple]:
+    db.session.expire_all()
+    return [
+        (t.id, t.title, t.status, t.owner_id, t.due_date, t.version)
+        for t in db.session.scalars(select(Task).where(Task.plan_id == plan_id).order_by(Task.id))
+    ]
+
+
+@pytest.mark.parametrize("extension", ["xlsx", "csv"])
+def test_export_then_import_changes_nothing(client, town, progress, extension):
+    client.login(town.admin.email)
+    content = client.get(f"/plans/{town.plan.id}/export.{extension}").data
+    before = snapshot(town.plan.id)
+    response = upload(client, f"/plans/{town.plan.id}/import", content, f"plan.{extension}")
+    page = text_of(response)
+    assert response.status_code == 200, page[-2000:]
+    assert "Aucun changement : le fichier correspond au plan." in page
+    assert "145 lignes lues" in page
+    assert "Confirmer l’import" not in page
+    assert snapshot(town.plan.id) == before
+    assert db.session.scalar(select(func.count(PendingImport.id))) == 0
+
+
+def test_edited_cells_show_in_the_preview_then_apply_with_history(client, town, progress):
+    first, second, third = progress
+    client.login(town.admin.email)
+    book = workbook(export_xlsx(client, town.plan))
+    sheet = book["Tâches"]
+    row = row_of(sheet, first.id)
+    sheet.cell(row=row, column=column("Statut")).value = "Terminé"
+    sheet.cell(row=row, column=column("Échéance")).value = datetime(2027, 2, 1)
+    sheet.cell(row=row, column=column("Courriel du responsable")).value = "collab@ville-test.ca"
+    other = row_of(sheet, third.id)
+    sheet.cell(row=other, column=column("Échéance")).value = "15/03/2027"  # typed as text, day first
+    new_row = sheet.max_row + 1
+    sheet.cell(row=new_row, column=column("Enjeu")).value = "Enjeux sociaux"
+    sheet.cell(row=new_row, column=column("Objectif opérationnel")).value = first.objective.title
+    sheet.cell(row=new_row, column=column("Action")).value = "Appeler les organismes un par un"
+    sheet.cell(row=new_row, column=column("Statut")).value = "En cours"
+    sheet.cell(row=new_row, column=column("Courriel du responsable")).value = "RESPONSABLE@ville-test.ca"
+    sheet.cell(row=new_row, column=column("Collaborateurs (courriels)")).value = "collab@ville-test.ca"
+    sheet.cell(row=new_row, column=column("Partenaires")).value = "CIUSSS; Centraide"
+    sheet.cell(row=new_row, column=column("Échéance")).value = "2027-01-31"
+
+    response = upload(client, f"/plans/{town.plan.id}/import", save(book), "plan-modifie.xlsx")
+    page = text_of(response)
+    assert response.status_code == 200, page[-3000:]
+    assert "2 actions à modifier" in page
+    assert "1 action à créer" in page
+    assert "143 lignes sans changement" in page
+    assert re.search(
+        r"<td>Statut</td>\s*<td class=\"old\">En cours</td>\s*<td class=\"new\">Terminé</td>", page
+    )
+    assert re.search(r"<td class=\"old\">2026-12-15</td>\s*<td class=\"new\">2027-02-01</td>", page)
+    assert "Rémi Responsable &lt;responsable@ville-test.ca&gt;" in page
+    assert "Colette Collaboratrice &lt;collab@ville-test.ca&gt;" in page
+    assert "Appeler les organismes un par un" in page
+    # Nothing is written before the confirmation.
+    db.session.expire_all()
+    assert db.session.get(Task, first.id).status == "in_progress"
+
+    response = client.post(confirm_url(page))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/plans/{town.plan.id}")
+    assert "Import terminé : 2 actions modifiées, 1 créée" in text_of(
+        client.get(response.headers["Location"])
+    )
+
+    db.session.expire_all()
+    task = db.session.get(Task, first.id)
+    assert (task.status, task.due_date, task.owner_id) == ("done", date(2027, 2, 1), town.other_member.id)
+    assert task.completed_at is not None
+    assert db.session.get(Task, third.id).due_date == date(2027, 3, 15)
+    history = {
+        (a.field, a.old_value, a.new_value)
+        for a in db.session.scalars(
+            select(Activity).where(Activity.task_id == first.id, Activity.kind == "field:import")
+        )
+    }
+    assert ("status", "in_progress", "done") in history
+    assert ("due_date", "2026-12-15", "2027-02-01") in history
+    assert ("owner_id", str(town.member.id), str(town.other_member.id)) in history
+    created = db.session.scalar(select(Task).where(Task.title == "Appeler les organismes un par un"))
+    assert created.objective_id == first.objective_id
+    assert (created.status, created.owner_id, created.due_date) == (
+        "in_progress",
+        town.member.id,
+        date(2027, 1, 31),
+    )
+    assert [u.email for u in created.collaborators] == ["collab@ville-test.ca"]
+    assert [p.name for p in created.partners] == ["CIUSSS", "Centraide"]
+    assert db.session.scalar(select(Activity).where(Activity.task_id == created.id)).kind == "created:import"
+    assert db.session.scalar(select(func.count(PendingImport.id))) == 0
+    # The same confirmation a second time finds nothing to do.
+    assert client.post(confirm_url(page)).status_code == 410
+
+
+def test_csv_edited_with_commas_and_cp1252_imports(client, town, progress):
+    first, _, _ = progress
+    client.login(town.admin.email)
+    text = client.get(f"/plans/{town.plan.id}/export.csv").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    for row in rows[1:]:
+        if row[0] == str(first.id):
+            row[column("Statut") - 1] = "bloqué"  # any case, any accent
+            row[column("Motif du blocage") - 1] = "Attente du budget"
+    out = io.StringIO()
+    csv.writer(out, delimiter=",").writerows(rows)  # an English Excel uses commas
+    content = out.getvalue().encode("cp1252", errors="replace")
+    page = text_of(upload(client, f"/plans/{town.plan.id}/import", content, "plan.csv"))
+    assert "1 action à modifier" in page
+    assert client.post(confirm_url(page)).status_code == 303
+    db.session.expire_all()
+    task = db.session.get(Task, first.id)
+    assert (task.status, task.blocked_reason) == ("blocked", "Attente du budget")
+
+
+def test_a_task_changed_since_the_export_is_not_overwritten(client, town, progress):
+    first, second, _ = progress
+    client.login(town.admin.email)
+    book = workbook(export_xlsx(client, town.plan))
+    sheet = book["Tâches"]
+    sheet.cell(row=row_of(sheet, first.id), column=column("Statut")).value = "Terminé"
+    sheet.cell(row=row_of(sheet, second.id), column=column("Action")).value = "Nouveau titre"
+    page = text_of(upload(client, f"/plans/{town.plan.id}/import", save(book), "plan.xlsx"))
+    # Meanwhile someone changes the first task in the application.
+    services.update_task(
+        db.session,
+        actor=town.member,
+        task=db.session.get(Task, first.id),
+        changes={"status": "blocked"},
+        version=None,
+        now=datetime(2026, 11, 21),
+    )
+    db.session.commit()
+    before = snapshot(town.plan.id)
+    response = client.post(confirm_url(page))
+    assert response.status_code == 422
+    assert f"la tâche {first.id} a été modifiée dans l’application depuis l’export" in response.get_data(
+        as_text=True
+    )
+    assert snapshot(town.plan.id) == before  # the second row was not applied either
+
+
+def test_many_rows_import_with_counts(client, town):
+    """A few thousand rows: the preview counts them, the confirmation applies them all."""
+    client.login(town.admin.email)
+    objective = db.session.scalar(select(Task).where(Task.plan_id == town.plan.id)).objective
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(
+        ["ID", "Enjeu", "Objectif opérationnel", "Action", "Statut", "Courriel du responsable", "Échéance"]
+    )
+    for n in range(3000):
+        writer.writerow(
+            [
+                "",
+                objective.theme.title,
+                objective.title,
+                f"Action importée {n}",
+                "À faire",
+                "responsable@ville-test.ca",
+                "2027-01-15",
+            ]
+        )
+    page = upload(client, f"/plans/{town.plan.id}/import", out.getvalue().encode(), "lot.csv").get_data(
+        as_text=True
+    )
+    assert "3000 lignes lues" in page or "3 000 lignes lues" in page or "3\u00a0000 lignes lues" in page, (
+        page[:3000]
+    )
+    assert "et 2800 autres nouvelles actions" in page or "2\u00a0800" in page
+    assert client.post(confirm_url(page)).status_code == 303
+    assert db.session.scalar(select(func.count(Task.id)).where(Task.plan_id == town.plan.id)) == 3145
+
+
+def xlsx_with(rows: list[list], headers: list[str] = TASK_HEADERS, sheet: str = "Tâches") -> bytes:
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet
+    ws.append(headers)
+    for row in rows:
+        ws.append(row)
+    return save(book)
+
+
+def base_row(task: Task) -> list:
+    values = {h: "" for h in TASK_HEADERS}
+    values.update(
+        {
+            "ID": task.id,
+            "Enjeu": task.objective.theme.title,
+            "Objectif opérationnel": task.objective.title,
+            "Action": task.title,
+            "Statut": "À faire",
+        }
+    )
+    return values
+
+
+def refused(client, town, content: bytes, filename: str, expected: str, status: int = 422):
+    before = snapshot(town.plan.id)
+    response = upload(client, f"/plans/{town.plan.id}/import", content, filename)
+    page = text_of(response)
+    assert response.status_code == status, page[-2000:]
+    assert "Le fichier n’a pas été importé; rien n’a changé." in page
+    assert expected in page, page[page.find("exchange-problems") :][:1500]
+    assert snapshot(town.plan.id) == before
+    assert db.session.scalar(select(func.count(PendingImport.id))) == 0
+
+
+def test_bad_files_are_refused_with_a_message_naming_the_place(client, town):
+    client.login(town.admin.email)
+    task = db.session.scalar(select(Task).where(Task.plan_id == town.plan.id).order_by(Task.id))
+
+    def with_values(**changes) -> bytes:
+        values = base_row(task)
+        values.update(changes)
+        return xlsx_with([[values[h] for h in TASK_HEADERS]])
+
+    refused(client, town, b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "photo.xlsx", "n’est ni un tableur")
+    refused(client, town, b"PK\x03\x04" + b"garbage" * 50, "plan.xlsx", "Le fichier est endommagé")
+    refused(
+        client,
+        town,
+        with_values(**{"Échéance": "32/13/2026"}),
+        "plan.xlsx",
+        "Feuille Tâches, ligne 2, colonne Échéance : « 32/13/2026 » n’est pas une date.",
+    )
+    refused(
+        client,
+        town,
+        with_values(**{"Courriel du responsable": "inconnu@ailleurs.ca"}),
+        "plan.xlsx",
+        "Feuille Tâches, ligne 2, colonne Courriel du responsable : "
+        "« inconnu@ailleurs.ca » n’est pas membre de l’organisation.",
+    )
+    refused(
+        client,
+        town,
+        with_values(**{"Courriel du responsable": "elu@ville-test.ca"}),
+        "plan.xlsx",
+        "est observateur",
+    )
+    refused(
+        client,
+        town,
+        with_values(**{"Statut": "Peut-être"}),
+        "plan.xlsx",
+        "Feuille Tâches, ligne 2, colonne Statut : « Peut-être » n’est pas un statut connu.",
+    )
+    refused(
+        client, town, with_values(**{"ID": 999999}), "plan.xlsx", "il n’y a pas de tâche 999999 dans ce plan"
+    )
+    refused(
+        client, town, with_values(**{"Action": "=1+1"}), "plan.xlsx", "les formules ne sont pas acceptées"
+    )
+    headers = [h for h in TASK_HEADERS if h != "Action"]
+    refused(
+        client,
+        town,
+        xlsx_with([[1] * len(headers)], headers),
+        "plan.xlsx",
+        "Feuille Tâches : la colonne « Action » est absente.",
+    )
+    refused(
+        client,
+        town,
+        xlsx_two_sheets(),
+        "plan.xlsx",
+        "Le classeur n’a pas de feuille nommée « Tâches ».",
+    )
+    unknown_objective = base_row(task) | {"ID": "", "Objectif opérationnel": "Objectif qui n’existe pas"}
+    refused(
+        client,
+        town,
+        xlsx_with([[unknown_objective[h] for h in TASK_HEADERS]]),
+        "plan.xlsx",
+        "aucun objectif « Objectif qui n’existe pas » sous l’enjeu « Enjeux sociaux »",
+    )
+    refused(
+        client,
+        town,
+        b"x" * (MAX_UPLOAD_BYTES + 1),
+        "gros.csv",
+        "Le fichier est trop volumineux (5 Mo au plus).",
+    )
+    refused(client, town, docx_bytes(), "plan.docx", "Importez un fichier Excel (.xlsx) ou CSV")
+
+
+def xlsx_two_sheets() -> bytes:
+    book = Workbook()
+    book.active.title = "Feuil1"
+    book.create_sheet("Feuil2")
+    return save(book)
+
+
+def docx_bytes() -> bytes:
+    from docx import Document
+
+    buffer = io.BytesIO()
+    Document().save(buffer)
+    return buffer.getvalue()
+
+
+def test_zip_bomb_is_refused_before_reading(client, town):
+    client.login(town.admin.email)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * (70 * 1024 * 1024))
+    assert len(buffer.getvalue()) < MAX_UPLOAD_BYTES
+    refused(client, town, buffer.getvalue(), "bombe.xlsx", "Le fichier se décompresse en trop de données")
+
+
+def test_import_is_for_the_organisation_admins(client, make, town):
+    url = f"/plans/{town.plan.id}/import"
+    for person in (town.viewer, town.member):
+        client.login(person.email)
+        assert client.get(url).status_code == 404
+        assert upload(client, url, b"ID;Action\n", "a.csv").status_code == 404
+        client.post("/logout")
+    stranger = make.user(make.org("autre", "Autre"), "admin", "admin@autre.ca")
+    client.login(stranger.email)
+    assert client.get(url).status_code == 404
+    client.post("/logout")
+    client.login(town.admin.email)
+    page = text_of(client.get(url))
+    assert "Importer un tableur" in page
+
+
+def test_someone_elses_preview_cannot_be_confirmed(client, make_client, make, town, progress):
+    first, _, _ = progress
+    client.login(town.admin.email)
+    book = workbook(export_xlsx(client, town.plan))
+    sheet = book["Tâches"]
+    sheet.cell(row=row_of(sheet, first.id), column=column("Statut")).value = "Terminé"
+    page = text_of(upload(client, f"/plans/{town.plan.id}/import", save(book), "plan.xlsx"))
+    other_admin = make_client()
+    second_admin = make.user(town.org, "admin", "adjointe@ville-test.ca")
+    other_admin.login(second_admin.email)
+    assert other_admin.post(confirm_url(page)).status_code == 410
+    db.session.expire_all()
+    assert db.session.get(Task, first.id).status == "in_progress"
+
+
+def test_the_plan_page_links_exports_and_import(client, town):
+    client.login(town.viewer.email)
+    page = text_of(client.get(f"/plans/{town.plan.id}"))
+    assert f"/plans/{town.plan.id}/export.xlsx" in page
+    assert f"/plans/{town.plan.id}/export.docx" in page
+    assert f"/plans/{town.plan.id}/import" not in page.replace("export", "")
+    client.post("/logout")
+    client.login(town.admin.email)
+    page = text_of(client.get(f"/plans/{town.plan.id}"))
+    assert f'href="/plans/{town.plan.id}/import"' in page
+    assert f'href="/orgs/{town.org.id}/plans/import-docx"' in page

@@ -74,7 +74,7 @@ def open_one(notification_id: int):
     services.mark_read(db.session, user=current_user, notification=notification, now=utcnow())
     db.session.commit()
     if notification.task_id:
-        return redirect(links.task_url(notification.task_id).removeprefix(current_app.config["APP_BASE_URL"]))
+        return redirect(f"/tasks/{notification.task_id}")
     return redirect(url_for("notifications.index"))
 
 

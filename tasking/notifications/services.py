@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
@@ -175,17 +175,11 @@ def list_notifications(
     items = session.scalars(
         select(Notification)
         .where(Notification.user_id == user.id)
+        .options(joinedload(Notification.task), joinedload(Notification.actor))
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    if items:
-        # Load actors and tasks in two queries rather than one per row.
-        ids = {n.actor_id for n in items if n.actor_id} | {n.user_id for n in items}
-        session.scalars(select(User).where(User.id.in_(ids))).all()
-        task_ids = {n.task_id for n in items if n.task_id}
-        if task_ids:
-            session.scalars(select(Task).where(Task.id.in_(task_ids))).all()
     return NotificationPage(list(items), page, total, per_page)
 
 

@@ -33,14 +33,22 @@
     if (previous && previous.classList.contains("task-card")) values.after_id = previous.dataset.id;
     if (next && next.classList.contains("task-card")) values.before_id = next.dataset.id;
     const id = card.id;
+    let status = 0;
+    card.addEventListener(
+      "htmx:afterRequest",
+      (event) => {
+        status = event.detail.xhr ? event.detail.xhr.status : 0;
+      },
+      { once: true },
+    );
     card.classList.add("moving");
     return htmx
-      .ajax("POST", card.dataset.moveUrl, { source: card, target: `#${id}`, swap: "outerHTML", values })
+      .ajax("POST", card.dataset.moveUrl, { source: card, target: card, swap: "outerHTML", values })
       .then(() => {
-        const fresh = document.getElementById(id);
-        if (fresh && fresh.classList.contains("moving")) {
-          // No swap happened (an error answer): undo the move on screen.
-          fresh.classList.remove("moving");
+        // 200 and 409 (the conflict card) replace the card; anything else
+        // swapped nothing: put the card back where it was.
+        if (status !== 200 && status !== 409) {
+          card.classList.remove("moving");
           revert();
         }
         const now = document.getElementById(id);

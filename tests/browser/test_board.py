@@ -1,0 +1,131 @@
+"""The board in a real Chromium: drag a card, move one with the keyboard,
+filter and reload the bookmarked address."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tasking.extensions import db
+from tasking.models import Task
+from tests.board.conftest import build, people  # noqa: F401
+from tests.conftest import browser_login
+
+pytestmark = pytest.mark.browser
+
+
+def column(page, status: str):
+    return page.locator(f'ol.cards[data-status="{status}"]')
+
+
+def stored_status(task_id: int) -> str:
+    db.session.expire_all()
+    return db.session.get(Task, task_id).status
+
+
+def wait_for_card(page, task_id: int, status: str, version: int) -> None:
+    """Until the server's answer has replaced the card, in its column."""
+    page.wait_for_selector(
+        f'ol.cards[data-status="{status}"] > #task-{task_id}[data-version="{version}"]:not(.moving)'
+    )
+
+
+def test_drag_a_card_to_another_column_and_it_stays_there(live_server, page, people, build):  # noqa: F811
+    plan = build.plan(people.org)
+    first, second, third = build.tasks(plan, 3, owner_id=people.owner.id)
+    browser_login(page, live_server, people.owner.email)
+    page.goto(f"{live_server}/plans/{plan.id}/board")
+    assert page.get_by_role("heading", name=re.compile("^À faire")).is_visible()
+
+    card = page.locator(f"#task-{second}")
+    target = column(page, "in_progress")
+    start, end = card.bounding_box(), target.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(start["x"] + start["width"] / 2 + 20, start["y"] + 20, steps=5)
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 20, steps=20)
+    page.mouse.up()
+
+    wait_for_card(page, second, "in_progress", 2)
+    assert page.locator("#total-in_progress").inner_text() == "1"
+    assert page.locator("#total-todo").inner_text() == "2"
+    assert stored_status(second) == "in_progress"
+
+    page.reload()
+    assert column(page, "in_progress").locator(f"#task-{second}").count() == 1
+    assert column(page, "todo").locator("li.task-card").count() == 2
+
+
+def test_move_a_card_with_the_keyboard_only(live_server, page, people, build):  # noqa: F811
+    plan = build.plan(people.org)
+    first, second = build.tasks(plan, 2, owner_id=people.owner.id)
+    browser_login(page, live_server, people.owner.email)
+    page.goto(f"{live_server}/plans/{plan.id}/board")
+    assert "Au clavier" in page.locator("#board-keys").inner_text()
+
+    # Tab from the last filter control reaches the first card.
+    page.get_by_role("link", name="Effacer").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == f"task-{first}"
+
+    page.keyboard.press("ArrowRight")
+    wait_for_card(page, first, "in_progress", 2)
+    assert page.evaluate("document.activeElement.id") == f"task-{first}"
+    page.keyboard.press("ArrowRight")
+    wait_for_card(page, first, "blocked", 3)
+    assert "«\u00a0Tâche" in page.locator("#board-live").inner_text()
+
+    # Down and up inside a column keep the order on the server.
+    page.locator(f"#task-{second}").focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_card(page, second, "in_progress", 2)
+    page.keyboard.press("ArrowRight")
+    wait_for_card(page, second, "blocked", 3)
+    assert column(page, "blocked").locator("li.task-card").evaluate_all("els => els.map(e => e.id)") == [
+        f"task-{second}",
+        f"task-{first}",
+    ]
+    page.keyboard.press("ArrowDown")
+    page.wait_for_selector(f"#task-{second}[data-version='4']")
+
+    page.reload()
+    ids = column(page, "blocked").locator("li.task-card").evaluate_all("els => els.map(e => e.id)")
+    assert ids == [f"task-{first}", f"task-{second}"]
+    assert stored_status(first) == stored_status(second) == "blocked"
+
+
+def test_the_status_list_on_a_card_moves_it(live_server, page, people, build):  # noqa: F811
+    plan = build.plan(people.org)
+    (task_id,) = build.tasks(plan, 1, owner_id=people.owner.id)
+    browser_login(page, live_server, people.owner.email)
+    page.goto(f"{live_server}/plans/{plan.id}/board")
+
+    card = page.locator(f"#task-{task_id}")
+    card.get_by_label(re.compile("Colonne de")).select_option("done")
+    card.get_by_role("button", name="Déplacer").click()
+
+    wait_for_card(page, task_id, "done", 2)
+    assert stored_status(task_id) == "done"
+
+
+def test_a_filtered_board_reloads_filtered_from_its_address(live_server, page, people, build):  # noqa: F811
+    plan = build.plan(people.org)
+    build.tasks(plan, 2, owner_id=people.owner.id, title="Soutien aux aînés")
+    build.tasks(plan, 3, title="Autre action")
+    browser_login(page, live_server, people.owner.email)
+    page.goto(f"{live_server}/plans/{plan.id}/board")
+    assert page.locator("li.task-card").count() == 5
+
+    page.get_by_label("Rechercher").fill("aines")
+    page.wait_for_url(re.compile(r"q=aines"))
+    page.wait_for_function("document.querySelectorAll('li.task-card').length === 2")
+    page.get_by_label("Les miennes").check()
+    page.wait_for_url(re.compile(r"mine=1"))
+
+    bookmarked = page.url
+    page.goto("about:blank")
+    page.goto(bookmarked)
+    assert page.locator("li.task-card").count() == 2
+    assert page.get_by_label("Rechercher").input_value() == "aines"
+    assert page.get_by_label("Les miennes").is_checked()

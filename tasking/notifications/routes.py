@@ -19,7 +19,7 @@ from tasking.models.notify import CHANNELS, KINDS, SWITCHES
 from tasking.models.outbox import OutboxStatus
 from tasking.notifications import links, services
 from tasking.notifications import preferences as prefs
-from tasking.outbox.sender import retry
+from tasking.outbox.sender import deliver_soon, retry
 
 bp = Blueprint("notifications", __name__)
 
@@ -277,9 +277,16 @@ def outbox_retry(org_id: int, message_id: int):
     row = _outbox_row_or_404(org_id, message_id)
     if row.status == OutboxStatus.SENT.value:
         abort(400, _("This message was already sent."))
-    retry(db.session, row, utcnow())
+    now = utcnow()
+    retry(db.session, row, now)
     db.session.commit()
-    flash(_("The message is back in line; it goes out with the next delivery."), "success")
+    # With a mail server, try it at once; whatever fails waits in the outbox.
+    deliver_soon(db.session, [row], now)
+    db.session.refresh(row)
+    if row.status == OutboxStatus.SENT.value:
+        flash(_("The message was sent."), "success")
+    else:
+        flash(_("The message is back in line; it goes out with the next delivery."), "success")
     target = request.form.get("next") or ""
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("notifications.outbox", org_id=org_id)

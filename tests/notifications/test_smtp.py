@@ -73,3 +73,30 @@ def test_notification_mails_arrive_multipart_in_each_language(mail_world, smtp_s
     # Delivered once: a second run sends nothing.
     assert deliver(db.session, now=NOW, worker="test").sent == 0
     assert len(smtp_server.messages) == 2
+
+
+def test_retry_from_the_outbox_page_sends_at_once(mail_app, mail_world, smtp_server):
+    world = mail_world
+    tasks.update_task(
+        db.session,
+        actor=world.admin,
+        task=world.third,
+        changes={"owner_id": world.owner.id},
+        version=None,
+        now=NOW,
+    )
+    db.session.commit()
+    row = db.session.scalars(select(OutboxMessage)).one()
+    row.status, row.attempts, row.last_error = "failed", 6, "451 try later"
+    db.session.commit()
+
+    client = mail_app.test_client()
+    client.login(world.admin.email)
+    response = client.post(f"/admin/orgs/{world.org.id}/outbox/{row.id}/retry")
+    assert response.status_code == 303
+    assert "Le message a été envoyé." in client.get(response.headers["Location"]).get_data(as_text=True)
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, row.id)
+    assert row.status == "sent" and row.attempts == 7
+    [message] = smtp_server.by_recipient(world.owner.email)
+    assert message["Message-ID"] == row.message_id

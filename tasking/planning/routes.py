@@ -4,6 +4,7 @@ answer 303 on success and 422 with the message on refused input."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -14,7 +15,7 @@ from flask_wtf import FlaskForm
 from tasking.core.clock import utcnow
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import is_htmx
-from tasking.core.permissions import plan_for_planning
+from tasking.core.permissions import can_plan, plan_for_planning
 from tasking.extensions import db
 from tasking.models import OperationalObjective, Plan, Target, Task, Theme
 from tasking.planning import services
@@ -33,6 +34,12 @@ def forbidden(error):  # noqa: ANN001
     message = error.description or _("You may not do this.")
     template = "errors/_message.html" if is_htmx() else "errors/error.html"
     return render_template(template, status=403, message=message), 403
+
+
+@bp.app_template_global("may_plan")
+def may_plan(plan: Plan) -> bool:
+    """For the plan page: show the way into the editor to admins only."""
+    return current_user.is_authenticated and can_plan(current_user, plan.organisation_id)
 
 
 def _plan_of(item: Any) -> int:
@@ -110,14 +117,16 @@ def edit_theme(plan_id: int, theme_id: int):
     plan = plan_for_planning(current_user, plan_id)
     theme = _item_or_404(Theme, theme_id, plan)
     form = ThemeForm(obj=theme)
+
+    def save(values: dict[str, Any], now: datetime) -> Theme:
+        services.update_theme(db.session, actor=current_user, theme=theme, values=values, now=now)
+        return theme
+
     return _save_form(
         plan,
         form,
         _("Edit the theme"),
-        lambda values, now: (
-            services.update_theme(db.session, actor=current_user, theme=theme, values=values, now=now),
-            theme,
-        )[1],
+        save,
         _("The theme is saved."),
         lambda theme: f"edit-theme-{theme.id}",
     )
@@ -147,16 +156,16 @@ def edit_objective(plan_id: int, objective_id: int):
     plan = plan_for_planning(current_user, plan_id)
     objective = _item_or_404(OperationalObjective, objective_id, plan)
     form = ObjectiveForm(obj=objective)
+
+    def save(values: dict[str, Any], now: datetime) -> OperationalObjective:
+        services.update_objective(db.session, actor=current_user, objective=objective, values=values, now=now)
+        return objective
+
     return _save_form(
         plan,
         form,
         _("Edit the operational objective"),
-        lambda values, now: (
-            services.update_objective(
-                db.session, actor=current_user, objective=objective, values=values, now=now
-            ),
-            objective,
-        )[1],
+        save,
         _("The objective is saved."),
         lambda objective: f"edit-objective-{objective.id}",
     )
@@ -214,14 +223,16 @@ def edit_target(plan_id: int, target_id: int):
     plan = plan_for_planning(current_user, plan_id)
     target = _item_or_404(Target, target_id, plan)
     form = TargetForm(obj=target)
+
+    def save(values: dict[str, Any], now: datetime) -> Target:
+        services.update_target(db.session, actor=current_user, target=target, values=values, now=now)
+        return target
+
     return _save_form(
         plan,
         form,
         _("Edit the target"),
-        lambda values, now: (
-            services.update_target(db.session, actor=current_user, target=target, values=values, now=now),
-            target,
-        )[1],
+        save,
         _("The target is saved."),
         lambda target: f"edit-target-{target.id}",
     )

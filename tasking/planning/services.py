@@ -46,6 +46,7 @@ def _require_planner(actor: User, plan: Plan) -> None:
 def _log(session: Session, plan: Plan, actor: User, kind: str, now: datetime, **kwargs: Any) -> None:
     record(
         session,
+        task=None,
         plan_id=plan.id,
         organisation_id=plan.organisation_id,
         actor=actor,

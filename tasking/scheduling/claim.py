@@ -15,5 +15,7 @@ def claim(session: Session, model: type, **values) -> bool:
     """Insert one row of ``model`` unless a unique key refuses it; True if written."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING rather than rowcount: psycopg reports -1 for an INSERT here.
+    key = list(model.__table__.primary_key.columns)
+    result = session.execute(insert(model).values(**values).on_conflict_do_nothing().returning(*key))
+    return result.first() is not None

@@ -39,6 +39,11 @@ class TrendChart:
     high: float = 1.0
 
     @property
+    def show_axis(self) -> bool:
+        """Large charts (the indicators page) name their first and last dates."""
+        return self.height >= 120
+
+    @property
     def polyline(self) -> str:
         """The ``points`` attribute of the SVG polyline."""
         return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
@@ -64,7 +69,7 @@ def trend_chart(
     baseline: float | None = None,
     width: int = 240,
     height: int = 80,
-    margin: tuple[float, float, float, float] = (6.0, 6.0, 6.0, 6.0),
+    margin: tuple[float, float, float, float] | None = None,
 ) -> TrendChart:
     """Place ``series`` (date, value), sorted by date, on a ``width`` × ``height`` box.
 
@@ -72,6 +77,9 @@ def trend_chart(
     little air, so the target line is always inside the picture. Dates are
     spaced by their real distance; a single date sits in the middle.
     """
+    if margin is None:
+        # Room under the frame for the date labels of a large chart.
+        margin = (8.0, 8.0, 20.0, 8.0) if height >= 120 else (6.0, 6.0, 6.0, 6.0)
     top_margin, right_margin, bottom_margin, left_margin = margin
     left, right = left_margin, width - right_margin
     top, bottom = top_margin, height - bottom_margin

@@ -37,3 +37,10 @@ def test_single_point_is_centred_and_empty_series_still_shows_the_target():
     none = trend_chart([], target=65.0)
     assert none.points == [] and none.polyline == ""
     assert none.top <= none.target_y <= none.bottom
+
+
+def test_large_chart_leaves_room_for_its_dates():
+    small = trend_chart(SERIES, target=65.0)
+    large = trend_chart(SERIES, target=65.0, width=560, height=180)
+    assert not small.show_axis and large.show_axis
+    assert large.bottom == 160 and small.bottom == 74

@@ -26,7 +26,7 @@ def test_plan_dashboard_in_french_with_the_report_date(client, dataset):
     assert "Tableau de bord\u00a0: Plan de rétablissement" in html
     assert f"État au {today_fr()}" in html
     assert "Ville A" in html
-    for label in ("Progression par enjeu", "Répartition par statut", "En retard", "Bloqué", "Cibles"):
+    for label in ("Avancement par enjeu", "Répartition par statut", "En retard", "Bloqué", "Cibles"):
         assert label in html
     assert "Enjeux sociaux" in html and "Ressources humaines" in html
     # The summary counts.
@@ -82,15 +82,15 @@ def test_indicators_page_lists_every_target_with_measurements(client, dataset):
     client.login(dataset.viewer_a.email)
     html = page(client, f"/plans/{dataset.plan_a.id}/indicators")
     assert "Indicateurs\u00a0: Plan de rétablissement" in html
-    assert html.count('class="indicator') == 67
+    assert html.count('<li id="target-') == 67
     assert html.count('class="indicator measurable"') == 2
     up = html[html.index(f'id="target-{dataset.up_target.id}"') :]
     up = up[: up.index("</li>")]
-    assert "Hausse souhaitée" in up and "Valeur de départ" in up and "65\u00a0%" in up
+    assert "Plus haut, c’est mieux" in up and "Valeur de départ" in up and "65\u00a0%" in up
     assert "Luc Gagnon" in up and "15 oct. 2026" in up
     down = html[html.index(f'id="target-{dataset.down_target.id}"') :]
     down = down[: down.index("</li>")]
-    assert "Baisse souhaitée" in down and "Adèle Admin" in down and "jours" in down
+    assert "Plus bas, c’est mieux" in down and "Adèle Admin" in down and "jours" in down
     assert "<polyline" in down and 'class="trend-target"' in down
     assert "Non mesurable" in html
 

@@ -1,0 +1,57 @@
+"""A regional coordinator reads the region's dashboard in a real browser and drills down."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tasking.extensions import db
+from tasking.models import Task
+from tests.conftest import browser_login
+
+pytestmark = pytest.mark.browser
+
+
+def test_regional_coordinator_compares_municipalities_and_drills_down(live_server, page, make):
+    region = make.region("mrc-nav", "MRC de la Navigation")
+    ville_a = make.org("ville-a", "Ville A", region)
+    ville_b = make.org("ville-b", "Ville B", region)
+    coordinator = make.user(ville_a, "viewer", "coord@mrc-nav.qc.ca", "Nathalie Bouchard", regional=region)
+    make.plan(ville_a)
+    plan_b = make.plan(ville_b)
+    tasks_b = list(db.session.scalars(select(Task).where(Task.plan_id == plan_b.id).order_by(Task.id)))
+    for task in tasks_b[:12]:  # half of the social theme done in Ville B
+        task.status = "done"
+    tasks_b[12].status = "blocked"
+    tasks_b[12].blocked_reason = "En attente du CIUSSS"
+    db.session.commit()
+
+    browser_login(page, live_server, coordinator.email)
+    page.get_by_role("link", name="Région").click()
+    page.wait_for_url(re.compile(r"/regions/mrc-nav/dashboard$"))
+
+    assert page.get_by_role("heading", name="Tableau de bord régional").is_visible()
+    rows = page.locator("table.heatmap tbody tr")
+    assert rows.count() == 2
+    assert rows.nth(0).locator("th").inner_text().startswith("Ville A")
+    row_b = page.locator("#org-ville-b")
+    assert row_b.is_visible()
+    # Ville B: 12 of 24 social actions done; one blocked action.
+    assert "50\u00a0%" in row_b.locator("td.heat").first.inner_text()
+    assert row_b.locator("td.is-danger").inner_text() == "1"
+
+    row_b.get_by_role("link", name="Tableau de bord de Ville B", exact=True).click()
+    page.wait_for_url(re.compile(rf"/plans/{plan_b.id}/dashboard$"))
+    assert page.get_by_role("heading", name=re.compile("Tableau de bord")).is_visible()
+    blocked = page.locator("#blocked")
+    assert "En attente du CIUSSS" in blocked.inner_text()
+    # The stacked bar of the social theme is drawn.
+    assert page.locator("#progress-by-theme svg.stacked").count() == 6
+
+    page.go_back()
+    page.locator("#org-ville-b").get_by_role("link", name="Tableau de Ville B", exact=True).click()
+    page.wait_for_url(re.compile(rf"/plans/{plan_b.id}/board$"))
+    # The board of Ville B, read-only for the coordinator: the blocked card is there.
+    assert page.get_by_role("heading", name="Tableau", exact=True).is_visible()
+    assert page.locator(f"#task-{tasks_b[12].id}").is_visible()
+    assert page.locator("ol.cards[data-status=blocked]").first.locator(f"#task-{tasks_b[12].id}").count() == 1

@@ -1,0 +1,106 @@
+"""The task page in real Chromium: edit in place, comment with an @mention,
+and two people editing the same task at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasking.extensions import db
+from tasking.models import Task
+from tests.conftest import browser_login
+from tests.tasks.world import build_world
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def world(make):
+    return build_world(make)
+
+
+def stored_title(task_id: int) -> str:
+    db.session.expire_all()
+    return db.session.get(Task, task_id).title
+
+
+def test_edit_a_field_in_place(live_server, page, world):
+    task_id = world.task.id
+    browser_login(page, live_server, world.owner.email)
+    page.goto(f"{live_server}/tasks/{task_id}")
+    page.evaluate("window.stillTheSamePage = true")
+
+    field = page.locator(f"#task-{task_id}-title")
+    field.get_by_role("link", name="Modifier").click()
+    box = page.locator(f"#task-{task_id}-title input[name=title]")
+    box.wait_for()
+    assert box.evaluate("el => el === document.activeElement")  # focus lands in the form
+    box.fill("Appeler chaque aîné isolé")
+    page.locator(f"#task-{task_id}-title").get_by_role("button", name="Enregistrer").click()
+
+    heading = page.get_by_role("heading", name="Appeler chaque aîné isolé")
+    heading.wait_for()
+    history = page.locator(f"#task-history-{task_id}")
+    assert "Appeler les aînés isolés" in history.inner_text() and "a modifié" in history.inner_text()
+    assert page.evaluate("window.stillTheSamePage") is True  # swapped in place, no reload
+    # The next edit uses the new version (updated out of band): no false conflict.
+    page.locator(f"#task-{task_id}-status select").select_option("in_progress")
+    page.get_by_role("button", name="Changer le statut").click()
+    page.locator(f"#task-{task_id}-status .pill", has_text="En cours").wait_for()
+    assert page.locator(".conflict").count() == 0
+    assert stored_title(task_id) == "Appeler chaque aîné isolé"
+
+
+def test_post_a_comment_with_a_mention(live_server, page, world):
+    task_id = world.task.id
+    browser_login(page, live_server, world.collaborator.email)
+    page.goto(f"{live_server}/tasks/{task_id}")
+    box = page.get_by_label("Ajouter un commentaire")
+    box.fill("**12 aînés** joints. Merci")
+    page.locator('[data-mention="@responsable"]').click()  # inserts the handle where the cursor is
+    assert box.input_value() == "**12 aînés** joints. Merci @responsable "
+    box.press("End")
+    box.type("pour la liste !")
+    page.get_by_role("button", name="Publier le commentaire").click()
+
+    comment = page.locator(f"#task-comments-{task_id} .comment").first
+    comment.locator(".mention", has_text="@responsable").wait_for()
+    assert comment.locator("strong", has_text="12 aînés").is_visible()
+    assert "Sophie Roy" in comment.inner_text()
+    assert box.input_value() == ""  # the form came back empty
+    assert "a commenté" in page.locator(f"#task-history-{task_id}").inner_text()
+
+
+def test_two_people_edit_the_same_task(live_server, browser, world):
+    task_id = world.task.id
+    contexts = [browser.new_context(locale="fr-CA", timezone_id="America/Montreal") for _ in range(2)]
+    try:
+        luc, marie = (context.new_page() for context in contexts)
+        for person, user in ((luc, world.owner), (marie, world.admin)):
+            person.set_default_timeout(10_000)
+            browser_login(person, live_server, user.email)
+            person.goto(f"{live_server}/tasks/{task_id}")
+            person.locator(f"#task-{task_id}-title").get_by_role("link", name="Modifier").click()
+            person.locator(f"#task-{task_id}-title input[name=title]").wait_for()
+
+        marie.locator(f"#task-{task_id}-title input[name=title]").fill("Version de Marie")
+        marie.get_by_role("button", name="Enregistrer").click()
+        marie.get_by_role("heading", name="Version de Marie").wait_for()
+
+        luc.locator(f"#task-{task_id}-title input[name=title]").fill("Version de Luc")
+        luc.get_by_role("button", name="Enregistrer").click()
+        conflict = luc.locator(".conflict")
+        conflict.wait_for()
+        text = conflict.inner_text()
+        assert "Quelqu’un d’autre a modifié cette tâche" in text
+        assert "Marie Tremblay" in text
+        assert conflict.locator(".theirs").inner_text() == "Version de Marie"
+        assert conflict.locator(".yours").inner_text() == "Version de Luc"
+        assert stored_title(task_id) == "Version de Marie"  # nothing overwritten
+
+        conflict.get_by_role("button", name="Appliquer ma version à nouveau").click()
+        luc.get_by_role("heading", name="Version de Luc").wait_for()
+        assert luc.locator(".conflict").count() == 0
+        assert stored_title(task_id) == "Version de Luc"
+    finally:
+        for context in contexts:
+            context.close()

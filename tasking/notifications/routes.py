@@ -271,6 +271,22 @@ def outbox_message(org_id: int, message_id: int):
     )
 
 
+# The message's HTML alone, for the preview frame: no script, no request out,
+# a sandboxed opaque origin, framed only by our own page.
+PREVIEW_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+
+
+@bp.route("/admin/orgs/<int:org_id>/outbox/<int:message_id>/preview")
+@login_required
+def outbox_preview(org_id: int, message_id: int):
+    row = _outbox_row_or_404(org_id, message_id)
+    response = current_app.response_class(row.body_html or "", mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PREVIEW_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/admin/orgs/<int:org_id>/outbox/<int:message_id>/retry", methods=["POST"])
 @login_required
 def outbox_retry(org_id: int, message_id: int):

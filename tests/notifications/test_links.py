@@ -86,7 +86,7 @@ def test_unsubscribe_works_for_switches(client, world):
 def action_paths(mail):
     return dict(
         (label, path)
-        for label, path in re.findall(r"- ([^:\n]+): http://retablir\.test(/m/\S+)", mail.body_text)
+        for label, path in re.findall(r"- (.+)\n  http://retablir\.test(/m/\S+)", mail.body_text)
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from tasking.extensions import db
@@ -85,10 +87,23 @@ def test_one_message_shows_text_and_sandboxed_html(client, world):
     row = queued(world, world.owner)
     client.login(world.admin.email)
     html = client.get(f"/admin/orgs/{world.org.id}/outbox/{row.id}").get_data(as_text=True)
-    assert '<iframe class="outbox-html" sandbox=""' in html
-    assert 'srcdoc="&lt;!doctype html&gt;' in html  # escaped into the attribute
-    assert '<pre class="outbox-text">' in html
+    preview_url = f"/admin/orgs/{world.org.id}/outbox/{row.id}/preview"
+    frame = re.search(r"<iframe [^>]*>", html).group(0)
+    assert 'sandbox=""' in frame and f'src="{preview_url}"' in frame and 'title="Version HTML"' in frame
+    assert '<pre class="outbox-text">' in html and "Bonjour Rémi Responsable," in html
     assert "List-Unsubscribe" in html and row.message_id.replace("<", "&lt;").replace(">", "&gt;") in html
+
+    preview = client.get(preview_url)
+    assert preview.status_code == 200 and preview.mimetype == "text/html"
+    assert preview.get_data(as_text=True) == row.body_html
+    csp = preview.headers["Content-Security-Policy"]
+    assert csp.startswith("sandbox;") and "default-src 'none'" in csp and "frame-ancestors 'self'" in csp
+
+
+def test_preview_is_for_the_organisations_admins_only(client, world):
+    row = queued(world, world.owner)
+    client.login(world.owner.email)
+    assert client.get(f"/admin/orgs/{world.org.id}/outbox/{row.id}/preview").status_code == 404
 
 
 def test_retry_puts_a_failed_message_back_in_line(client, world):

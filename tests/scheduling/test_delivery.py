@@ -73,7 +73,10 @@ def test_two_runs_at_once_send_each_message_once(world, mail_app, smtp_server, m
     apps = [
         mail_app,
         make_app(
-            mail_app.config["SQLALCHEMY_DATABASE_URI"], MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port
+            mail_app.config["SQLALCHEMY_DATABASE_URI"],
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=smtp_server.port,
+            MAIL_SUPPRESS_SEND=False,
         ),
     ]
     threads = [threading.Thread(target=scheduler_like, args=(app,)) for app in apps]
@@ -81,6 +84,8 @@ def test_two_runs_at_once_send_each_message_once(world, mail_app, smtp_server, m
         thread.start()
     for thread in threads:
         thread.join(60)
+    with apps[1].app_context():
+        db.engine.dispose()
     assert errors == []
     cli("outbox", "send")
     rows = outbox_rows()

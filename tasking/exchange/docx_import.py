@@ -404,8 +404,14 @@ def parse_docx(content: bytes) -> ParsedPlan:
     """Read the document; raises :class:`ImportFailed` naming what is wrong."""
     try:
         document = Document(io.BytesIO(content))
+        return _parse(document)
+    except ImportFailed:
+        raise
     except Exception as exc:  # python-docx raises many kinds on a damaged file
         raise ImportFailed([_("The Word document is damaged: it cannot be opened.")]) from exc
+
+
+def _parse(document: Any) -> ParsedPlan:
     plan = ParsedPlan()
     problems: list[str] = []
     heading: Paragraph | None = None

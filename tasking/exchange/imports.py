@@ -43,6 +43,7 @@ from tasking.plans.services import load_plan_layout
 from tasking.tasks import services as tasks
 
 MAX_ROWS = 10_000
+MAX_COLUMNS = 60
 MAX_ERRORS = 30
 MAX_CELL = 20_000
 # The fields an import may change, in the order the preview lists them.
@@ -150,42 +151,51 @@ def read_xlsx(content: bytes) -> Sheet:
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise ImportFailed([_("The workbook is damaged: it cannot be opened.")]) from exc
     try:
-        names = {fold(name): name for name in workbook.sheetnames}
-        name = names.get(fold(TASK_SHEET)) or (workbook.sheetnames[0] if len(names) == 1 else None)
-        if name is None:
-            raise ImportFailed([_("The workbook has no sheet named “%(name)s”.", name=TASK_SHEET)])
-        worksheet = workbook[name]
-        rows: list[tuple[int, list[Any]]] = []
-        headers: list[str] | None = None
-        problems: list[str] = []
-        for number, cells in enumerate(worksheet.iter_rows(), start=1):
-            values = []
-            for column, cell in enumerate(cells):
-                if getattr(cell, "data_type", None) == "f":
-                    header = headers[column] if headers and column < len(headers) else str(column + 1)
-                    problems.append(
-                        _(
-                            "Sheet %(sheet)s, row %(row)d, column %(column)s: formulas are not accepted.",
-                            sheet=name,
-                            row=number,
-                            column=header,
-                        )
-                    )
-                    values.append("")
-                    continue
-                values.append(_cell_text(cell.value))
-            if headers is None:
-                headers = [str(v or "").strip() for v in values]
-                continue
-            if any(v not in (None, "") for v in values):
-                rows.append((number, values))
-                if len(rows) > MAX_ROWS:
-                    raise ImportFailed([_("The file has more than %(max)d rows.", max=MAX_ROWS)])
-        if problems:
-            raise ImportFailed(problems[:MAX_ERRORS])
-        return Sheet(name, headers or [], rows)
+        return _read_task_sheet(workbook)
+    except ImportFailed:
+        raise
+    except Exception as exc:  # a sheet is parsed lazily, row by row: damage shows up here
+        raise ImportFailed([_("The workbook is damaged: it cannot be opened.")]) from exc
     finally:
         workbook.close()
+
+
+def _read_task_sheet(workbook: Any) -> Sheet:
+    names = {fold(name): name for name in workbook.sheetnames}
+    name = names.get(fold(TASK_SHEET)) or (workbook.sheetnames[0] if len(names) == 1 else None)
+    if name is None:
+        raise ImportFailed([_("The workbook has no sheet named “%(name)s”.", name=TASK_SHEET)])
+    rows: list[tuple[int, list[Any]]] = []
+    headers: list[str] | None = None
+    problems: list[str] = []
+    # Bounded reads: a sheet may declare a huge size it does not fill.
+    cells_by_row = workbook[name].iter_rows(max_col=MAX_COLUMNS, max_row=MAX_ROWS * 2)
+    for number, cells in enumerate(cells_by_row, start=1):
+        values = []
+        for column, cell in enumerate(cells):
+            if getattr(cell, "data_type", None) == "f":
+                header = headers[column] if headers and column < len(headers) else str(column + 1)
+                problems.append(
+                    _(
+                        "Sheet %(sheet)s, row %(row)d, column %(column)s: formulas are not accepted.",
+                        sheet=name,
+                        row=number,
+                        column=header,
+                    )
+                )
+                values.append("")
+                continue
+            values.append(_cell_text(cell.value))
+        if headers is None:
+            headers = [str(v or "").strip() for v in values]
+            continue
+        if any(v not in (None, "") for v in values):
+            rows.append((number, values))
+            if len(rows) > MAX_ROWS:
+                raise ImportFailed([_("The file has more than %(max)d rows.", max=MAX_ROWS)])
+    if problems:
+        raise ImportFailed(problems[:MAX_ERRORS])
+    return Sheet(name, headers or [], rows)
 
 
 def read_csv(content: bytes) -> Sheet:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 
 from tasking.core.clock import local_today, utcnow
 from tasking.core.errors import ServiceError
@@ -132,7 +133,7 @@ def confirm_tasks(plan_id: int, token: str):
         now=now,
     )
     if pending is None:
-        return _import_page(plan, 410, problems=[_("This preview has expired: upload the file again.")])
+        return _import_page(plan, 409, problems=[_("This preview has expired: upload the file again.")])
     try:
         # Compared again with the plan as it is now: the commit does what the
         # data says at this instant, in one transaction.
@@ -146,6 +147,12 @@ def confirm_tasks(plan_id: int, token: str):
     except ServiceError as error:
         db.session.rollback()
         return _import_page(plan, 422, problems=[error.message])
+    except StaleDataError:
+        # Someone saved one of these tasks during the import itself.
+        db.session.rollback()
+        return _import_page(
+            plan, 409, problems=[_("Someone changed the plan during the import. Upload the file again.")]
+        )
     flash(
         _(
             "Import done: %(updated)d actions changed, %(created)d created.",
@@ -224,7 +231,7 @@ def confirm_docx(org_id: int, token: str):
         db.session, token=token, user=current_user, organisation_id=org.id, plan_id=None, now=now
     )
     if pending is None:
-        return _docx_page(org, 410, problems=[_("This preview has expired: upload the file again.")])
+        return _docx_page(org, 409, problems=[_("This preview has expired: upload the file again.")])
     try:
         parsed = docx_import.parse_docx(pending.content)
         plan = docx_import.create_plan(

@@ -150,7 +150,7 @@ def test_edited_cells_show_in_the_preview_then_apply_with_history(client, town, 
     assert db.session.scalar(select(Activity).where(Activity.task_id == created.id)).kind == "created:import"
     assert db.session.scalar(select(func.count(PendingImport.id))) == 0
     # The same confirmation a second time finds nothing to do.
-    assert client.post(confirm_url(page)).status_code == 410
+    assert client.post(confirm_url(page)).status_code == 409
 
 
 def test_csv_edited_with_commas_and_cp1252_imports(client, town, progress):
@@ -397,7 +397,7 @@ def test_someone_elses_preview_cannot_be_confirmed(client, make_client, make, to
     other_admin = make_client()
     second_admin = make.user(town.org, "admin", "adjointe@ville-test.ca")
     other_admin.login(second_admin.email)
-    assert other_admin.post(confirm_url(page)).status_code == 410
+    assert other_admin.post(confirm_url(page)).status_code == 409
     db.session.expire_all()
     assert db.session.get(Task, first.id).status == "in_progress"
 
@@ -413,3 +413,39 @@ def test_the_plan_page_links_exports_and_import(client, town):
     page = text_of(client.get(f"/plans/{town.plan.id}"))
     assert f'href="/plans/{town.plan.id}/import"' in page
     assert f'href="/orgs/{town.org.id}/plans/import-docx"' in page
+
+
+def hostile_xlsx(sheet_xml: str) -> bytes:
+    """A valid workbook whose task sheet is replaced by ``sheet_xml``."""
+    book = Workbook()
+    book.active.title = "Tâches"
+    book.active.append(["ID"])
+    source = zipfile.ZipFile(io.BytesIO(save(book)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet_xml.encode()
+            archive.writestr(item, data)
+    return buffer.getvalue()
+
+
+def test_xml_entity_bombs_and_oversized_sheets_are_refused(client, town):
+    client.login(town.admin.email)
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(
+            f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
+        )
+        + ']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+    )
+    refused(client, town, hostile_xlsx(laughs), "lol.xlsx", "Le classeur est endommagé")
+    # A sheet claiming to span every column of Excel is read within bounds.
+    wide = (
+        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<dimension ref="A1:XFD3"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>ID</t></is></c></row>'
+        '<row r="3"><c r="XFD3" t="inlineStr"><is><t>loin</t></is></c></row></sheetData></worksheet>'
+    )
+    refused(client, town, hostile_xlsx(wide), "large.xlsx", "la colonne « Enjeu » est absente")

@@ -1,0 +1,58 @@
+"""Importing a spreadsheet in a real Chromium: upload, preview, confirm."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tasking.extensions import db
+from tasking.models import Task
+from tests.conftest import browser_login
+from tests.exchange.conftest import first_tasks, town  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+
+def test_upload_preview_and_confirm_an_edited_export(live_server, page, town, tmp_path):  # noqa: F811
+    from openpyxl import load_workbook
+
+    task = first_tasks(town.plan, 1)[0]
+    browser_login(page, live_server, town.admin.email)
+    page.goto(f"{live_server}/plans/{town.plan.id}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Excel").click()
+    assert download.value.suggested_filename.startswith("plan-de-retablissement-")
+    with open(download.value.path(), "rb") as downloaded:
+        book = load_workbook(io.BytesIO(downloaded.read()))
+    sheet = book["Tâches"]
+    assert sheet.cell(row=2, column=1).value == task.id
+    sheet.cell(row=2, column=6).value = "En cours"
+    edited = tmp_path / "plan.xlsx"
+    book.save(edited)
+
+    page.get_by_role("link", name="Importer un tableur").click()
+    page.set_input_files("input[type=file]", str(edited))
+    page.get_by_role("button", name="Voir l’aperçu de l’import").click()
+    page.wait_for_selector("text=1 action à modifier")
+    assert page.locator(".exchange-changes td.new").first.inner_text() == "En cours"
+    db.session.expire_all()
+    assert db.session.get(Task, task.id).status == "todo"
+
+    page.get_by_role("button", name="Confirmer l’import").click()
+    page.wait_for_url(f"{live_server}/plans/{town.plan.id}")
+    assert "Import terminé" in page.locator("#flashes").inner_text()
+    db.session.expire_all()
+    assert db.session.get(Task, task.id).status == "in_progress"
+
+
+def test_a_bad_file_shows_its_problem_in_place(live_server, page, town, tmp_path):  # noqa: F811
+    browser_login(page, live_server, town.admin.email)
+    page.goto(f"{live_server}/plans/{town.plan.id}/import")
+    bad = tmp_path / "plan.xlsx"
+    bad.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    page.set_input_files("input[type=file]", str(bad))
+    page.get_by_role("button", name="Voir l’aperçu de l’import").click()
+    page.wait_for_selector(".exchange-problems")
+    assert "Le fichier est endommagé" in page.locator(".exchange-problems").inner_text()
+    assert page.url == f"{live_server}/plans/{town.plan.id}/import"

@@ -225,3 +225,18 @@ def test_query_count_does_not_grow_with_tasks(client, dataset, make, count_queri
     with count_queries() as counter:
         page(client, "/regions/mrc-a/dashboard")
     assert counter.count == with_big
+
+
+def test_long_lists_are_cut_on_paper_with_a_note(client, dataset):
+    from datetime import date
+
+    for task in dataset.tasks_a[40:53]:  # 13 more overdue: 15 in all
+        task.status, task.due_date = "in_progress", date(2026, 1, 5)
+    db.session.commit()
+    client.login(dataset.admin_a.email)
+    html = page(client, f"/plans/{dataset.plan_a.id}/dashboard")
+    overdue = html[html.index('id="overdue"') : html.index('id="blocked"')]
+    assert overdue.count("<tr>") == 1 + 15  # all on screen
+    assert 'class="print-only muted">… et 3 autres dans l’application.' in overdue
+    css = client.get("/static/css/app.css").get_data(as_text=True)
+    assert ".dash-list tbody tr:nth-child(n+13) { display: none; }" in css

@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tasking.board import services
 from tasking.board.services import Filters, Scope
+from tasking.board.text import CardText
 from tasking.core.clock import local_today, utcnow
 from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.htmx import is_htmx, render
@@ -24,7 +25,9 @@ bp.record_once(lambda state: services.register_sql_functions(state.app))
 
 def _scope(plan: Plan) -> Scope:
     timezone = db.session.scalar(select(Organisation.timezone).where(Organisation.id == plan.organisation_id))
-    return Scope(plan.id, plan.organisation_id, current_user, local_today(utcnow(), timezone))
+    # The user itself, not the proxy: the board reads it for every card.
+    viewer = current_user._get_current_object()
+    return Scope(plan.id, plan.organisation_id, viewer, local_today(utcnow(), timezone))
 
 
 @bp.route("/plans/<int:plan_id>/board")
@@ -41,6 +44,7 @@ def show(plan_id: int):
         plan=plan,
         board=board,
         filters=filters,
+        t=CardText(filters),
         themes=themes,
         people=people,
     )
@@ -67,7 +71,9 @@ def column(plan_id: int):
         theme_id=theme_id,
         after=services.parse_cursor(request.args.get("after")),
     )
-    return render("board/column.html", "board/_cards.html", plan=plan, column=page, filters=filters)
+    return render(
+        "board/column.html", "board/_cards.html", plan=plan, column=page, filters=filters, t=CardText(filters)
+    )
 
 
 def _board_url(plan_id: int, filters: Filters, task_id: int | None = None) -> str:
@@ -142,6 +148,7 @@ def move(task_id: int):
             card=card,
             plan=plan,
             filters=filters,
+            t=CardText(filters),
             counts=counts,
             totals=services.totals_of(counts),
         )
@@ -165,6 +172,7 @@ def _conflict(plan: Plan, filters: Filters, task_id: int, message: str, wanted: 
             card=card,
             plan=plan,
             filters=filters,
+            t=CardText(filters),
             counts=counts,
             totals=services.totals_of(counts),
             conflict={"message": message, "changes": _recent_changes(task_id), "wanted": wanted},
@@ -192,6 +200,7 @@ def card(task_id: int):
             card=services.load_card(db.session, scope, task_id),
             plan=plan,
             filters=filters,
+            t=CardText(filters),
         )
     )
     response.vary.add("HX-Request")

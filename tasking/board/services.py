@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from flask import Flask
-from sqlalchemy import ColumnElement, Select, and_, case, event, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, event, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from tasking.core.permissions import can_contribute_to
@@ -36,7 +36,9 @@ from tasking.models.plan import HORIZONS
 from tasking.models.task import task_collaborators
 
 STATUSES = tuple(s.value for s in TaskStatus)
-PAGE_SIZE = 30
+PAGE_SIZE = 20
+# The swimlane view shows a column per theme and status: shorter pages.
+LANE_PAGE_SIZE = 10
 # A due date this many days ahead (or fewer) turns the card amber.
 SOON_DAYS = 7
 VIEWS = ("columns", "themes")
@@ -314,10 +316,11 @@ def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
         return cards
     ids = [card.id for card in cards]
     owner_ids = {card.owner_id for card in cards if card.owner_id}
-    owners = {
-        user.id: user
-        for user in (session.scalars(select(User).where(User.id.in_(owner_ids))) if owner_ids else [])
-    }
+    owners = {}
+    if owner_ids:
+        for row in session.execute(select(User.id, User.name, User.email).where(User.id.in_(owner_ids))):
+            # The same initials as User.initials, from the row (no ORM object needed).
+            owners[row.id] = (row.name, User.initials.fget(row))
     helping: dict[int, tuple[int, bool]] = {
         task_id: (count, bool(me))
         for task_id, count, me in session.execute(
@@ -338,9 +341,7 @@ def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
     }
     progress = objective_progress(session, {card.objective_id for card in cards})
     for card in cards:
-        owner = owners.get(card.owner_id)
-        if owner is not None:
-            card.owner_name, card.owner_initials = owner.name, owner.initials
+        card.owner_name, card.owner_initials = owners.get(card.owner_id, ("", ""))
         card.collaborators, collaborating = helping.get(card.id, (0, False))
         card.comments = comments.get(card.id, 0)
         card.progress, card.progress_label = progress.get(card.objective_id, (None, ""))
@@ -357,12 +358,19 @@ def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[i
     objective_ids = list(objective_ids)
     if not objective_ids:
         return {}
-    targets = session.scalars(
-        select(Target)
+    targets = session.execute(
+        select(
+            Target.id,
+            Target.objective_id,
+            Target.unit,
+            Target.baseline,
+            Target.target_value,
+            Target.direction,
+        )
         .where(Target.objective_id.in_(objective_ids), Target.target_value.is_not(None))
         .order_by(Target.objective_id, Target.position, Target.id)
     ).all()
-    first_target: dict[int, Target] = {}
+    first_target = {}
     for target in targets:
         first_target.setdefault(target.objective_id, target)
     if not first_target:
@@ -390,7 +398,8 @@ def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[i
     result: dict[int, tuple[float | None, str]] = {}
     for objective_id, target in first_target.items():
         value = latest.get(target.id)
-        share = target.progress(value, first.get(target.id))
+        # Target.progress reads only the columns selected above.
+        share = Target.progress(target, value, first.get(target.id))
         result[objective_id] = (share, _progress_label(value, target))
     return result
 
@@ -401,31 +410,24 @@ def _number(value: float) -> str:
     return qc_number(value)
 
 
-def _progress_label(value: float | None, target: Target) -> str:
+def _progress_label(value: float | None, target) -> str:  # noqa: ANN001
     latest = _number(value) if value is not None else "—"
     unit = f" {target.unit}" if target.unit else ""
     return f"{latest} / {_number(target.target_value)}{unit}"
 
 
-def load_board(session: Session, scope: Scope, filters: Filters, page_size: int = PAGE_SIZE) -> Board:
-    """The first page of every column (of every theme's lane in the swimlane view)."""
-    lanes_by_theme = filters.lanes
-    partition = [Task.status, Theme.id] if lanes_by_theme else [Task.status]
-    rank = func.row_number().over(partition_by=partition, order_by=(Task.board_position, Task.id))
-    ranked = _joined(select(*_CARD_COLUMNS, rank.label("rank"))).where(*_where(scope, filters)).subquery()
-    rows = session.execute(
-        select(ranked).where(ranked.c.rank <= page_size + 1).order_by(ranked.c.board_position, ranked.c.id)
-    ).all()
-    counts = column_counts(session, scope, filters)
+def page_size_for(filters: Filters) -> int:
+    return LANE_PAGE_SIZE if filters.lanes else PAGE_SIZE
 
-    pages: dict[tuple[str, str], list[Card]] = {}
-    for row in rows:
-        key = (lane_key(row.theme_id if lanes_by_theme else None), row.status)
-        pages.setdefault(key, []).append(_card(row))
-    shown = [card for cards in pages.values() for card in cards[:page_size]]
-    fill_cards(session, scope, shown)
 
-    if lanes_by_theme:
+def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
+    """The first page of every column (of every theme's lane in the swimlane view).
+
+    One statement: a UNION ALL of one short query per column, each reading
+    the (plan, status, board_position) index and stopping after a page.
+    """
+    page_size = page_size_for(filters)
+    if filters.lanes:
         themes = session.execute(
             select(Theme.id, Theme.title, Theme.colour)
             .where(Theme.plan_id == scope.plan_id, Theme.archived_at.is_(None))
@@ -436,6 +438,25 @@ def load_board(session: Session, scope: Scope, filters: Filters, page_size: int 
         lane_specs = [(lane_key(theme.id), theme.id, theme.title, theme.colour) for theme in themes]
     else:
         lane_specs = [("all", None, "", "")]
+    counts = column_counts(session, scope, filters)
+
+    where = _where(scope, filters)
+    parts = []
+    for key, theme_id, _title, _colour in lane_specs:
+        for status in STATUSES:
+            if not counts.get((key, status)):
+                continue
+            stmt = _joined(select(*_CARD_COLUMNS)).where(*where, Task.status == status)
+            if theme_id is not None:
+                stmt = stmt.where(Theme.id == theme_id)
+            parts.append(stmt.order_by(Task.board_position, Task.id).limit(page_size + 1).subquery().select())
+    rows = session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all() if parts else []
+
+    pages: dict[tuple[str, str], list[Card]] = {}
+    for row in sorted(rows, key=lambda row: (row.board_position, row.id)):
+        key = (lane_key(row.theme_id if filters.lanes else None), row.status)
+        pages.setdefault(key, []).append(_card(row))
+    fill_cards(session, scope, [card for cards in pages.values() for card in cards[:page_size]])
 
     lanes = []
     for key, theme_id, title, colour in lane_specs:
@@ -482,9 +503,9 @@ def load_column_page(
     status: str,
     theme_id: int | None,
     after: tuple[float, int] | None,
-    page_size: int = PAGE_SIZE,
 ) -> Column:
     """The next page of one column (keyset pagination on board_position, id)."""
+    page_size = page_size_for(filters)
     conditions = [*_where(scope, filters), Task.status == status]
     if theme_id is not None:
         conditions.append(Theme.id == theme_id)

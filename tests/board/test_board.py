@@ -204,7 +204,7 @@ def test_long_columns_load_page_by_page_in_board_order_with_the_filters(client, 
         db.session.scalars(select(Task.id).where(Task.id.in_(mine)).order_by(Task.board_position, Task.id))
     )
     assert seen == expected
-    assert pages == 3
+    assert pages == -(-75 // PAGE_SIZE)
 
 
 def test_without_javascript_the_next_page_of_a_column_is_a_page(client, people, build):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import can_contribute, can_edit_task, can_read_org
+from tasking.core.templating import qc_date
 from tasking.models import Notification, Organisation, OutboxMessage, Plan, Task, TaskStatus, User
 from tasking.models.notify import KINDS
 from tasking.notifications import links
@@ -296,7 +297,7 @@ def act_on_task(
     applied = update_task(session, actor=user, task=task, changes=changes, version=None, now=now, via="email")
     if action.action == "postpone" and applied:
         with force_locale(user.locale):
-            body = _("Due date postponed to %(date)s: %(reason)s", date=due_date.isoformat(), reason=reason)
+            body = _("Due date postponed to %(date)s: %(reason)s", date=qc_date(due_date), reason=reason)
         add_comment(session, actor=user, task=task, body=body, now=now)
     return applied
 

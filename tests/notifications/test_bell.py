@@ -113,6 +113,15 @@ def test_mark_all_read(client, world):
     assert unread == [db.session.get(Notification, other.id)]  # someone else's stays unread
 
 
+def test_mark_one_read_without_htmx_redirects(client, world):
+    [note] = give(world, 1)
+    client.login(world.owner.email)
+    response = client.post(f"/notifications/{note.id}/read")
+    assert response.status_code == 303 and response.headers["Location"].startswith("/notifications")
+    db.session.expire_all()
+    assert db.session.get(Notification, note.id).read_at is not None
+
+
 def test_mark_all_read_without_htmx_redirects(client, world):
     give(world, 2)
     client.login(world.owner.email)

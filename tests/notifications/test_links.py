@@ -166,7 +166,8 @@ def test_postpone_link_moves_the_due_date_with_a_reason_in_the_comments(client, 
         (a.kind, a.field, a.old_value, a.new_value) for a in lines
     }
     [comment] = db.session.scalars(select(Comment).where(Comment.task_id == task.id)).all()
-    assert "Attente du budget." in comment.body and comment.author_id == world.owner.id
+    assert comment.body == "Échéance reportée au 15 janv. 2027\u00a0: Attente du budget."
+    assert comment.author_id == world.owner.id
 
 
 def test_postpone_refuses_a_bad_or_past_date(client, world):

@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from babel.dates import format_date
 from flask import Blueprint, current_app, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tasking.core.clock import local_today, utcnow
 from tasking.core.htmx import render
+from tasking.core.templating import STATUS_LABELS
 from tasking.extensions import db
 from tasking.me import services
 from tasking.models import Membership, Organisation
 
 bp = Blueprint("me", __name__)
+
+
+class LineText:
+    """Words every line repeats, translated and formatted once per request
+    (Flask-Babel's lookups cost more than the rest of a line)."""
+
+    def __init__(self):
+        self.status = {key: str(label) for key, label in STATUS_LABELS.items()}
+        self.collaborator = _("Collaborator")
+        self.no_date = _("No due date")
+        self._due = _("Due %(date)s")
+        self._locale = get_locale()
+        self._dates: dict[date, str] = {}
+
+    def due(self, value: date) -> str:
+        if value not in self._dates:
+            self._dates[value] = self._due % {"date": format_date(value, "medium", locale=self._locale)}
+        return self._dates[value]
 
 
 def _timezone() -> str:
@@ -41,4 +65,4 @@ def tasks():
         now=now,
         expand=expand if expand in services.GROUPS else None,
     )
-    return render("me/tasks.html", "me/_tasks.html", mine=mine, expand=expand)
+    return render("me/tasks.html", "me/_tasks.html", mine=mine, expand=expand, w=LineText())

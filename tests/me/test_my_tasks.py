@@ -81,8 +81,8 @@ def test_long_groups_are_capped_with_a_link_to_see_them_all(client, people, buil
     client.login(people.owner.email)
 
     html = client.get("/me/tasks").get_data(as_text=True)
-    assert len(groups(html)["later"]) == 50
-    assert "Afficher 10 de plus" in html
+    assert len(groups(html)["later"]) == 25
+    assert "Afficher 35 de plus" in html
     everything = client.get("/me/tasks?all=later").get_data(as_text=True)
     assert len(groups(everything)["later"]) == 60
 

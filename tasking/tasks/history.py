@@ -79,7 +79,8 @@ def describe(activity: Activity) -> str:
         "restored": _("restored the action"),
         "plan_moved": _("moved the action in the plan"),
     }
-    return kinds.get(activity.kind, activity.kind)
+    # "created:import", "field:email"…: the suffix says through which channel.
+    return kinds.get(activity.kind.split(":")[0], _("changed the action"))
 
 
 def user_ids_in(activities: list[Activity]) -> set[int]:

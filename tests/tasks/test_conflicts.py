@@ -48,7 +48,10 @@ def test_second_editor_gets_the_conflict_and_applies_theirs_again(world, client,
     assert re.search(r'class="yours">Version de Luc<', html)
     assert "Appliquer ma version à nouveau" in html and "Garder la leur" in html
     # "Keep theirs" reloads the whole task as saved now.
-    assert f'hx-get="/tasks/{task_id}" hx-target="#task-panel-{task_id}" hx-swap="outerHTML">Garder la leur' in html
+    assert (
+        f'hx-get="/tasks/{task_id}" hx-target="#task-panel-{task_id}" hx-swap="outerHTML">Garder la leur'
+        in html
+    )
     assert reload(world.task).title == "Version de Marie"  # nothing overwritten
 
     # "Apply mine again" re-posts my value with the current version.

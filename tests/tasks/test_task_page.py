@@ -253,3 +253,34 @@ def test_page_queries_do_not_grow_with_comments_and_history(world, client, count
     for n in range(1, 6):
         add_round(n)
     assert page_queries() == first
+
+
+def test_history_lines_from_other_channels_read_in_words(world, client):
+    from tests.tasks.world import NOW
+
+    for kind, field, old, new in (
+        ("created:import", None, None, "Appeler les aînés isolés"),
+        ("field:email", "status", "todo", "done"),
+        ("postponed", None, None, None),
+    ):
+        db.session.add(
+            Activity(
+                organisation_id=world.plan.organisation_id,
+                plan_id=world.plan.id,
+                task_id=world.task.id,
+                actor_id=world.owner.id,
+                kind=kind,
+                field=field,
+                old_value=old,
+                new_value=new,
+                created_at=NOW,
+            )
+        )
+    db.session.commit()
+    client.login(world.viewer.email)
+    html = client.get(f"/tasks/{world.task.id}").get_data(as_text=True)
+    history = html[html.index(f'id="task-history-{world.task.id}"') :]
+    assert "a ajouté l’action au plan" in history
+    assert '<span class="old">À faire</span> → <span class="new">Terminé</span>' in history
+    assert "a modifié l’action" in history
+    assert "postponed" not in history and "created:import" not in history

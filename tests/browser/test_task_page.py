@@ -42,6 +42,8 @@ def test_edit_a_field_in_place(live_server, page, world):
     history = page.locator(f"#task-history-{task_id}")
     assert "Appeler les aînés isolés" in history.inner_text() and "a modifié" in history.inner_text()
     assert page.evaluate("window.stillTheSamePage") is True  # swapped in place, no reload
+    # Keyboard focus comes back to the part that was edited.
+    assert page.evaluate("document.activeElement.closest('.task-field').id") == f"task-{task_id}-title"
     # The next edit uses the new version (updated out of band): no false conflict.
     page.locator(f"#task-{task_id}-status select").select_option("in_progress")
     page.get_by_role("button", name="Changer le statut").click()

@@ -10,13 +10,16 @@ from flask_login import current_user, login_required
 from tasking.core.clock import local_today, utcnow
 from tasking.core.htmx import render
 from tasking.core.permissions import (
+    can_plan,
     coordinated_region_slug,
     plan_or_404,
     regional_dashboard_of,
     regional_scope_or_404,
+    role_in,
 )
 from tasking.dashboards import services
 from tasking.extensions import db
+from tasking.models import Role
 
 bp = Blueprint("dashboards", __name__)
 
@@ -54,11 +57,19 @@ def plan(plan_id: int):
 def indicators(plan_id: int):
     plan = plan_or_404(current_user, plan_id)
     indicators = services.plan_indicators(db.session, plan=plan, width=560, height=180)
+    # Members record measurements on an action's page; admins also edit the targets.
+    may_measure = role_in(current_user, plan.organisation_id) in (Role.ADMIN.value, Role.MEMBER.value)
+    first_task = {}
+    if may_measure:
+        objective_ids = list({indicator.objective.id for indicator in indicators})
+        first_task = services.first_task_of_objectives(db.session, objective_ids)
     return render(
         "dashboards/indicators.html",
         "dashboards/_indicators.html",
         plan=plan,
         groups=services.group_indicators(indicators),
+        first_task=first_task,
+        may_plan=can_plan(current_user, plan.organisation_id),
     )
 
 

@@ -360,3 +360,13 @@ def group_indicators(
         ]
         grouped.append((by_theme[0].theme, objectives))
     return grouped
+
+
+def first_task_of_objectives(session: Session, objective_ids: list[int]) -> dict[int, int]:
+    """objective id → the id of its first live action, where measurements are recorded."""
+    rows = session.execute(
+        select(Task.objective_id, func.min(Task.id))
+        .where(Task.objective_id.in_(objective_ids), Task.archived_at.is_(None))
+        .group_by(Task.objective_id)
+    )
+    return dict(rows.all())

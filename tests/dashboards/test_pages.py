@@ -240,3 +240,26 @@ def test_long_lists_are_cut_on_paper_with_a_note(client, dataset):
     assert 'class="print-only muted">… et 3 autres dans l’application.' in overdue
     css = client.get("/static/css/app.css").get_data(as_text=True)
     assert ".dash-list tbody tr:nth-child(n+13) { display: none; }" in css
+
+
+def test_indicators_lead_to_where_measurements_and_targets_are_edited(make_client, dataset):
+    plan_id, up, down = dataset.plan_a.id, dataset.up_target, dataset.down_target
+    first_task = dataset.tasks_a[0].id  # the up and down targets hang off the first objective
+
+    member = make_client()
+    member.login(dataset.member_a.email)
+    html = page(member, f"/plans/{plan_id}/indicators")
+    assert f'href="/tasks/{first_task}#target-{up.id}">Saisir une mesure</a>' in html
+    assert html.count(">Saisir une mesure</a>") == 2  # measurable targets only
+    assert "/edit/targets/" not in html
+
+    admin = make_client()
+    admin.login(dataset.admin_a.email)
+    html = page(admin, f"/plans/{plan_id}/indicators")
+    assert f'href="/plans/{plan_id}/edit/targets/{down.id}">Modifier la cible</a>' in html
+    assert html.count(">Rendre mesurable</a>") == 65
+
+    viewer = make_client()
+    viewer.login(dataset.viewer_a.email)
+    html = page(viewer, f"/plans/{plan_id}/indicators")
+    assert "Saisir une mesure" not in html and "Rendre mesurable" not in html

@@ -230,7 +230,7 @@ class MailboxAction:
         return base + timedelta(days=POSTPONE_DAYS)
 
 
-def resolve_task_link(session: Session, token: str, *, expected_task_id: int | None = None) -> MailboxAction:
+def resolve_task_link(session: Session, token: str) -> MailboxAction:
     """Open a task link: who acts, on which task, what, and whether they may.
 
     ServiceError when the link is forged, expired, or points to a task or a
@@ -238,8 +238,6 @@ def resolve_task_link(session: Session, token: str, *, expected_task_id: int | N
     the person lacks the right for that action.
     """
     data = links.read_task_action_token(token)
-    if expected_task_id is not None and data.task_id != expected_task_id:
-        raise ServiceError(_("This link is not valid."))
     user = session.get(User, data.user_id)
     task = session.get(Task, data.task_id)
     if user is None or not user.active or task is None or task.archived_at is not None:

@@ -217,6 +217,11 @@ def test_a_link_for_task_a_does_not_act_on_task_b(client, world):
     assert client.post(f"/m/{payload}", data={"csrf_token": client.csrf}).status_code == 400
     db.session.expire_all()
     assert db.session.get(Task, world.other.id).status == "todo"
+    # The genuine link acts on its own task only.
+    client.post(f"/m/{token}", data={"csrf_token": client.csrf})
+    db.session.expire_all()
+    assert db.session.get(Task, world.task.id).status == "done"
+    assert db.session.get(Task, world.other.id).status == "todo"
 
 
 def test_a_link_stops_working_when_the_person_leaves(client, world):

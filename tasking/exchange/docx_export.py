@@ -14,7 +14,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import _Cell
 
-from tasking.exchange.exports import BULLET, _text_colour, objective_summary
+from tasking.exchange.exports import BULLET, objective_summary, text_colour
 from tasking.exchange.tasksheet import clean_text, french_labels
 from tasking.models import Plan, Theme
 
@@ -96,7 +96,7 @@ def _theme_section(document: Document, theme: Theme, statuses: dict[str, str]) -
             document.add_paragraph(clean_text(BULLET + issue))
 
     colour = theme.colour or "#e0b400"
-    text_colour = _text_colour(colour)
+    ink = text_colour(colour)
     table = document.add_table(rows=2, cols=8)
     table.style = "Table Grid"
     headers = list(THEME_HEADERS)
@@ -108,10 +108,10 @@ def _theme_section(document: Document, theme: Theme, statuses: dict[str, str]) -
         lines = [header]
         if index == 1 and theme.actions_note:
             lines.append(theme.actions_note)
-        _write(first[index], lines, bold=True, colour=text_colour)
+        _write(first[index], lines, bold=True, colour=ink)
     first[5].merge(first[6])
-    _write(second[5], SHORT_HEADER.splitlines(), bold=True, colour=text_colour)
-    _write(second[6], LONG_HEADER.splitlines(), bold=True, colour=text_colour)
+    _write(second[5], SHORT_HEADER.splitlines(), bold=True, colour=ink)
+    _write(second[6], LONG_HEADER.splitlines(), bold=True, colour=ink)
     for row in (table.rows[0], table.rows[1]):
         for cell in row.cells:
             _shade(cell, colour)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from copy import copy
 from datetime import date
 
 from openpyxl import Workbook
@@ -47,7 +48,7 @@ _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def _text_colour(background: str) -> str:
+def text_colour(background: str) -> str:
     """Black or white, whichever reads better on the theme colour."""
     hex_ = background.lstrip("#")
     try:
@@ -57,28 +58,43 @@ def _text_colour(background: str) -> str:
     return "000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 150 else "FFFFFF"
 
 
-def _put(ws: Worksheet, row: int, column: int, value: object) -> None:
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        cell.value = clean_text(value)
-        # Text stays text: never stored as a formula, and Excel shows a cell
-        # starting with "=" or "-" as typed (quote prefix), not evaluated.
-        cell.data_type = "s"
-        if value.startswith(("=", "+", "-", "@")):
-            cell.quotePrefix = True
-    else:
-        cell.value = value
-        if isinstance(value, date):
-            cell.number_format = DATE_FORMAT
-    cell.alignment = _WRAP
-    cell.border = _BORDER
+class _Styles:
+    """Cell styles of a workbook, built once and copied onto each cell:
+    assigning style objects cell by cell costs seconds on a large plan."""
+
+    def __init__(self, workbook: Workbook):
+        scratch = workbook.create_sheet("scratch")
+        self.arrays: dict[str, object] = {}
+        for column, kind in enumerate(("text", "quoted", "date", "other"), start=1):
+            cell = scratch.cell(row=1, column=column)
+            cell.alignment = _WRAP
+            cell.border = _BORDER
+            if kind == "quoted":
+                cell.quotePrefix = True
+            if kind == "date":
+                cell.number_format = DATE_FORMAT
+            self.arrays[kind] = copy(cell._style)
+        workbook.remove(scratch)
+
+    def put(self, ws: Worksheet, row: int, column: int, value: object) -> None:
+        cell = ws.cell(row=row, column=column)
+        if isinstance(value, str):
+            cell.value = clean_text(value)
+            # Text stays text: never stored as a formula, and Excel shows a cell
+            # starting with "=" or "-" as typed (quote prefix), not evaluated.
+            cell.data_type = "s"
+            kind = "quoted" if value.startswith(("=", "+", "-", "@")) else "text"
+        else:
+            cell.value = value
+            kind = "date" if isinstance(value, date) else "other"
+        cell._style = copy(self.arrays[kind])
 
 
-def _header(ws: Worksheet, headers: Iterable[tuple[str, int]], colour: str) -> None:
+def _header(styles: _Styles, ws: Worksheet, headers: Iterable[tuple[str, int]], colour: str) -> None:
     fill = PatternFill("solid", start_color=colour.lstrip("#").upper())
-    font = Font(bold=True, color=_text_colour(colour))
+    font = Font(bold=True, color=text_colour(colour))
     for index, (title, width) in enumerate(headers, start=1):
-        _put(ws, 1, index, title)
+        styles.put(ws, 1, index, title)
         cell = ws.cell(row=1, column=index)
         cell.fill = fill
         cell.font = font
@@ -151,6 +167,7 @@ def build_xlsx(plan: Plan) -> bytes:
     statuses, horizons = french_labels()
     workbook = Workbook()
     workbook.remove(workbook.active)
+    styles = _Styles(workbook)
     taken: set[str] = set()
     for theme in plan.themes:
         if theme.archived_at is not None:
@@ -158,7 +175,7 @@ def build_xlsx(plan: Plan) -> bytes:
         ws = workbook.create_sheet(_sheet_title(theme, taken))
         headers = list(THEME_COLUMNS)
         headers[0] = (theme.objectives_heading or headers[0][0], headers[0][1])
-        _header(ws, headers, theme.colour or "#e0b400")
+        _header(styles, ws, headers, theme.colour or "#e0b400")
         row = 2
         for objective in theme.objectives:
             if objective.archived_at is not None:
@@ -178,16 +195,16 @@ def build_xlsx(plan: Plan) -> bytes:
                 summary["comments"],
             )
             for column, value in enumerate(values, start=1):
-                _put(ws, row, column, value if value is not None else "")
+                styles.put(ws, row, column, value if value is not None else "")
             row += 1
 
     ws = workbook.create_sheet(TASK_SHEET)
-    _header(ws, [(c.header, c.width) for c in COLUMNS], "#404040")
-    for row, task in enumerate(ordered_tasks(plan), start=2):
-        values = task_row(task, statuses, horizons)
+    _header(styles, ws, [(c.header, c.width) for c in COLUMNS], "#404040")
+    for row, (theme, objective, task) in enumerate(ordered_tasks(plan), start=2):
+        values = task_row(theme, objective, task, statuses, horizons)
         for column, spec in enumerate(COLUMNS, start=1):
             value = values[spec.key]
-            _put(ws, row, column, "" if value is None else value)
+            styles.put(ws, row, column, "" if value is None else value)
     ws.auto_filter.ref = ws.dimensions
 
     buffer = io.BytesIO()
@@ -202,8 +219,8 @@ def build_csv(plan: Plan) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     writer.writerow([c.header for c in COLUMNS])
-    for task in ordered_tasks(plan):
-        values = task_row(task, statuses, horizons)
+    for theme, objective, task in ordered_tasks(plan):
+        values = task_row(theme, objective, task, statuses, horizons)
         row = []
         for spec in COLUMNS:
             value = values[spec.key]

@@ -22,9 +22,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from tasking.core.errors import ServiceError
+from tasking.core.templating import STATUS_LABELS
 from tasking.exchange.files import CSV, XLSX, decode_text
 from tasking.exchange.tasksheet import (
     COLUMNS,
@@ -369,8 +370,6 @@ def _display(field_name: str, value: Any, users: dict[int, User], statuses: dict
 def preview(session: Session, *, plan_id: int, content: bytes, kind: str) -> Preview:
     """What importing ``content`` into the plan would do; writes nothing.
     Raises :class:`ImportFailed` listing every problem found."""
-    from tasking.core.templating import STATUS_LABELS
-
     sheet = read_sheet(content, kind)
     reader = _Rows(sheet)
     plan = load_plan_layout(session, plan_id)
@@ -599,8 +598,17 @@ def apply(session: Session, *, actor: User, plan_id: int, result: Preview, now: 
     """Carry out a preview; flushes, the caller commits once (all or nothing)."""
     plan = session.get(Plan, plan_id)
     done = Applied()
+    # Loaded together, with what the task services and their listeners read.
+    loaded = {
+        task.id: task
+        for task in session.scalars(
+            select(Task)
+            .where(Task.id.in_([update.task_id for update in result.updates]))
+            .options(selectinload(Task.collaborators), selectinload(Task.partners))
+        )
+    }
     for update in result.updates:
-        task = session.get(Task, update.task_id)
+        task = loaded[update.task_id]
         values = dict(update.values)
         collaborators = values.pop("collaborators", None)
         partners = values.pop("partners", None)
@@ -615,52 +623,69 @@ def apply(session: Session, *, actor: User, plan_id: int, result: Preview, now: 
         if partners is not None:
             tasks.set_partners(session, actor=actor, task=task, names=partners, version=None, now=now)
         done.updated += 1
-    for creation in result.creations:
-        _create(session, actor=actor, plan=plan, creation=creation, now=now)
-        done.created += 1
+    done.created = len(_create_all(session, actor=actor, plan=plan, creations=result.creations, now=now))
     session.flush()
     return done
 
 
-def _create(session: Session, *, actor: User, plan: Plan, creation: TaskCreation, now: datetime) -> Task:
-    values = creation.values
-    status = values.get("status") or TaskStatus.TODO.value
-    position = session.scalar(
-        select(func.max(Task.plan_position)).where(Task.objective_id == creation.objective_id)
+def _create_all(
+    session: Session, *, actor: User, plan: Plan, creations: list[TaskCreation], now: datetime
+) -> list[Task]:
+    """New actions at the end of their objective and of their board column,
+    inserted together (a few thousand rows stay a few statements)."""
+    positions = dict(
+        session.execute(
+            select(Task.objective_id, func.max(Task.plan_position))
+            .where(Task.plan_id == plan.id)
+            .group_by(Task.objective_id)
+        ).all()
     )
-    column_end = session.scalar(
-        select(func.max(Task.board_position)).where(Task.plan_id == plan.id, Task.status == status)
+    column_ends = dict(
+        session.execute(
+            select(Task.status, func.max(Task.board_position))
+            .where(Task.plan_id == plan.id)
+            .group_by(Task.status)
+        ).all()
     )
-    task = Task(
-        plan_id=plan.id,
-        objective_id=creation.objective_id,
-        title=values["title"],
-        description=values.get("description") or "",
-        status=status,
-        blocked_reason=values.get("blocked_reason") or "",
-        owner_id=values.get("owner_id"),
-        horizon=values.get("horizon"),
-        level=values.get("level"),
-        plan_position=(position if position is not None else -1) + 1,
-        board_position=(column_end or 0.0) + 1.0,
-        created_at=now,
-        updated_at=now,
-        completed_at=now if status == TaskStatus.DONE.value else None,
-        **{key: values.get(key) for key in DATE_KEYS},
-    )
-    if values.get("collaborators"):
-        task.collaborators = list(session.scalars(select(User).where(User.id.in_(values["collaborators"]))))
-    task.partners = [TaskPartner(name=name) for name in values.get("partners") or []]
-    session.add(task)
+    wanted = {uid for c in creations for uid in c.values.get("collaborators") or []}
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(wanted)))} if wanted else {}
+    created: list[Task] = []
+    for creation in creations:
+        values = creation.values
+        status = values.get("status") or TaskStatus.TODO.value
+        positions[creation.objective_id] = positions.get(creation.objective_id, -1) + 1
+        column_ends[status] = (column_ends.get(status) or 0.0) + 1.0
+        task = Task(
+            plan_id=plan.id,
+            objective_id=creation.objective_id,
+            title=values["title"],
+            description=values.get("description") or "",
+            status=status,
+            blocked_reason=values.get("blocked_reason") or "",
+            owner_id=values.get("owner_id"),
+            horizon=values.get("horizon"),
+            level=values.get("level"),
+            plan_position=positions[creation.objective_id],
+            board_position=column_ends[status],
+            created_at=now,
+            updated_at=now,
+            completed_at=now if status == TaskStatus.DONE.value else None,
+            **{key: values.get(key) for key in DATE_KEYS},
+        )
+        task.collaborators = [users[uid] for uid in values.get("collaborators") or []]
+        task.partners = [TaskPartner(name=name) for name in values.get("partners") or []]
+        session.add(task)
+        created.append(task)
     session.flush()
-    tasks.record(
-        session,
-        task=task,
-        plan_id=plan.id,
-        organisation_id=plan.organisation_id,
-        actor=actor,
-        kind="created:import",
-        now=now,
-        new=task.title,
-    )
-    return task
+    for task in created:
+        tasks.record(
+            session,
+            task=task,
+            plan_id=plan.id,
+            organisation_id=plan.organisation_id,
+            actor=actor,
+            kind="created:import",
+            now=now,
+            new=task.title,
+        )
+    return created

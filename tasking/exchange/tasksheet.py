@@ -13,7 +13,7 @@ from datetime import date, datetime
 from flask_babel import force_locale
 
 from tasking.core.templating import HORIZON_LABELS, STATUS_LABELS
-from tasking.models import Plan, Task
+from tasking.models import OperationalObjective, Plan, Task, Theme
 
 TASK_SHEET = "Tâches"
 
@@ -116,11 +116,11 @@ def horizon_lookup() -> dict[str, str]:
     return lookup
 
 
-def ordered_tasks(plan: Plan) -> list[Task]:
-    """The plan's live tasks in the order the plan lists them (plan loaded
-    with :func:`tasking.plans.services.load_plan_layout`)."""
+def ordered_tasks(plan: Plan) -> list[tuple[Theme, OperationalObjective, Task]]:
+    """The plan's live tasks, with their theme and objective, in the order the
+    plan lists them (plan loaded with :func:`tasking.plans.services.load_plan_layout`)."""
     return [
-        task
+        (theme, objective, task)
         for theme in plan.themes
         if theme.archived_at is None
         for objective in theme.objectives
@@ -130,12 +130,17 @@ def ordered_tasks(plan: Plan) -> list[Task]:
     ]
 
 
-def task_row(task: Task, statuses: dict[str, str], horizons: dict[str, str]) -> dict[str, object]:
+def task_row(
+    theme: Theme,
+    objective: OperationalObjective,
+    task: Task,
+    statuses: dict[str, str],
+    horizons: dict[str, str],
+) -> dict[str, object]:
     """One task as the sheet's values: text, ``date`` or ``int``."""
-    objective = task.objective
     return {
         "id": task.id,
-        "theme": clean_text(objective.theme.title),
+        "theme": clean_text(theme.title),
         "objective": clean_text(objective.title),
         "title": clean_text(task.title),
         "description": clean_text(task.description),

@@ -17,9 +17,12 @@ MAX_UNPACKED_BYTES = 60 * 1024 * 1024
 MAX_ENTRIES = 2_000
 
 XLSX, CSV, DOCX = "xlsx", "csv", "docx"
+# Common files people upload by mistake: PDF, images, RTF.
+BINARY_SIGNATURES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf")
 
 
 def check_size(content: bytes) -> None:
+    """Refuse an empty file or one over the limit."""
     if not content:
         raise ServiceError(_("The file is empty."), "file")
     if len(content) > MAX_UPLOAD_BYTES:
@@ -53,7 +56,7 @@ def sniff(content: bytes) -> str:
         raise ServiceError(
             _("Old Excel or Word files (.xls, .doc) are not supported: save as .xlsx or .docx."), "file"
         )
-    if b"\x00" in content[:4096]:
+    if content.startswith(BINARY_SIGNATURES) or b"\x00" in content[:4096]:
         raise ServiceError(_("This file is neither a spreadsheet, a CSV file nor a Word document."), "file")
     return CSV
 

@@ -222,6 +222,7 @@ def read_csv(content: bytes) -> Sheet:
 
 
 def read_sheet(content: bytes, kind: str) -> Sheet:
+    """The task sheet of an xlsx or csv file."""
     if kind == XLSX:
         return read_xlsx(content)
     if kind == CSV:

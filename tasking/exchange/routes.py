@@ -38,10 +38,12 @@ def can_import_into(plan) -> bool:  # noqa: ANN001
 
 @bp.app_template_global()
 def calendar_feed_url(token: str) -> str:
+    """The absolute address calendar apps subscribe to."""
     return current_app.config["APP_BASE_URL"] + url_for("exchange.calendar_feed", token=token)
 
 
 def _uploaded() -> tuple[bytes, str]:
+    """The uploaded file's bytes (at most one past the limit) and its name."""
     # Werkzeug spools a large upload to a temporary file, not to memory;
     # reading one byte past the limit is enough to refuse it.
     upload = request.files.get("file")
@@ -56,6 +58,7 @@ def _uploaded() -> tuple[bytes, str]:
 @bp.route("/plans/<int:plan_id>/export.<any(xlsx, csv, docx):extension>")
 @login_required
 def export(plan_id: int, extension: str):
+    """The plan as a file; whoever may read the plan may export it."""
     plan_or_404(current_user, plan_id)
     plan = load_plan_layout(db.session, plan_id)
     build, mimetype = EXPORTS[extension]
@@ -85,6 +88,7 @@ def _import_page(plan, status: int = 200, **context):  # noqa: ANN001
 @bp.route("/plans/<int:plan_id>/import", methods=["GET", "POST"])
 @login_required
 def import_tasks(plan_id: int):
+    """The import page; a posted file gets its preview (nothing is written)."""
     plan = plan_or_404(current_user, plan_id)
     org_admin_or_404(current_user, plan.organisation_id)
     if request.method == "GET":
@@ -121,6 +125,7 @@ def import_tasks(plan_id: int):
 @bp.route("/plans/<int:plan_id>/import/<token>/confirm", methods=["POST"])
 @login_required
 def confirm_tasks(plan_id: int, token: str):
+    """Carry out a previewed import, all of it or nothing."""
     plan = plan_or_404(current_user, plan_id)
     org_admin_or_404(current_user, plan.organisation_id)
     now = utcnow()
@@ -165,6 +170,7 @@ def confirm_tasks(plan_id: int, token: str):
 
 
 def _go(target: str):
+    """Navigate: HX-Redirect for htmx (it drops headers on a 3xx), else 303."""
     if is_htmx():
         response = Response(status=204)
         response.headers["HX-Redirect"] = target
@@ -184,6 +190,7 @@ def _docx_page(org: Organisation, status: int = 200, **context):
 @bp.route("/orgs/<int:org_id>/plans/import-docx", methods=["GET", "POST"])
 @login_required
 def import_docx(org_id: int):
+    """The Word import page; a posted document gets its preview."""
     org_admin_or_404(current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     if request.method == "GET":
@@ -224,6 +231,7 @@ def import_docx(org_id: int):
 @bp.route("/orgs/<int:org_id>/plans/import-docx/<token>/confirm", methods=["POST"])
 @login_required
 def confirm_docx(org_id: int, token: str):
+    """Create the plan from a previewed Word document."""
     org_admin_or_404(current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     now = utcnow()
@@ -282,6 +290,7 @@ def calendar_feed(token: str):
 @bp.route("/account/calendar", methods=["POST"])
 @login_required
 def calendar_token():
+    """Create, regenerate or revoke the signed-in person's feed token."""
     action = request.form.get("action")
     if action == "create":
         calendar.create_token(db.session, user=current_user)

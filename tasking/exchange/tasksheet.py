@@ -106,6 +106,7 @@ def status_lookup() -> dict[str, str]:
 
 
 def horizon_lookup() -> dict[str, str]:
+    """Every accepted spelling of a horizon → its code."""
     lookup: dict[str, str] = {}
     for locale in ("fr", "en"):
         with force_locale(locale):
@@ -168,4 +169,5 @@ def slug(text: str) -> str:
 
 
 def export_filename(plan: Plan, today: date | datetime, extension: str) -> str:
+    """« plan-de-retablissement-2026-11-25.xlsx »: the plan's title and the day."""
     return f"{slug(plan.title)}-{today:%Y-%m-%d}.{extension}"

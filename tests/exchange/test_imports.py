@@ -277,6 +277,7 @@ def test_bad_files_are_refused_with_a_message_naming_the_place(client, town):
         return xlsx_with([[values[h] for h in TASK_HEADERS]])
 
     refused(client, town, b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "photo.xlsx", "n’est ni un tableur")
+    refused(client, town, b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\n", "plan.csv", "n’est ni un tableur")
     refused(client, town, b"PK\x03\x04" + b"garbage" * 50, "plan.xlsx", "Le fichier est endommagé")
     refused(
         client,

@@ -263,3 +263,28 @@ def test_indicators_lead_to_where_measurements_and_targets_are_edited(make_clien
     viewer.login(dataset.viewer_a.email)
     html = page(viewer, f"/plans/{plan_id}/indicators")
     assert "Saisir une mesure" not in html and "Rendre mesurable" not in html
+
+
+def test_heat_map_cell_intensity_follows_the_share_done(client, dataset):
+    client.login(dataset.coordinator.email)
+    html = page(client, "/regions/mrc-a/dashboard")
+    row_a = html[html.index('id="org-ville-a"') :]
+    row_a = row_a[: row_a.index("</tr>")]
+    # 4 of 23 social actions done: 8 % + 17.4 % × 80 ≈ 22 % of the colour; an empty theme 8 %.
+    assert 'style="--heat: 22%" title="4 sur 23 actions terminées">17\u00a0%</td>' in row_a
+    assert 'style="--heat: 8%" title="0 sur 37 actions terminées">0\u00a0%</td>' in row_a
+    fragment = client.get("/regions/mrc-a/dashboard", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert fragment.lstrip().startswith('<div id="region-dashboard"')
+
+
+def test_regional_query_count_does_not_grow_with_municipalities(client, dataset, make, count_queries):
+    client.login(dataset.coordinator.email)
+    with count_queries() as counter:
+        page(client, "/regions/mrc-a/dashboard")
+    two = counter.count
+    third = make.org("ville-e", "Ville E", dataset.region)
+    make.plan(third)
+    with count_queries() as counter:
+        html = page(client, "/regions/mrc-a/dashboard")
+    assert 'id="org-ville-e"' in html
+    assert counter.count == two

@@ -117,3 +117,14 @@ def test_feed_changes_need_the_csrf_token(client, town):
     assert response.status_code == 400
     db.session.refresh(town.member)
     assert town.member.calendar_token is None
+
+
+def test_the_feed_reads_in_a_fixed_number_of_queries(client, make_client, town, progress, count_queries):
+    client.login(town.member.email)
+    client.post("/account/calendar", data={"action": "create"})
+    url = feed_url(client.get("/account").get_data(as_text=True))
+    anonymous = make_client()
+    anonymous.get(url)
+    with count_queries() as counter:
+        assert anonymous.get(url).status_code == 200
+    assert counter.count <= 6

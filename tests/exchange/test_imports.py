@@ -450,3 +450,27 @@ def test_xml_entity_bombs_and_oversized_sheets_are_refused(client, town):
         '<row r="3"><c r="XFD3" t="inlineStr"><is><t>loin</t></is></c></row></sheetData></worksheet>'
     )
     refused(client, town, hostile_xlsx(wide), "large.xlsx", "la colonne « Enjeu » est absente")
+
+
+def test_htmx_gets_the_panel_fragment(client, town):
+    client.login(town.admin.email)
+    content = client.get(f"/plans/{town.plan.id}/export.csv").data
+    response = client.post(
+        f"/plans/{town.plan.id}/import",
+        data={"file": (io.BytesIO(content), "plan.csv")},
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true"},
+    )
+    page = text_of(response)
+    assert response.status_code == 200
+    assert page.startswith('<div id="import-panel"')
+    assert "Aucun changement" in page
+    assert response.headers["Vary"] == "HX-Request" or "HX-Request" in response.headers["Vary"]
+    response = client.post(
+        f"/plans/{town.plan.id}/import",
+        data={"file": (io.BytesIO(b""), "vide.csv")},
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert text_of(response).startswith('<div id="import-panel"')

@@ -12,6 +12,7 @@ from datetime import date
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tasking.exchange.tasksheet import (
@@ -162,6 +163,14 @@ def objective_summary(objective: OperationalObjective, statuses: dict[str, str])
     }
 
 
+def _choices(ws: Worksheet, key: str, values: list[str]) -> None:
+    """A drop-down list on a column of the task sheet (rows added below too)."""
+    letter = get_column_letter([c.key for c in COLUMNS].index(key) + 1)
+    validation = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True)
+    validation.add(f"{letter}2:{letter}{ws.max_row + 1000}")
+    ws.add_data_validation(validation)
+
+
 def build_xlsx(plan: Plan) -> bytes:
     """The workbook; ``plan`` loaded with ``load_plan_layout``."""
     statuses, horizons = french_labels()
@@ -206,6 +215,9 @@ def build_xlsx(plan: Plan) -> bytes:
             value = values[spec.key]
             styles.put(ws, row, column, "" if value is None else value)
     ws.auto_filter.ref = ws.dimensions
+    _choices(ws, "status", list(statuses.values()))
+    _choices(ws, "horizon", list(horizons.values()))
+    _choices(ws, "level", ["O", "G", "E"])
 
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -80,6 +80,8 @@ def test_xlsx_holds_the_plan_as_the_template_lays_it_out(client, town, progress)
     assert row["Échéance"] == datetime(2026, 12, 15)  # a real date, not text
     assert tasks.cell(row=2, column=TASK_HEADERS.index("Échéance") + 1).number_format == "yyyy-mm-dd"
     assert row["Version"] == first.version
+    lists = {str(v.sqref): v.formula1 for v in tasks.data_validations.dataValidation}
+    assert lists["F2:F1146"] == '"À faire,En cours,Bloqué,Terminé"'
     assert by_id[second.id]["Statut"] == "Terminé"
     assert by_id[third.id]["Statut"] == "Bloqué"
     assert by_id[third.id]["Motif du blocage"] == "Attente du CIUSSS"

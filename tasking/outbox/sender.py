@@ -15,9 +15,14 @@ import smtplib
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.charset import BASE64, SHORTEST, Charset
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formataddr, formatdate, parseaddr
 
 from flask import current_app
-from flask_mail import Message
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -104,17 +109,40 @@ def _claim(session: Session, now: datetime, worker: str, limit: int, only_ids=No
     return claimed
 
 
-def build_message(row: OutboxMessage) -> Message:
-    message = Message(
-        subject=row.subject,
-        recipients=[row.recipient],
-        body=row.body_text,
-        html=row.body_html or None,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers=dict(row.header_pairs()) or None,
-    )
-    message.msgId = row.message_id
-    return message
+SMTP_COMPAT32 = compat32.clone(linesep="\r\n", max_line_length=998)
+
+
+def _utf8() -> Charset:
+    utf8 = Charset("utf-8")
+    utf8.header_encoding = SHORTEST
+    # Base64 keeps every line short (SMTP refuses lines over 998 characters,
+    # and a digest's HTML has some) and costs little to encode.
+    utf8.body_encoding = BASE64
+    return utf8
+
+
+def build_message(row: OutboxMessage, sender: str) -> tuple[str, bytes]:
+    """(envelope sender, the message as bytes): multipart text + HTML, the
+    row's stable Message-ID and extra headers. Built with the compat32 email
+    classes, several times faster than Flask-Mail's Message for the same MIME."""
+    utf8 = _utf8()
+    text = MIMEText(row.body_text, "plain", utf8)
+    if row.body_html:
+        message = MIMEMultipart("alternative")
+        message.attach(text)
+        message.attach(MIMEText(row.body_html, "html", utf8))
+    else:
+        message = text
+    name, address = parseaddr(sender)
+    message["Subject"] = Header(row.subject, "utf-8")
+    message["From"] = formataddr((name, address), charset="utf-8")
+    message["To"] = row.recipient
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = row.message_id
+    for header, value in row.header_pairs():
+        message[header] = value
+    # CRLF line ends: smtplib sends bytes as they are.
+    return address, message.as_bytes(policy=SMTP_COMPAT32)
 
 
 def _release(session: Session, ids: list[int]) -> None:
@@ -153,6 +181,18 @@ def deliver(
     return report
 
 
+def _mark(session: Session, message_id: int, **values) -> None:
+    """Record one message's outcome and commit at once (a sender killed
+    afterwards must not send it again)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(claimed_until=None, claimed_by=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
 def _send_claimed(session, ids, now, max_attempts, report) -> bool:  # noqa: ANN001
     """Send the claimed rows over one connection; False when the server is
     unreachable or the connection dropped (the unsent rows are released)."""
@@ -164,34 +204,36 @@ def _send_claimed(session, ids, now, max_attempts, report) -> bool:  # noqa: ANN
         log.warning("SMTP server unreachable, %d message(s) wait: %s", len(ids), exc)
         _release(session, ids)
         return False
-    rows = {row.id: row for row in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+    # Build every message before the first commit: a commit expires the rows,
+    # and reading them again would cost a query per message.
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
+    messages = {row.id: (row.recipient, *build_message(row, sender), row.attempts) for row in rows}
     try:
         for position, message_id in enumerate(ids):
-            row = rows[message_id]
+            recipient, envelope_from, data, attempts = messages[message_id]
             try:
-                connection.send(build_message(row))
+                # Flask-Mail's connection (None when MAIL_SUPPRESS_SEND is on).
+                if connection.host is not None:
+                    connection.host.sendmail(envelope_from, [recipient], data)
             except (OSError, smtplib.SMTPServerDisconnected) as exc:
                 log.warning("SMTP connection lost: %s", exc)
                 _release(session, ids[position:])
                 return False
             except smtplib.SMTPException as exc:
-                row.attempts += 1
-                row.last_error = str(exc)[:2000]
-                row.claimed_until = None
-                row.claimed_by = None
-                if row.attempts >= max_attempts:
-                    row.status = OutboxStatus.FAILED.value
-                    report.failed += 1
-                else:
-                    row.next_attempt_at = now + backoff(row.attempts)
-                session.commit()
+                attempts += 1
+                failed = attempts >= max_attempts
+                _mark(
+                    session,
+                    message_id,
+                    attempts=attempts,
+                    last_error=str(exc)[:2000],
+                    status=OutboxStatus.FAILED.value if failed else OutboxStatus.PENDING.value,
+                    next_attempt_at=now + backoff(attempts),
+                )
+                report.failed += failed
                 continue
-            row.status = OutboxStatus.SENT.value
-            row.attempts += 1
-            row.sent_at = now
-            row.claimed_until = None
-            row.claimed_by = None
-            session.commit()
+            _mark(session, message_id, attempts=attempts + 1, status=OutboxStatus.SENT.value, sent_at=now)
             report.sent += 1
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):

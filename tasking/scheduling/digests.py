@@ -20,8 +20,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask import current_app
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from tasking.core.clock import local_today
 from tasking.models import (
@@ -39,8 +41,7 @@ from tasking.models import (
 from tasking.models.notify import DEFAULT_CHANNELS
 from tasking.notifications import links
 from tasking.notifications.services import unsubscribe_headers
-from tasking.outbox.queue import queue
-from tasking.scheduling.claim import claim
+from tasking.scheduling.claim import claim_many, insert_outbox, outbox_values
 from tasking.scheduling.timing import due_weekly_slot, parse_hhmm
 
 PERSONAL = "personal"
@@ -61,13 +62,42 @@ class DigestReport:
 
 @dataclass
 class TaskLine:
-    """A task as a digest lists it."""
+    """A task as a digest lists it: plain values, so a commit midway through
+    the job does not send the templates back to the database."""
 
-    task: Task
-    organisation: Organisation
+    id: int
+    title: str
+    status: str
+    due_date: date | None
+    blocked_reason: str
     role: str  # "owner" or "collaborator"
     link: str
     action_links: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, task: Task, role: str, link: str, action_links=None) -> TaskLine:
+        return cls(
+            task.id,
+            task.title,
+            task.status,
+            task.due_date,
+            task.blocked_reason or "",
+            role,
+            link,
+            action_links or [],
+        )
+
+
+@dataclass
+class ActivityLine:
+    """A notification as a digest lists it (see ``TaskLine``)."""
+
+    kind: str
+    actor: str | None
+    task_id: int | None
+    task_title: str
+    detail: str
+    created_at: datetime
 
 
 @dataclass
@@ -79,7 +109,7 @@ class PersonalDigest:
     due_this_week: list[TaskLine] = field(default_factory=list)
     blocked: list[TaskLine] = field(default_factory=list)
     done: list[TaskLine] = field(default_factory=list)
-    activity: list[Notification] = field(default_factory=list)
+    activity: list[ActivityLine] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -105,14 +135,29 @@ def due_organisations(session: Session, now: datetime) -> dict[int, tuple[Organi
     return due
 
 
-def _actions(user: User, task: Task, role: str) -> list[tuple[str, str]]:
-    """One-click links for an open task (the link checks the right again when used)."""
-    actions = ["done"]
-    if task.status != TaskStatus.BLOCKED.value:
-        actions.append("blocked")
-    if role == "owner":
-        actions.append("postpone")
-    return [(action, links.task_action_url(user, task, action)) for action in actions]
+class ActionLinks:
+    """Signed one-click task links, the same as ``links.task_action_url`` gives,
+    with one serializer and one URL pattern for the whole job (a digest run
+    signs thousands)."""
+
+    def __init__(self):
+        self.serializer = URLSafeTimedSerializer(
+            current_app.config["SECRET_KEY"], salt=links.TASK_ACTION_SALT
+        )
+        marker = "TOKEN"
+        self.pattern = links._absolute("notifications.task_action", token=marker).replace(marker, "{}")
+
+    def __call__(self, user_id: int, task: Task, role: str) -> list[tuple[str, str]]:
+        """The links for an open task (the link checks the right again when used)."""
+        actions = ["done"]
+        if task.status != TaskStatus.BLOCKED.value:
+            actions.append("blocked")
+        if role == "owner":
+            actions.append("postpone")
+        return [
+            (action, self.pattern.format(self.serializer.dumps({"u": user_id, "t": task.id, "a": action})))
+            for action in actions
+        ]
 
 
 def build_digests(session: Session, *, now: datetime) -> list[PersonalDigest]:
@@ -222,9 +267,9 @@ def _fill_tasks(
                 followers[task_id].append((user_id, "collaborator"))
 
     today_of = {org_id: local_today(now, organisation.timezone) for org_id, (organisation, _p) in due.items()}
+    action_links = ActionLinks()
     for task_id, people in followers.items():
         task, organisation_id = tasks[task_id]
-        organisation = due[organisation_id][0]
         today = today_of[organisation_id]
         link = links.task_url(task)
         for user_id, role in people:
@@ -233,11 +278,11 @@ def _fill_tasks(
                 continue
             if task.status == TaskStatus.DONE.value:
                 if task.completed_at and task.completed_at > digest.since:
-                    digest.done.append(TaskLine(task, organisation, role, link))
+                    digest.done.append(TaskLine.of(task, role, link))
                 continue
             section = _open_section(digest, task, today)
             if section is not None:
-                section.append(TaskLine(task, organisation, role, link, _actions(digest.user, task, role)))
+                section.append(TaskLine.of(task, role, link, action_links(user_id, task, role)))
 
 
 def _open_section(digest: PersonalDigest, task: Task, today: date) -> list[TaskLine] | None:
@@ -267,73 +312,97 @@ def _fill_activity(
     ):
         if user_id in digests:
             (digest_kinds[user_id].add if channel == "digest" else digest_kinds[user_id].discard)(kind)
-    notifications = session.scalars(
-        select(Notification)
+    actor = aliased(User)
+    rows = session.execute(
+        select(
+            Notification.user_id,
+            Notification.kind,
+            actor.name,
+            Notification.task_id,
+            Task.title,
+            Notification.detail,
+            Notification.created_at,
+        )
+        .outerjoin(actor, actor.id == Notification.actor_id)
+        .outerjoin(Task, Task.id == Notification.task_id)
         .where(
             Notification.user_id.in_(member_ids),
             Notification.created_at > oldest,
             Notification.kind.not_in(NEVER_IN_DIGEST),
         )
         .order_by(Notification.created_at, Notification.id)
-    ).all()
-    actor_ids = {n.actor_id for n in notifications if n.actor_id}
-    if actor_ids:
-        session.scalars(select(User).where(User.id.in_(actor_ids))).all()
-    task_ids = {n.task_id for n in notifications if n.task_id}
-    if task_ids:
-        session.scalars(select(Task).where(Task.id.in_(task_ids))).all()
-    for notification in notifications:
-        digest = digests.get(notification.user_id)
-        if digest is None or notification.created_at <= digest.since:
+    )
+    for user_id, kind, actor_name, task_id, task_title, detail, created_at in rows:
+        digest = digests.get(user_id)
+        if digest is None or created_at <= digest.since:
             continue
-        if notification.kind in ALWAYS_IN_DIGEST or notification.kind in digest_kinds[notification.user_id]:
-            digest.activity.append(notification)
+        if kind in ALWAYS_IN_DIGEST or kind in digest_kinds[user_id]:
+            digest.activity.append(
+                ActivityLine(kind, actor_name, task_id, task_title or "", detail or "", created_at)
+            )
 
 
-def queue_digest(session: Session, digest: PersonalDigest, *, now: datetime) -> bool:
-    """Record the digest and, unless empty, queue its message; False when an
-    earlier or concurrent run already did. Flushes, never commits."""
-    user = digest.user
-    if not claim(
+def queue_digests(session: Session, digests: list[PersonalDigest], *, now: datetime) -> DigestReport:
+    """Record a batch of digests and queue the messages of the non-empty ones.
+
+    One statement claims the whole batch (``DigestLog`` rows, ON CONFLICT DO
+    NOTHING … RETURNING): only the digests this run claimed are rendered and
+    queued, so an earlier or concurrent run never makes a second copy. The
+    messages go into the outbox in one statement too. Flushes, never commits.
+    """
+    report = DigestReport()
+    if not digests:
+        return report
+    won = claim_many(
         session,
         DigestLog,
-        user_id=user.id,
-        kind=PERSONAL,
-        period=digest.period,
-        queued=not digest.is_empty,
-        created_at=now,
-    ):
-        return False
-    if digest.is_empty:
-        return True
-    queue(
-        session,
-        dedupe_key=digest_key(user.id, digest.period),
-        kind="digest",
-        recipient=user.email,
-        template="digest",
-        now=now,
-        user=user,
-        headers=unsubscribe_headers(user, "weekly_digest"),
-        digest=digest,
-        task_url=links.task_url,
-        unsubscribe_link=links.unsubscribe_url(user, "weekly_digest"),
-        preferences_link=links.preferences_url(),
+        [
+            {
+                "user_id": d.user.id,
+                "kind": PERSONAL,
+                "period": d.period,
+                "queued": not d.is_empty,
+                "created_at": now,
+            }
+            for d in digests
+        ],
+        DigestLog.user_id,
     )
-    return True
+    messages = []
+    for digest in digests:
+        if digest.user.id not in won:
+            continue
+        if digest.is_empty:
+            report.empty += 1
+            continue
+        user = digest.user
+        unsubscribe = links.unsubscribe_url(user, "weekly_digest")
+        messages.append(
+            outbox_values(
+                dedupe_key=digest_key(user.id, digest.period),
+                kind="digest",
+                user=user,
+                template="digest",
+                now=now,
+                headers=unsubscribe_headers(user, "weekly_digest"),
+                digest=digest,
+                task_url=links.task_url,
+                unsubscribe_link=unsubscribe,
+                preferences_link=links.preferences_url(),
+            )
+        )
+    report.queued = insert_outbox(session, messages)
+    return report
 
 
-def run_digests(session: Session, *, now: datetime, commit_every: int = 100) -> DigestReport:
+def run_digests(session: Session, *, now: datetime, batch_size: int = 100) -> DigestReport:
     """The digests job: build what is due, record and queue it, committing
-    every ``commit_every`` people."""
+    after each batch of ``batch_size`` people."""
     report = DigestReport()
-    for position, digest in enumerate(build_digests(session, now=now), start=1):
-        if queue_digest(session, digest, now=now):
-            if digest.is_empty:
-                report.empty += 1
-            else:
-                report.queued += 1
-        if position % commit_every == 0:
-            session.commit()
-    session.commit()
+    digests = build_digests(session, now=now)
+    for start in range(0, len(digests), batch_size):
+        done = queue_digests(session, digests[start : start + batch_size], now=now)
+        session.commit()
+        report.queued += done.queued
+        report.empty += done.empty
     return report

@@ -154,3 +154,16 @@ def test_sender_killed_mid_batch_loses_nothing(world, mail_app, cli, slow_sink):
     assert {m["Message-ID"] for m in slow_sink.messages} == {r.message_id for r in rows}
     # Only the message in flight when the sender died may have gone twice.
     assert len(slow_sink.messages) - 12 <= 1
+
+
+def test_long_lines_are_delivered_intact(world, cli, smtp_server):
+    """SMTP refuses lines over 998 characters: the bodies are encoded so that
+    a very long task title still arrives, whole."""
+    title = "Rétablir " + "les services essentiels " * 60
+    world.task(title.strip(), date(2026, 11, 30))
+    assert cli("notify", "reminders", "--now", MONDAY_9).output.strip() == "queued=1 emails=1"
+    assert cli("outbox", "send").output.strip() == "sent=1 failed=0 waiting=0"
+    [mail] = smtp_server.messages
+    assert title.strip() in mail.get_body(("plain",)).get_content()
+    assert title.strip() in mail.get_body(("html",)).get_content()
+    assert mail["Message-ID"] == outbox_rows()[0].message_id

@@ -307,22 +307,29 @@ def _read_theme_table(table: Table, theme: ParsedTheme, table_number: int, probl
         theme.actions_note = " ".join(line.text for line in note)
     theme.colour = theme.colour or _shading(header[0])
 
-    def cell(cells: list[_Cell], key: str) -> _Cell | None:
-        index = columns.get(key)
-        return cells[index] if index is not None and index < len(cells) else None
+    previous: dict[str, object] = {}
 
-    previous_objective = None
+    def cell(cells: list[_Cell], key: str) -> _Cell | None:
+        """The row's cell for ``key``, or None when it is the vertical
+        continuation of the cell above (Word merged them: already read)."""
+        index = columns.get(key)
+        if index is None or index >= len(cells):
+            return None
+        found = cells[index]
+        if previous.get(key) is found._tc:
+            return None
+        previous[key] = found._tc
+        return found
+
     for number, row in enumerate(rows[start:], start=start + 1):
         cells = row.cells
-        objective_cell = cells[0]
-        objective_lines = _lines(objective_cell.paragraphs)
-        continues = not objective_lines or objective_cell._tc is previous_objective
-        previous_objective = objective_cell._tc
+        objective_cell = cell(cells, "objective")
+        objective_lines = _lines(objective_cell.paragraphs) if objective_cell is not None else []
         actions_cell = cell(cells, "actions")
         actions = _items(_lines(actions_cell.paragraphs), statuses) if actions_cell is not None else []
         targets_cell = cell(cells, "targets")
         targets = _items(_lines(targets_cell.paragraphs)) if targets_cell is not None else []
-        if continues:
+        if not objective_lines:
             if not theme.objectives:
                 if actions or targets:
                     problems.append(
@@ -341,19 +348,20 @@ def _read_theme_table(table: Table, theme: ParsedTheme, table_number: int, probl
             theme.objectives.append(current)
         current.actions.extend(actions)
         current.targets.extend(targets)
-        for key, target in (("owners", current.owners), ("collaborators", current.collaborators)):
-            people = cell(cells, key)
-            if people is not None:
-                for line in _lines(people.paragraphs):
+        for key, target in (
+            ("owners", current.owners),
+            ("collaborators", current.collaborators),
+            ("comments", current.comments),
+        ):
+            found = cell(cells, key)
+            if found is not None:
+                for line in _lines(found.paragraphs):
                     if line.text not in target:
                         target.append(line.text)
-        for key, target in (("short", current.short), ("long", current.long)):
+        for key, dates in (("short", current.short), ("long", current.long)):
             timing = cell(cells, key)
             if timing is not None:
-                target.extend(_dates(_cell_text(timing)))
-        comments = cell(cells, "comments")
-        if comments is not None:
-            current.comments.extend(line.text for line in _lines(comments.paragraphs))
+                dates.extend(_dates(_cell_text(timing)))
     if not theme.objectives:
         problems.append(
             _(

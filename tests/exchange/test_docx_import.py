@@ -220,3 +220,68 @@ def test_word_import_is_for_the_organisation_admins(client, make, town):
     client.login(town.admin.email)
     assert "Nouveau plan à partir d’un document Word" in text_of(client.get(url))
     assert client.get("/orgs/999999/plans/import-docx").status_code == 404
+
+
+def test_word_list_bullets_and_a_row_per_action(client, town):
+    """Word's own bullets (a list style, no « · » in the text), and a table
+    with one row per action whose objective and targets cells span the rows."""
+    document = Document()
+    document.add_paragraph("Plan de la Ville", style="Title")
+    document.add_paragraph("4. Sécurité urbaine", style="Heading 1")
+    document.add_paragraph("Brève définition : Assurer la sécurité.")
+    table = document.add_table(rows=1, cols=7)
+    headers = (
+        "Objectifs opérationnels",
+        "Actions",
+        "Cibles",
+        "Responsable(s)",
+        "Collaborateur(s)",
+        "À quel moment ?",
+        "Commentaires",
+    )
+    for cell, text in zip(table.rows[0].cells, headers, strict=True):
+        cell.text = text
+    rows = [
+        (
+            "Maintenir le sentiment de sécurité",
+            ["Cartographier les secteurs", "-secteur nord", "-secteur sud"],
+            ["Carte à 100 %"],
+        ),
+        ("", ["Documenter la situation [En cours]"], ["Rapport déposé"]),
+        ("Prévenir la fraude", ["Informer les aînés"], []),
+    ]
+    for objective, actions, targets in rows:
+        cells = table.add_row().cells
+        cells[0].text = objective
+        cells[1].paragraphs[0].text = actions[0]
+        cells[1].paragraphs[0].style = "List Bullet"
+        for line in actions[1:]:
+            cells[1].add_paragraph(line)
+        for index, target in enumerate(targets):
+            paragraph = cells[2].paragraphs[0] if index == 0 else cells[2].add_paragraph()
+            paragraph.text = target
+            paragraph.style = "List Bullet"
+        cells[6].text = "Avec la police"
+    # The first objective's cell and its targets span its two rows, as Word merges them.
+    table.cell(1, 0).merge(table.cell(2, 0))
+    table.cell(1, 2).merge(table.cell(2, 2))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    client.login(town.admin.email)
+    plan = import_docx(client, town.org.id, buffer.getvalue())
+    assert plan.title == "Plan de la Ville"
+    (theme,) = db.session.scalars(select(Theme).where(Theme.plan_id == plan.id)).all()
+    assert (theme.number, theme.title, theme.category, theme.definition) == (
+        4,
+        "Sécurité urbaine",
+        "urban_security",
+        "Assurer la sécurité.",
+    )
+    first, second = theme.objectives
+    assert [(t.title, t.description, t.status) for t in first.tasks] == [
+        ("Cartographier les secteurs", "-secteur nord\n-secteur sud", "todo"),
+        ("Documenter la situation", "", "in_progress"),
+    ]
+    assert [t.text for t in first.targets] == ["Carte à 100 %", "Rapport déposé"]
+    assert first.comments == "Avec la police"
+    assert [t.title for t in second.tasks] == ["Informer les aînés"]

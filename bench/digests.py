@@ -205,10 +205,10 @@ def main() -> None:
             upgrade()
             started = time.perf_counter()
             build(db, models)
-            print(
-                f"data: {MUNICIPALITIES} municipalities × {THEMES * OBJECTIVES * TASKS_PER_OBJECTIVE} tasks, "
-                f"{MUNICIPALITIES * PEOPLE_PER_MUNICIPALITY} people (built in {time.perf_counter() - started:.1f} s)"
-            )
+            tasks = THEMES * OBJECTIVES * TASKS_PER_OBJECTIVE
+            people = MUNICIPALITIES * PEOPLE_PER_MUNICIPALITY
+            built = time.perf_counter() - started
+            print(f"data: {MUNICIPALITIES} municipalities × {tasks} tasks, {people} people ({built:.1f} s)")
 
             db.session.remove()  # the jobs start from a fresh session, as in `notify …`
 
@@ -224,9 +224,8 @@ def main() -> None:
             started, cpu = time.perf_counter(), time.process_time()
             regional = run_regional_digests(db.session, now=THURSDAY_8)
             regional_s = time.perf_counter() - started
-            print(
-                f"regional digest:  {regional.as_line()} in {regional_s:.2f} s (CPU {time.process_time() - cpu:.2f} s)"
-            )
+            regional_cpu = time.process_time() - cpu
+            print(f"regional digest:  {regional.as_line()} in {regional_s:.2f} s (CPU {regional_cpu:.2f} s)")
             db.session.remove()
 
             pending = db.session.scalar(select(func.count(models.OutboxMessage.id)))

@@ -23,7 +23,7 @@ from email.policy import compat32
 from email.utils import formataddr, formatdate, parseaddr
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from tasking.extensions import mail
@@ -170,6 +170,11 @@ def deliver(
     max_attempts = config["OUTBOX_MAX_ATTEMPTS"]
     report = DeliveryReport()
     if config.get("MAIL_SERVER"):
+        if session.get_bind().dialect.name == "sqlite":
+            # One commit per message: in WAL mode, NORMAL makes a commit cost no
+            # fsync and still survives a killed process (only a power cut may
+            # undo the last ones: those messages go again, same Message-ID).
+            session.execute(text("PRAGMA synchronous=NORMAL"))
         _release_dead_claims(session, now)
         while True:
             ids = _claim(session, now, worker, batch_size, only_ids)

@@ -133,6 +133,16 @@
     initSortable(document);
   });
 
+  // Keep a filtered board's address short: no empty filters, no default view.
+  document.addEventListener("htmx:configRequest", (event) => {
+    if (!event.detail.elt || event.detail.elt.id !== "board-filters") return;
+    const params = event.detail.parameters;
+    for (const name of ["q", "theme", "owner", "horizon"]) {
+      if (params[name] === "") delete params[name];
+    }
+    if (params.view === "columns") delete params.view;
+  });
+
   // The task page did not open over the board: go to it instead.
   document.addEventListener("htmx:responseError", (event) => {
     const elt = event.detail.elt;

@@ -438,24 +438,38 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
         lane_specs = [(lane_key(theme.id), theme.id, theme.title, theme.colour) for theme in themes]
     else:
         lane_specs = [("all", None, "", "")]
-    counts = column_counts(session, scope, filters)
-
     where = _where(scope, filters)
-    parts = []
-    for key, theme_id, _title, _colour in lane_specs:
-        for status in STATUSES:
-            if not counts.get((key, status)):
-                continue
-            stmt = _joined(select(*_CARD_COLUMNS)).where(*where, Task.status == status)
-            if theme_id is not None:
-                stmt = stmt.where(Theme.id == theme_id)
-            parts.append(stmt.order_by(Task.board_position, Task.id).limit(page_size + 1).subquery().select())
-    rows = session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all() if parts else []
+    if filters.q:
+        # Matching text is the costly test: run it once, over the whole
+        # plan, and count and cut the pages from that one result.
+        rows = session.execute(
+            _joined(select(*_CARD_COLUMNS)).where(*where).order_by(Task.board_position, Task.id)
+        ).all()
+        counts: dict[tuple[str, str], int] = {}
+        for row in rows:
+            key = (lane_key(row.theme_id if filters.lanes else None), row.status)
+            counts[key] = counts.get(key, 0) + 1
+    else:
+        counts = column_counts(session, scope, filters)
+        parts = []
+        for key, theme_id, _title, _colour in lane_specs:
+            for status in STATUSES:
+                if not counts.get((key, status)):
+                    continue
+                stmt = _joined(select(*_CARD_COLUMNS)).where(*where, Task.status == status)
+                if theme_id is not None:
+                    stmt = stmt.where(Theme.id == theme_id)
+                page = stmt.order_by(Task.board_position, Task.id).limit(page_size + 1)
+                parts.append(page.subquery().select())
+        rows = session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all() if parts else []
+        rows = sorted(rows, key=lambda row: (row.board_position, row.id))
 
     pages: dict[tuple[str, str], list[Card]] = {}
-    for row in sorted(rows, key=lambda row: (row.board_position, row.id)):
+    for row in rows:
         key = (lane_key(row.theme_id if filters.lanes else None), row.status)
-        pages.setdefault(key, []).append(_card(row))
+        page = pages.setdefault(key, [])
+        if len(page) <= page_size:
+            page.append(_card(row))
     fill_cards(session, scope, [card for cards in pages.values() for card in cards[:page_size]])
 
     lanes = []

@@ -15,6 +15,7 @@ from flask import request
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from tasking.board.services import Filters
 from tasking.core.templating import STATUS_LABELS
@@ -34,6 +35,16 @@ class CardText:
         self.root = request.script_root
         self._responsible = _("Responsible: %(name)s")
         self._column_of = _("Column of “%(title)s”")
+        # The options of a card's status list, one variant per selected status.
+        self.options = {
+            selected: Markup("").join(
+                Markup('<option value="{}"{}>{}</option>').format(
+                    value, Markup(" selected") if value == selected else "", label
+                )
+                for value, label in self.status.items()
+            )
+            for selected in self.status
+        }
         self._dates: dict[date, str] = {}
         self._locale = get_locale()
         self._plurals: dict[tuple[str, int], str] = {}

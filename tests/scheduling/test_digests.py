@@ -127,3 +127,46 @@ def test_digest_switched_off_is_not_sent(world, cli):
     db.session.commit()
     assert cli("notify", "digests", "--now", MONDAY_7).output.strip() == "queued=2 empty=0"
     assert "responsable@ville-a.ca" not in {r.recipient for r in outbox_rows()}
+
+
+def count_statements(func) -> int:
+    from sqlalchemy import event
+
+    statements = []
+
+    def listener(conn, cursor, statement, *args):  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        func()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
+def test_building_digests_takes_the_same_queries_for_more_people(world, mk):
+    from tasking.core.clock import parse_instant
+    from tasking.scheduling.digests import build_digests
+    from tasking.scheduling.regional import build_sections
+
+    now = parse_instant(MONDAY_7)
+    seed(world)
+    db.session.expire_all()
+    few = count_statements(lambda: build_digests(db.session, now=now))
+    sections = count_statements(lambda: build_sections(db.session, world.region, now=now))
+    for number in range(6):
+        person = mk.user(world.org, "member")
+        world.task(f"Encore {number}", date(2026, 11, 25), owner=person, collaborators=[world.helper])
+        add_comment(
+            db.session,
+            actor=world.admin,
+            task=db.session.query(Task).filter_by(title=f"Encore {number}").one(),
+            body="Merci",
+            now=datetime(2026, 11, 21),
+        )
+    db.session.commit()
+    db.session.expire_all()
+    assert count_statements(lambda: build_digests(db.session, now=now)) == few
+    assert count_statements(lambda: build_sections(db.session, world.region, now=now)) == sections
+    assert few <= 12

@@ -7,8 +7,10 @@ import re
 
 import pytest
 
+from tasking.core.clock import utcnow
 from tasking.extensions import db
 from tasking.models import Task
+from tasking.tasks.services import update_task
 from tests.board.conftest import build, people  # noqa: F401
 from tests.conftest import browser_login
 
@@ -124,8 +126,42 @@ def test_a_filtered_board_reloads_filtered_from_its_address(live_server, page, p
     page.wait_for_url(re.compile(r"mine=1"))
 
     bookmarked = page.url
+    # Only what narrows the board is in the address.
+    assert "theme=" not in bookmarked and "view=" not in bookmarked
     page.goto("about:blank")
     page.goto(bookmarked)
     assert page.locator("li.task-card").count() == 2
     assert page.get_by_label("Rechercher").input_value() == "aines"
     assert page.get_by_label("Les miennes").is_checked()
+
+
+def test_a_drag_on_a_card_someone_else_changed_shows_their_change(live_server, page, people, build):  # noqa: F811
+    plan = build.plan(people.org)
+    (task_id,) = build.tasks(plan, 1, owner_id=people.owner.id)
+    browser_login(page, live_server, people.owner.email)
+    page.goto(f"{live_server}/plans/{plan.id}/board")
+    # Meanwhile Alice blocks it.
+    update_task(
+        db.session,
+        actor=people.admin,
+        task=db.session.get(Task, task_id),
+        changes={"status": "blocked"},
+        version=1,
+        now=utcnow(),
+    )
+    db.session.commit()
+
+    card = page.locator(f"#task-{task_id}")
+    card.focus()
+    page.keyboard.press("ArrowRight")
+
+    # The card goes where it really is, with Alice's change and a way to apply mine.
+    conflict = column(page, "blocked").locator(f"#task-{task_id} .conflict")
+    conflict.wait_for()
+    assert "Quelqu’un d’autre a modifié cette tâche" in conflict.inner_text()
+    assert "Alice Admin" in conflict.inner_text()
+    assert column(page, "in_progress").locator("li.task-card").count() == 0
+    assert stored_status(task_id) == "blocked"
+    conflict.get_by_role("button", name=re.compile("La déplacer quand même")).click()
+    wait_for_card(page, task_id, "in_progress", 3)
+    assert stored_status(task_id) == "in_progress"

@@ -165,3 +165,29 @@ def test_a_drag_on_a_card_someone_else_changed_shows_their_change(live_server, p
     conflict.get_by_role("button", name=re.compile("La déplacer quand même")).click()
     wait_for_card(page, task_id, "in_progress", 3)
     assert stored_status(task_id) == "in_progress"
+
+
+def test_a_task_opens_over_the_board_and_its_card_follows_the_change(live_server, page, people, build):  # noqa: F811
+    plan = build.plan(people.org)
+    first, _second = build.tasks(plan, 2, owner_id=people.owner.id)
+    browser_login(page, live_server, people.owner.email)
+    page.goto(f"{live_server}/plans/{plan.id}/board")
+
+    page.locator(f"#task-{first} a.card-title").click()
+    dialog = page.locator("#task-dialog")
+    dialog.locator("h1, h2").first.wait_for()
+    assert page.evaluate("document.getElementById('task-dialog').open")
+    assert page.url.endswith(f"/plans/{plan.id}/board")
+    # Change the status on the task page (3b's form), then close the dialog.
+    form = dialog.locator("form:has(select[name=status])").first
+    form.locator("select[name=status]").select_option("blocked")
+    form.locator("button").last.click()
+    for _ in range(100):
+        if stored_status(first) == "blocked":
+            break
+        page.wait_for_timeout(100)
+    dialog.get_by_role("button", name="Fermer").click()
+
+    # The card was fetched again: it now sits in Bloqué, with the new version.
+    wait_for_card(page, first, "blocked", 2)
+    assert column(page, "todo").locator(f"#task-{first}").count() == 0

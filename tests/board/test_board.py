@@ -243,3 +243,25 @@ def test_a_regional_coordinator_reads_the_board(client, make, people):
     html = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
 
     assert total(html, "todo") == 145 and "data-movable" not in html
+
+
+def test_archived_tasks_objectives_and_themes_are_not_on_the_board(client, people, build):
+    from tasking.core.clock import utcnow
+    from tasking.models import OperationalObjective, Theme
+
+    plan = build.plan(people.org, themes=3)
+    first, second, third = build.objectives(plan)
+    kept, archived_task = build.tasks(plan, 2)[0], build.tasks(plan, 1)[0]
+    db.session.get(Task, archived_task).archived_at = utcnow()
+    db.session.get(OperationalObjective, second).archived_at = utcnow()
+    db.session.get(Theme, _theme(third)).archived_at = utcnow()
+    db.session.commit()
+    client.login(people.admin.email)
+
+    html = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
+    lanes = client.get(f"/plans/{plan.id}/board?view=themes").get_data(as_text=True)
+
+    on_board = {db.session.get(Task, t).objective_id for t in card_ids(html)}
+    assert on_board == {first} and kept in card_ids(html) and archived_task not in card_ids(html)
+    assert total(html, "todo") == len(card_ids(html))
+    assert len(re.findall(r'<h3 class="lane-head"', lanes)) == 2

@@ -24,11 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tasking.core.clock import local_today
 from tasking.models import (
+    Activity,
     Membership,
     Organisation,
     OutboxMessage,
@@ -242,6 +245,20 @@ def _remind(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == f"notification:{key}")
     ):
         report.emails += 1
+
+
+def describe_reminder(activity: Activity) -> str:
+    """A reminder's history line in words, after "Rétablir": who was told what
+    (for the task history, whose lines of kind "reminder" this module writes)."""
+    rule, name = activity.field or "", activity.new_value or ""
+    if rule.startswith("due:") and rule[4:].isdigit():
+        days = int(rule[4:])
+        return ngettext(
+            "reminded %(name)s: due in %(num)d day", "reminded %(name)s: due in %(num)d days", days, name=name
+        )
+    if rule == "escalation":
+        return _("told %(name)s, as a coordinator, that the task is overdue", name=name)
+    return _("reminded %(name)s: overdue", name=name)
 
 
 def run_reminders(session: Session, *, now: datetime) -> ReminderReport:

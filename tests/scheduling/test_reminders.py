@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import force_locale
+
 from tasking.extensions import db
 from tasking.models import Activity, ReminderLog, Task
+from tasking.scheduling.reminders import describe_reminder
 
 from .conftest import outbox_rows
 
@@ -42,6 +45,11 @@ def test_due_soon_reminder_reaches_owner_and_collaborator_once(world, cli, smtp_
         ("due:7", "Alice Aide"),
         ("due:7", "Rémi Responsable"),
     ]
+    with force_locale("fr_CA"):
+        assert sorted(describe_reminder(a) for a in history) == [
+            "a rappelé à Alice Aide\u00a0: échéance dans 7\u00a0jours",
+            "a rappelé à Rémi Responsable\u00a0: échéance dans 7\u00a0jours",
+        ]
 
     # Again, and again later that week: nothing new.
     assert cli("notify", "reminders", "--now", MONDAY_9).output.strip() == "queued=0 emails=0"

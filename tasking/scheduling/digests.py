@@ -49,6 +49,8 @@ DEFAULT_SLOT = time(7, 0)
 #: Notifications always shown in the digest (the lists already cover reminders).
 ALWAYS_IN_DIGEST = ("comment", "mention")
 NEVER_IN_DIGEST = ("due_soon", "overdue")
+#: Longest list per section; the rest is counted, with a link to "My tasks".
+LIST_LIMIT = 15
 
 
 @dataclass
@@ -387,6 +389,8 @@ def queue_digests(session: Session, digests: list[PersonalDigest], *, now: datet
                 headers=unsubscribe_headers(user, "weekly_digest"),
                 digest=digest,
                 task_url=links.task_url,
+                list_limit=LIST_LIMIT,
+                my_tasks_link=current_app.config["APP_BASE_URL"] + "/me/tasks",
                 unsubscribe_link=unsubscribe,
                 preferences_link=links.preferences_url(),
             )

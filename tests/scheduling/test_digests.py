@@ -52,7 +52,7 @@ def test_monday_digest_arrives_once_with_its_sections(world, cli, smtp_server):
     sections = [
         "== En retard (1) ==",
         "== À échéance cette semaine (1) ==",
-        "== Bloqué (1) ==",
+        "== Tâches bloquées (1) ==",
         "== Terminées depuis le dernier résumé (1) ==",
     ]
     positions = [text.index(s) for s in sections]
@@ -170,3 +170,13 @@ def test_building_digests_takes_the_same_queries_for_more_people(world, mk):
     assert count_statements(lambda: build_digests(db.session, now=now)) == few
     assert count_statements(lambda: build_sections(db.session, world.region, now=now)) == sections
     assert few <= 12
+
+
+def test_long_sections_are_cut_with_a_link_to_my_tasks(world, cli):
+    for number in range(17):
+        world.task(f"Retard {number:02d}", date(2026, 11, 2))
+    assert cli("notify", "digests", "--now", MONDAY_7).output.strip() == "queued=1 empty=2"
+    [row] = outbox_rows()
+    assert "== En retard (17) ==" in row.body_text
+    assert row.body_text.count("* Retard ") == 15
+    assert "… et 2 de plus\nhttp://retablir.test/me/tasks" in row.body_text

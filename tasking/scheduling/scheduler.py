@@ -84,7 +84,11 @@ class Scheduler:
         self.holding = False
         self._lock = threading.Lock()
         self.scheduler = BlockingScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=2)},
+            # The heartbeat has a thread of its own: long jobs never delay the renewal.
+            executors={
+                "default": ThreadPoolExecutor(max_workers=2),
+                "lease": ThreadPoolExecutor(max_workers=1),
+            },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
             timezone="UTC",
         )
@@ -130,7 +134,9 @@ class Scheduler:
 
     def add_jobs(self) -> None:
         every = max(int(self.ttl.total_seconds() // 3), 1)
-        self.scheduler.add_job(self.heartbeat, IntervalTrigger(seconds=every), id="heartbeat")
+        self.scheduler.add_job(
+            self.heartbeat, IntervalTrigger(seconds=every), id="heartbeat", executor="lease"
+        )
         quarter = CronTrigger(minute="*/15", timezone="UTC")
         for job_id in ("reminders", "digests", "regional-digests"):
             self.scheduler.add_job(self.run_job, quarter, args=[job_id], id=job_id)

@@ -123,6 +123,8 @@ class Preview:
     unchanged: int = 0
     updates: list[TaskUpdate] = field(default_factory=list)
     creations: list[TaskCreation] = field(default_factory=list)
+    # Things the import will not do, said before it runs.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
@@ -408,6 +410,19 @@ def preview(session: Session, *, plan_id: int, content: bytes, kind: str) -> Pre
                 reader.problem(row, "id", _("task %(id)d appears twice in the file.", id=task_id))
                 continue
             seen_ids.add(task_id)
+            moved = any(
+                reader.has(key) and fold(reader.text(values, key)) != fold(title)
+                for key, title in (("theme", task.objective.theme.title), ("objective", task.objective.title))
+            )
+            if moved and len(result.warnings) < MAX_ERRORS:
+                result.warnings.append(
+                    _(
+                        "Sheet %(sheet)s, row %(row)d: the theme or objective differs from the plan's; "
+                        "an import does not move actions (move it in the application).",
+                        sheet=sheet.name,
+                        row=row,
+                    )
+                )
             _resolve_people(reader, row, new, members, task)
             if "title" in new and not new["title"]:
                 reader.problem(row, "title", _("the title cannot be empty."))

@@ -474,3 +474,17 @@ def test_htmx_gets_the_panel_fragment(client, town):
     )
     assert response.status_code == 422
     assert text_of(response).startswith('<div id="import-panel"')
+
+
+def test_a_row_naming_another_objective_is_not_moved_and_says_so(client, town, progress):
+    first, _, _ = progress
+    client.login(town.admin.email)
+    book = workbook(export_xlsx(client, town.plan))
+    sheet = book["Tâches"]
+    sheet.cell(row=row_of(sheet, first.id), column=column("Objectif opérationnel")).value = "Ailleurs"
+    page = text_of(upload(client, f"/plans/{town.plan.id}/import", save(book), "plan.xlsx"))
+    assert (
+        "Feuille Tâches, ligne 2 : l’enjeu ou l’objectif diffère de celui du plan; "
+        "un import ne déplace pas les actions (déplacez-la dans l’application)."
+    ) in page
+    assert "Aucun changement : le fichier correspond au plan." in page

@@ -121,7 +121,7 @@ def _utf8() -> Charset:
     return utf8
 
 
-def build_message(row: OutboxMessage, sender: str) -> tuple[str, bytes]:
+def build_message(row, sender: str) -> tuple[str, bytes]:  # noqa: ANN001 (an outbox row or its columns)
     """(envelope sender, the message as bytes): multipart text + HTML, the
     row's stable Message-ID and extra headers. Built with the compat32 email
     classes, several times faster than Flask-Mail's Message for the same MIME."""
@@ -139,7 +139,7 @@ def build_message(row: OutboxMessage, sender: str) -> tuple[str, bytes]:
     message["To"] = row.recipient
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = row.message_id
-    for header, value in row.header_pairs():
+    for header, value in OutboxMessage(headers=row.headers).header_pairs():
         message[header] = value
     # CRLF line ends: smtplib sends bytes as they are.
     return address, message.as_bytes(policy=SMTP_COMPAT32)
@@ -216,7 +216,19 @@ def _send_claimed(session, ids, now, max_attempts, report) -> bool:  # noqa: ANN
     # Build every message before the first commit: a commit expires the rows,
     # and reading them again would cost a query per message.
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
+    # Plain rows, not ORM objects: nothing for each commit to expire.
+    rows = session.execute(
+        select(
+            OutboxMessage.id,
+            OutboxMessage.recipient,
+            OutboxMessage.subject,
+            OutboxMessage.body_text,
+            OutboxMessage.body_html,
+            OutboxMessage.headers,
+            OutboxMessage.message_id,
+            OutboxMessage.attempts,
+        ).where(OutboxMessage.id.in_(ids))
+    ).all()
     messages = {row.id: (row.recipient, *build_message(row, sender), row.attempts) for row in rows}
     try:
         for position, message_id in enumerate(ids):

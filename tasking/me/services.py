@@ -1,9 +1,9 @@
 """My tasks: what a person owns or helps with, grouped by urgency.
 
 Groups: overdue, this week (due within the next seven days), later (further
-or no date) and recently done (the last fourteen days). Each group is one
-query capped at a page, plus one query counting all groups, so the page costs
-the same for ten tasks or ten thousand.
+or no date) and recently done (the last fourteen days). Two queries
+whatever the number of tasks: the facts that sort the person's tasks into
+groups, then the lines shown (each group capped).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, union
+from sqlalchemy import ColumnElement, or_, select, union
 from sqlalchemy.orm import Session
 
 from tasking.models import Membership, OperationalObjective, Plan, Task, TaskStatus, Theme, User
@@ -62,19 +62,6 @@ class MyTasks:
         return sum(group.count for group in self.groups)
 
 
-def _conditions(user: User, today: date, now: datetime) -> dict[str, ColumnElement[bool]]:
-    not_done = Task.status != TaskStatus.DONE.value
-    week_end = today + timedelta(days=WEEK_DAYS - 1)
-    return {
-        "overdue": and_(not_done, Task.due_date < today),
-        "week": and_(not_done, Task.due_date >= today, Task.due_date <= week_end),
-        "later": and_(not_done, or_(Task.due_date.is_(None), Task.due_date > week_end)),
-        "done": and_(
-            Task.status == TaskStatus.DONE.value, Task.completed_at >= now - timedelta(days=DONE_DAYS)
-        ),
-    }
-
-
 def _base_conditions(user: User) -> list[ColumnElement[bool]]:
     # Ids first, through the owner and collaborator indexes: an OR of the two
     # would make every group scan all the organisation's tasks.
@@ -102,61 +89,72 @@ def _joined(stmt):  # noqa: ANN001, ANN202
     )
 
 
+_ITEM_COLUMNS = (
+    Task.id,
+    Task.title,
+    Task.status,
+    Task.due_date,
+    Task.completed_at,
+    Task.owner_id,
+    Plan.id.label("plan_id"),
+    Plan.title.label("plan_title"),
+    Theme.title.label("theme_title"),
+    Theme.colour.label("theme_colour"),
+)
+
+
 def my_tasks(
     session: Session, *, user: User, today: date, now: datetime, expand: str | None = None
 ) -> MyTasks:
     """The person's tasks by group; ``expand`` names a group shown in full
-    (up to FULL_CAP lines) instead of its first CAP."""
-    base = _base_conditions(user)
-    conditions = _conditions(user, today, now)
-    counts_row = session.execute(
-        _joined(
-            select(*(func.sum(case((condition, 1), else_=0)) for condition in conditions.values()))
-        ).where(*base)
-    ).one()
-    orders = {
-        "overdue": (Task.due_date, Task.id),
-        "week": (Task.due_date, Task.id),
-        "later": (Task.due_date.is_(None), Task.due_date, Task.board_position, Task.id),
-        "done": (Task.completed_at.desc(), Task.id),
+    (up to FULL_CAP lines) instead of its first CAP.
+
+    Two statements: the short facts (status, dates) of every task the person
+    may see in a group, through the owner and collaborator indexes; then the
+    lines shown. The first grows with the person's own tasks only, never with
+    the size of the plan, and keeps PostgreSQL's planning simple.
+    """
+    week_end = today + timedelta(days=WEEK_DAYS - 1)
+    done_since = now - timedelta(days=DONE_DAYS)
+    facts = session.execute(
+        _joined(select(Task.id, Task.status, Task.due_date, Task.completed_at, Task.board_position)).where(
+            *_base_conditions(user),
+            or_(Task.status != TaskStatus.DONE.value, Task.completed_at >= done_since),
+        )
+    ).all()
+    grouped: dict[str, list] = {key: [] for key in GROUPS}
+    for row in facts:
+        if row.status == TaskStatus.DONE.value:
+            grouped["done"].append(row)
+        elif row.due_date is not None and row.due_date < today:
+            grouped["overdue"].append(row)
+        elif row.due_date is not None and row.due_date <= week_end:
+            grouped["week"].append(row)
+        else:
+            grouped["later"].append(row)
+    far = date.max
+    grouped["overdue"].sort(key=lambda row: (row.due_date, row.id))
+    grouped["week"].sort(key=lambda row: (row.due_date, row.id))
+    grouped["later"].sort(key=lambda row: (row.due_date or far, row.board_position, row.id))
+    grouped["done"].sort(key=lambda row: (-row.completed_at.timestamp(), row.id))
+    shown = {
+        key: [row.id for row in rows[: FULL_CAP if expand == key else CAP]] for key, rows in grouped.items()
     }
-    groups = []
-    for (key, condition), count in zip(conditions.items(), counts_row, strict=True):
-        group = Group(key, count=int(count or 0))
-        if group.count:
-            rows = session.execute(
-                _joined(
-                    select(
-                        Task.id,
-                        Task.title,
-                        Task.status,
-                        Task.due_date,
-                        Task.completed_at,
-                        Task.owner_id,
-                        Plan.id.label("plan_id"),
-                        Plan.title.label("plan_title"),
-                        Theme.title.label("theme_title"),
-                        Theme.colour.label("theme_colour"),
-                    )
-                )
-                .where(*base, condition)
-                .order_by(*orders[key])
-                .limit(FULL_CAP if expand == key else CAP)
+    wanted = [task_id for ids in shown.values() for task_id in ids]
+    lines = {}
+    if wanted:
+        for row in session.execute(_joined(select(*_ITEM_COLUMNS)).where(Task.id.in_(wanted))):
+            lines[row.id] = Item(
+                id=row.id,
+                title=row.title,
+                status=row.status,
+                due_date=row.due_date,
+                completed_at=row.completed_at,
+                plan_id=row.plan_id,
+                plan_title=row.plan_title,
+                theme_title=row.theme_title,
+                theme_colour=row.theme_colour,
+                owned=row.owner_id == user.id,
             )
-            group.items = [
-                Item(
-                    id=row.id,
-                    title=row.title,
-                    status=row.status,
-                    due_date=row.due_date,
-                    completed_at=row.completed_at,
-                    plan_id=row.plan_id,
-                    plan_title=row.plan_title,
-                    theme_title=row.theme_title,
-                    theme_colour=row.theme_colour,
-                    owned=row.owner_id == user.id,
-                )
-                for row in rows
-            ]
-        groups.append(group)
-    return MyTasks(groups=groups, today=today, week_end=today + timedelta(days=WEEK_DAYS - 1))
+    groups = [Group(key, [lines[task_id] for task_id in shown[key]], len(grouped[key])) for key in GROUPS]
+    return MyTasks(groups=groups, today=today, week_end=week_end)

@@ -191,3 +191,22 @@ def test_a_task_opens_over_the_board_and_its_card_follows_the_change(live_server
     # The card was fetched again: it now sits in Bloqué, with the new version.
     wait_for_card(page, first, "blocked", 2)
     assert column(page, "todo").locator(f"#task-{first}").count() == 0
+
+
+def test_a_long_column_loads_the_rest_as_the_user_scrolls(live_server, page, people, build):  # noqa: F811
+    plan = build.plan(people.org)
+    build.tasks(plan, 45, owner_id=people.owner.id)
+    browser_login(page, live_server, people.owner.email)
+    page.goto(f"{live_server}/plans/{plan.id}/board")
+    todo = column(page, "todo").locator("li.task-card")
+    assert todo.count() < 45
+
+    for _ in range(10):
+        page.mouse.wheel(0, 4000)
+        page.wait_for_timeout(300)
+        if todo.count() == 45:
+            break
+    assert todo.count() == 45
+    assert column(page, "todo").locator("li.more").count() == 0
+    ids = todo.evaluate_all("els => els.map(e => Number(e.dataset.id))")
+    assert ids == sorted(ids) and len(set(ids)) == 45

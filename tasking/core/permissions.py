@@ -121,11 +121,15 @@ def can_change_task_fields(user: User, task: Task, organisation_id: int, fields:
 
 def task_rights(user: User, task: Task, organisation_id: int) -> dict[str, bool]:
     """What the task page may offer: ``edit`` every field, ``contribute``
-    (status, comments, measurements), ``plan`` (archive, planning)."""
+    (status, comments), ``measure`` the objective's targets, ``plan`` (the
+    plan editor). The measurement service also accepts contributors of a
+    sibling action of the objective; this page offers it to those of this one."""
     edit = can_edit_task(user, task, organisation_id)
+    contribute = edit or can_contribute(user, task, organisation_id)
     return {
         "edit": edit,
-        "contribute": edit or can_contribute(user, task, organisation_id),
+        "contribute": contribute,
+        "measure": contribute,
         "plan": is_org_admin(user, organisation_id),
     }
 

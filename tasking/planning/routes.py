@@ -21,7 +21,7 @@ from tasking.models import OperationalObjective, Plan, Target, Task, Theme
 from tasking.planning import services
 from tasking.planning.forms import ActionForm, ObjectiveForm, TargetForm, ThemeForm
 from tasking.plans.services import load_plan_layout
-from tasking.tasks.services import organisation_people
+from tasking.tasks.services import ASSIGNABLE_ROLES, organisation_people
 
 bp = Blueprint("planning", __name__, url_prefix="/plans/<int:plan_id>/edit")
 
@@ -179,7 +179,7 @@ def new_action(plan_id: int, objective_id: int):
     form = ActionForm()
     people = organisation_people(db.session, plan.organisation_id)
     form.owner_id.choices = [("", _("Nobody yet"))] + [
-        (str(user.id), user.name) for user, role in people if role in ("admin", "member")
+        (str(user.id), user.name) for user, role in people if role in ASSIGNABLE_ROLES
     ]
     return _save_form(
         plan,

@@ -58,14 +58,11 @@ def page_context(task_id: int, **extra: Any) -> dict[str, Any]:
     context = {
         "task": task,
         "rights": rights,
-        "assignable": [user for user, role in people if role in ("admin", "member")],
+        "assignable": [user for user, role in people if role in services.ASSIGNABLE_ROLES],
         "history": history,
         "names": names,
         "handles": handles,
         "comments": [(comment, render_comment(comment.body, set(handles))) for comment in task.comments],
-        # The service also lets contributors of sibling actions measure; the page
-        # offers the form to whoever works on this action.
-        "can_measure": rights["contribute"] or rights["plan"],
         "today": local_today(utcnow(), task.plan.organisation.timezone),
         "groups": GROUPS,
         "human": human_value,

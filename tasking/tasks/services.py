@@ -568,6 +568,10 @@ def task_history(session: Session, task_id: int, limit: int = 200) -> list[Activ
     )
 
 
+# Roles whose people can be responsible for or collaborate on an action.
+ASSIGNABLE_ROLES = (Role.ADMIN.value, Role.MEMBER.value)
+
+
 def organisation_people(session: Session, organisation_id: int) -> list[tuple[User, str]]:
     """Active people of the organisation with their role, by name."""
     return list(

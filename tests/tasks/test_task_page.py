@@ -284,3 +284,29 @@ def test_history_lines_from_other_channels_read_in_words(world, client):
     assert '<span class="old">À faire</span> → <span class="new">Terminé</span>' in history
     assert "a modifié l’action" in history
     assert "postponed" not in history and "created:import" not in history
+
+
+def test_page_queries_do_not_grow_with_the_plan(world, client, count_queries):
+    """Same number of statements with 2 or 500 actions in the plan (and the objective)."""
+    client.login(world.admin.email)
+
+    def page_queries() -> int:
+        with count_queries() as counter:
+            assert client.get(f"/tasks/{world.task.id}").status_code == 200
+        return counter.count
+
+    small = page_queries()
+    db.session.add_all(
+        Task(
+            plan_id=world.plan.id,
+            objective_id=world.objective.id,
+            title=f"Action {n}",
+            owner_id=world.member.id,
+            board_position=float(n),
+            plan_position=n + 3,
+        )
+        for n in range(498)
+    )
+    db.session.commit()
+    assert db.session.query(Task).count() == 500
+    assert page_queries() == small, small

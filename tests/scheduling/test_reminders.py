@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import force_locale
 
@@ -149,3 +149,24 @@ def test_bad_now_is_refused_with_one_line(world, cli):
         assert result.stderr.strip().count("\n") == 0
         assert "lundi matin" in result.stderr
     assert outbox_rows() == []
+
+
+def test_nothing_at_night_nor_for_done_or_archived_tasks(world, cli):
+    world.task("Terminée", date(2026, 11, 24), status="done")
+    world.task("Archivée", date(2026, 11, 24), archived_at=datetime(2026, 11, 1))
+    world.task("Ouverte", date(2026, 11, 24))
+    for instant in ("2026-11-23T18:00:00-05:00", "2026-11-23T23:30:00-05:00", "2026-11-24T03:00:00-05:00"):
+        assert cli("notify", "reminders", "--now", instant).output.strip() == "queued=0 emails=0", instant
+    assert (
+        cli("notify", "reminders", "--now", "2026-11-24T08:00:00-05:00").output.strip() == "queued=1 emails=1"
+    )
+    assert [r.subject for r in outbox_rows()] == ["Échéance aujourd’hui\u00a0: Ouverte"]
+
+
+def test_reminder_in_english_for_an_english_reader(world, mk, cli):
+    reader = mk.user(world.org, "member", email="reader@ville-a.ca", name="Rita Reader", locale="en_CA")
+    world.task("Open the relief centre", date(2026, 11, 30), owner=reader)
+    assert cli("notify", "reminders", "--now", MONDAY_9).output.strip() == "queued=1 emails=1"
+    [row] = outbox_rows()
+    assert row.subject == "Due in 7 days: Open the relief centre"
+    assert "Mark as done" in row.body_text and "Hello Rita Reader," in row.body_text

@@ -16,8 +16,9 @@ from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.htmx import is_htmx, render
 from tasking.core.permissions import can_contribute, plan_or_404, task_or_404
 from tasking.extensions import db
-from tasking.models import Activity, Organisation, Plan
-from tasking.tasks.services import move_task
+from tasking.models import Organisation, Plan, Task, User
+from tasking.tasks.history import field_label, human_value
+from tasking.tasks.services import EDITABLE_FIELDS, move_task, recent_changes
 
 bp = Blueprint("board", __name__)
 bp.record_once(lambda state: services.register_sql_functions(state.app))
@@ -86,15 +87,33 @@ def _form_int(name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _recent_changes(task_id: int) -> list[Activity]:
-    return list(
-        db.session.scalars(
-            select(Activity)
-            .where(Activity.task_id == task_id)
-            .order_by(Activity.created_at.desc(), Activity.id.desc())
-            .limit(3)
-        )
-    )
+def _other_changes(task_id: int) -> list[dict]:
+    """The latest changes of the task, in words, to show beside a conflict."""
+    task = db.session.get(Task, task_id)
+    changes = recent_changes(db.session, task, EDITABLE_FIELDS | {"collaborators", "partners"}, limit=3)
+    owner_ids = {
+        int(value)
+        for change in changes
+        if change.field == "owner_id"
+        for value in (change.old_value, change.new_value)
+        if value and value.isdigit()
+    }
+    names = {}
+    if owner_ids:
+        names = {
+            row.id: row.name
+            for row in db.session.execute(select(User.id, User.name).where(User.id.in_(owner_ids)))
+        }
+    return [
+        {
+            "at": change.created_at,
+            "who": change.actor.name if change.actor else None,
+            "field": field_label(change.field),
+            "old": human_value(change.field, change.old_value, names),
+            "new": human_value(change.field, change.new_value, names),
+        }
+        for change in changes
+    ]
 
 
 @bp.route("/tasks/<int:task_id>/move", methods=["POST"])
@@ -175,7 +194,7 @@ def _conflict(plan: Plan, filters: Filters, task_id: int, message: str, wanted: 
             t=CardText(filters),
             counts=counts,
             totals=services.totals_of(counts),
-            conflict={"message": message, "changes": _recent_changes(task_id), "wanted": wanted},
+            conflict={"message": message, "changes": _other_changes(task_id), "wanted": wanted},
         ),
         409,
     )

@@ -100,7 +100,7 @@ def test_a_move_on_an_old_version_gets_a_conflict_showing_the_other_change(clien
     assert card_ids(html) == [task_id]
     assert 'data-status="blocked"' in html and 'data-version="2"' in html
     assert "Quelqu’un d’autre a modifié cette tâche" in html
-    assert "Alice Admin" in html and "À faire → Bloqué" in html
+    assert "Alice Admin" in html and "Statut À faire → Bloqué" in html
     assert "La déplacer quand même dans «\u00a0Terminé\u00a0»" in html
     assert reload(task_id).status == "blocked"
     # The counts follow what is really stored.

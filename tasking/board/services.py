@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import Flask
@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, event, exists, func, o
 from sqlalchemy.orm import Session
 
 from tasking.core.permissions import can_contribute_to
+from tasking.core.templating import qc_number
 from tasking.extensions import db
 from tasking.models import (
     Comment,
@@ -165,6 +166,8 @@ class Card:
 
 @dataclass
 class Column:
+    """One column of one lane: its first cards and how many match in all."""
+
     status: str
     lane: str
     cards: list[Card]
@@ -211,6 +214,7 @@ class Scope:
 
 
 def lane_key(theme_id: int | None) -> str:
+    """A lane's key in ids and URLs: "all", or the theme's id."""
     return "all" if theme_id is None else str(theme_id)
 
 
@@ -404,19 +408,14 @@ def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[i
     return result
 
 
-def _number(value: float) -> str:
-    from tasking.core.templating import qc_number
-
-    return qc_number(value)
-
-
 def _progress_label(value: float | None, target) -> str:  # noqa: ANN001
-    latest = _number(value) if value is not None else "—"
+    latest = qc_number(value) if value is not None else "—"
     unit = f" {target.unit}" if target.unit else ""
-    return f"{latest} / {_number(target.target_value)}{unit}"
+    return f"{latest} / {qc_number(target.target_value)}{unit}"
 
 
 def page_size_for(filters: Filters) -> int:
+    """Cards per column page: fewer when every theme has its own row."""
     return LANE_PAGE_SIZE if filters.lanes else PAGE_SIZE
 
 
@@ -565,8 +564,3 @@ def filter_choices(session: Session, scope: Scope) -> tuple[list, list]:
         .order_by(User.name, User.id)
     ).all()
     return themes, people
-
-
-def without(filters: Filters, **changes) -> Filters:
-    """The same filters with some values changed (for links)."""
-    return replace(filters, **changes)

@@ -78,7 +78,7 @@ def _save_form(plan: Plan, form: FlaskForm, heading: str, save, done: str, ancho
     """Shared POST handling: call ``save(values, now)``; 303 back to the editor or 422 with the message."""
     if not form.validate_on_submit():
         return _form_page(plan, form, heading, 422 if form.errors else 200, **context)
-    values = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+    values = {name: value for name, value in form.data.items() if name != "csrf_token"}
     try:
         item = save(values, utcnow())
         db.session.commit()

@@ -187,6 +187,7 @@ def add_objective(
 def update_objective(
     session: Session, *, actor: User, objective: OperationalObjective, values: dict[str, Any], now: datetime
 ) -> list[str]:
+    """Change an objective's title, description or comments; returns the changed fields."""
     plan = objective.theme.plan
     _require_planner(actor, plan)
     changed = _apply(session, plan, actor, objective, _clean_objective(values), "objective_changed", now)
@@ -272,6 +273,7 @@ def add_target(
 def update_target(
     session: Session, *, actor: User, target: Target, values: dict[str, Any], now: datetime
 ) -> list[str]:
+    """Change a target's text or make it measurable; returns the changed fields."""
     plan = target.objective.theme.plan
     _require_planner(actor, plan)
     changed = _apply(session, plan, actor, target, _clean_target(values), "target_changed", now)
@@ -299,6 +301,7 @@ def _siblings(session: Session, item: Any) -> tuple[list[Any], str]:
 
 
 def plan_of(item: Theme | OperationalObjective | Task) -> Plan:
+    """The plan a theme, an objective or an action belongs to."""
     if isinstance(item, Theme):
         return item.plan
     if isinstance(item, OperationalObjective):

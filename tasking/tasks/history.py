@@ -37,6 +37,7 @@ LONG_TEXT = 160
 
 
 def field_label(field: str | None) -> str:
+    """A task field's name as people read it."""
     return str(FIELD_LABELS.get(field or "", field or ""))
 
 

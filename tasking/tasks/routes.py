@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -147,8 +147,6 @@ def edit(task_id: int, group: str):
 
 
 def _response(body: str, status: int = 200):
-    from flask import make_response
-
     response = make_response(body, status)
     response.vary.add("HX-Request")
     return response

@@ -106,3 +106,26 @@ def test_two_people_edit_the_same_task(live_server, browser, world):
     finally:
         for context in contexts:
             context.close()
+
+
+def test_without_javascript_the_forms_still_work(live_server, browser, world):
+    task_id = world.task.id
+    context = browser.new_context(locale="fr-CA", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        browser_login(page, live_server, world.owner.email)
+        page.goto(f"{live_server}/tasks/{task_id}")
+        page.locator(f"#task-{task_id}-title").get_by_role("link", name="Modifier").click()
+        page.wait_for_url(f"**/tasks/{task_id}/edit/title*")
+        page.fill(f"#task-{task_id}-title input[name=title]", "Sans JavaScript")
+        page.locator(f"#task-{task_id}-title").get_by_role("button", name="Enregistrer").click()
+        page.wait_for_url(f"**/tasks/{task_id}#task-{task_id}-title")
+        assert page.get_by_role("heading", name="Sans JavaScript").is_visible()
+        page.locator(f"#task-{task_id}-status select").select_option("done")
+        page.get_by_role("button", name="Changer le statut").click()
+        page.wait_for_url(f"**/tasks/{task_id}#task-{task_id}-status")
+        assert page.locator(f"#task-{task_id}-status .pill").inner_text() == "Terminé"
+        assert stored_title(task_id) == "Sans JavaScript"
+    finally:
+        context.close()

@@ -13,6 +13,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 from flask import Flask
 from sqlalchemy import ColumnElement, Select, and_, case, event, exists, func, or_, select, union_all
@@ -278,6 +279,8 @@ _CARD_COLUMNS = (
     Theme.title.label("theme_title"),
     Theme.colour.label("theme_colour"),
     Task.objective_id,
+    User.name.label("owner_name"),
+    User.email.label("owner_email"),
 )
 
 
@@ -287,7 +290,13 @@ def _joined(stmt: Select) -> Select:
     )
 
 
+def _card_select() -> Select:
+    """The columns a card needs, its theme's and its owner's."""
+    return _joined(select(*_CARD_COLUMNS)).outerjoin(User, User.id == Task.owner_id)
+
+
 def _card(row) -> Card:  # noqa: ANN001
+    owner = SimpleNamespace(name=row.owner_name, email=row.owner_email) if row.owner_id else None
     return Card(
         id=row.id,
         title=row.title,
@@ -300,6 +309,9 @@ def _card(row) -> Card:  # noqa: ANN001
         theme_title=row.theme_title,
         theme_colour=row.theme_colour,
         objective_id=row.objective_id,
+        owner_name=owner.name if owner else "",
+        # The same initials as User.initials, from the row (no ORM object needed).
+        owner_initials=User.initials.fget(owner) if owner else "",
     )
 
 
@@ -319,12 +331,6 @@ def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
     if not cards:
         return cards
     ids = [card.id for card in cards]
-    owner_ids = {card.owner_id for card in cards if card.owner_id}
-    owners = {}
-    if owner_ids:
-        for row in session.execute(select(User.id, User.name, User.email).where(User.id.in_(owner_ids))):
-            # The same initials as User.initials, from the row (no ORM object needed).
-            owners[row.id] = (row.name, User.initials.fget(row))
     helping: dict[int, tuple[int, bool]] = {
         task_id: (count, bool(me))
         for task_id, count, me in session.execute(
@@ -345,7 +351,6 @@ def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
     }
     progress = objective_progress(session, {card.objective_id for card in cards})
     for card in cards:
-        card.owner_name, card.owner_initials = owners.get(card.owner_id, ("", ""))
         card.collaborators, collaborating = helping.get(card.id, (0, False))
         card.comments = comments.get(card.id, 0)
         card.progress, card.progress_label = progress.get(card.objective_id, (None, ""))
@@ -441,9 +446,7 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
     if filters.q:
         # Matching text is the costly test: run it once, over the whole
         # plan, and count and cut the pages from that one result.
-        rows = session.execute(
-            _joined(select(*_CARD_COLUMNS)).where(*where).order_by(Task.board_position, Task.id)
-        ).all()
+        rows = session.execute(_card_select().where(*where).order_by(Task.board_position, Task.id)).all()
         counts: dict[tuple[str, str], int] = {}
         for row in rows:
             key = (lane_key(row.theme_id if filters.lanes else None), row.status)
@@ -455,7 +458,7 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
             for status in STATUSES:
                 if not counts.get((key, status)):
                     continue
-                stmt = _joined(select(*_CARD_COLUMNS)).where(*where, Task.status == status)
+                stmt = _card_select().where(*where, Task.status == status)
                 if theme_id is not None:
                     stmt = stmt.where(Theme.id == theme_id)
                 page = stmt.order_by(Task.board_position, Task.id).limit(page_size + 1)
@@ -528,10 +531,7 @@ def load_column_page(
             or_(Task.board_position > position, and_(Task.board_position == position, Task.id > last_id))
         )
     rows = session.execute(
-        _joined(select(*_CARD_COLUMNS))
-        .where(*conditions)
-        .order_by(Task.board_position, Task.id)
-        .limit(page_size + 1)
+        _card_select().where(*conditions).order_by(Task.board_position, Task.id).limit(page_size + 1)
     ).all()
     cards = [_card(row) for row in rows]
     more = cards[page_size - 1].cursor if len(cards) > page_size else None
@@ -541,7 +541,7 @@ def load_column_page(
 
 def load_card(session: Session, scope: Scope, task_id: int) -> Card | None:
     """One card, as the board shows it (after a move, or to refresh it)."""
-    row = session.execute(_joined(select(*_CARD_COLUMNS)).where(Task.id == task_id)).one_or_none()
+    row = session.execute(_card_select().where(Task.id == task_id)).one_or_none()
     if row is None:
         return None
     return fill_cards(session, scope, [_card(row)])[0]

@@ -32,10 +32,11 @@ def read_group(group: str, form: MultiDict) -> dict[str, Any]:
             raise ServiceError(_("Unknown person."), "collaborators") from exc
     if group == "partners":
         return {"partners": [line for line in form.get("partners", "").splitlines() if line.strip()]}
-    values = {field: form.get(field, "") for field in GROUPS[group]}
-    if group == "status" and values["status"] != "blocked":
+    # A field left out of the post is left as it is (only forms name every field).
+    values = {field: form[field] for field in GROUPS[group] if field in form}
+    if group == "status" and values.get("status") != "blocked":
         # The reason only means something while the task is blocked.
-        values.pop("blocked_reason")
+        values.pop("blocked_reason", None)
     return values
 
 

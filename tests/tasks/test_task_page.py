@@ -310,3 +310,14 @@ def test_page_queries_do_not_grow_with_the_plan(world, client, count_queries):
     db.session.commit()
     assert db.session.query(Task).count() == 500
     assert page_queries() == small, small
+
+
+def test_a_field_left_out_of_the_post_is_left_as_it_is(world, client):
+    client.login(world.owner.email)
+    response = client.post(
+        f"/tasks/{world.task.id}/edit/dates", data={"short_start": "2026-12-01", "version": "1"}
+    )
+    assert response.status_code == 303
+    task = reload(world.task)
+    assert task.short_start.isoformat() == "2026-12-01"
+    assert task.due_date.isoformat() == "2026-12-15"  # not cleared

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -59,15 +59,20 @@ def _item_or_404(model: type, item_id: int, plan: Plan) -> Any:
     return item
 
 
-def _editor(plan_id: int, anchor: str | None = None):
-    return redirect(url_for("planning.edit_plan", plan_id=plan_id, _anchor=anchor), code=303)
+def _editor(plan_id: int, anchor: str | None = None, focus: str | None = None):
+    """Back to the editor, scrolled to the item; ``focus`` names the button to focus again."""
+    return redirect(url_for("planning.edit_plan", plan_id=plan_id, focus=focus, _anchor=anchor), code=303)
 
 
 @bp.route("")
 @login_required
 def edit_plan(plan_id: int):
     plan_for_planning(current_user, plan_id)
-    return render_template("planning/edit.html", plan=load_plan_layout(db.session, plan_id), form=FlaskForm())
+    # After a move, the same button gets the keyboard focus again (no JavaScript needed).
+    focus = request.args.get("focus", "")
+    return render_template(
+        "planning/edit.html", plan=load_plan_layout(db.session, plan_id), form=FlaskForm(), focus=focus
+    )
 
 
 def _form_page(plan: Plan, form: FlaskForm, heading: str, status: int = 200, **context: Any):
@@ -271,4 +276,5 @@ def structure(plan_id: int, kind: str, item_id: int, operation: str):
     if operation in messages:
         flash(messages[operation], "success")
     anchor = {"themes": "edit-theme", "objectives": "edit-objective", "actions": "edit-action"}[kind]
-    return _editor(plan.id, f"{anchor}-{item.id}")
+    then = {"archive": "restore", "restore": "archive"}.get(operation, operation)
+    return _editor(plan.id, f"{anchor}-{item.id}", focus=f"{kind}-{item.id}-{then}")

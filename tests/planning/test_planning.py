@@ -150,7 +150,15 @@ def test_add_an_objective_and_an_action(world, client):
 def test_reorder_actions_with_up_and_down(world, client):
     client.login(world.admin.email)
     base = f"/plans/{world.plan.id}/edit/actions"
-    assert post(client, f"{base}/{world.other_task.id}/up").status_code == 303
+    response = post(client, f"{base}/{world.other_task.id}/up")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(
+        f"?focus=actions-{world.other_task.id}-up#edit-action-{world.other_task.id}"
+    )
+    # Back on the editor, the keyboard focus is on the same item's buttons again
+    # (its "up" button is now disabled, so "down").
+    editor = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'<button autofocus aria-label="Descendre\u00a0: Organiser', editor)
     plan_page = client.get(f"/plans/{world.plan.id}").get_data(as_text=True)
     assert plan_page.index("Organiser la livraison de repas") < plan_page.index("Appeler les aînés isolés")
     moved = db.session.scalars(select(Activity).where(Activity.kind == "plan_moved")).one()

@@ -38,7 +38,7 @@ from tasking.models.plan import HORIZONS
 from tasking.models.task import task_collaborators
 
 STATUSES = tuple(s.value for s in TaskStatus)
-PAGE_SIZE = 20
+PAGE_SIZE = 15
 # The swimlane view shows a column per theme and status: shorter pages.
 LANE_PAGE_SIZE = 6
 # A due date this many days ahead (or fewer) turns the card amber.

@@ -10,6 +10,7 @@ each for the cards on screen.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -237,7 +238,7 @@ def _mine(user_id: int) -> ColumnElement[bool]:
     return or_(Task.owner_id == user_id, helping)
 
 
-def _where(scope: Scope, filters: Filters) -> list[ColumnElement[bool]]:
+def _where(session: Session, scope: Scope, filters: Filters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
         Task.plan_id == scope.plan_id,
         Task.archived_at.is_(None),
@@ -256,15 +257,30 @@ def _where(scope: Scope, filters: Filters) -> list[ColumnElement[bool]]:
         conditions.append(and_(Task.due_date < scope.today, Task.status != TaskStatus.DONE.value))
     if filters.mine:
         conditions.append(_mine(scope.viewer.id))
+    postgresql = session.get_bind().dialect.name == "postgresql"
     for word in fold_text(filters.q).split():
-        pattern = f"%{_like_escape(word)}%"
-        conditions.append(
-            or_(
-                _fold(Task.title).like(pattern, escape="\\"),
-                _fold(Task.description).like(pattern, escape="\\"),
+        if postgresql:
+            # A case-insensitive regular expression with a class per accentable
+            # letter: PostgreSQL's translate() is slow on accented text.
+            pattern = _accent_pattern(word)
+            conditions.append(or_(Task.title.op("~*")(pattern), Task.description.op("~*")(pattern)))
+        else:
+            pattern = f"%{_like_escape(word)}%"
+            conditions.append(
+                or_(
+                    _fold(Task.title).like(pattern, escape="\\"),
+                    _fold(Task.description).like(pattern, escape="\\"),
+                )
             )
-        )
     return conditions
+
+
+def _accent_pattern(word: str) -> str:
+    """ "equipe" → "[eéèêëÉÈÊË]qu[iîïíÎÏÍ]p[eéèêëÉÈÊË]" (a folded word, any accents back)."""
+    classes: dict[str, str] = {}
+    for accented, plain in zip(_ACCENTED, _PLAIN, strict=True):
+        classes[plain] = classes.get(plain, plain) + accented
+    return "".join(f"[{classes[letter]}]" if letter in classes else re.escape(letter) for letter in word)
 
 
 _CARD_COLUMNS = (
@@ -442,7 +458,7 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
         lane_specs = [(lane_key(theme.id), theme.id, theme.title, theme.colour) for theme in themes]
     else:
         lane_specs = [("all", None, "", "")]
-    where = _where(scope, filters)
+    where = _where(session, scope, filters)
     if filters.q:
         # Matching text is the costly test: run it once, over the whole
         # plan, and count and cut the pages from that one result.
@@ -496,7 +512,7 @@ def column_counts(session: Session, scope: Scope, filters: Filters) -> dict[tupl
         stmt = _joined(select(Theme.id, Task.status, func.count())).group_by(Theme.id, Task.status)
     else:
         stmt = _joined(select(Task.status, func.count())).group_by(Task.status)
-    rows = session.execute(stmt.where(*_where(scope, filters))).all()
+    rows = session.execute(stmt.where(*_where(session, scope, filters))).all()
     if filters.lanes:
         return {(lane_key(theme_id), status): n for theme_id, status, n in rows}
     return {("all", status): n for status, n in rows}
@@ -522,7 +538,7 @@ def load_column_page(
 ) -> Column:
     """The next page of one column (keyset pagination on board_position, id)."""
     page_size = page_size_for(filters)
-    conditions = [*_where(scope, filters), Task.status == status]
+    conditions = [*_where(session, scope, filters), Task.status == status]
     if theme_id is not None:
         conditions.append(Theme.id == theme_id)
     if after is not None:

@@ -64,6 +64,7 @@ def make_app(database_url: str, **overrides) -> Flask:
         "MAIL_DEFAULT_SENDER": "Rétablir <no-reply@retablir.test>",
         "APP_BASE_URL": "http://retablir.test",
         "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     config.update(overrides)
     return create_app(config)

@@ -28,7 +28,12 @@ def test_create_a_user_with_a_password(client, make):
     org, _ = _admin(client, make)
     response = client.post(
         f"/admin/orgs/{org.id}/members",
-        data={"name": "Luc Gagnon", "email": "luc@ville-a.qc.ca", "role": "member", "password": "Rimouski-2026"},
+        data={
+            "name": "Luc Gagnon",
+            "email": "luc@ville-a.qc.ca",
+            "role": "member",
+            "password": "Rimouski-2026",
+        },
     )
     assert response.status_code == 303
     user = db.session.scalar(select(User).where(User.email == "luc@ville-a.qc.ca"))
@@ -75,13 +80,19 @@ def test_bad_input_is_shown_on_the_form_and_creates_nothing(client, make):
 def test_change_role_and_deactivate(client, make):
     org, admin = _admin(client, make)
     luc = make.user(org, role="member")
-    assert client.post(f"/admin/orgs/{org.id}/members/{luc.id}/role", data={"role": "viewer"}).status_code == 303
-    assert client.post(f"/admin/orgs/{org.id}/members/{luc.id}/active", data={"active": "0"}).status_code == 303
+    assert (
+        client.post(f"/admin/orgs/{org.id}/members/{luc.id}/role", data={"role": "viewer"}).status_code == 303
+    )
+    assert (
+        client.post(f"/admin/orgs/{org.id}/members/{luc.id}/active", data={"active": "0"}).status_code == 303
+    )
     db.session.expire_all()
     assert db.session.scalar(select(Membership.role).where(Membership.user_id == luc.id)) == "viewer"
     assert db.session.get(User, luc.id).active is False
     # An admin cannot lock themself out.
-    response = client.post(f"/admin/orgs/{org.id}/members/{admin.id}/active", data={"active": "0"}, follow_redirects=True)
+    response = client.post(
+        f"/admin/orgs/{org.id}/members/{admin.id}/active", data={"active": "0"}, follow_redirects=True
+    )
     assert "propre compte" in response.get_data(as_text=True)
     assert db.session.get(User, admin.id).active is True
 
@@ -97,4 +108,7 @@ def test_members_page_is_404_for_non_admins_and_other_organisations(client, make
     client.post("/logout")
     client.login(stranger.email)
     assert client.get(f"/admin/orgs/{org.id}/members").status_code == 404
-    assert client.post(f"/admin/orgs/{org.id}/members/{member.id}/active", data={"active": "0"}).status_code == 404
+    assert (
+        client.post(f"/admin/orgs/{org.id}/members/{member.id}/active", data={"active": "0"}).status_code
+        == 404
+    )

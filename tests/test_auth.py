@@ -34,7 +34,9 @@ def test_sign_in_and_out(client, make):
 def test_wrong_password_is_refused_with_a_message(client, make):
     user = make.user(make.org(), email="ami@ville.qc.ca")
     client.fetch_csrf()
-    response = client.post("/login", data={"email": user.email, "password": "pas-le-bon", "csrf_token": client.csrf})
+    response = client.post(
+        "/login", data={"email": user.email, "password": "pas-le-bon", "csrf_token": client.csrf}
+    )
     assert response.status_code == 422
     assert "Adresse courriel ou mot de passe erroné" in response.get_data(as_text=True)
     assert client.get("/plans").status_code == 302
@@ -67,7 +69,9 @@ def test_deactivated_user_cannot_sign_in_and_is_signed_out(client, make_client, 
     assert other_client.get("/plans").status_code == 302  # the open session ended
     third = make_client()
     third.fetch_csrf()
-    refused = third.post("/login", data={"email": other.email, "password": PASSWORD, "csrf_token": third.csrf})
+    refused = third.post(
+        "/login", data={"email": other.email, "password": PASSWORD, "csrf_token": third.csrf}
+    )
     assert refused.status_code == 422
 
 
@@ -159,7 +163,9 @@ def test_reset_link_expires(app, client, make):
 
 def test_reset_for_unknown_address_says_the_same_and_sends_nothing(client):
     client.fetch_csrf("/password/forgot")
-    response = client.post("/password/forgot", data={"email": "personne@nulle-part.ca"}, follow_redirects=True)
+    response = client.post(
+        "/password/forgot", data={"email": "personne@nulle-part.ca"}, follow_redirects=True
+    )
     assert "Si un compte utilise cette adresse" in response.get_data(as_text=True)
     assert db.session.scalar(select(OutboxMessage.id)) is None
 

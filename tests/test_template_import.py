@@ -50,10 +50,7 @@ def test_database_holds_what_the_line_says(runner, make):
     assert db.session.scalar(select(func.count(Task.id)).where(Task.plan_id == plan_id)) == 145
     # Every target hangs off its objective, none loose.
     targets = db.session.scalar(
-        select(func.count(Target.id))
-        .join(OperationalObjective)
-        .join(Theme)
-        .where(Theme.plan_id == plan_id)
+        select(func.count(Target.id)).join(OperationalObjective).join(Theme).where(Theme.plan_id == plan_id)
     )
     assert targets == sum(len(o["targets"]) for t in load_template()["themes"] for o in t["objectives"])
 
@@ -97,9 +94,10 @@ def test_texts_word_for_word(runner, make):
     ]
     assert [t.text for t in criminogenic.targets] == ["À identifier (selon votre réalité té locale)"] * 2
 
-    assert "Rejoindre la population ciblée – Atteindre 65 % de la population, si impossible expliquer les écarts" in [
-        t.text for t in security.objectives[0].targets
-    ]
+    assert (
+        "Rejoindre la population ciblée – Atteindre 65 % de la population, si impossible expliquer les écarts"
+        in [t.text for t in security.objectives[0].targets]
+    )
     assert Theme.lines(communications.communication_issues)[1] == (
         "S'assurer de faire respecter la ligne de communication par tous les émetteurs"
     )
@@ -156,6 +154,8 @@ def test_unknown_org_is_refused_and_nothing_is_created(runner, make):
 
 def test_custom_title(runner, make):
     make.org("ville-a", "Ville A")
-    result = runner.invoke(args=["plans", "import-template", "--org", "ville-a", "--title", "Plan inondation 2026"])
+    result = runner.invoke(
+        args=["plans", "import-template", "--org", "ville-a", "--title", "Plan inondation 2026"]
+    )
     plan = db.session.get(Plan, json.loads(result.output)["plan_id"])
     assert plan.title == "Plan inondation 2026"

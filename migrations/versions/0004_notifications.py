@@ -1,14 +1,14 @@
 """in-app and e-mail notifications, preferences
 
 Revision ID: 0004_notifications
-Revises: 0003_tasks
+Revises: 0001_foundation
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_notifications"
-down_revision = "0003_tasks"
+down_revision = "0001_foundation"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """exports, imports and calendar feeds
 
 Revision ID: 0007_exchange
-Revises: 0006_dashboards
+Revises: 0005_scheduling
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_exchange"
-down_revision = "0006_dashboards"
+down_revision = "0005_scheduling"
 branch_labels = None
 depends_on = None
 

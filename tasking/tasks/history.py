@@ -80,6 +80,11 @@ def describe(activity: Activity) -> str:
         "restored": _("restored the action"),
         "plan_moved": _("moved the action in the plan"),
     }
+    if activity.kind == "reminder":
+        # Written by the scheduler; imported here to keep tasks free of scheduling at import time.
+        from tasking.scheduling.reminders import describe_reminder
+
+        return describe_reminder(activity)
     # "created:import", "field:email"…: the suffix says through which channel.
     return kinds.get(activity.kind.split(":")[0], _("changed the action"))
 

@@ -1,0 +1,205 @@
+"""Every route, walked by every role, including a user of another organisation.
+
+Each endpoint is classified by the right it needs; the test fails when a new
+route is not classified, so no route escapes the matrix. Allowed means the
+request passed the gate (any answer but 401/403/404 and never a 5xx);
+denied means 404 for someone who may not read the organisation's data, and
+403 or 404 for a reader without the right. Signed-out visitors are sent to
+the login page.
+"""
+
+import pytest
+
+from tasking.core.clock import utcnow
+from tasking.extensions import db
+from tasking.models import OutboxMessage, Task
+
+# The right each endpoint needs. "token" routes carry their own signed secret
+# and are tested with their features (reset, invitation, unsubscribe, mailbox
+# actions, calendar feed); "own" routes act on the signed-in user's own rows
+# or lead to their own organisation.
+RIGHTS = {
+    "static": "public",
+    "health.healthz": "public",
+    "auth.login": "public",
+    "auth.forgot_password": "public",
+    "auth.reset_password": "token",
+    "auth.accept_invitation": "token",
+    "notifications.unsubscribe": "token",
+    "notifications.task_action": "token",
+    "exchange.calendar_feed": "token",
+    "auth.logout": "user",
+    "auth.set_language": "public",
+    "auth.account": "user",
+    "plans.home": "user",
+    "plans.index": "user",
+    "me.tasks": "user",
+    "notifications.bell": "user",
+    "notifications.index": "user",
+    "notifications.mark_all_read": "user",
+    "notifications.preferences": "user",
+    "exchange.calendar_token": "user",
+    "notifications.mark_read": "own",
+    "notifications.open_one": "own",
+    "plans.show": "read",
+    "board.show": "read",
+    "board.column": "read",
+    "board.card": "read",
+    "tasks.show": "read",
+    "tasks.field": "read",
+    "dashboards.plan": "read",
+    "dashboards.indicators": "read",
+    "exchange.export": "read",
+    "board.move": "contribute",
+    "tasks.comment": "contribute",
+    "tasks.measure": "contribute",
+    "tasks.edit": "edit",
+    "dashboards.region": "region",
+    "admin.index": "own",
+    "admin.members": "admin",
+    "admin.change_role": "admin",
+    "admin.change_active": "admin",
+    "plans.create_from_template": "admin",
+    "planning.edit_plan": "admin",
+    "planning.edit_theme": "admin",
+    "planning.edit_objective": "admin",
+    "planning.edit_target": "admin",
+    "planning.new_theme": "admin",
+    "planning.new_objective": "admin",
+    "planning.new_action": "admin",
+    "planning.new_target": "admin",
+    "planning.structure": "admin",
+    "exchange.import_tasks": "admin",
+    "exchange.confirm_tasks": "admin",
+    "exchange.import_docx": "admin",
+    "exchange.confirm_docx": "admin",
+    "notifications.outbox_home": "own",
+    "notifications.outbox": "admin",
+    "notifications.outbox_message": "admin",
+    "notifications.outbox_preview": "admin",
+    "notifications.outbox_retry": "admin",
+}
+
+# Query strings a route needs to find its object.
+QUERY = {"board.column": "?status=todo"}
+
+ROLES = ["admin", "owner", "collaborator", "member", "viewer", "coordinator", "stranger", "anonymous"]
+# Which rights each role holds on organisation A's plan and task.
+GRANTS = {
+    "admin": {"user", "read", "contribute", "edit", "admin", "region"},
+    "owner": {"user", "read", "contribute", "edit"},
+    "collaborator": {"user", "read", "contribute"},
+    "member": {"user", "read"},
+    "viewer": {"user", "read"},
+    "coordinator": {"user", "read", "region"},
+    "stranger": {"user"},
+    "anonymous": set(),
+}
+# Rights a role lacks although it reads the organisation: 403 is an honest answer then.
+READERS = {"admin", "owner", "collaborator", "member", "viewer", "coordinator"}
+
+
+def test_every_route_is_classified(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(RIGHTS) == set(), "classify the new routes in RIGHTS"
+
+
+@pytest.fixture
+def world(make):
+    region = make.region("mrc-a", "MRC A")
+    org_a = make.org("ville-a", "Ville A", region=region)
+    org_b = make.org("ville-b", "Ville B")
+    people = {
+        "admin": make.user(org_a, role="admin", email="admin@ville-a.qc.ca"),
+        "owner": make.user(org_a, role="member", email="owner@ville-a.qc.ca"),
+        "collaborator": make.user(org_a, role="member", email="collab@ville-a.qc.ca"),
+        "member": make.user(org_a, role="member", email="member@ville-a.qc.ca"),
+        "viewer": make.user(org_a, role="viewer", email="viewer@ville-a.qc.ca"),
+        "coordinator": make.user(org_b, role="viewer", email="mrc@mrc-a.qc.ca", regional=region),
+        "stranger": make.user(org_b, role="admin", email="admin@ville-b.qc.ca"),
+    }
+    plan = make.plan(org_a)
+    task = db.session.get(Task, plan.themes[1].objectives[0].tasks[0].id)
+    task.owner = people["owner"]
+    task.collaborators.append(people["collaborator"])
+    message = OutboxMessage(
+        dedupe_key="matrix",
+        message_id="<matrix@retablir.test>",
+        kind="test",
+        user_id=people["member"].id,
+        organisation_id=org_a.id,
+        recipient="member@ville-a.qc.ca",
+        subject="Essai",
+        body_text="Essai",
+        next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    db.session.commit()
+    objective = task.objective
+    params = {
+        "plan_id": plan.id,
+        "task_id": task.id,
+        "org_id": org_a.id,
+        "user_id": people["member"].id,
+        "objective_id": objective.id,
+        "theme_id": objective.theme_id,
+        "target_id": objective.targets[0].id,
+        "message_id": message.id,
+        "slug": region.slug,
+        "kind": "actions",
+        "item_id": task.id,
+        "operation": "up",
+        "group": "title",
+        "extension": "csv",
+        "token": "x",
+        "notification_id": 1,
+        "filename": "css/app.css",
+    }
+    post_data = {
+        "board.move": {"status": "in_progress", "version": str(task.version)},
+        "tasks.comment": {"body": "Vu."},
+        "tasks.measure": {"value": "12", "measured_on": "2026-11-20"},
+        "tasks.edit": {"title": task.title, "version": str(task.version)},
+        "admin.change_role": {"role": "member"},
+        "admin.change_active": {"active": "1"},
+    }
+    return {"people": people, "params": params, "post_data": post_data}
+
+
+def _url(rule, params):
+    return rule.build({name: params[name] for name in rule.arguments}, append_unknown=False)[1]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_matrix(role, world, app, make_client):
+    client = make_client()
+    if role == "anonymous":
+        client.fetch_csrf()  # a signed-out form still carries its token
+    else:
+        client.login(world["people"][role].email)
+    failures = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        right = RIGHTS[rule.endpoint]
+        if right in ("public", "token", "own") or rule.endpoint == "auth.logout":
+            continue
+        url = _url(rule, world["params"]) + QUERY.get(rule.endpoint, "")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            data = world["post_data"].get(rule.endpoint, {})
+            response = client.open(url, method=method, data=data if method == "POST" else None)
+            status = response.status_code
+            where = f"{role} {method} {url} ({rule.endpoint}) → {status}"
+            if status >= 500:
+                failures.append(where + " server error")
+            elif role == "anonymous":
+                ok = status == 302 and "/login" in response.headers.get("Location", "")
+                if not ok:
+                    failures.append(where + " expected a redirect to the login page")
+            elif right in GRANTS[role]:
+                if status in (401, 403, 404):
+                    failures.append(where + " expected access")
+            elif role in READERS and right != "region":
+                if status not in (403, 404):
+                    failures.append(where + " expected 403 or 404")
+            elif status != 404:
+                failures.append(where + " expected 404")
+    assert failures == []

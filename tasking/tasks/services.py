@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -49,6 +50,11 @@ EDITABLE_FIELDS = {
     "horizon",
     "level",
     *DATE_FIELDS,
+}
+# Fields that may be empty or one of a few values, with the refusal's sentence.
+OPTIONAL_CHOICES = {
+    "horizon": (HORIZONS, _l("Unknown horizon.")),
+    "level": (LEVELS, _l("The level is O, G or E.")),
 }
 MAX_COMMENT = 10_000
 MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9._+-]+[A-Za-z0-9_+-])")
@@ -151,17 +157,12 @@ def _clean(session: Session, organisation_id: int, field: str, value: Any) -> An
         if value not in STATUSES:
             raise ServiceError(_("Unknown status."), field)
         return value
-    if field == "horizon":
+    if field in OPTIONAL_CHOICES:
+        choices, message = OPTIONAL_CHOICES[field]
         if value in (None, ""):
             return None
-        if value not in HORIZONS:
-            raise ServiceError(_("Unknown horizon."), field)
-        return value
-    if field == "level":
-        if value in (None, ""):
-            return None
-        if value not in LEVELS:
-            raise ServiceError(_("The level is O, G or E."), field)
+        if value not in choices:
+            raise ServiceError(str(message), field)
         return value
     if field in DATE_FIELDS:
         if value in (None, ""):

@@ -366,25 +366,10 @@ def set_collaborators(
     if sorted(wanted) == old:
         return []
     task.collaborators = list(session.scalars(select(User).where(User.id.in_(wanted)))) if wanted else []
-    task.updated_at = now
     names_old = ", ".join(sorted(u.name for u in session.scalars(select(User).where(User.id.in_(old)))))
     names_new = ", ".join(sorted(u.name for u in task.collaborators))
-    record(
-        session,
-        task=task,
-        plan_id=task.plan_id,
-        organisation_id=organisation_id,
-        actor=actor,
-        kind="field",
-        now=now,
-        field="collaborators",
-        old=names_old,
-        new=names_new,
-    )
-    session.flush()
     change = Change("collaborators", old, sorted(wanted))
-    events.task_changed.send(None, session=session, actor=actor, now=now, task=task, changes=[change])
-    return [change]
+    return _list_changed(session, actor, task, organisation_id, now, change, names_old, names_new)
 
 
 def set_partners(
@@ -403,6 +388,23 @@ def set_partners(
     if old == cleaned:
         return []
     task.partners = [TaskPartner(name=name) for name in cleaned]
+    change = Change("partners", old, cleaned)
+    return _list_changed(
+        session, actor, task, organisation_id, now, change, ", ".join(old), ", ".join(cleaned)
+    )
+
+
+def _list_changed(
+    session: Session,
+    actor: User,
+    task: Task,
+    organisation_id: int,
+    now: datetime,
+    change: Change,
+    old_text: str,
+    new_text: str,
+) -> list[Change]:
+    """History line (names, not ids) and event for a changed list of people or partners."""
     task.updated_at = now
     record(
         session,
@@ -412,12 +414,11 @@ def set_partners(
         actor=actor,
         kind="field",
         now=now,
-        field="partners",
-        old=", ".join(old),
-        new=", ".join(cleaned),
+        field=change.field,
+        old=old_text,
+        new=new_text,
     )
     session.flush()
-    change = Change("partners", old, cleaned)
     events.task_changed.send(None, session=session, actor=actor, now=now, task=task, changes=[change])
     return [change]
 

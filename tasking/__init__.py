@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_extensions(app)
     register_blueprints(app)
+    register_receivers(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -75,22 +76,31 @@ def register_blueprints(app: Flask) -> None:
     from tasking.exchange.routes import bp as exchange_bp
     from tasking.health.routes import bp as health_bp
     from tasking.me.routes import bp as me_bp
-    from tasking.plans.routes import bp as plans_bp
-
-    for blueprint in (auth_bp, health_bp, plans_bp, admin_bp, board_bp, me_bp, exchange_bp):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(dashboards_bp)
-    # Task page and plan editing.
+    from tasking.notifications.routes import bp as notifications_bp
     from tasking.planning.routes import bp as planning_bp
+    from tasking.plans.routes import bp as plans_bp
     from tasking.tasks.routes import bp as tasks_bp
 
-    app.register_blueprint(tasks_bp)
-    app.register_blueprint(planning_bp)
-    # Notifications: pages, wording for templates, receivers of the task events.
-    from tasking.notifications import receivers, text
-    from tasking.notifications.routes import bp as notifications_bp
+    for blueprint in (
+        auth_bp,
+        health_bp,
+        plans_bp,
+        admin_bp,
+        board_bp,
+        me_bp,
+        tasks_bp,
+        planning_bp,
+        notifications_bp,
+        dashboards_bp,
+        exchange_bp,
+    ):
+        app.register_blueprint(blueprint)
 
-    app.register_blueprint(notifications_bp)
+
+def register_receivers(app: Flask) -> None:
+    """Notifications: template wording, and the receivers of the task events."""
+    from tasking.notifications import receivers, text
+
     text.register(app)
     receivers.connect()
 

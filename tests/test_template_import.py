@@ -124,6 +124,7 @@ def test_template_file_matches_the_seed_document():
 
     # shared/ lies beside the checkout, for developers and CI alike.
     seed = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_b5ce18969cdef54a.txt"
+    assert seed.exists(), f"the seed template belongs beside the checkout, at {seed}"
     text = seed.read_text("utf-8")
     data = load_template()
     for theme in data["themes"]:

@@ -158,6 +158,11 @@ def move(task_id: int):
 
     if not is_htmx():
         return redirect(_board_url(plan.id, filters, task_id), code=303)
+    return _moved(plan, filters, task_id)
+
+
+def _moved(plan: Plan, filters: Filters, task_id: int, status: int = 200, conflict: dict | None = None):
+    """The moved card and the column counts (out of band), not the whole board."""
     scope = _scope(plan)
     card = services.load_card(db.session, scope, task_id)
     counts = services.column_counts(db.session, scope, filters)
@@ -170,7 +175,9 @@ def move(task_id: int):
             t=CardText(filters),
             counts=counts,
             totals=services.totals_of(counts),
-        )
+            conflict=conflict,
+        ),
+        status,
     )
     response.vary.add("HX-Request")
     return response
@@ -182,24 +189,8 @@ def _conflict(plan: Plan, filters: Filters, task_id: int, message: str, wanted: 
     if not is_htmx():
         flash(message, "error")
         return redirect(_board_url(plan.id, filters, task_id), code=303)
-    scope = _scope(plan)
-    card = services.load_card(db.session, scope, task_id)
-    counts = services.column_counts(db.session, scope, filters)
-    response = make_response(
-        render_template(
-            "board/_moved.html",
-            card=card,
-            plan=plan,
-            filters=filters,
-            t=CardText(filters),
-            counts=counts,
-            totals=services.totals_of(counts),
-            conflict={"message": message, "changes": _other_changes(task_id), "wanted": wanted},
-        ),
-        409,
-    )
-    response.vary.add("HX-Request")
-    return response
+    conflict = {"message": message, "changes": _other_changes(task_id), "wanted": wanted}
+    return _moved(plan, filters, task_id, 409, conflict)
 
 
 @bp.route("/tasks/<int:task_id>/card")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tasking.core.clock import utcnow
 from tasking.extensions import db
@@ -73,7 +74,7 @@ def test_move_a_card_with_the_keyboard_only(live_server, page, people, build):  
 
     page.keyboard.press("ArrowRight")
     wait_for_card(page, first, "in_progress", 2)
-    assert page.evaluate("document.activeElement.id") == f"task-{first}"
+    expect(page.locator(f"#task-{first}")).to_be_focused()
     page.keyboard.press("ArrowRight")
     wait_for_card(page, first, "blocked", 3)
     assert "«\u00a0Tâche" in page.locator("#board-live").inner_text()

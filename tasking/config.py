@@ -76,6 +76,9 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,
     "PASSWORD_RESET_MAX_AGE": 60 * 60 * 2,
     "PASSWORD_HASH_METHOD": "scrypt",
+    # After this many wrong passwords in a row, the account refuses sign-in for a while.
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_LOCK_MINUTES": 15,
     "OUTBOX_BATCH_SIZE": 200,
     "OUTBOX_MAX_ATTEMPTS": 6,
 }

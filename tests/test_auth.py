@@ -1,9 +1,13 @@
 """Sign-in, sign-out, sessions, password reset and invitations."""
 
 import re
+from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
+from tasking.auth.services import authenticate
+from tasking.core.errors import ServiceError
 from tasking.extensions import db
 from tasking.models import OutboxMessage, User
 from tests.conftest import PASSWORD, make_app
@@ -184,3 +188,57 @@ def test_reset_email_is_delivered_over_smtp(mail_app, smtp_server, make):
     assert row.status == "sent"
     assert message.get_body(("plain",)).get_content().count("/password/reset/") == 1
     assert message.get_body(("html",)) is not None
+
+
+def _try_password(client, email: str, password: str):
+    client.fetch_csrf()
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": client.csrf})
+
+
+def test_five_wrong_passwords_pause_the_account_until_a_reset(client, make):
+    user = make.user(make.org(), email="ami@ville.qc.ca")
+    for _ in range(4):
+        assert _try_password(client, user.email, "pas-le-bon").status_code == 422
+    fifth = _try_password(client, user.email, "pas-le-bon")
+    assert fifth.status_code == 429
+    assert "connexion à ce compte est suspendue pendant 15 minutes" in fifth.get_data(as_text=True)
+    # Now even the right password is refused, and nobody is signed in.
+    locked = _try_password(client, user.email, PASSWORD)
+    assert locked.status_code == 429
+    assert client.get("/plans").status_code == 302
+
+    # The e-mailed reset link proves the mailbox and lifts the lock.
+    client.fetch_csrf("/password/forgot")
+    client.post("/password/forgot", data={"email": user.email})
+    _row, link = _reset_link(user.id)
+    client.post(link, data={"password": "Nouveau-Depart-9", "confirm": "Nouveau-Depart-9"})
+    client.post("/logout")
+    assert _try_password(client, user.email, "Nouveau-Depart-9").status_code == 303
+
+
+def test_the_lock_ends_by_itself_and_a_success_clears_the_count(app, make):
+    user = make.user(make.org(), email="ami@ville.qc.ca")
+    now = datetime(2026, 11, 25, 14, 0)
+    rules = {"max_failures": 3, "lock": timedelta(minutes=15)}
+    assert authenticate(db.session, user.email, "non", now, **rules) is None
+    assert authenticate(db.session, user.email, "non", now, **rules) is None
+    assert authenticate(db.session, user.email, PASSWORD, now, **rules) == user
+    assert user.failed_logins == 0  # a success starts the count again
+    for _ in range(2):
+        assert authenticate(db.session, user.email, "non", now, **rules) is None
+    with pytest.raises(ServiceError):
+        authenticate(db.session, user.email, "non", now, **rules)
+    db.session.commit()
+    with pytest.raises(ServiceError, match="14 minutes"):
+        authenticate(db.session, user.email, PASSWORD, now + timedelta(minutes=1), **rules)
+    later = now + timedelta(minutes=15)
+    assert authenticate(db.session, user.email, PASSWORD, later, **rules) == user
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(User, user.id)
+    assert (stored.failed_logins, stored.locked_until, stored.last_login_at) == (0, None, later)
+
+
+def test_unknown_addresses_are_not_counted(client):
+    for _ in range(6):
+        assert _try_password(client, "personne@nulle-part.ca", "pas-le-bon").status_code == 422

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -46,15 +47,33 @@ def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
+    locked = False
     if form.validate_on_submit():
-        user = services.authenticate(db.session, form.email.data, form.password.data, utcnow())
+        config = current_app.config
+        try:
+            user = services.authenticate(
+                db.session,
+                form.email.data,
+                form.password.data,
+                utcnow(),
+                max_failures=config["LOGIN_MAX_FAILURES"],
+                lock=timedelta(minutes=config["LOGIN_LOCK_MINUTES"]),
+            )
+        except ServiceError as exc:
+            user, locked = None, True
+            form.password.errors.append(exc.message)
+        else:
+            if user is None:
+                form.password.errors.append(
+                    _("Wrong e-mail address or password, or the account is deactivated.")
+                )
+        # Kept either way: a failure counts towards the lock.
+        db.session.commit()
         if user is not None:
-            db.session.commit()
             login_user(user, remember=form.remember.data)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")), code=303)
-        form.password.errors.append(_("Wrong e-mail address or password, or the account is deactivated."))
-    status = 422 if form.errors else 200
+    status = 429 if locked else 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from tasking.core.errors import ServiceError
@@ -20,13 +23,45 @@ INVITE_SALT = "invitation"
 INVITE_MAX_AGE = 60 * 60 * 24 * 7
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime) -> User | None:
-    """The active user with this e-mail and password, or None."""
+def authenticate(
+    session: Session, email: str, password: str, now: datetime, *, max_failures: int, lock: timedelta
+) -> User | None:
+    """The active user with this e-mail and password, or None.
+
+    After `max_failures` wrong passwords in a row the account refuses every
+    sign-in, the right password included, for `lock`: guessing a password
+    then takes years. Raises ServiceError while the account is locked.
+    """
     user = user_by_email(session, email)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None or not user.active:
         return None
-    user.last_login_at = now
-    return user
+    if user.locked_until is None or user.locked_until <= now:
+        if user.check_password(password):
+            user.failed_logins = 0
+            user.locked_until = None
+            user.last_login_at = now
+            return user
+        # Counted in SQL: parallel guesses must not overwrite each other's count.
+        failures = session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=User.failed_logins + 1)
+            .returning(User.failed_logins)
+        ).scalar_one()
+        if failures < max_failures:
+            return None
+        user.failed_logins = 0
+        user.locked_until = now + lock
+    minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
+    raise ServiceError(
+        ngettext(
+            "Too many failed attempts: signing in to this account is paused for %(num)d minute. "
+            "Try again later, or choose a new password with “Forgot your password?”.",
+            "Too many failed attempts: signing in to this account is paused for %(num)d minutes. "
+            "Try again later, or choose a new password with “Forgot your password?”.",
+            minutes,
+        )
+    )
 
 
 def load_session_user(session: Session, session_id: str) -> User | None:
@@ -102,3 +137,6 @@ def queue_invitation(session: Session, user: User, inviter: User, org_name: str,
 def set_password(user: User, password: str) -> None:
     check_password_strength(password, email=user.email, name=user.name)
     user.set_password(password)
+    # Proving ownership of the mailbox lifts a sign-in lock.
+    user.failed_logins = 0
+    user.locked_until = None

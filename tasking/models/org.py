@@ -72,6 +72,9 @@ class User(UserMixin, db.Model):
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Sign-in throttling: failures in a row, and until when the account refuses sign-in.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
     regional_region: Mapped[Region | None] = relationship()

@@ -199,6 +199,21 @@ def mark_read(session: Session, *, user: User, notification: Notification, now: 
         session.flush()
 
 
+def mark_task_read(session: Session, *, user: User, task_id: int, now: datetime) -> int:
+    """Opening a task is reading what was said about it; how many were unread."""
+    result = session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.task_id == task_id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
 def mark_all_read(session: Session, *, user: User, now: datetime) -> int:
     """Mark every unread notification of the user read; how many."""
     result = session.execute(

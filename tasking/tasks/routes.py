@@ -19,6 +19,7 @@ from tasking.core.markdown import render_markdown
 from tasking.core.permissions import can_change_task_fields, task_or_404, task_rights
 from tasking.extensions import db
 from tasking.models import Target, Task, User
+from tasking.notifications.services import mark_task_read
 from tasking.tasks import services
 from tasking.tasks.forms import GROUPS, read_group, read_version
 from tasking.tasks.history import describe, field_label, human_value, render_comment, user_ids_in
@@ -98,7 +99,12 @@ def _may_change(task: Task, group: str) -> bool:
 @login_required
 def show(task_id: int):
     task_or_404(current_user, task_id)
-    return render("tasks/show.html", "tasks/_task.html", **page_context(task_id))
+    read = mark_task_read(db.session, user=current_user, task_id=task_id, now=utcnow())
+    if read:
+        db.session.commit()
+    response = make_response(render("tasks/show.html", "tasks/_task.html", **page_context(task_id)))
+    # Opened over the board, the page keeps its bell: tell it the count went down.
+    return trigger(response, "notifications-changed") if read else response
 
 
 @bp.route("/<int:task_id>/show/<group>")

@@ -86,6 +86,36 @@ def test_opening_marks_read_and_goes_to_the_task(client, world):
     assert db.session.get(Notification, note.id).read_at is not None
 
 
+def test_opening_the_task_reads_what_was_said_about_it(client, world):
+    give(world, 2)
+    [elsewhere] = [
+        services.notify(
+            db.session,
+            user=world.owner,
+            kind="comment",
+            task=world.other,
+            actor=world.helper,
+            now=NOW,
+            email=False,
+        )
+    ]
+    [for_admin] = give(world, 1, user=world.admin)
+    db.session.commit()
+    client.login(world.owner.email)
+
+    response = client.get(f"/tasks/{world.task.id}", headers=HTMX)
+    assert response.status_code == 200
+    assert "notifications-changed" in response.headers["HX-Trigger"]  # the bell refreshes
+    db.session.expire_all()
+    unread = db.session.scalars(select(Notification).where(Notification.read_at.is_(None))).all()
+    assert sorted(n.id for n in unread) == sorted([elsewhere.id, for_admin.id])
+    html = client.get("/notifications/bell", headers=HTMX).get_data(as_text=True)
+    assert '<span class="bell-count">1</span>' in html
+
+    again = client.get(f"/tasks/{world.task.id}", headers=HTMX)
+    assert "HX-Trigger" not in again.headers  # nothing new was read
+
+
 def test_mark_one_read_returns_the_item_and_the_bell_out_of_band(client, world):
     first, _second = give(world, 2)
     client.login(world.owner.email)

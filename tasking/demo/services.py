@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
-from tasking.models import Activity, Comment, Measurement, Plan, Region, Task, TaskPartner, TaskStatus
+from tasking.models import Activity, Comment, Measurement, Plan, Region, Task, TaskPartner, TaskStatus, User
 from tasking.orgs import services as orgs
 from tasking.plans.template import import_template
+from tasking.tasks import services as tasks
 
 DEMO_PASSWORD = "Demo-Retablir-2026"
 REGION_SLUG = "mrc-demo"
@@ -75,6 +76,7 @@ def build_demo(session: Session, now: datetime) -> DemoSummary:
         plan_ids.append(summary.plan_id)
         doers = [users[e] for s, e, _n, role, _r in PEOPLE if s == org_slug and role != "viewer"]
         _put_plan_under_way(session, summary.plan_id, doers, today, now, rng)
+    _recent_exchanges(session, plan_ids[0], users, now)
     return DemoSummary(
         region=region.slug,
         organisations=list(org_objects),
@@ -154,3 +156,50 @@ def _put_plan_under_way(session, plan_id, doers, today: date, now: datetime, rng
             )
         )
     session.flush()
+
+
+def _recent_exchanges(session: Session, plan_id: int, users: dict[str, User], now: datetime) -> None:
+    """This morning's work, done through the task services so that the bells of
+    Luc and Sophie show what notifications look like."""
+    marie, luc, sophie = (
+        users[f"{who}@ville-demo.ca"] for who in ("coordination", "responsable", "collaboratrice")
+    )
+    lucs = list(
+        session.scalars(
+            select(Task)
+            .where(Task.plan_id == plan_id, Task.owner_id == luc.id, Task.status == TaskStatus.TODO.value)
+            .order_by(Task.id)
+            .limit(2)
+        )
+    )
+    first, second = lucs
+    tasks.set_collaborators(
+        session,
+        actor=marie,
+        task=first,
+        user_ids=[sophie.id],
+        version=first.version,
+        now=now - timedelta(hours=3),
+    )
+    tasks.add_comment(
+        session,
+        actor=sophie,
+        task=first,
+        body="J’ai joint le CIUSSS : la liste est prête. @responsable, peux-tu confirmer la date de l’envoi?",
+        now=now - timedelta(hours=2),
+    )
+    tasks.update_task(
+        session,
+        actor=sophie,
+        task=first,
+        changes={"status": TaskStatus.IN_PROGRESS.value},
+        version=first.version,
+        now=now - timedelta(hours=1),
+    )
+    tasks.add_comment(
+        session,
+        actor=marie,
+        task=second,
+        body="Point à prévoir à la statutaire de jeudi.",
+        now=now - timedelta(minutes=30),
+    )

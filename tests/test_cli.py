@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tasking.extensions import db
-from tasking.models import Membership, Organisation, Region, User
+from tasking.models import Membership, Notification, Organisation, Region, User
 
 
 def counts():
@@ -94,6 +94,13 @@ def test_demo_loads_once_and_says_how_to_sign_in(runner):
     assert "coordination@ville-demo.ca" in result.output
     assert "Demo-Retablir-2026" in result.output
     assert db.session.scalar(select(func.count(Organisation.id))) == 2
+    # Luc's bell is not empty: a mention, a status change and a comment on his tasks.
+    kinds = db.session.scalars(
+        select(Notification.kind)
+        .join(User, User.id == Notification.user_id)
+        .where(User.email == "responsable@ville-demo.ca", Notification.read_at.is_(None))
+    ).all()
+    assert sorted(kinds) == ["comment", "mention", "status"]
     before = counts()
     again = invoke(runner, "demo")
     assert again.exit_code == 1

@@ -179,14 +179,13 @@ def build_digests(session: Session, *, now: datetime) -> list[PersonalDigest]:
         .where(Membership.organisation_id.in_(org_ids), User.active.is_(True))
         .order_by(User.id, Membership.organisation_id)
     ).all()
-    # A person in several organisations gets one digest, in the week of the first.
+    # A person in several organisations gets one digest a week, at the slot of
+    # the first one due, covering all of their organisations.
     people: dict[int, User] = {}
     period_of: dict[int, str] = {}
-    orgs_of: dict[int, set[int]] = defaultdict(set)
     for user, organisation_id in members:
         people[user.id] = user
         period_of.setdefault(user.id, due[organisation_id][1])
-        orgs_of[user.id].add(organisation_id)
     member_ids = select(Membership.user_id).where(Membership.organisation_id.in_(org_ids))
 
     already = set(
@@ -226,7 +225,19 @@ def build_digests(session: Session, *, now: datetime) -> list[PersonalDigest]:
     digests = {
         uid: PersonalDigest(user=people[uid], period=period_of[uid], since=since[uid]) for uid in wanted
     }
-    _fill_tasks(session, digests, due, orgs_of, now, oldest)
+    orgs_of: dict[int, set[int]] = defaultdict(set)
+    for user_id, organisation_id in session.execute(
+        select(Membership.user_id, Membership.organisation_id).where(Membership.user_id.in_(wanted))
+    ):
+        orgs_of[user_id].add(organisation_id)
+    organisations = {organisation.id: organisation for organisation, _period in due.values()}
+    others = {org_id for ids in orgs_of.values() for org_id in ids} - set(organisations)
+    if others:
+        organisations.update(
+            (organisation.id, organisation)
+            for organisation in session.scalars(select(Organisation).where(Organisation.id.in_(others)))
+        )
+    _fill_tasks(session, digests, organisations, orgs_of, now, oldest)
     _fill_activity(session, digests, member_ids, oldest)
     return [digests[uid] for uid in wanted]
 
@@ -234,7 +245,7 @@ def build_digests(session: Session, *, now: datetime) -> list[PersonalDigest]:
 def _fill_tasks(
     session: Session,
     digests: dict[int, PersonalDigest],
-    due: dict[int, tuple[Organisation, str]],
+    organisations: dict[int, Organisation],
     orgs_of: dict[int, set[int]],
     now: datetime,
     oldest: datetime,
@@ -243,7 +254,7 @@ def _fill_tasks(
         select(Task, Plan.organisation_id)
         .join(Plan, Plan.id == Task.plan_id)
         .where(
-            Plan.organisation_id.in_(list(due)),
+            Plan.organisation_id.in_(list(organisations)),
             Plan.archived_at.is_(None),
             Task.archived_at.is_(None),
             (Task.status != TaskStatus.DONE.value) | (Task.completed_at > oldest),
@@ -261,14 +272,16 @@ def _fill_tasks(
                 task_collaborators.c.task_id.in_(
                     select(Task.id)
                     .join(Plan, Plan.id == Task.plan_id)
-                    .where(Plan.organisation_id.in_(list(due)))
+                    .where(Plan.organisation_id.in_(list(organisations)))
                 )
             )
         ):
             if task_id in tasks and user_id in digests and user_id != tasks[task_id][0].owner_id:
                 followers[task_id].append((user_id, "collaborator"))
 
-    today_of = {org_id: local_today(now, organisation.timezone) for org_id, (organisation, _p) in due.items()}
+    today_of = {
+        org_id: local_today(now, organisation.timezone) for org_id, organisation in organisations.items()
+    }
     action_links = ActionLinks()
     for task_id, people in followers.items():
         task, organisation_id = tasks[task_id]

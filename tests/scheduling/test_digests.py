@@ -82,6 +82,36 @@ def test_monday_digest_arrives_once_with_its_sections(world, cli, smtp_server):
     assert "Tâche terminée" not in rows[-1].body_text
 
 
+def test_a_person_in_two_organisations_gets_one_digest_covering_both(world, cli, mk):
+    from tasking.models import Membership
+
+    from .conftest import small_plan
+
+    other = mk.org("ville-b", "Ville B", world.region)
+    other.digest_weekday = 3  # Thursday
+    db.session.add(Membership(user_id=world.owner.id, organisation_id=other.id, role="member"))
+    plan, _theme, objective = small_plan(other)
+    db.session.add(
+        Task(
+            plan_id=plan.id,
+            objective_id=objective.id,
+            title="Tâche de la Ville B",
+            owner_id=world.owner.id,
+            due_date=date(2026, 11, 20),
+        )
+    )
+    db.session.commit()
+    world.task("Tâche de la Ville A", date(2026, 11, 20))
+
+    # Ville A's Monday slot: one digest with the tasks of both towns.
+    assert cli("notify", "digests", "--now", MONDAY_7).output.strip() == "queued=1 empty=2"
+    [row] = outbox_rows()
+    assert "Tâche de la Ville A" in row.body_text and "Tâche de la Ville B" in row.body_text
+    # Ville B's Thursday slot: the same week, already told.
+    assert cli("notify", "digests", "--now", "2026-11-26T07:00:00-05:00").output.strip() == "queued=0 empty=0"
+    assert len(outbox_rows()) == 1
+
+
 def test_nobody_gets_an_empty_digest(world, cli):
     assert cli("notify", "digests", "--now", MONDAY_7).output.strip() == "queued=0 empty=3"
     assert outbox_rows() == []

@@ -131,7 +131,11 @@ class Client(FlaskClient):
             kwargs["headers"] = headers
         else:
             kwargs.pop("with_csrf", None)
-        return super().open(*args, **kwargs)
+        response = super().open(*args, **kwargs)
+        if response.is_streamed:
+            # A server reads a streamed body in the request's own context.
+            response.get_data()
+        return response
 
     def login(self, email: str, password: str = PASSWORD):
         self.fetch_csrf("/login")

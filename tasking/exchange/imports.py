@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -610,10 +611,21 @@ class Applied:
     created: int = 0
 
 
-def apply(session: Session, *, actor: User, plan_id: int, result: Preview, now: datetime) -> Applied:
-    """Carry out a preview; flushes, the caller commits once (all or nothing)."""
+def apply_in_steps(
+    session: Session,
+    *,
+    actor: User,
+    plan_id: int,
+    result: Preview,
+    now: datetime,
+    done: Applied,
+    step: int = 250,
+) -> Iterator[int]:
+    """Carry out a preview, yielding the number of rows written so far after
+    each flush of `step` rows, so that a page can show the progress of a long
+    import. Counts go into `done`; the caller commits once, after the last
+    step (all or nothing)."""
     plan = session.get(Plan, plan_id)
-    done = Applied()
     # Loaded together, with what the task services and their listeners read.
     loaded = {
         task.id: task
@@ -639,9 +651,16 @@ def apply(session: Session, *, actor: User, plan_id: int, result: Preview, now: 
         if partners is not None:
             tasks.set_partners(session, actor=actor, task=task, names=partners, version=None, now=now)
         done.updated += 1
-    done.created = len(_create_all(session, actor=actor, plan=plan, creations=result.creations, now=now))
-    session.flush()
-    return done
+        if done.updated % step == 0:
+            session.flush()
+            yield done.updated
+    for start in range(0, len(result.creations), step):
+        batch = result.creations[start : start + step]
+        done.created += len(_create_all(session, actor=actor, plan=plan, creations=batch, now=now))
+        yield done.updated + done.created
+    if result.updates and not result.creations and done.updated % step:
+        session.flush()
+        yield done.updated
 
 
 def _create_all(

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+import secrets
+from collections.abc import Iterator
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
 
 from tasking.core.clock import local_today, utcnow
@@ -14,9 +30,10 @@ from tasking.core.permissions import is_org_admin, org_admin_or_404, plan_or_404
 from tasking.exchange import calendar, docx_import, files, imports, uploads
 from tasking.exchange.docx_export import build_docx
 from tasking.exchange.exports import build_csv, build_xlsx
+from tasking.exchange.models import PendingImport
 from tasking.exchange.tasksheet import export_filename
 from tasking.extensions import db
-from tasking.models import Organisation
+from tasking.models import Organisation, Plan, User
 from tasking.plans.services import load_plan_layout
 
 bp = Blueprint("exchange", __name__)
@@ -141,32 +158,56 @@ def confirm_tasks(plan_id: int, token: str):
         return _import_page(plan, 409, problems=[_("This preview has expired: upload the file again.")])
     try:
         # Compared again with the plan as it is now: the commit does what the
-        # data says at this instant, in one transaction.
+        # data says at this instant.
         preview = imports.preview(db.session, plan_id=plan.id, content=pending.content, kind=pending.kind)
-        applied = imports.apply(db.session, actor=current_user, plan_id=plan.id, result=preview, now=now)
-        db.session.delete(pending)
-        db.session.commit()
     except imports.ImportFailed as failure:
         db.session.rollback()
         return _import_page(plan, 422, problems=failure.problems)
     except ServiceError as error:
         db.session.rollback()
         return _import_page(plan, 422, problems=[error.message])
-    except StaleDataError:
-        # Someone saved one of these tasks during the import itself.
-        db.session.rollback()
-        return _import_page(
-            plan, 409, problems=[_("Someone changed the plan during the import. Upload the file again.")]
-        )
-    flash(
-        _(
-            "Import done: %(updated)d actions changed, %(created)d created.",
-            updated=applied.updated,
-            created=applied.created,
-        ),
-        "success",
+    return _importing(plan, pending, preview, now)
+
+
+def _importing(plan: Plan, pending: PendingImport, preview: imports.Preview, now: datetime) -> Response:
+    """A page that streams the progress of the import while it is written,
+    then its outcome; one transaction, committed after the last row."""
+    marker = Markup(f"<!--steps-{secrets.token_hex(8)}-->")
+    total = len(preview.updates) + len(preview.creations)
+    page = render_template(
+        "exchange/importing.html", plan=plan, filename=pending.filename, total=total, marker=marker
     )
-    return _go(url_for("plans.show", plan_id=plan.id))
+    head, tail = page.split(marker)
+    # The view's session is closed once it returns: the stream works on ids.
+    actor_id, plan_id, pending_id = current_user.id, plan.id, pending.id
+
+    @stream_with_context
+    def body() -> Iterator[str]:
+        yield head
+        done = imports.Applied()
+        problem = None
+        try:
+            actor = db.session.get(User, actor_id)
+            for rows in imports.apply_in_steps(
+                db.session, actor=actor, plan_id=plan_id, result=preview, now=now, done=done
+            ):
+                yield render_template("exchange/_import_step.html", rows=rows, total=total)
+            db.session.delete(db.session.get(PendingImport, pending_id))
+            db.session.commit()
+        except StaleDataError:
+            # Someone saved one of these tasks during the import itself.
+            db.session.rollback()
+            problem = _("Someone changed the plan during the import. Upload the file again.")
+        except ServiceError as error:
+            db.session.rollback()
+            problem = error.message
+        yield render_template("exchange/_import_outcome.html", plan_id=plan_id, done=done, problem=problem)
+        yield tail
+
+    response = Response(body(), mimetype="text/html")
+    # Proxies must pass each step on as it comes.
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
 
 
 def _go(target: str):

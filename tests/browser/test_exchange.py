@@ -40,10 +40,15 @@ def test_upload_preview_and_confirm_an_edited_export(live_server, page, town, tm
     assert db.session.get(Task, task.id).status == "todo"
 
     page.get_by_role("button", name="Confirmer l’import").click()
-    page.wait_for_url(f"{live_server}/plans/{town.plan.id}")
-    assert "Import terminé" in page.locator("#flashes").inner_text()
+    outcome = page.get_by_role("status").filter(has_text="Import terminé")
+    outcome.wait_for()
+    assert "1 action modifiée, 0 créée" in outcome.inner_text()
+    # Only the last progress bar shows: the full one.
+    assert page.locator(".import-step:visible").inner_text() == "Lignes écrites\u00a0: 1 sur 1"
     db.session.expire_all()
     assert db.session.get(Task, task.id).status == "in_progress"
+    page.get_by_role("link", name="Voir le tableau").click()
+    page.wait_for_url(f"{live_server}/plans/{town.plan.id}/board")
 
 
 def test_a_bad_file_shows_its_problem_in_place(live_server, page, town, tmp_path):  # noqa: F811

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
 from flask import Flask, current_app
@@ -49,6 +50,9 @@ def qc_number(value: float | None) -> str:
     """65.0 → « 65 », 12.5 → « 12,5 » in French."""
     if value is None:
         return ""
+    if not math.isfinite(value) or abs(value) >= 1e15:
+        # Older rows may hold what input checks now refuse: show it, never fail.
+        return f"{value:.3g}"
     return format_decimal(value, format="#,##0.##")
 
 

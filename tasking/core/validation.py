@@ -75,3 +75,27 @@ def clean_name(value: str, field: str = "name") -> str:
     if len(name) > 200:
         raise ServiceError(_("The name is too long (200 characters at most)."), field)
     return name
+
+
+# Indicators are counts, percentages, dollars: twelve digits is far beyond any
+# of them, and keeps every figure printable.
+MAX_FIGURE = 1e12
+
+
+def parse_number(value: object, field: str) -> float | None:
+    """A figure typed the Québec way ("1 234,5") or the English way; None when blank."""
+    raw = str(value if value is not None else "").strip()
+    for space in ("\u00a0", "\u202f", " "):
+        raw = raw.replace(space, "")
+    raw = raw.replace(",", ".")
+    if not raw:
+        return None
+    try:
+        number = float(raw)
+    except ValueError as exc:
+        raise ServiceError(_("“%(value)s” is not a number.", value=value), field) from exc
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ServiceError(_("“%(value)s” is not a number.", value=value), field)
+    if abs(number) >= MAX_FIGURE:
+        raise ServiceError(_("“%(value)s” is too large: at most 12 digits.", value=value), field)
+    return number

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import can_plan
+from tasking.core.validation import parse_number
 from tasking.models import OperationalObjective, Plan, Target, Task, TaskStatus, Theme, User
 from tasking.tasks.services import assignable_user_ids, record
 
@@ -34,6 +35,7 @@ THEME_FIELDS = (
 )
 OBJECTIVE_FIELDS = ("title", "description", "comments")
 TARGET_FIELDS = ("text", "unit", "baseline", "target_value", "direction")
+MAX_UNIT = 40
 CATEGORIES = ("social", "economic", "transversal", "urban_security")
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -67,25 +69,6 @@ def _title(value: Any, field: str = "title") -> str:
     return title[:2000]
 
 
-def _number(value: Any, field: str) -> float | None:
-    raw = (
-        str(value if value is not None else "")
-        .strip()
-        .replace("\u00a0", "")
-        .replace(" ", "")
-        .replace(",", ".")
-    )
-    if not raw:
-        return None
-    try:
-        number = float(raw)
-    except ValueError as exc:
-        raise ServiceError(_("“%(value)s” is not a number.", value=value), field) from exc
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ServiceError(_("“%(value)s” is not a number.", value=value), field)
-    return number
-
-
 def _clean_theme(values: dict[str, Any]) -> dict[str, Any]:
     clean = {field: _text(values.get(field)) for field in THEME_FIELDS}
     clean["title"] = _title(values.get("title"))[:300]
@@ -110,11 +93,14 @@ def _clean_target(values: dict[str, Any]) -> dict[str, Any]:
     direction = values.get("direction") or "up"
     if direction not in ("up", "down"):
         raise ServiceError(_("The direction is up or down."), "direction")
+    unit = _text(values.get("unit"))
+    if len(unit) > MAX_UNIT:
+        raise ServiceError(_("The unit is a short word (%(num)d characters at most).", num=MAX_UNIT), "unit")
     return {
         "text": text,
-        "unit": _text(values.get("unit"), 40) or None,
-        "baseline": _number(values.get("baseline"), "baseline"),
-        "target_value": _number(values.get("target_value"), "target_value"),
+        "unit": unit or None,
+        "baseline": parse_number(values.get("baseline"), "baseline"),
+        "target_value": parse_number(values.get("target_value"), "target_value"),
         "direction": direction,
     }
 

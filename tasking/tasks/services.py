@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from tasking.core import events
 from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.permissions import can_contribute, can_edit_task, is_org_admin
+from tasking.core.templating import qc_date
+from tasking.core.validation import parse_number
 from tasking.models import (
     Activity,
     Comment,
@@ -57,6 +59,7 @@ OPTIONAL_CHOICES = {
     "level": (LEVELS, _l("The level is O, G or E.")),
 }
 MAX_COMMENT = 10_000
+EARLIEST_MEASUREMENT = date(2000, 1, 1)
 MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9._+-]+[A-Za-z0-9_+-])")
 
 
@@ -491,17 +494,22 @@ def add_measurement(
 ) -> Measurement:
     if not can_measure(session, actor, target):
         raise ServiceError(_("You may not add a measurement to this target."))
-    try:
-        number = float(str(value).replace(",", ".").replace("\u00a0", "").replace(" ", ""))
-    except ValueError as exc:
-        raise ServiceError(_("“%(value)s” is not a number.", value=value), "value") from exc
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ServiceError(_("“%(value)s” is not a number.", value=value), "value")
+    number = parse_number(value, "value")
+    if number is None:
+        raise ServiceError(_("Enter the measured value."), "value")
     if not isinstance(measured_on, date):
         try:
             measured_on = date.fromisoformat(str(measured_on))
         except ValueError as exc:
             raise ServiceError(_("“%(value)s” is not a date.", value=measured_on), "measured_on") from exc
+    # A day of slack for the time zones; a measurement cannot come from the future.
+    if measured_on > (now + timedelta(days=1)).date():
+        raise ServiceError(_("A measurement cannot be dated in the future."), "measured_on")
+    if measured_on < EARLIEST_MEASUREMENT:
+        raise ServiceError(
+            _("A measurement cannot be dated before %(date)s.", date=qc_date(EARLIEST_MEASUREMENT)),
+            "measured_on",
+        )
     measurement = Measurement(
         target=target,
         value=number,

@@ -244,6 +244,20 @@ def test_archiving_a_theme_hides_everything_under_it(world, client):
     assert kinds.count("archived") == 2 and kinds.count("restored") == 2
 
 
+def test_a_target_with_an_impossible_figure_or_a_long_unit_is_refused(world, client):
+    client.login(world.admin.email)
+    url = f"/plans/{world.plan.id}/edit/objectives/{world.objective.id}/targets/new"
+    for data, message in (
+        ({"text": "Cible", "baseline": "1e300", "direction": "up"}, "trop grand"),
+        ({"text": "Cible", "target_value": "9" * 13, "direction": "up"}, "trop grand"),
+        ({"text": "Cible", "unit": "u" * 41, "direction": "up"}, "40 caractères au plus"),
+    ):
+        response = post(client, url, data)
+        assert response.status_code == 422, data
+        assert message in response.get_data(as_text=True), data
+    assert db.session.scalars(select(Target).where(Target.text == "Cible")).first() is None
+
+
 def test_add_a_measurable_target_and_edit_it(world, client):
     client.login(world.admin.email)
     response = post(

@@ -4,7 +4,9 @@ plain form), validation, history and targets."""
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
+from tasking.core.clock import utcnow
 from tasking.extensions import db
 from tasking.models import Activity, Measurement, Task
 
@@ -206,6 +208,38 @@ def test_add_a_measurement(world, client):
     )
     assert bad.status_code == 422 and "n’est pas un nombre" in bad.get_data(as_text=True)
     assert db.session.query(Measurement).count() == 1
+
+
+def test_measurements_that_cannot_be_true_are_refused(world, client):
+    client.login(world.collaborator.email)
+    url = f"/tasks/{world.task.id}/targets/{world.target.id}/measurements"
+    tomorrow_but_one = (utcnow() + timedelta(days=2)).date().isoformat()
+    for data, message in (
+        ({"value": "123456789012345678901234567890", "measured_on": "2026-11-20"}, "trop grand"),
+        ({"value": "1e300", "measured_on": "2026-11-20"}, "trop grand"),
+        ({"value": "12", "measured_on": tomorrow_but_one}, "dans le futur"),
+        ({"value": "12", "measured_on": "1900-01-01"}, "avant le 1 janv. 2000"),
+        ({"value": "", "measured_on": "2026-11-20"}, "Indiquez la valeur mesurée"),
+    ):
+        response = client.post(url, data=data)
+        assert response.status_code == 422, data
+        assert message in response.get_data(as_text=True).replace("\u00a0", " "), data
+    assert db.session.query(Measurement).count() == 0
+    assert client.get(f"/tasks/{world.task.id}").status_code == 200
+
+
+def test_a_huge_figure_stored_before_the_checks_still_displays(world, client):
+    from tasking.models import Target
+
+    target = db.session.get(Target, world.target.id)
+    target.baseline, target.target_value = 1e300, 1e301
+    db.session.add(Measurement(target=target, value=1e29, measured_on=date(2026, 11, 1), author=world.admin))
+    db.session.commit()
+    client.login(world.admin.email)
+    for url in (f"/tasks/{world.task.id}", f"/plans/{world.plan.id}", f"/plans/{world.plan.id}/indicators"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "1e+29" in client.get(f"/tasks/{world.task.id}").get_data(as_text=True)
 
 
 def test_measurement_on_a_target_of_another_objective_is_404(world, client, make):

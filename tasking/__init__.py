@@ -7,6 +7,8 @@ from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
 
 from tasking import config
 from tasking.extensions import babel, csrf, db, login_manager, mail, migrate
@@ -117,9 +119,20 @@ def register_errorhandlers(app: Flask) -> None:
             return render_template("errors/_message.html", status=status, message=message), status
         return render_template("errors/error.html", status=status, message=message), status
 
-    @app.errorhandler(400)
-    def bad_request(error):  # noqa: ANN001
-        return render_error(400, getattr(error, "description", None) or _("The request was not understood."))
+    generic = {
+        400: _l("The request was not understood."),
+        403: _l("You may not do this."),
+        413: _l("This file is too large."),
+        429: _l("Too many requests: wait a moment and try again."),
+    }
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400 or error.code >= 500:
+            return error
+        # Werkzeug's own descriptions are English: a sentence given to abort() wins.
+        own = error.description if error.description != type(error).description else None
+        return render_error(error.code, own or generic.get(error.code) or _("This request cannot be served."))
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):  # noqa: ANN001

@@ -145,6 +145,12 @@ def test_who_may_move_a_card(client, make_client, people, build):
     response = viewer.post(f"/tasks/{owned}/move", data={"status": "done", "version": "1"}, headers=HTMX)
     assert response.status_code == 403
     assert "Vous ne pouvez pas modifier cette tâche" in response.get_data(as_text=True)
+    # Without htmx: the site's own page, in French, not the server's bare one.
+    page = viewer.post(f"/tasks/{owned}/move", data={"status": "done", "version": "1"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 403
+    assert '<html lang="fr' in html and "Vous ne pouvez pas modifier cette tâche" in html
+    assert "Forbidden" not in html and 'href="/me/tasks"' in html
 
     outsider = make_client()
     outsider.login(people.outsider.email)

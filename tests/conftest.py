@@ -277,6 +277,12 @@ class SmtpSink:
         sink = self
 
         class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, N802
+                if address in sink.refuse:
+                    return sink.refuse[address]
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
             async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, N802
                 message = email.message_from_bytes(envelope.content, policy=email.policy.default)
                 sink.messages.append(message)
@@ -285,6 +291,8 @@ class SmtpSink:
 
         self.messages: list = []
         self.envelopes: list = []
+        # Address → the SMTP reply that refuses it ("550 5.1.1 No such user").
+        self.refuse: dict[str, str] = {}
         self.port = free_port()
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
 

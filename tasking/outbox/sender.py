@@ -237,13 +237,15 @@ def _send_claimed(session, ids, now, max_attempts, report) -> bool:  # noqa: ANN
                 # Flask-Mail's connection (None when MAIL_SUPPRESS_SEND is on).
                 if connection.host is not None:
                     connection.host.sendmail(envelope_from, [recipient], data)
-            except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            except smtplib.SMTPServerDisconnected as exc:
                 log.warning("SMTP connection lost: %s", exc)
                 _release(session, ids[position:])
                 return False
+            # Before OSError, of which SMTPException is a subclass: the server
+            # refused this message, the others still go.
             except smtplib.SMTPException as exc:
                 attempts += 1
-                failed = attempts >= max_attempts
+                failed = attempts >= max_attempts or _permanent(exc)
                 _mark(
                     session,
                     message_id,
@@ -254,12 +256,25 @@ def _send_claimed(session, ids, now, max_attempts, report) -> bool:  # noqa: ANN
                 )
                 report.failed += failed
                 continue
+            except OSError as exc:
+                log.warning("SMTP connection lost: %s", exc)
+                _release(session, ids[position:])
+                return False
             _mark(session, message_id, attempts=attempts + 1, status=OutboxStatus.SENT.value, sent_at=now)
             report.sent += 1
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):
             connection.__exit__(None, None, None)
     return True
+
+
+def _permanent(exc: smtplib.SMTPException) -> bool:
+    """A 5xx answer (no such mailbox, message refused) will not change on retry."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in exc.recipients.values()]
+    else:
+        codes = [getattr(exc, "smtp_code", 0)]
+    return bool(codes) and all(500 <= code < 600 for code in codes)
 
 
 def retry(session: Session, message: OutboxMessage, now: datetime) -> None:

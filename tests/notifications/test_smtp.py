@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from tasking.extensions import db
 from tasking.models import OutboxMessage
+from tasking.notifications.services import notify
 from tasking.outbox.sender import deliver
 from tasking.tasks import services as tasks
 
@@ -103,3 +104,37 @@ def test_retry_from_the_outbox_page_sends_at_once(mail_app, mail_world, smtp_ser
     assert row.status == "sent" and row.attempts == 7
     [message] = smtp_server.by_recipient(world.owner.email)
     assert message["Message-ID"] == row.message_id
+
+
+def test_a_refused_recipient_fails_alone_and_the_rest_go_out(mail_world, smtp_server):
+    """A 5xx refusal is final at once, a 4xx waits and is tried again later;
+    neither holds back the messages queued after it."""
+    from datetime import timedelta
+
+    world = mail_world
+    smtp_server.refuse = {
+        world.owner.email: "550 5.1.1 No such user",
+        world.helper.email: "451 4.7.1 Try again later",
+    }
+    # Rémi, then Alice, then Céline get one message each, in that order.
+    for person in (world.owner, world.helper, world.admin):
+        notify(db.session, user=person, kind="mention", task=world.third, actor=world.viewer, now=NOW)
+    db.session.commit()
+    assert db.session.query(OutboxMessage).count() == 3
+    report = deliver(db.session, now=NOW, worker="test")
+    assert (report.sent, report.failed, report.waiting) == (1, 1, 1)
+    rows = {r.recipient: r for r in db.session.scalars(select(OutboxMessage))}
+    assert rows[world.admin.email].status == "sent"
+    assert [m["To"] for m in smtp_server.messages] == [world.admin.email]
+    refused = rows[world.owner.email]
+    assert (refused.status, refused.attempts) == ("failed", 1)
+    assert "550" in refused.last_error
+    later = rows[world.helper.email]
+    assert (later.status, later.attempts) == ("pending", 1) and "451" in later.last_error
+    assert later.next_attempt_at > NOW
+
+    # The mailbox is back: the waiting one goes at its next attempt.
+    smtp_server.refuse = {}
+    report = deliver(db.session, now=NOW + timedelta(hours=2), worker="test")
+    assert (report.sent, report.failed, report.waiting) == (1, 0, 0)
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted([world.admin.email, world.helper.email])

@@ -245,7 +245,7 @@ def outbox(org_id: int):
         total=total,
         page_number=page,
         per_page=50,
-        status=status,
+        status_filter=status,
         statuses=[s.value for s in OutboxStatus],
         mail_configured=bool(current_app.config.get("MAIL_SERVER")),
     )
@@ -267,6 +267,8 @@ def outbox_message(org_id: int, message_id: int):
         "notifications/outbox_message.html",
         org_id=org_id,
         row=row,
+        body_text=services.without_personal_links(row.body_text),
+        headers=[(name, services.without_personal_links(value)) for name, value in row.header_pairs()],
         mail_configured=bool(current_app.config.get("MAIL_SERVER")),
     )
 
@@ -280,7 +282,9 @@ PREVIEW_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src d
 @login_required
 def outbox_preview(org_id: int, message_id: int):
     row = _outbox_row_or_404(org_id, message_id)
-    response = current_app.response_class(row.body_html or "", mimetype="text/html")
+    response = current_app.response_class(
+        services.without_personal_links(row.body_html or ""), mimetype="text/html"
+    )
     response.headers["Content-Security-Policy"] = PREVIEW_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Cache-Control"] = "no-store"

@@ -8,6 +8,7 @@ Functions flush but never commit; the caller commits once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -317,6 +318,18 @@ def act_on_task(
 
 # --- the admin's view of the outbox -----------------------------------------
 
+# A regional digest speaks of every municipality of the region: not for the
+# eyes of one municipality's admins.
+BEYOND_ONE_ORGANISATION = ("regional_digest",)
+# Signed links that act as their recipient (one-click task actions, password
+# reset, invitation, unsubscribe): an admin reading the outbox must not get them.
+PERSONAL_LINK_RE = re.compile(r"(/(?:m|unsubscribe|password/reset|invitation)/)[A-Za-z0-9._~-]+")
+
+
+def without_personal_links(text: str) -> str:
+    """The message as an admin may read it: personal links cut after their path."""
+    return PERSONAL_LINK_RE.sub(r"\1…", text or "")
+
 
 def outbox_rows(
     session: Session, organisation_id: int, status: str | None = None, page: int = 1, per_page: int = 50
@@ -327,7 +340,9 @@ def outbox_rows(
 
     members = select(Membership.user_id).where(Membership.organisation_id == organisation_id)
     scope = (OutboxMessage.organisation_id == organisation_id) | (
-        OutboxMessage.organisation_id.is_(None) & OutboxMessage.user_id.in_(members)
+        OutboxMessage.organisation_id.is_(None)
+        & OutboxMessage.user_id.in_(members)
+        & OutboxMessage.kind.not_in(BEYOND_ONE_ORGANISATION)
     )
     query = select(OutboxMessage).where(scope)
     count = select(func.count(OutboxMessage.id)).where(scope)
@@ -352,7 +367,7 @@ def outbox_row(session: Session, organisation_id: int, message_id: int) -> Outbo
         return None
     if row.organisation_id == organisation_id:
         return row
-    if row.organisation_id is None and row.user_id is not None:
+    if row.organisation_id is None and row.user_id is not None and row.kind not in BEYOND_ONE_ORGANISATION:
         member = session.scalar(
             select(Membership.id).where(
                 Membership.user_id == row.user_id, Membership.organisation_id == organisation_id

@@ -74,7 +74,11 @@ def test_filter_by_status(client, world):
     sent.status, failed.status = OutboxStatus.SENT.value, OutboxStatus.FAILED.value
     db.session.commit()
     client.login(world.admin.email)
-    html = client.get(f"/admin/orgs/{world.org.id}/outbox?status=failed").get_data(as_text=True)
+    response = client.get(f"/admin/orgs/{world.org.id}/outbox?status=failed")
+    html = response.get_data(as_text=True)
+    # A real HTTP status (gunicorn refused the filter's name given as one).
+    assert response.status == "200 OK"
+    assert '<option value="failed" selected>' in html
     assert f'id="outbox-{failed.id}"' in html and f'id="outbox-{sent.id}"' not in html
     fragment = client.get(
         f"/admin/orgs/{world.org.id}/outbox?status=sent", headers={"HX-Request": "true"}
@@ -92,10 +96,15 @@ def test_one_message_shows_text_and_sandboxed_html(client, world):
     assert 'sandbox=""' in frame and f'src="{preview_url}"' in frame and 'title="Version HTML"' in frame
     assert '<pre class="outbox-text">' in html and "Bonjour Rémi Responsable," in html
     assert "List-Unsubscribe" in html and row.message_id.replace("<", "&lt;").replace(">", "&gt;") in html
+    # The recipient's signed links (act on the task, unsubscribe) stay theirs.
+    tokens = set(re.findall(r"/(?:m|unsubscribe)/([A-Za-z0-9._~-]{20,})", row.body_text + row.body_html))
+    assert tokens and "/unsubscribe/" in row.body_text
+    assert not any(token in html for token in tokens) and "/unsubscribe/…" in html
 
     preview = client.get(preview_url)
     assert preview.status_code == 200 and preview.mimetype == "text/html"
-    assert preview.get_data(as_text=True) == row.body_html
+    assert not any(token in preview.get_data(as_text=True) for token in tokens)
+    assert preview.get_data(as_text=True) == services.without_personal_links(row.body_html)
     csp = preview.headers["Content-Security-Policy"]
     assert csp.startswith("sandbox;") and "default-src 'none'" in csp and "frame-ancestors 'self'" in csp
 
@@ -126,3 +135,27 @@ def test_a_sent_message_is_not_retried(client, world):
     db.session.commit()
     client.login(world.admin.email)
     assert client.post(f"/admin/orgs/{world.org.id}/outbox/{row.id}/retry").status_code == 400
+
+
+def test_a_regional_digest_is_not_shown_to_one_municipalitys_admins(client, world):
+    from tasking.outbox.queue import queue
+
+    queue(
+        db.session,
+        dedupe_key="regional:x",
+        kind="regional_digest",
+        recipient=world.owner.email,
+        template="invitation",  # any body will do: only the kind matters here
+        now=NOW,
+        user=world.owner,
+        inviter=world.admin,
+        org_name="MRC",
+        link="http://retablir.test/x",
+    )
+    db.session.commit()
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == "regional:x"))
+    client.login(world.admin.email)
+    html = client.get(f"/admin/orgs/{world.org.id}/outbox").get_data(as_text=True)
+    assert f'id="outbox-{row.id}"' not in html
+    assert client.get(f"/admin/orgs/{world.org.id}/outbox/{row.id}").status_code == 404
+    assert client.get(f"/admin/orgs/{world.org.id}/outbox/{row.id}/preview").status_code == 404

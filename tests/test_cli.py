@@ -84,7 +84,24 @@ def test_unknown_role_is_refused_by_click(runner):
         "--password", "Sept-Iles-2026", "--org", "ville-a", "--role", "boss",
     )  # fmt: skip
     assert result.exit_code == 2
+    assert result.output.strip() == (
+        "Erreur\u00a0: --role doit valoir l’une de ces valeurs\u00a0: admin, member, viewer."
+    )
     assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_a_missing_option_or_an_unknown_one_is_one_line_too(runner):
+    invoke(runner, "orgs", "create", "ville-a", "--name", "Ville A")
+    missing = invoke(
+        runner, "users", "create", "x@ville-a.qc.ca", "--name", "X Y", "--org", "ville-a", "--role", "member"
+    )
+    assert missing.exit_code == 2
+    assert missing.output.strip() == "Erreur\u00a0: L’option --password est requise."
+    unknown = invoke(runner, "regions", "create", "mrc-a", "--name", "MRC A", "--colour", "bleu")
+    assert unknown.exit_code == 2
+    assert unknown.output.strip() == "Erreur\u00a0: Option inconnue\u00a0: --colour."
+    assert db.session.scalar(select(func.count(User.id))) == 0
+    assert "Usage" not in missing.output + unknown.output
 
 
 def test_demo_loads_once_and_says_how_to_sign_in(runner):

@@ -4,27 +4,44 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from tasking.core.cli import service_command
+from tasking.core.cli import Command, service_command
 from tasking.core.clock import utcnow
-from tasking.demo.services import build_demo
+from tasking.demo.services import DEMO_PASSWORD, PEOPLE, build_demo, is_loaded
 from tasking.extensions import db
 from tasking.models import User
 
 
-@click.command("demo")
+@click.command("demo", cls=Command)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 @service_command
 def demo_command(if_empty: bool) -> None:
     """Load a ready demo (region, municipalities, users, plans under way)."""
     if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
-        click.echo("The database already has users: demo not loaded.")
-        return
-    summary = build_demo(db.session, utcnow())
-    db.session.commit()
+        click.echo(_("The database already has users: demo not loaded."))
+    else:
+        summary = build_demo(db.session, utcnow())
+        db.session.commit()
+        click.echo(
+            _(
+                "Demo loaded: region %(region)s, organisations %(orgs)s.",
+                region=summary.region,
+                orgs=", ".join(summary.organisations),
+            )
+        )
+    # Said on every start, so that the way in never scrolls out of reach.
     base = current_app.config["APP_BASE_URL"]
-    click.echo(f"Demo loaded: region {summary.region}, organisations {', '.join(summary.organisations)}.")
-    click.echo(f"Sign in at {base}/login with one of these accounts (password: {summary.password}):")
-    for email in summary.users:
-        click.echo(f"  {email}")
+    if is_loaded(db.session):
+        click.echo(
+            _(
+                "Sign in at %(url)s with one of these accounts (password: %(password)s):",
+                url=f"{base}/login",
+                password=DEMO_PASSWORD,
+            )
+        )
+        for _org, email, *_rest in PEOPLE:
+            click.echo(f"  {email}")
+    else:
+        click.echo(_("Sign in at %(url)s", url=f"{base}/login"))

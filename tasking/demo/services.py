@@ -37,9 +37,7 @@ PARTNERS = ["CIUSSS", "Centre d’action bénévole", "Chambre de commerce", "Se
 class DemoSummary:
     region: str
     organisations: list[str]
-    users: list[str]
     plans: list[int]
-    password: str
 
 
 def is_loaded(session: Session) -> bool:
@@ -80,9 +78,7 @@ def build_demo(session: Session, now: datetime) -> DemoSummary:
     return DemoSummary(
         region=region.slug,
         organisations=list(org_objects),
-        users=[email for _s, email, *_rest in PEOPLE],
         plans=plan_ids,
-        password=DEMO_PASSWORD,
     )
 
 

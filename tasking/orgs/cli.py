@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
+from flask_babel import gettext as _
 
-from tasking.core.cli import service_command
+from tasking.core.cli import CommandGroup, service_command
 from tasking.extensions import db
 from tasking.orgs import services
 
-regions_cli = AppGroup("regions", help="Regions (MRC).")
-orgs_cli = AppGroup("orgs", help="Organisations (municipalities).")
-users_cli = AppGroup("users", help="User accounts.")
+regions_cli = CommandGroup("regions", help="Regions (MRC).")
+orgs_cli = CommandGroup("orgs", help="Organisations (municipalities).")
+users_cli = CommandGroup("users", help="User accounts.")
 
 
 @regions_cli.command("create")
@@ -21,7 +21,7 @@ users_cli = AppGroup("users", help="User accounts.")
 def create_region(slug: str, name: str) -> None:
     region = services.create_region(db.session, slug, name)
     db.session.commit()
-    click.echo(f"Region {region.slug} created (id {region.id}).")
+    click.echo(_("Region %(slug)s created (id %(id)d).", slug=region.slug, id=region.id))
 
 
 @orgs_cli.command("create")
@@ -32,7 +32,7 @@ def create_region(slug: str, name: str) -> None:
 def create_org(slug: str, name: str, region_slug: str | None) -> None:
     org = services.create_organisation(db.session, slug, name, region_slug)
     db.session.commit()
-    click.echo(f"Organisation {org.slug} created (id {org.id}).")
+    click.echo(_("Organisation %(slug)s created (id %(id)d).", slug=org.slug, id=org.id))
 
 
 @users_cli.command("create")
@@ -66,4 +66,4 @@ def create_user(
         locale=locale,
     )
     db.session.commit()
-    click.echo(f"User {user.email} created (id {user.id}).")
+    click.echo(_("User %(email)s created (id %(id)d).", email=user.email, id=user.id))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 
+from tasking.core.cli import CommandGroup
 from tasking.core.clock import utcnow
 from tasking.extensions import db
 from tasking.outbox.sender import deliver, worker_name
 
-outbox_cli = AppGroup("outbox", help="The e-mail outbox.")
+outbox_cli = CommandGroup("outbox", help="The e-mail outbox.")
 
 
 @outbox_cli.command("send")

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 
 import click
-from flask.cli import AppGroup
 
-from tasking.core.cli import service_command
+from tasking.core.cli import CommandGroup, service_command
 from tasking.core.clock import utcnow
 from tasking.extensions import db
 from tasking.orgs.services import org_by_slug
 from tasking.plans.template import import_template
 
-plans_cli = AppGroup("plans", help="Recovery plans.")
+plans_cli = CommandGroup("plans", help="Recovery plans.")
 
 
 @plans_cli.command("import-template")

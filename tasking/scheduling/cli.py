@@ -12,13 +12,13 @@ from datetime import UTC, date, datetime, time
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
+from tasking.core.cli import CommandGroup
 from tasking.core.clock import parse_instant, utcnow, zone
 from tasking.extensions import db
 
-notify_cli = AppGroup("notify", help="Reminders and weekly digests.")
-scheduler_cli = AppGroup("scheduler", help="The long-running scheduler process.")
+notify_cli = CommandGroup("notify", help="Reminders and weekly digests.")
+scheduler_cli = CommandGroup("scheduler", help="The long-running scheduler process.")
 
 NOW_HELP = (
     "The instant to act at, ISO 8601 (2026-11-23T07:00-05:00 or …Z; without an offset it is UTC; "

@@ -29,6 +29,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -125,7 +126,9 @@ class Scheduler:
         with self.app.app_context():
             try:
                 result = JOBS[job_id](db.session, now=self.now())
-                log.info("%s: %s", job_id, result.as_line())
+                # Every few seconds a job finds nothing to do: say so only when debugging.
+                did_something = any(value for name, value in asdict(result).items() if name != "waiting")
+                log.log(logging.INFO if did_something else logging.DEBUG, "%s: %s", job_id, result.as_line())
             except Exception:
                 db.session.rollback()
                 log.exception("Job %s failed; it runs again at its next time", job_id)
@@ -153,6 +156,8 @@ class Scheduler:
 
     def run(self) -> None:
         """Block until SIGTERM/SIGINT; give the lease up on the way out."""
+        # APScheduler logs every run of every job at INFO: a line every few seconds.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         self.add_jobs()

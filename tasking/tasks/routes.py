@@ -55,7 +55,7 @@ def page_context(task_id: int, **extra: Any) -> dict[str, Any]:
     missing = user_ids_in(history) - names.keys()
     if missing:
         names.update(dict(db.session.execute(select(User.id, User.name).where(User.id.in_(missing)))))
-    handles = sorted({user.email.split("@")[0].lower() for user, _role in people})
+    handles = sorted(services.mention_handles(user for user, _role in people))
     context = {
         "task": task,
         "rights": rights,

@@ -7,6 +7,7 @@ Functions flush but never commit; the caller commits once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -60,7 +61,10 @@ OPTIONAL_CHOICES = {
 }
 MAX_COMMENT = 10_000
 EARLIEST_MEASUREMENT = date(2000, 1, 1)
-MENTION_RE = re.compile(r"(?<![\w@.])@([A-Za-z0-9._+-]+[A-Za-z0-9_+-])")
+# @handle, or @whole.address@domain.ca when two people share a handle.
+MENTION_RE = re.compile(
+    r"(?<![\w@.])@([A-Za-z0-9._+-]*[A-Za-z0-9_+-](?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)"
+)
 
 
 @dataclass(frozen=True)
@@ -426,17 +430,34 @@ def _list_changed(
     return [change]
 
 
+def mention_handles(users: Iterable[User]) -> dict[str, User]:
+    """Each person's @handle: their e-mail's local part, or the whole address
+    when someone else of the organisation has the same local part (a bare
+    shared handle would tell the wrong person)."""
+    by_local: dict[str, list[User]] = {}
+    for user in users:
+        by_local.setdefault(user.email.split("@")[0].lower(), []).append(user)
+    handles = {}
+    for local, people in by_local.items():
+        if len(people) == 1:
+            handles[local] = people[0]
+        else:
+            handles.update((person.email.lower(), person) for person in people)
+    return handles
+
+
 def mentioned_users(session: Session, organisation_id: int, body: str) -> list[User]:
-    """Users of the organisation named as @handle (their e-mail's local part)."""
-    handles = {h.lower() for h in MENTION_RE.findall(body or "")}
-    if not handles:
+    """Users of the organisation named by their @handle in ``body``."""
+    named = {h.lower() for h in MENTION_RE.findall(body or "")}
+    if not named:
         return []
     members = session.scalars(
         select(User)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.organisation_id == organisation_id, User.active.is_(True))
     ).all()
-    return [u for u in members if u.email.split("@")[0].lower() in handles]
+    handles = mention_handles(members)
+    return [handles[handle] for handle in sorted(named) if handle in handles]
 
 
 def add_comment(session: Session, *, actor: User, task: Task, body: str, now: datetime) -> Comment:

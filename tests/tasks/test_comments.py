@@ -101,3 +101,34 @@ def test_comment_without_javascript_redirects_to_it(world, client):
     assert response.status_code == 303
     comment = db.session.query(Comment).one()
     assert response.headers["Location"].endswith(f"/tasks/{world.task.id}#comment-{comment.id}")
+
+
+def test_two_people_with_the_same_handle_are_named_by_their_address(world, client):
+    from tasking.models import Membership
+
+    # The regional coordinator also reads Ville A: two "coordination@…" there.
+    db.session.add(
+        Membership(user_id=world.regional.id, organisation_id=world.plan.organisation_id, role="viewer")
+    )
+    db.session.commit()
+    mentioned = []
+
+    def receiver(_sender, **kwargs):
+        mentioned.append(sorted(user.email for user in kwargs["mentioned"]))
+
+    client.login(world.owner.email)
+    page = client.get(f"/tasks/{world.task.id}").get_data(as_text=True)
+    assert 'data-mention="@coordination@ville-a.qc.ca"' in page
+    assert 'data-mention="@coordination@mrc.qc.ca"' in page
+    assert 'data-mention="@coordination"' not in page
+
+    events.comment_posted.connect(receiver)
+    try:
+        for body in ("Question pour @coordination", "Question pour @coordination@ville-a.qc.ca."):
+            client.post(f"/tasks/{world.task.id}/comments", data={"body": body}, headers=HX)
+    finally:
+        events.comment_posted.disconnect(receiver)
+    # The shared handle names nobody; the address names Marie alone.
+    assert mentioned == [[], ["coordination@ville-a.qc.ca"]]
+    html = client.get(f"/tasks/{world.task.id}").get_data(as_text=True)
+    assert '<span class="mention">@coordination@ville-a.qc.ca</span>.' in html

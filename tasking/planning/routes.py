@@ -60,8 +60,13 @@ def _item_or_404(model: type, item_id: int, plan: Plan) -> Any:
 
 
 def _editor(plan_id: int, anchor: str | None = None, focus: str | None = None):
-    """Back to the editor, scrolled to the item; ``focus`` names the button to focus again."""
-    return redirect(url_for("planning.edit_plan", plan_id=plan_id, focus=focus, _anchor=anchor), code=303)
+    """Back to the editor, scrolled to the item; ``focus`` names the button to
+    focus again. Browsers ignore autofocus on an address with a #fragment, and
+    focusing scrolls to the button anyway: the anchor only goes without focus."""
+    return redirect(
+        url_for("planning.edit_plan", plan_id=plan_id, focus=focus, _anchor=None if focus else anchor),
+        code=303,
+    )
 
 
 @bp.route("")

@@ -14,7 +14,7 @@ from tasking.core.htmx import is_htmx, render
 from tasking.core.i18n import LOCALES
 from tasking.core.permissions import is_org_admin, org_admin_or_404
 from tasking.extensions import csrf, db
-from tasking.models import OutboxMessage, User
+from tasking.models import OutboxMessage, Role, User
 from tasking.models.notify import CHANNELS, KINDS, SWITCHES
 from tasking.models.outbox import OutboxStatus
 from tasking.notifications import links, services
@@ -111,6 +111,15 @@ def mark_all_read():
 # --- preferences --------------------------------------------------------------
 
 
+def _switches_for(user: User) -> list[str]:
+    """The switches that concern the user: the regional digest goes only to
+    regional coordinators and to admins of a municipality in a region."""
+    regional = user.regional_region_id is not None or any(
+        m.role == Role.ADMIN.value and m.organisation.region_id is not None for m in user.memberships
+    )
+    return [s for s in SWITCHES if s != "regional_digest" or regional]
+
+
 def _render_preferences(choices: dict[str, str], locale: str, errors: dict[str, str], status: int = 200):
     return render(
         "notifications/preferences.html",
@@ -121,7 +130,7 @@ def _render_preferences(choices: dict[str, str], locale: str, errors: dict[str, 
         errors=errors,
         kinds=KINDS,
         channels=CHANNELS,
-        switches=SWITCHES,
+        switches=_switches_for(current_user),
         locales=LOCALES,
     )
 
@@ -136,7 +145,10 @@ def preferences():
     if request.method == "GET":
         return _render_preferences(choices, locale, {})
     wanted = {kind: request.form.get(kind, choices[kind]) for kind in KINDS}
-    wanted.update({s: "immediate" if request.form.get(s) == "on" else "never" for s in SWITCHES})
+    # A switch not offered keeps its value (an unticked box is not sent at all).
+    wanted.update(
+        {s: "immediate" if request.form.get(s) == "on" else "never" for s in _switches_for(current_user)}
+    )
     locale = request.form.get("locale", current_user.locale)
     errors = {}
     if locale not in LOCALES:

@@ -7,6 +7,8 @@ from tasking.extensions import db
 from tasking.models import User
 from tasking.notifications import preferences
 
+from .conftest import NOW
+
 
 def form(**overrides):
     data = {
@@ -29,7 +31,27 @@ def test_page_shows_the_defaults(client, world):
     client.login(world.owner.email)
     html = client.get("/me/notifications").get_data(as_text=True)
     assert 'name="assigned" value="immediate"' in html
-    assert html.count("checked") == 6 + 3  # one channel per kind, three switches on
+    # One channel per kind, two switches on: a member gets no regional digest.
+    assert html.count("checked") == 6 + 2
+    assert 'name="regional_digest"' not in html
+
+
+def test_the_regional_digest_switch_is_for_those_who_receive_it(client, make_client, world, make):
+    from tasking.models import Organisation
+
+    org = db.session.get(Organisation, world.org.id)
+    org.region_id = make.region("mrc-notif", "MRC de Notif").id
+    db.session.commit()
+    client.login(world.admin.email)
+    assert 'name="regional_digest"' in client.get("/me/notifications").get_data(as_text=True)
+    # A member saving the page leaves the regional switch they were not shown alone.
+    preferences.set_channel(db.session, user=world.owner, kind="regional_digest", channel="never", now=NOW)
+    db.session.commit()
+    member = make_client()
+    member.login(world.owner.email)
+    assert 'name="regional_digest"' not in member.get("/me/notifications").get_data(as_text=True)
+    assert member.post("/me/notifications", data=form(regional_digest=None)).status_code == 303
+    assert preferences.email_channel(db.session, world.owner, "regional_digest") == "never"
 
 
 def test_saving_changes_channels_switches_and_language(client, world):

@@ -27,7 +27,7 @@ def test_xlsx_holds_the_plan_as_the_template_lays_it_out(client, town, progress)
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith('attachment; filename="plan-de-retablissement-20')
+    assert disposition.startswith('attachment; filename="plan-de-retablissement-ville-test-20')
     assert disposition.endswith('.xlsx"')
 
     book = workbook(response.data)
@@ -94,7 +94,7 @@ def test_csv_is_the_task_sheet_for_a_french_excel(client, town, progress):
     client.login(town.admin.email)
     response = client.get(f"/plans/{town.plan.id}/export.csv")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"].endswith('.csv"')
     assert response.data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark for Excel
     text = response.data.decode("utf-8-sig")

@@ -4,8 +4,9 @@ plan, and a personal calendar feed of due dates.
 Routes (``routes.py``):
 
 - ``GET /plans/<id>/export.xlsx|.csv|.docx`` — anyone who may read the plan.
-  The workbook has one sheet per theme laid out as the ASCQ template, plus the
-  « Tâches » sheet (one row per action; the one that imports back). The CSV is
+  The workbook has one sheet per theme laid out as the ASCQ template
+  (protected, read-only), plus the « Tâches » sheet (one row per action; the
+  only one that imports back). The CSV is
   that sheet, UTF-8 with a byte-order mark and ``;`` between fields, as a
   French-Canadian Excel opens it. The Word document follows the template's
   tables with each action's status in brackets.

@@ -13,7 +13,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import _Cell
+from flask_babel import force_locale
 
+from tasking.core.templating import qc_date
 from tasking.exchange.exports import BULLET, objective_summary, text_colour
 from tasking.exchange.tasksheet import clean_text, french_labels
 from tasking.models import Plan, Theme
@@ -58,9 +60,12 @@ def _write(cell: _Cell, lines: list[str], bold: bool = False, colour: str | None
 
 
 def _dates(start: date | None, end: date | None) -> list[str]:
+    """« Du 5 oct. 2026 au 17 janv. 2027 »: French whoever exports, like the
+    rest of the document (a council reads it; the Word import reads it back)."""
     if not start and not end:
         return []
-    return [f"Du {start.isoformat() if start else '(date)'} au {end.isoformat() if end else '(date)'}"]
+    with force_locale("fr_CA"):
+        return [f"Du {qc_date(start) or '(date)'} au {qc_date(end) or '(date)'}"]
 
 
 def _general_table(document: Document, plan: Plan) -> None:

@@ -16,8 +16,11 @@ Précisions) gives the general and specific objectives.
 People named in the Responsable(s) and Collaborateur(s) cells who are members
 of the organisation (by name or e-mail) become the owner and collaborators of
 the row's actions; other names are kept as named partners. Dates found in the
-timing cells (2026-05-01 or 01/05/2026) become the actions' dates, the last
-one their due date.
+timing cells (2026-05-01, 01/05/2026 or « 1 mai 2026 », as our Word export
+writes them) become the actions' dates, the last one their due date.
+
+What is read but cannot be used as written (an impossible date, dates out of
+order, an unknown status in brackets) is listed as a warning in the preview.
 """
 
 from __future__ import annotations
@@ -61,7 +64,17 @@ MAX_TABLES = 200
 MAX_ROWS = 5_000
 _HEADING = re.compile(r"^\s*(\d{1,2})\s*[.)]\s+(\S.*)$")
 _STATUS_SUFFIX = re.compile(r"\s*\[([^\[\]]{1,40})\]\s*$")
-_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})|(\d{1,2})/(\d{1,2})/(\d{4})")
+_DATE = re.compile(
+    r"\b(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4})"
+    r"|(\d{1,2})(?:er)?\s+([^\W\d_]+)\.?\s+(\d{4}))\b"
+)
+# French month names and their abbreviations (accents folded), as people and
+# qc_date write them: « 5 oct. 2026 », « 1er juillet 2027 ».
+MONTHS = {
+    "janv": 1, "janvier": 1, "fev": 2, "fevr": 2, "fevrier": 2, "mars": 3, "avr": 4, "avril": 4,
+    "mai": 5, "juin": 6, "juil": 7, "juill": 7, "juillet": 7, "aout": 8, "sept": 9, "septembre": 9,
+    "oct": 10, "octobre": 10, "nov": 11, "novembre": 11, "dec": 12, "decembre": 12,
+}  # fmt: skip
 _SPECIFIC = re.compile(r"^(\d+(?:\.\d+)+)\s*(.*)$")
 _DEFINITION = re.compile(r"^\s*brève\s+définition\s*:?\s*", re.IGNORECASE)
 _MISSIONS = re.compile(r"^\s*nom\s+d\w*\s+(?:la\s+)?missions?\s+responsables?\s*[.:]?\s*", re.IGNORECASE)
@@ -127,6 +140,8 @@ class ParsedPlan:
     title: str = ""
     general: list[ParsedGeneral] = field(default_factory=list)
     themes: list[ParsedTheme] = field(default_factory=list)
+    # What the import reads differently from what is written, said in the preview.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -185,17 +200,26 @@ def _items(lines: list[Line], statuses: dict[str, str] | None = None) -> list[It
     return items
 
 
-def _dates(text: str) -> list[date]:
+def _dates(text: str) -> tuple[list[date], list[str]]:
+    """The dates written in ``text``, and the date-like texts that are no
+    real day (« 2026-13-45 », « 31/02/2026 »)."""
     found: list[date] = []
+    impossible: list[str] = []
     for match in _DATE.finditer(text):
+        groups = match.groups()
+        if groups[0]:
+            year, month, day = groups[0:3]
+        elif groups[3]:
+            day, month, year = groups[3:6]
+        else:
+            day, month, year = groups[6], MONTHS.get(fold(groups[7])), groups[8]
+            if month is None:
+                continue  # « 3 ans 2026 »: not a date at all
         try:
-            if match.group(1):
-                found.append(date.fromisoformat(match.group(1)))
-            else:
-                found.append(date(int(match.group(4)), int(match.group(3)), int(match.group(2))))
+            found.append(date(int(year), int(month), int(day)))
         except ValueError:
-            continue
-    return found
+            impossible.append(match.group(0))
+    return found, impossible
 
 
 def _cell_text(cell: _Cell) -> str:
@@ -288,7 +312,9 @@ def _read_general(table: Table, plan: ParsedPlan) -> None:
         )
 
 
-def _read_theme_table(table: Table, theme: ParsedTheme, table_number: int, problems: list[str]) -> None:
+def _read_theme_table(
+    table: Table, theme: ParsedTheme, table_number: int, problems: list[str], warnings: list[str]
+) -> None:
     statuses = status_lookup()
     rows = table.rows
     header = rows[0].cells
@@ -346,6 +372,19 @@ def _read_theme_table(table: Table, theme: ParsedTheme, table_number: int, probl
                 title=objective_lines[0].text, description=[line.text for line in objective_lines[1:]]
             )
             theme.objectives.append(current)
+        for action in actions:
+            marker = _STATUS_SUFFIX.search(action.title)
+            if marker:
+                warnings.append(
+                    _(
+                        "Table %(table)d, row %(row)d: “[%(marker)s]” is not a known status; "
+                        "it stays in the title of the action “%(title)s”.",
+                        table=table_number,
+                        row=number,
+                        marker=marker.group(1),
+                        title=action.title,
+                    )
+                )
         current.actions.extend(actions)
         current.targets.extend(targets)
         for key, target in (
@@ -360,8 +399,28 @@ def _read_theme_table(table: Table, theme: ParsedTheme, table_number: int, probl
                         target.append(line.text)
         for key, dates in (("short", current.short), ("long", current.long)):
             timing = cell(cells, key)
-            if timing is not None:
-                dates.extend(_dates(_cell_text(timing)))
+            if timing is None:
+                continue
+            found, impossible = _dates(_cell_text(timing))
+            for text in impossible:
+                warnings.append(
+                    _(
+                        "Table %(table)d, row %(row)d: “%(value)s” is not a date; it is left out.",
+                        table=table_number,
+                        row=number,
+                        value=text,
+                    )
+                )
+            if found != sorted(found):
+                warnings.append(
+                    _(
+                        "Table %(table)d, row %(row)d: the dates are not in order; "
+                        "the earliest is taken as the start.",
+                        table=table_number,
+                        row=number,
+                    )
+                )
+            dates.extend(found)
     if not theme.objectives:
         problems.append(
             _(
@@ -446,7 +505,7 @@ def _parse(document: Any) -> ParsedPlan:
                 _read_general(table, plan)
             elif _is_theme_table(table):
                 theme = _theme_from(heading, section, len(plan.themes) + 1)
-                _read_theme_table(table, theme, tables, problems)
+                _read_theme_table(table, theme, tables, problems, plan.warnings)
                 plan.themes.append(theme)
                 heading, section = None, []
     if not plan.themes:

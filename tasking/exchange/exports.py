@@ -1,5 +1,5 @@
-"""The plan as an Excel workbook (one sheet per theme, as the template lays it
-out, plus the task sheet) and the task sheet as CSV."""
+"""The plan as an Excel workbook (one read-only sheet per theme, as the
+template lays it out, plus the task sheet) and the task sheet as CSV."""
 
 from __future__ import annotations
 
@@ -40,6 +40,12 @@ THEME_COLUMNS = (
     ("Long terme du", 13),
     ("Long terme au", 13),
     ("Commentaires", 30),
+)
+# Above each theme sheet's table: the import reads only the task sheet, so
+# these sheets are protected (no password) and say where edits go.
+THEME_SHEET_NOTE = (
+    "Feuille en lecture seule\u00a0: pour modifier le plan, modifiez la feuille "
+    "«\u00a0Tâches\u00a0» puis importez le classeur dans Rétablir."
 )
 BULLET = "· "
 DATE_FORMAT = "yyyy-mm-dd"
@@ -91,16 +97,29 @@ class _Styles:
         cell._style = copy(self.arrays[kind])
 
 
-def _header(styles: _Styles, ws: Worksheet, headers: Iterable[tuple[str, int]], colour: str) -> None:
+def _header(
+    styles: _Styles, ws: Worksheet, headers: Iterable[tuple[str, int]], colour: str, row: int = 1
+) -> None:
     fill = PatternFill("solid", start_color=colour.lstrip("#").upper())
     font = Font(bold=True, color=text_colour(colour))
     for index, (title, width) in enumerate(headers, start=1):
-        styles.put(ws, 1, index, title)
-        cell = ws.cell(row=1, column=index)
+        styles.put(ws, row, index, title)
+        cell = ws.cell(row=row, column=index)
         cell.fill = fill
         cell.font = font
         ws.column_dimensions[get_column_letter(index)].width = width
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"A{row + 1}"
+
+
+def _read_only_note(ws: Worksheet) -> None:
+    """The note on row 1 and the sheet's protection: Excel then refuses edits
+    that the import would silently ignore."""
+    ws.cell(row=1, column=1, value=THEME_SHEET_NOTE).font = Font(bold=True, italic=True)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(THEME_COLUMNS))
+    ws.protection.sheet = True
+    # Widening a column to read a long cell stays possible.
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
 
 
 def _sheet_title(theme: Theme, taken: set[str]) -> str:
@@ -184,8 +203,9 @@ def build_xlsx(plan: Plan) -> bytes:
         ws = workbook.create_sheet(_sheet_title(theme, taken))
         headers = list(THEME_COLUMNS)
         headers[0] = (theme.objectives_heading or headers[0][0], headers[0][1])
-        _header(styles, ws, headers, theme.colour or "#e0b400")
-        row = 2
+        _read_only_note(ws)
+        _header(styles, ws, headers, theme.colour or "#e0b400", row=2)
+        row = 3
         for objective in theme.objectives:
             if objective.archived_at is not None:
                 continue

@@ -16,12 +16,13 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
+from openpyxl.utils.datetime import to_excel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -77,6 +78,8 @@ FIELD_LABELS = {
     "long_end": _l("Long term to"),
     "due_date": _l("Due date"),
 }
+# A date cell before this year is a number typed into a date cell, not a date.
+EARLIEST_YEAR = 2000
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 
@@ -140,6 +143,8 @@ class Sheet:
     name: str
     headers: list[str]
     rows: list[tuple[int, list[Any]]]
+    # The workbook's other sheets, which the import does not read.
+    others: list[str] = field(default_factory=list)
 
 
 def _cell_text(value: Any) -> Any:
@@ -199,7 +204,8 @@ def _read_task_sheet(workbook: Any) -> Sheet:
                 raise ImportFailed([_("The file has more than %(max)d rows.", max=MAX_ROWS)])
     if problems:
         raise ImportFailed(problems[:MAX_ERRORS])
-    return Sheet(name, headers or [], rows)
+    others = [other for other in workbook.sheetnames if other != name]
+    return Sheet(name, headers or [], rows, others)
 
 
 def read_csv(content: bytes) -> Sheet:
@@ -303,9 +309,18 @@ class _Rows:
         if value in (None, ""):
             return None
         if isinstance(value, datetime):
+            # Excel keeps a date as a day number: a number typed into a date
+            # cell comes back as a date-time, with a time of day (12345.5) or
+            # in a year no plan has (12345 → 1933).
+            if value.time() != time() or value.year < EARLIEST_YEAR:
+                self.problem(row, key, _not_a_number_date(to_excel(value)))
+                return None
             return value.date()
         if isinstance(value, date):
             return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            self.problem(row, key, _not_a_number_date(value))
+            return None
         text = str(value).strip()
         try:
             return date.fromisoformat(text[:10]) if len(text) >= 10 and text[4] == "-" else _dmy(text)
@@ -325,6 +340,11 @@ class _Rows:
         except ValueError:
             self.problem(row, key, _("“%(value)s” is not a whole number.", value=value))
             return None
+
+
+def _not_a_number_date(number: float) -> str:
+    shown = int(number) if float(number).is_integer() else number
+    return _("“%(value)s” is a number, not a date (write the date as 2026-12-31).", value=shown)
 
 
 def _dmy(text: str) -> date:
@@ -395,6 +415,15 @@ def preview(session: Session, *, plan_id: int, content: bytes, kind: str) -> Pre
     users = {user.id: user for user, _role in members.values()}
     statuses = {key: str(label) for key, label in STATUS_LABELS.items()}
     result = Preview(rows=len(sheet.rows))
+    if sheet.others:
+        result.warnings.append(
+            _(
+                "Only the sheet %(sheet)s is read: changes made in the other sheets "
+                "(%(others)s) are not imported.",
+                sheet=sheet.name,
+                others=", ".join(sheet.others),
+            )
+        )
     seen_ids: set[int] = set()
 
     for row, values in sheet.rows:
@@ -493,6 +522,19 @@ def preview(session: Session, *, plan_id: int, content: bytes, kind: str) -> Pre
             if not new.get("title"):
                 reader.problem(row, "title", _("a new action needs a title."))
                 continue
+            # Importing the same edited file twice creates its new rows twice:
+            # said before it happens (two actions of one title may be wanted).
+            existing = {fold(t.title) for t in objective.tasks if t.archived_at is None}
+            if fold(new["title"]) in existing and len(result.warnings) < MAX_ERRORS:
+                result.warnings.append(
+                    _(
+                        "Sheet %(sheet)s, row %(row)d: an action “%(title)s” already exists under this "
+                        "objective. It will be created a second time.",
+                        sheet=sheet.name,
+                        row=row,
+                        title=new["title"],
+                    )
+                )
             result.creations.append(
                 TaskCreation(
                     row=row,

@@ -40,7 +40,8 @@ bp = Blueprint("exchange", __name__)
 
 EXPORTS = {
     "xlsx": (build_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "csv": (build_csv, "text/csv; charset=utf-8"),
+    # Werkzeug adds "; charset=utf-8" to a text/* mimetype itself.
+    "csv": (build_csv, "text/csv"),
     "docx": (build_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
 }
 # Shown in full up to this many rows; beyond, the preview says how many more.

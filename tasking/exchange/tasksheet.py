@@ -169,5 +169,6 @@ def slug(text: str) -> str:
 
 
 def export_filename(plan: Plan, today: date | datetime, extension: str) -> str:
-    """« plan-de-retablissement-2026-11-25.xlsx »: the plan's title and the day."""
-    return f"{slug(plan.title)}-{today:%Y-%m-%d}.{extension}"
+    """« plan-de-retablissement-ville-demo-2026-11-25.xlsx »: the plan's title,
+    its organisation (every municipality's plan has the same title) and the day."""
+    return f"{slug(plan.title)}-{slug(plan.organisation.slug)}-{today:%Y-%m-%d}.{extension}"

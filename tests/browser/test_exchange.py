@@ -22,7 +22,7 @@ def test_upload_preview_and_confirm_an_edited_export(live_server, page, town, tm
     page.goto(f"{live_server}/plans/{town.plan.id}")
     with page.expect_download() as download:
         page.get_by_role("link", name="Excel").click()
-    assert download.value.suggested_filename.startswith("plan-de-retablissement-")
+    assert download.value.suggested_filename.startswith("plan-de-retablissement-ville-test-20")
     with open(download.value.path(), "rb") as downloaded:
         book = load_workbook(io.BytesIO(downloaded.read()))
     sheet = book["Tâches"]

@@ -28,12 +28,17 @@ def _fill(cell, lines: list[str]) -> None:
         cell.add_paragraph(line)
 
 
-def seed_docx(owner_cells: dict[int, list[str]] | None = None, dates: dict[int, str] | None = None) -> bytes:
+def seed_docx(
+    owner_cells: dict[int, list[str]] | None = None,
+    dates: dict[int, str] | None = None,
+    action_suffix: dict[int, str] | None = None,
+) -> bytes:
     """The template as a .docx. ``owner_cells``/``dates`` fill the
     Responsable(s) / short-term cells of the n-th objective row (0-based,
-    counted over the whole document), as a municipality would."""
+    counted over the whole document), as a municipality would;
+    ``action_suffix`` is typed after the first action of that row."""
     data = load_template()
-    owner_cells, dates = owner_cells or {}, dates or {}
+    owner_cells, dates, action_suffix = owner_cells or {}, dates or {}, action_suffix or {}
     document = Document()
     document.add_paragraph("Plan de rétablissement", style="Title")
     document.add_paragraph(data["source"])
@@ -88,8 +93,9 @@ def seed_docx(owner_cells: dict[int, list[str]] | None = None, dates: dict[int, 
             cells = table.add_row().cells
             _fill(cells[0], [objective["title"], *objective["description"].splitlines()])
             actions = []
-            for action in objective["actions"]:
-                actions.append("· " + action["title"])
+            for index, action in enumerate(objective["actions"]):
+                suffix = action_suffix.get(row_number, "") if index == 0 else ""
+                actions.append("· " + action["title"] + suffix)
                 actions.extend(action["description"].splitlines())
             # The template leaves an empty line between some bullets.
             if len(actions) > 2:

@@ -68,6 +68,7 @@ def test_the_seed_template_in_word_imports_to_6_34_145(client, town):
     assert "Aperçu de modele-ascq.docx" in page
     assert "6 enjeux · 34 objectifs opérationnels · 145 actions" in page
     assert "3 objectifs généraux · 11 objectifs spécifiques" in page
+    assert "exchange-warnings" not in page
     template = load_template()
     assert template["themes"][0]["objectives"][0]["title"] in page
     assert db.session.scalar(select(func.count(Plan.id))) == 1  # only the seed plan so far
@@ -145,6 +146,8 @@ def test_our_word_export_imports_back_to_the_same_plan(client, town, progress):
     first, second, _ = progress
     client.login(town.admin.email)
     content = client.get(f"/plans/{town.plan.id}/export.docx").data
+    preview = text_of(upload(client, f"/orgs/{town.org.id}/plans/import-docx", content, "plan.docx"))
+    assert "exchange-warnings" not in preview  # our own export reads back as written
     plan = import_docx(client, town.org.id, content, title="Copie")
     assert plan_shape(plan.id) == plan_shape(town.plan.id)
     original = {
@@ -157,6 +160,9 @@ def test_our_word_export_imports_back_to_the_same_plan(client, town, progress):
     }
     assert copy == original
     assert (first.title, first.description, "in_progress") in copy
+    # Dates written the Québec way (« Du 1 nov. 2026 au 15 déc. 2026 ») come back.
+    copied_first = db.session.scalar(select(Task).where(Task.plan_id == plan.id, Task.title == first.title))
+    assert (copied_first.short_start, copied_first.short_end) == (date(2026, 11, 1), date(2026, 12, 15))
     assert (second.title, second.description, "done") in copy
     copied_targets = sorted(
         t.text
@@ -285,3 +291,44 @@ def test_word_list_bullets_and_a_row_per_action(client, town):
     assert [t.text for t in first.targets] == ["Carte à 100 %", "Rapport déposé"]
     assert first.comments == "Avec la police"
     assert [t.title for t in second.tasks] == ["Informer les aînés"]
+
+
+def test_what_cannot_be_read_as_written_is_said_in_the_preview(client, town):
+    """Impossible dates, dates out of order and an unknown status in brackets
+    are warned about before the plan is created, not dropped silently."""
+    content = seed_docx(
+        dates={
+            0: "Du 2026-13-45 au 31/02/2026",
+            1: "Du 17 janv. 2027 au 5 oct. 2026",
+            2: "Du 1er juillet 2026 au 30 sept. 2026",
+        },
+        action_suffix={0: " [Statut inventé]"},
+    )
+    client.login(town.admin.email)
+    page = text_of(upload(client, f"/orgs/{town.org.id}/plans/import-docx", content, "plan.docx"))
+    assert "Tableau 2, ligne 3 : « 2026-13-45 » n’est pas une date. Elle est laissée de côté." in page
+    assert "Tableau 2, ligne 3 : « 31/02/2026 » n’est pas une date." in page
+    assert "Tableau 2, ligne 4 : les dates ne sont pas dans l’ordre." in page
+    assert "Tableau 2, ligne 5" not in page
+    action = load_template()["themes"][0]["objectives"][0]["actions"][0]["title"]
+    assert (
+        f"Tableau 2, ligne 3 : « [Statut inventé] » n’est pas un statut connu. "
+        f"Il reste dans le titre de l’action « {action} [Statut inventé] »."
+    ) in page
+    plan = import_docx(client, town.org.id, content)
+    objectives = db.session.scalars(
+        select(OperationalObjective)
+        .join(Theme)
+        .where(Theme.plan_id == plan.id)
+        .order_by(Theme.position, OperationalObjective.position)
+    ).all()
+    assert objectives[0].tasks[0].title == f"{action} [Statut inventé]"
+    assert objectives[0].tasks[0].short_start is None
+    assert (objectives[1].tasks[0].short_start, objectives[1].tasks[0].short_end) == (
+        date(2026, 10, 5),
+        date(2027, 1, 17),
+    )
+    assert (objectives[2].tasks[0].short_start, objectives[2].tasks[0].short_end) == (
+        date(2026, 7, 1),
+        date(2026, 9, 30),
+    )

@@ -27,7 +27,7 @@ def test_xlsx_holds_the_plan_as_the_template_lays_it_out(client, town, progress)
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith('attachment; filename="plan-de-retablissement-20')
+    assert disposition.startswith('attachment; filename="plan-de-retablissement-ville-test-20')
     assert disposition.endswith('.xlsx"')
 
     book = workbook(response.data)
@@ -41,28 +41,32 @@ def test_xlsx_holds_the_plan_as_the_template_lays_it_out(client, town, progress)
         "Tâches",
     ]
     social = book["3. Enjeux sociaux"]
-    assert [c.value for c in social[1]] == [name for name, _ in THEME_COLUMNS]
-    assert social.freeze_panes == "A2"
-    assert social["A1"].fill.start_color.rgb.endswith("2F6FB3")  # the theme's blue
-    assert social["A1"].font.bold
+    # Read-only, saying where edits go: the import reads only « Tâches ».
+    assert social.protection.sheet
+    assert "modifiez la feuille «\u00a0Tâches\u00a0»" in social["A1"].value
+    assert [c.value for c in social[2]] == [name for name, _ in THEME_COLUMNS]
+    assert social.freeze_panes == "A3"
+    assert social["A2"].fill.start_color.rgb.endswith("2F6FB3")  # the theme's blue
+    assert social["A2"].font.bold
     assert social.column_dimensions["B"].width == 60
     template = load_template()["themes"][0]["objectives"][0]
-    assert social["A2"].value == template["title"]
-    assert social["B2"].value.splitlines() == [
+    assert social["A3"].value == template["title"]
+    assert social["B3"].value.splitlines() == [
         f"· {template['actions'][0]['title']} [En cours]",
         f"· {template['actions'][1]['title']} [Terminé]",
     ]
-    assert social["C2"].value.splitlines() == ["· " + t for t in template["targets"]]
-    assert social["D2"].value.splitlines() == ["· Rémi Responsable", "· Colette Collaboratrice"]
-    assert social["E2"].value.splitlines() == ["· Colette Collaboratrice", "· CIUSSS", "· Croix-Rouge"]
-    assert social["F2"].value == datetime(2026, 11, 1)
-    assert social["G2"].value == datetime(2026, 12, 15)
-    assert social["B2"].alignment.wrap_text
-    assert social.max_row == 1 + 7
+    assert social["C3"].value.splitlines() == ["· " + t for t in template["targets"]]
+    assert social["D3"].value.splitlines() == ["· Rémi Responsable", "· Colette Collaboratrice"]
+    assert social["E3"].value.splitlines() == ["· Colette Collaboratrice", "· CIUSSS", "· Croix-Rouge"]
+    assert social["F3"].value == datetime(2026, 11, 1)
+    assert social["G3"].value == datetime(2026, 12, 15)
+    assert social["B3"].alignment.wrap_text
+    assert social.max_row == 2 + 7
     communications = book["7. Communications"]
-    assert communications["A1"].value == "Objectifs de communication"
+    assert communications["A2"].value == "Objectifs de communication"
 
     tasks = book["Tâches"]
+    assert not tasks.protection.sheet
     rows = list(tasks.iter_rows(values_only=True))
     assert list(rows[0]) == TASK_HEADERS
     assert len(rows) == 1 + 145
@@ -94,7 +98,7 @@ def test_csv_is_the_task_sheet_for_a_french_excel(client, town, progress):
     client.login(town.admin.email)
     response = client.get(f"/plans/{town.plan.id}/export.csv")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Content-Disposition"].endswith('.csv"')
     assert response.data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark for Excel
     text = response.data.decode("utf-8-sig")
@@ -135,6 +139,9 @@ def test_formula_like_text_stays_text(client, town):
 
 
 def test_docx_is_laid_out_like_the_template_with_statuses(client, town, progress):
+    # The document is French (the template's language) whoever exports it.
+    town.viewer.locale = "en"
+    db.session.commit()
     client.login(town.viewer.email)
     response = client.get(f"/plans/{town.plan.id}/export.docx")
     assert response.status_code == 200
@@ -184,7 +191,7 @@ def test_docx_is_laid_out_like_the_template_with_statuses(client, town, progress
     ]
     assert [p.text for p in row[2].paragraphs] == ["· " + t for t in objective["targets"]]
     assert [p.text for p in row[3].paragraphs] == ["· Rémi Responsable", "· Colette Collaboratrice"]
-    assert row[5].text == "Du 2026-11-01 au 2026-12-15"
+    assert row[5].text == "Du 1 nov. 2026 au 15 déc. 2026"  # the Québec way, as the app shows dates
     assert len(table.rows) == 2 + len(social["objectives"])
     # An action's sub-points stay under it.
     continuity = [p.text for p in table.rows[3].cells[1].paragraphs]

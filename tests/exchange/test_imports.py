@@ -75,6 +75,10 @@ def test_export_then_import_changes_nothing(client, town, progress, extension):
     assert "Aucun changement : le fichier correspond au plan." in page
     assert "145 lignes lues" in page
     assert "Confirmer l’import" not in page
+    # Edits in the workbook's theme sheets would be lost: the preview says so.
+    only_tasks = "Seule la feuille Tâches est lue : les modifications faites dans les autres feuilles"
+    assert (only_tasks in page) == (extension == "xlsx")
+    assert "(3. Enjeux sociaux, 4. Sécurité urbaine," in page or extension == "csv"
     assert snapshot(town.plan.id) == before
     assert db.session.scalar(select(func.count(PendingImport.id))) == 0
 
@@ -152,6 +156,32 @@ def test_edited_cells_show_in_the_preview_then_apply_with_history(client, town, 
     assert db.session.scalar(select(func.count(PendingImport.id))) == 0
     # The same confirmation a second time finds nothing to do.
     assert client.post(confirm_url(page)).status_code == 409
+
+
+def test_a_new_row_like_an_existing_action_is_flagged_before_confirming(client, town, progress):
+    """Importing the same edited file twice creates its new rows twice: the
+    preview warns per row, and the import still does what the file says."""
+    first, _, _ = progress
+    client.login(town.admin.email)
+    book = workbook(export_xlsx(client, town.plan))
+    sheet = book["Tâches"]
+    for title in ("  " + first.title.upper() + " ", "Une action vraiment nouvelle"):
+        new_row = sheet.max_row + 1
+        sheet.cell(row=new_row, column=column("Enjeu")).value = "Enjeux sociaux"
+        sheet.cell(row=new_row, column=column("Objectif opérationnel")).value = first.objective.title
+        sheet.cell(row=new_row, column=column("Action")).value = title
+        sheet.cell(row=new_row, column=column("Statut")).value = "À faire"
+    page = text_of(upload(client, f"/plans/{town.plan.id}/import", save(book), "plan.xlsx"))
+    assert "2 actions à créer" in page
+    assert (
+        f"Feuille Tâches, ligne {new_row - 1} : une action « {first.title.upper()} » existe déjà "
+        "sous cet objectif. Elle sera créée une seconde fois."
+    ) in page
+    assert "« Une action vraiment nouvelle » existe déjà" not in page
+    assert "Import terminé : 0 action modifiée, 2 créées." in text_of(client.post(confirm_url(page)))
+    # The same file again: both rows are now flagged.
+    page = text_of(upload(client, f"/plans/{town.plan.id}/import", save(book), "plan.xlsx"))
+    assert page.count("Elle sera créée une seconde fois.") == 2
 
 
 def test_csv_edited_with_commas_and_cp1252_imports(client, town, progress):
@@ -350,6 +380,31 @@ def test_bad_files_are_refused_with_a_message_naming_the_place(client, town):
         "Le fichier est trop volumineux (5 Mo au plus).",
     )
     refused(client, town, docx_bytes(), "plan.docx", "Importez un fichier Excel (.xlsx) ou CSV")
+
+
+def test_a_number_typed_in_a_date_cell_is_refused(client, town, progress):
+    """Excel gives a number typed into a date-formatted cell back as a date
+    (12345.5 → 1933-10-18 12:00): refused, not imported as 1933."""
+    first, second, third = progress
+    client.login(town.admin.email)
+    book = workbook(export_xlsx(client, town.plan))
+    sheet = book["Tâches"]
+    cell = sheet.cell(row=row_of(sheet, first.id), column=column("Échéance"))
+    assert cell.number_format == "yyyy-mm-dd"
+    cell.value = 12345.5
+    sheet.cell(row=row_of(sheet, second.id), column=column("Échéance")).value = 12345
+    sheet.cell(row=row_of(sheet, third.id), column=column("Long terme du")).value = 46000  # a plain cell
+    refused(
+        client,
+        town,
+        save(book),
+        "plan.xlsx",
+        f"Feuille Tâches, ligne {row_of(sheet, first.id)}, colonne Échéance : "
+        "« 12345.5 » est un nombre, pas une date (écrivez la date sous la forme 2026-12-31).",
+    )
+    page = text_of(upload(client, f"/plans/{town.plan.id}/import", save(book), "plan.xlsx"))
+    assert f"ligne {row_of(sheet, second.id)}, colonne Échéance : « 12345 » est un nombre" in page
+    assert f"ligne {row_of(sheet, third.id)}, colonne Long terme du : « 46000 » est un nombre" in page
 
 
 def xlsx_two_sheets() -> bytes:

@@ -122,7 +122,7 @@ def _save_settings(form: FlaskForm, save: Callable[..., None]) -> bool:
     """Run a settings service on the submitted form; its refusal goes on the field it names."""
     if not form.validate_on_submit():
         return False
-    values = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+    values = {name: value for name, value in form.data.items() if name != "csrf_token"}
     try:
         save(values=values)
     except ServiceError as exc:

@@ -17,7 +17,8 @@ from tasking.models import OutboxMessage, Task
 # The right each endpoint needs. "token" routes carry their own signed secret
 # and are tested with their features (reset, invitation, unsubscribe, mailbox
 # actions, calendar feed); "own" routes act on the signed-in user's own rows
-# or lead to their own organisation.
+# or lead to their own organisation; "coordinate" routes change a region's
+# settings (its coordinators only).
 RIGHTS = {
     "static": "public",
     "health.healthz": "public",
@@ -59,6 +60,8 @@ RIGHTS = {
     "admin.members": "admin",
     "admin.change_role": "admin",
     "admin.change_active": "admin",
+    "admin.org_settings": "admin",
+    "admin.region_settings": "coordinate",
     "plans.create_from_template": "admin",
     "planning.edit_plan": "admin",
     "planning.edit_theme": "admin",
@@ -91,7 +94,7 @@ GRANTS = {
     "collaborator": {"user", "read", "contribute"},
     "member": {"user", "read"},
     "viewer": {"user", "read"},
-    "coordinator": {"user", "read", "region"},
+    "coordinator": {"user", "read", "region", "coordinate"},
     "stranger": {"user"},
     "anonymous": set(),
 }

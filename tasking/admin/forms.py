@@ -1,10 +1,12 @@
-"""Forms of the members page."""
+"""Forms of the members and settings pages."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
+
+from tasking.orgs.settings import TIMEZONES
 
 ROLE_CHOICES = [
     SelectChoice("member", _l("Member")),
@@ -24,3 +26,31 @@ class NewMemberForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+WEEKDAY_CHOICES = [
+    SelectChoice("0", _l("Monday")),
+    SelectChoice("1", _l("Tuesday")),
+    SelectChoice("2", _l("Wednesday")),
+    SelectChoice("3", _l("Thursday")),
+    SelectChoice("4", _l("Friday")),
+    SelectChoice("5", _l("Saturday")),
+    SelectChoice("6", _l("Sunday")),
+]
+
+
+# The settings services check every value and name the field in their message,
+# so the selects leave refusing an unknown choice to them.
+class DigestSlotForm(FlaskForm):
+    digest_weekday = SelectField(_l("Weekly digest day"), choices=WEEKDAY_CHOICES, validate_choice=False)
+    digest_time = StringField(_l("Weekly digest time (HH:MM)"))
+
+
+class OrgSettingsForm(DigestSlotForm):
+    timezone = SelectField(
+        _l("Time zone"),
+        choices=[SelectChoice(zone, label) for zone, label in TIMEZONES.items()],
+        validate_choice=False,
+    )
+    reminder_days = StringField(_l("Reminders, days before the due date (e.g. 7, 1)"))
+    escalation_days = StringField(_l("Tell the administrators once a task is overdue by (days, 0 = never)"))

@@ -1,19 +1,24 @@
-"""The members page of an organisation (admins only)."""
+"""The members and settings pages of an organisation (admins only), and the
+settings page of a region (its coordinators only)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
-from tasking.admin.forms import NewMemberForm, RoleForm
+from tasking.admin.forms import DigestSlotForm, NewMemberForm, OrgSettingsForm, RoleForm
 from tasking.auth.services import queue_invitation
 from tasking.core.clock import utcnow
 from tasking.core.errors import ServiceError
-from tasking.core.permissions import is_org_admin, org_admin_or_404
+from tasking.core.permissions import is_org_admin, org_admin_or_404, region_to_configure_or_404
 from tasking.extensions import db
 from tasking.models import Organisation, User
-from tasking.orgs import services
+from tasking.orgs import services, settings
 from tasking.outbox.sender import deliver_soon
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -111,3 +116,45 @@ def change_active(org_id: int, user_id: int):
         message = _("%(name)s is reactivated.") if active else _("%(name)s is deactivated.")
         flash(message % {"name": user.name}, "success")
     return redirect(url_for("admin.members", org_id=org.id), code=303)
+
+
+def _save_settings(form: FlaskForm, save: Callable[..., None]) -> bool:
+    """Run a settings service on the submitted form; its refusal goes on the field it names."""
+    if not form.validate_on_submit():
+        return False
+    values = {name: value for name, value in form.data.items() if name != "csrf_token"}
+    try:
+        save(values=values)
+    except ServiceError as exc:
+        db.session.rollback()
+        field = form._fields.get(exc.field or "")
+        (field.errors if field else form.form_errors).append(exc.message)
+        return False
+    db.session.commit()
+    flash(_("The settings are saved."), "success")
+    return True
+
+
+@bp.route("/orgs/<int:org_id>/settings", methods=["GET", "POST"])
+@login_required
+def org_settings(org_id: int):
+    org_admin_or_404(current_user, org_id)
+    org = db.get_or_404(Organisation, org_id)
+    # Fields missing from a submission keep their stored value.
+    form = OrgSettingsForm(data=settings.org_settings_values(org))
+    save = partial(settings.update_org_settings, db.session, actor=current_user, organisation=org)
+    if _save_settings(form, save):
+        return redirect(url_for("admin.org_settings", org_id=org.id), code=303)
+    return render_template("admin/settings.html", org=org, form=form), 422 if form.errors else 200
+
+
+@bp.route("/regions/<slug>/settings", methods=["GET", "POST"])
+@login_required
+def region_settings(slug: str):
+    region = region_to_configure_or_404(current_user, slug)
+    form = DigestSlotForm(data=settings.region_settings_values(region))
+    save = partial(settings.update_region_settings, db.session, actor=current_user, region=region)
+    if _save_settings(form, save):
+        return redirect(url_for("admin.region_settings", slug=region.slug), code=303)
+    status = 422 if form.errors else 200
+    return render_template("admin/region_settings.html", region=region, form=form), status

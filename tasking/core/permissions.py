@@ -169,6 +169,19 @@ def regional_scope_or_404(user: User, slug: str) -> tuple[Region, list[int]]:
     return region, organisation_ids
 
 
+def can_configure_region(user: User, region_id: int) -> bool:
+    """The regional digest's slot: the region's coordinators only (a
+    municipality's admins see their line of the region, not its settings)."""
+    return user.is_authenticated and user.regional_region_id == region_id
+
+
+def region_to_configure_or_404(user: User, slug: str) -> Region:
+    region = db.session.scalar(select(Region).where(Region.slug == slug))
+    if region is None or not can_configure_region(user, region.id):
+        abort(404)
+    return region
+
+
 def coordinated_region_slug(user: User) -> str | None:
     """The region a regional coordinator coordinates (for the navigation), else None."""
     if not user.is_authenticated or user.regional_region_id is None:

@@ -51,7 +51,8 @@ def test_plan_page_shows_owners_collaborators_dates_and_progress(client, make):
     page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
     assert "Luc Gagnon" in page
     assert "Sophie Roy" in page
-    assert "Du 25 nov. 2026 au 15 janv. 2027" in page
+    # The range stacks on two lines in the narrow column.
+    assert '<span class="date">Du 25 nov. 2026</span> <span class="date">au 15 janv. 2027</span>' in page
     assert "Échéance\u00a0: 4 déc. 2026" in page
     assert "32,5 / 65 %" in page
     assert 'style="width: 50%"' in page

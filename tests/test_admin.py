@@ -60,6 +60,12 @@ def test_invite_a_user_by_email_who_then_sets_a_password(client, make_client, ma
     done = sophie.post(link, data={"password": "Gaspesie-2026", "confirm": "Gaspesie-2026"})
     assert done.status_code == 303
     assert sophie.get("/plans").status_code == 200
+    # Accepting signed her in: the members list says when.
+    db.session.expire_all()
+    signed_in = db.session.scalar(select(User).where(User.email == "sophie@ville-a.qc.ca")).last_login_at
+    assert signed_in is not None
+    members = client.get(f"/admin/orgs/{org.id}/members").get_data(as_text=True)
+    assert members.split("sophie@ville-a.qc.ca")[1].split("</tr>")[0].count("—") == 0
 
 
 def test_bad_input_is_shown_on_the_form_and_creates_nothing(client, make):

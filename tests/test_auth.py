@@ -17,7 +17,7 @@ def test_login_page_is_in_french_with_a_csrf_token(client):
     response = client.get("/login")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert '<html lang="fr">' in page
+    assert '<html lang="fr-CA">' in page
     assert "Connexion à Rétablir" in page
     assert "Mot de passe oublié?" in page
     assert 'name="csrf_token"' in page

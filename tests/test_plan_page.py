@@ -98,7 +98,7 @@ def test_english_is_available_per_user(client, make):
     plan = make.plan(org)
     client.login(user.email)
     page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
-    assert '<html lang="en">' in page
+    assert '<html lang="en-CA">' in page
     assert "General objectives" in page
     # The plan's own text stays as the municipality wrote it.
     assert "Enjeux sociaux" in page

@@ -198,3 +198,12 @@ def test_healthz(client):
     body = response.get_json()
     assert body["status"] == "ok"
     assert body["schema"]
+
+
+def test_favicon_is_linked_and_served(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    for url in ("/static/favicon.svg", "/favicon.ico"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        assert b"#1b4f8a" in response.data

@@ -103,6 +103,26 @@ def test_change_role_and_deactivate(client, make):
     assert db.session.get(User, admin.id).active is True
 
 
+def test_messages_about_a_person_read_well_in_french(client, make):
+    """No « de Henri » nor « de Alain »: the wording needs no elision."""
+    org, _ = _admin(client, make)
+    henri = make.user(org, name="Henri Créé")
+    members = client.get(f"/admin/orgs/{org.id}/members").get_data(as_text=True)
+    assert "Rôle attribué à Henri Créé" in members
+    role = client.post(
+        f"/admin/orgs/{org.id}/members/{henri.id}/role", data={"role": "viewer"}, follow_redirects=True
+    )
+    assert "Rôle modifié pour Henri Créé." in role.get_data(as_text=True)
+    off = client.post(
+        f"/admin/orgs/{org.id}/members/{henri.id}/active", data={"active": "0"}, follow_redirects=True
+    )
+    assert "Compte désactivé pour Henri Créé." in off.get_data(as_text=True)
+    on = client.post(
+        f"/admin/orgs/{org.id}/members/{henri.id}/active", data={"active": "1"}, follow_redirects=True
+    )
+    assert "Compte réactivé pour Henri Créé." in on.get_data(as_text=True)
+
+
 def test_members_page_is_404_for_non_admins_and_other_organisations(client, make):
     org = make.org()
     other_org = make.org()

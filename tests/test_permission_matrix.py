@@ -20,6 +20,7 @@ from tasking.models import OutboxMessage, Task
 # or lead to their own organisation.
 RIGHTS = {
     "static": "public",
+    "favicon": "public",
     "health.healthz": "public",
     "auth.login": "public",
     "auth.forgot_password": "public",

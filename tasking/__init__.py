@@ -97,6 +97,8 @@ def register_blueprints(app: Flask) -> None:
         exchange_bp,
     ):
         app.register_blueprint(blueprint)
+    # Browsers ask for /favicon.ico whatever the page links: give them the same icon.
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg"))
 
 
 def register_receivers(app: Flask) -> None:

@@ -60,6 +60,12 @@ def test_invite_a_user_by_email_who_then_sets_a_password(client, make_client, ma
     done = sophie.post(link, data={"password": "Gaspesie-2026", "confirm": "Gaspesie-2026"})
     assert done.status_code == 303
     assert sophie.get("/plans").status_code == 200
+    # Accepting signed her in: the members list says when.
+    db.session.expire_all()
+    signed_in = db.session.scalar(select(User).where(User.email == "sophie@ville-a.qc.ca")).last_login_at
+    assert signed_in is not None
+    members = client.get(f"/admin/orgs/{org.id}/members").get_data(as_text=True)
+    assert members.split("sophie@ville-a.qc.ca")[1].split("</tr>")[0].count("—") == 0
 
 
 def test_bad_input_is_shown_on_the_form_and_creates_nothing(client, make):
@@ -95,6 +101,26 @@ def test_change_role_and_deactivate(client, make):
     )
     assert "propre compte" in response.get_data(as_text=True)
     assert db.session.get(User, admin.id).active is True
+
+
+def test_messages_about_a_person_read_well_in_french(client, make):
+    """No « de Henri » nor « de Alain »: the wording needs no elision."""
+    org, _ = _admin(client, make)
+    henri = make.user(org, name="Henri Créé")
+    members = client.get(f"/admin/orgs/{org.id}/members").get_data(as_text=True)
+    assert "Rôle attribué à Henri Créé" in members
+    role = client.post(
+        f"/admin/orgs/{org.id}/members/{henri.id}/role", data={"role": "viewer"}, follow_redirects=True
+    )
+    assert "Rôle modifié pour Henri Créé." in role.get_data(as_text=True)
+    off = client.post(
+        f"/admin/orgs/{org.id}/members/{henri.id}/active", data={"active": "0"}, follow_redirects=True
+    )
+    assert "Compte désactivé pour Henri Créé." in off.get_data(as_text=True)
+    on = client.post(
+        f"/admin/orgs/{org.id}/members/{henri.id}/active", data={"active": "1"}, follow_redirects=True
+    )
+    assert "Compte réactivé pour Henri Créé." in on.get_data(as_text=True)
 
 
 def test_members_page_is_404_for_non_admins_and_other_organisations(client, make):

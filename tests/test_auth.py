@@ -17,7 +17,7 @@ def test_login_page_is_in_french_with_a_csrf_token(client):
     response = client.get("/login")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert '<html lang="fr">' in page
+    assert '<html lang="fr-CA">' in page
     assert "Connexion à Rétablir" in page
     assert "Mot de passe oublié?" in page
     assert 'name="csrf_token"' in page
@@ -102,6 +102,11 @@ def test_generated_secret_key_is_kept_in_instance(tmp_path, monkeypatch):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
+def test_login_redirect_keeps_the_query_string_only_when_there_is_one(client):
+    assert client.get("/plans").headers["Location"] == "/login?next=/plans"
+    assert client.get("/plans?x=1").headers["Location"] == "/login?next=/plans?x%3D1"
+
+
 def test_htmx_request_when_signed_out_gets_401_and_a_redirect_header(client):
     response = client.get("/plans", headers={"HX-Request": "true"})
     assert response.status_code == 401
@@ -144,10 +149,12 @@ def test_password_reset_by_emailed_single_use_link(client, make):
     assert weak.status_code == 422
     assert "au moins 10" in weak.get_data(as_text=True)
 
+    assert db.session.get(User, user.id).last_login_at is None
     done = client.post(link, data={"password": "Nouveau-Depart-9", "confirm": "Nouveau-Depart-9"})
     assert done.status_code == 303
     db.session.expire_all()
     assert db.session.get(User, user.id).check_password("Nouveau-Depart-9")
+    assert db.session.get(User, user.id).last_login_at is not None  # the link signed them in
 
     again = client.get(link)
     assert again.status_code == 400

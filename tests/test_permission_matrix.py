@@ -21,6 +21,7 @@ from tasking.models import OutboxMessage, Task
 # settings (its coordinators only).
 RIGHTS = {
     "static": "public",
+    "favicon": "public",
     "health.healthz": "public",
     "auth.login": "public",
     "auth.forgot_password": "public",

@@ -1,10 +1,11 @@
 """The plan page: laid out as the template, in French, readable only by
 those who may, in a fixed number of queries."""
 
-from datetime import date
+import html
+from datetime import date, datetime
 
 from tasking.extensions import db
-from tasking.models import Measurement, Task
+from tasking.models import Comment, Measurement, Task
 
 
 def test_plan_page_lays_out_the_template_in_french(client, make):
@@ -51,10 +52,44 @@ def test_plan_page_shows_owners_collaborators_dates_and_progress(client, make):
     page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
     assert "Luc Gagnon" in page
     assert "Sophie Roy" in page
-    assert "Du 25 nov. 2026 au 15 janv. 2027" in page
+    # The range stacks on two lines in the narrow column.
+    assert '<span class="date">Du 25 nov. 2026</span> <span class="date">au 15 janv. 2027</span>' in page
     assert "Échéance\u00a0: 4 déc. 2026" in page
     assert "32,5 / 65 %" in page
     assert 'style="width: 50%"' in page
+
+
+def test_plan_page_shows_each_actions_latest_comment(client, make):
+    org = make.org()
+    viewer = make.user(org, role="viewer")
+    luc, sophie = make.user(org, name="Luc Gagnon"), make.user(org, name="Sophie Roy")
+    plan = make.plan(org)
+    task_id = plan.themes[0].objectives[0].tasks[0].id
+    other_id = plan.themes[0].objectives[0].tasks[1].id
+    long_body = "**Rencontre** avec le CIUSSS <script>alert(1)</script> " + "suivi des besoins " * 20
+    for author, body, at in (
+        (luc, "Premier appel fait", datetime(2026, 11, 20, 15)),
+        (luc, "Deuxième appel fait", datetime(2026, 11, 21, 15)),
+        (sophie, long_body, datetime(2026, 11, 22, 15)),
+    ):
+        db.session.add(Comment(task_id=task_id, author_id=author.id, body=body, created_at=at))
+    db.session.add(Comment(task_id=other_id, author_id=luc.id, body="Seul commentaire", created_at=at))
+    db.session.commit()
+
+    client.login(viewer.email)
+    page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    # The latest one, its Markdown reduced to words, shortened; the older ones behind a link.
+    assert "Rencontre avec le CIUSSS &lt;script&gt;alert(1)&lt;/script&gt; suivi des besoins" in page
+    assert "<script>alert" not in page and "**Rencontre" not in page
+    excerpt = page.split('<blockquote class="latest-comment">')[1].split("</p>")[0]
+    assert excerpt.endswith("…") and len(html.unescape(excerpt.split("<p>")[1])) <= 201
+    assert "Sophie Roy, <time" in page and "22 nov. 2026, 10 h 00" in page
+    assert f'href="/tasks/{task_id}#task-comments-{task_id}">2 autres</a>' in page
+    assert "Premier appel fait" not in page and "Deuxième appel fait" not in page
+    # A single comment: no "others" link, the comment itself links to the task.
+    assert "Seul commentaire" in page
+    assert f'href="/tasks/{other_id}#comment-' in page
+    assert "1 autre" not in page
 
 
 def test_english_is_available_per_user(client, make):
@@ -63,7 +98,7 @@ def test_english_is_available_per_user(client, make):
     plan = make.plan(org)
     client.login(user.email)
     page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
-    assert '<html lang="en">' in page
+    assert '<html lang="en-CA">' in page
     assert "General objectives" in page
     # The plan's own text stays as the municipality wrote it.
     assert "Enjeux sociaux" in page
@@ -130,6 +165,10 @@ def test_plan_page_query_count_does_not_grow_with_the_plan(client, make, count_q
                     plan_position=9 + n,
                 )
             )
+    # And comments by several people on several actions.
+    for n, task in enumerate(db.session.get(type(big), big.id).themes[1].objectives[0].tasks):
+        for author in (user, make.user(org)):
+            db.session.add(Comment(task_id=task.id, author_id=author.id, body=f"Suivi {n}"))
     db.session.commit()
     client.get(f"/plans/{big.id}")
     with count_queries() as big_count:
@@ -159,3 +198,12 @@ def test_healthz(client):
     body = response.get_json()
     assert body["status"] == "ok"
     assert body["schema"]
+
+
+def test_favicon_is_linked_and_served(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    for url in ("/static/favicon.svg", "/favicon.ico"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+        assert b"#1b4f8a" in response.data

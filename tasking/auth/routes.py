@@ -27,7 +27,9 @@ def load_user(session_id: str):
 
 @login_manager.unauthorized_handler
 def unauthorized():
-    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    # full_path always ends in "?", even without a query string.
+    back = request.full_path if request.query_string else request.path
+    target = url_for("auth.login", next=back if request.method == "GET" else None)
     if request.headers.get("HX-Request") == "true":
         # htmx would swap the login page into a card: send the browser there instead.
         response = current_app.response_class(status=401)
@@ -106,7 +108,7 @@ def _password_page(token: str, salt: str, max_age: int, heading: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password(user, form.password.data)
+            services.set_password(user, form.password.data, utcnow())
         except ServiceError as exc:
             form.password.errors.append(exc.message)
         else:

@@ -134,9 +134,11 @@ def queue_invitation(session: Session, user: User, inviter: User, org_name: str,
     )
 
 
-def set_password(user: User, password: str) -> None:
+def set_password(user: User, password: str, now: datetime) -> None:
+    """The password chosen from an invitation or reset link; the page then signs the user in."""
     check_password_strength(password, email=user.email, name=user.name)
     user.set_password(password)
     # Proving ownership of the mailbox lifts a sign-in lock.
     user.failed_logins = 0
     user.locked_until = None
+    user.last_login_at = now

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -21,3 +23,14 @@ def render_markdown(text: str) -> Markup:
         link_rel="noopener noreferrer nofollow",
     )
     return Markup(clean)
+
+
+def markdown_excerpt(text: str, length: int = 200) -> str:
+    """The words of user Markdown without its markup, cut near `length` characters.
+
+    Plain text: the template escapes it."""
+    words = html.unescape(nh3.clean(_md.render(text or ""), tags=set())).split()
+    plain = " ".join(words)
+    if len(plain) <= length:
+        return plain
+    return plain[:length].rsplit(" ", 1)[0] + "…"

@@ -12,6 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from tasking.core.clock import to_local
+from tasking.core.markdown import markdown_excerpt
 
 STATUS_LABELS = {
     "todo": _l("To do"),
@@ -65,6 +66,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["qc_datetime"] = qc_datetime
     app.jinja_env.filters["nl2br"] = nl2br
     app.jinja_env.filters["qc_number"] = qc_number
+    app.jinja_env.filters["markdown_excerpt"] = markdown_excerpt
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
         HORIZON_LABELS=HORIZON_LABELS,

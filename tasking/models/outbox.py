@@ -47,6 +47,13 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
+    @property
+    def retryable(self) -> bool:
+        """Failed, or waiting after a failed attempt: a fresh message just waits its turn."""
+        return self.status == OutboxStatus.FAILED.value or (
+            self.status == OutboxStatus.PENDING.value and self.attempts > 0
+        )
+
     def header_pairs(self) -> list[tuple[str, str]]:
         pairs = []
         for line in self.headers.splitlines():

@@ -23,6 +23,19 @@ OUTBOX_STATUS_LABELS = {
     "sent": _l("Sent"),
     "failed": _l("Failed"),
 }
+#: What each outbox message is: the notification kinds, the digests, the account e-mails.
+OUTBOX_KIND_LABELS = {
+    "assigned": _l("Assignment"),
+    "status": _l("Status change"),
+    "comment": _l("Comment"),
+    "mention": _l("Mention"),
+    "due_soon": _l("Due date coming up"),
+    "overdue": _l("Overdue task"),
+    "digest": _l("Weekly digest"),
+    "regional_digest": _l("Regional digest"),
+    "password_reset": _l("Password reset"),
+    "invitation": _l("Invitation"),
+}
 KIND_LABELS = {
     "assigned": _l("Assigned to me (responsible or collaborator)"),
     "status": _l("Status changes on my tasks"),
@@ -90,4 +103,5 @@ def register(app) -> None:  # noqa: ANN001
         NOTIFICATION_ACTION_LABELS=ACTION_LABELS,
         NOTIFICATION_KIND_LABELS=KIND_LABELS,
         OUTBOX_STATUS_LABELS=OUTBOX_STATUS_LABELS,
+        OUTBOX_KIND_LABELS=OUTBOX_KIND_LABELS,
     )

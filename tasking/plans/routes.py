@@ -60,6 +60,6 @@ def show(plan_id: int):
     return render_template(
         "plans/show.html",
         plan=plan,
-        comment_counts=services.comment_counts(db.session, plan_id),
+        latest_comments=services.latest_comments(db.session, plan_id),
         today=utcnow().date(),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tasking.models import (
     Comment,
@@ -58,11 +58,24 @@ def load_plan_layout(session: Session, plan_id: int) -> Plan:
     ).one()
 
 
-def comment_counts(session: Session, plan_id: int) -> dict[int, int]:
-    rows = session.execute(
-        select(Comment.task_id, func.count(Comment.id))
+def latest_comments(session: Session, plan_id: int) -> dict[int, tuple[Comment, int]]:
+    """Per task of the plan: its latest comment (author loaded) and how many it has, in one query."""
+    ranked = (
+        select(
+            Comment.id,
+            func.row_number()
+            .over(partition_by=Comment.task_id, order_by=(Comment.created_at.desc(), Comment.id.desc()))
+            .label("rank"),
+            func.count().over(partition_by=Comment.task_id).label("total"),
+        )
         .join(Task, Task.id == Comment.task_id)
         .where(Task.plan_id == plan_id)
-        .group_by(Comment.task_id)
+        .subquery()
     )
-    return dict(rows.all())
+    rows = session.execute(
+        select(Comment, ranked.c.total)
+        .join(ranked, ranked.c.id == Comment.id)
+        .where(ranked.c.rank == 1)
+        .options(joinedload(Comment.author))
+    )
+    return {comment.task_id: (comment, total) for comment, total in rows}

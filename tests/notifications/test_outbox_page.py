@@ -159,3 +159,44 @@ def test_a_regional_digest_is_not_shown_to_one_municipalitys_admins(client, worl
     assert f'id="outbox-{row.id}"' not in html
     assert client.get(f"/admin/orgs/{world.org.id}/outbox/{row.id}").status_code == 404
     assert client.get(f"/admin/orgs/{world.org.id}/outbox/{row.id}/preview").status_code == 404
+
+
+def test_kinds_are_shown_in_words(client, world):
+    assigned = queued(world, world.owner)
+    reset = queued(world, world.helper)
+    reset.kind = "password_reset"
+    db.session.commit()
+    client.login(world.admin.email)
+    html = client.get(f"/admin/orgs/{world.org.id}/outbox").get_data(as_text=True)
+    assert "<td>Réinitialisation du mot de passe</td>" in html and "<td>Assignation</td>" in html
+    assert "password_reset" not in html and "<td>assigned</td>" not in html
+    one = client.get(f"/admin/orgs/{world.org.id}/outbox/{assigned.id}").get_data(as_text=True)
+    assert "<dd>Assignation</dd>" in one
+
+
+def test_every_kind_queued_has_a_label():
+    from tasking.models.notify import KINDS
+    from tasking.notifications.text import OUTBOX_KIND_LABELS
+
+    others = {"digest", "regional_digest", "password_reset", "invitation"}
+    assert set(KINDS) | others == set(OUTBOX_KIND_LABELS)
+
+
+def test_retry_is_offered_only_after_a_failed_attempt(client, world):
+    fresh = queued(world, world.owner)
+    tried = queued(world, world.helper)
+    tried.attempts, tried.last_error = 1, "421 try again later"
+    failed = queued(world, world.viewer)
+    failed.status, failed.attempts = OutboxStatus.FAILED.value, 6
+    db.session.commit()
+    client.login(world.admin.email)
+    html = client.get(f"/admin/orgs/{world.org.id}/outbox").get_data(as_text=True)
+
+    def row_html(row):
+        return html.split(f'id="outbox-{row.id}"')[1].split("</tr>")[0]
+
+    assert "Réessayer" not in row_html(fresh)
+    assert "Réessayer" in row_html(tried) and "Réessayer" in row_html(failed)
+    one = f"/admin/orgs/{world.org.id}/outbox/"
+    assert "Réessayer" not in client.get(f"{one}{fresh.id}").get_data(as_text=True)
+    assert "Réessayer" in client.get(f"{one}{failed.id}").get_data(as_text=True)

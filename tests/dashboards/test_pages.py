@@ -288,3 +288,32 @@ def test_regional_query_count_does_not_grow_with_municipalities(client, dataset,
         html = page(client, "/regions/mrc-a/dashboard")
     assert 'id="org-ville-e"' in html
     assert counter.count == two
+    # A second live plan of a municipality is one more line, not more queries.
+    second = make.plan(third)
+    with count_queries() as counter:
+        html = page(client, "/regions/mrc-a/dashboard")
+    assert f'id="plan-{second.id}"' in html
+    assert counter.count == two
+
+
+def test_regional_rows_name_each_live_plan(client, dataset, make):
+    imported = make.plan(dataset.ville_b)
+    imported.title = "Plan importé de Word"
+    db.session.commit()
+    client.login(dataset.coordinator.email)
+    html = page(client, "/regions/mrc-a/dashboard")
+    group_b = html[html.index('<tbody id="org-ville-b"') :]
+    group_b = group_b[: group_b.index("</tbody>")]
+    first = group_b[group_b.index(f'<tr id="plan-{dataset.plan_b.id}"') :]
+    first = first[: first.index("</tr>")]
+    # The original plan keeps its line, named and linked, with its figures.
+    assert "Ville B<br>" in first
+    assert f'<a href="/plans/{dataset.plan_b.id}/dashboard">Plan de rétablissement</a>' in first
+    assert "3/145" in first
+    assert f'href="/plans/{dataset.plan_b.id}/board"' in first
+    assert 'aria-label="Tableau de Ville B\u00a0: Plan de rétablissement"' in first
+    newer = group_b[group_b.index(f'<tr id="plan-{imported.id}"') :]
+    newer = newer[: newer.index("</tr>")]
+    assert "Ville B<br>" in newer
+    assert f'<a href="/plans/{imported.id}/dashboard">Plan importé de Word</a>' in newer
+    assert "0/145" in newer

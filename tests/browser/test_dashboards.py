@@ -40,7 +40,11 @@ def test_regional_coordinator_compares_municipalities_and_drills_down(live_serve
     assert "50\u00a0%" in row_b.locator("td.heat").first.inner_text()
     assert row_b.locator("td.is-danger").inner_text() == "1"
 
-    row_b.get_by_role("link", name="Tableau de bord de Ville B", exact=True).click()
+    # The line names the plan it shows.
+    assert "Plan de rétablissement" in row_b.locator("th").inner_text()
+    row_b.get_by_role(
+        "link", name="Tableau de bord de Ville B\u00a0: Plan de rétablissement", exact=True
+    ).click()
     page.wait_for_url(re.compile(rf"/plans/{plan_b.id}/dashboard$"))
     assert page.get_by_role("heading", name=re.compile("Tableau de bord")).is_visible()
     blocked = page.locator("#blocked")
@@ -49,9 +53,13 @@ def test_regional_coordinator_compares_municipalities_and_drills_down(live_serve
     assert page.locator("#progress-by-theme svg.stacked").count() == 6
 
     page.go_back()
-    page.locator("#org-ville-b").get_by_role("link", name="Tableau de Ville B", exact=True).click()
+    page.locator("#org-ville-b").get_by_role(
+        "link", name="Tableau de Ville B\u00a0: Plan de rétablissement", exact=True
+    ).click()
     page.wait_for_url(re.compile(rf"/plans/{plan_b.id}/board$"))
     # The board of Ville B, read-only for the coordinator: the blocked card is there.
     assert page.get_by_role("heading", name="Tableau", exact=True).is_visible()
+    assert "Ville B" in page.locator(".board-header").inner_text()
+    assert page.locator("#board-keys").count() == 0  # nothing to move: no keyboard hint
     assert page.locator(f"#task-{tasks_b[12].id}").is_visible()
     assert page.locator("ol.cards[data-status=blocked]").first.locator(f"#task-{tasks_b[12].id}").count() == 1

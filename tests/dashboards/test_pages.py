@@ -39,6 +39,23 @@ def test_plan_dashboard_in_french_with_the_report_date(client, dataset):
     assert 'class="stacked"' in html and "Enjeux sociaux\u00a0: 4 sur 23 actions terminées" in html
 
 
+def test_status_legend_shows_the_theme_colours(client, dataset):
+    from tasking.models import Theme
+
+    colours = set(db.session.scalars(db.select(Theme.colour).where(Theme.plan_id == dataset.plan_a.id)))
+    assert len(colours) > 1
+    client.login(dataset.viewer_a.email)
+    html = page(client, f"/plans/{dataset.plan_a.id}/dashboard")
+    legend = html[html.index('class="stacked-legend"') :]
+    legend = legend[: legend.index("</p>")]
+    keys = {key.rsplit(">", 1)[-1]: key for key in legend.split("</span>") if "<svg" in key}
+    assert list(keys) == ["Terminé", "En cours", "Bloqué", "À faire"]
+    for label in ("Terminé", "En cours"):
+        # One stripe per theme colour, as in the bars; no grey stand-in.
+        assert set(re.findall(r'--theme: (#[0-9a-fA-F]{6})"', keys[label])) == colours
+    assert "#5b6776" not in legend
+
+
 def test_plan_dashboard_prints_for_council(client, dataset):
     client.login(dataset.admin_a.email)
     html = page(client, f"/plans/{dataset.plan_a.id}/dashboard")

@@ -99,8 +99,16 @@ def test_indicators_page_lists_every_target_with_measurements(client, dataset):
     client.login(dataset.viewer_a.email)
     html = page(client, f"/plans/{dataset.plan_a.id}/indicators")
     assert "Indicateurs\u00a0: Plan de rétablissement" in html
-    assert html.count('<li id="target-') == 67
+    # The 2 measurable targets in full; the 65 others one line each, after them.
+    assert html.count('<li id="target-') == 2
     assert html.count('class="indicator measurable"') == 2
+    text_part = html[html.index('id="text-targets"') :]
+    assert html.index(f'id="target-{dataset.down_target.id}"') < html.index('id="text-targets"')
+    assert "65 cibles sans mesure" in text_part
+    assert text_part.count('<tr id="target-') == 65
+    assert "indicator-body" not in text_part and "Non mesurable" in text_part
+    # Each line names its objective.
+    assert '<td class="objective">Établir des indicateurs afin d’effectuer un comparatif' in text_part
     up = html[html.index(f'id="target-{dataset.up_target.id}"') :]
     up = up[: up.index("</li>")]
     assert "Plus haut, c’est mieux" in up and "Valeur de départ" in up and "65\u00a0%" in up
@@ -109,7 +117,6 @@ def test_indicators_page_lists_every_target_with_measurements(client, dataset):
     down = down[: down.index("</li>")]
     assert "Plus bas, c’est mieux" in down and "Adèle Admin" in down and "jours" in down
     assert "<polyline" in down and 'class="trend-target"' in down
-    assert "Non mesurable" in html
 
 
 def test_fragment_for_htmx(client, dataset):

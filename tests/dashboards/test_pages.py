@@ -108,7 +108,7 @@ def test_indicators_page_lists_every_target_with_measurements(client, dataset):
     assert text_part.count('<tr id="target-') == 65
     assert "indicator-body" not in text_part and "Non mesurable" in text_part
     # Each line names its objective.
-    assert '<td class="objective">Établir des indicateurs afin d’effectuer un comparatif' in text_part
+    assert '<td class="objective" title="Établir des indicateurs afin d’effectuer un comparatif' in text_part
     up = html[html.index(f'id="target-{dataset.up_target.id}"') :]
     up = up[: up.index("</li>")]
     assert "Plus haut, c’est mieux" in up and "Valeur de départ" in up and "65\u00a0%" in up

@@ -89,6 +89,11 @@ def test_plan_dashboard_trend_charts_for_up_and_down_targets(client, dataset):
     ys = [float(p.split(",")[1]) for p in re.search(r'points="([^"]+)"', down).group(1).split()]
     target_y = float(re.search(r'class="trend-target"[^>]*y1="([\d.]+)"', down).group(1))
     assert ys[0] < ys[1] < ys[2] < target_y  # falling towards a target below
+    # The scale: lowest and highest values, with their unit, at the left of the frame.
+    ticks = re.findall(r'<text class="trend-axis trend-tick"[^>]*>([^<]+)</text>', down)
+    assert ticks == ["10\u00a0jours", "30\u00a0jours"]
+    ticks = re.findall(r'<text class="trend-axis trend-tick"[^>]*>([^<]+)</text>', up)
+    assert ticks == ["0\u00a0%", "65\u00a0%"]
     # Data table fallback.
     assert "1 sept. 2026" in down and "20\u00a0jours" in down
     assert "58\u00a0%" in html  # 38 / 65 of the way

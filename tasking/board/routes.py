@@ -25,10 +25,12 @@ bp.record_once(lambda state: services.register_sql_functions(state.app))
 
 
 def _scope(plan: Plan) -> Scope:
-    timezone = db.session.scalar(select(Organisation.timezone).where(Organisation.id == plan.organisation_id))
+    # The whole row, not just its timezone: the page header names the
+    # organisation, and ``plan.organisation`` then reads it from the session.
+    organisation = db.session.get(Organisation, plan.organisation_id)
     # The user itself, not the proxy: the board reads it for every card.
     viewer = current_user._get_current_object()
-    return Scope(plan.id, plan.organisation_id, viewer, local_today(utcnow(), timezone))
+    return Scope(plan.id, plan.organisation_id, viewer, local_today(utcnow(), organisation.timezone))
 
 
 @bp.route("/plans/<int:plan_id>/board")

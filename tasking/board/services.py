@@ -204,6 +204,11 @@ class Board:
     def total(self) -> int:
         return sum(self.totals.values())
 
+    @property
+    def movable(self) -> bool:
+        """Whether the reader may move at least one card shown."""
+        return any(card.movable for lane in self.lanes for column in lane.columns for card in column.cards)
+
 
 @dataclass
 class Scope:

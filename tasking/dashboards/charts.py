@@ -22,6 +22,14 @@ class ChartPoint:
     on: date
 
 
+@dataclass(frozen=True)
+class AxisTick:
+    """A value named on the vertical axis, at its height."""
+
+    value: float
+    y: float
+
+
 @dataclass
 class TrendChart:
     """A line of measurements over time, with the target (and baseline) as lines."""
@@ -37,6 +45,9 @@ class TrendChart:
     baseline_y: float | None = None
     low: float = 0.0
     high: float = 1.0
+    # The lowest and highest values drawn (measurements, target, baseline),
+    # low first: the scale a reader needs; one tick when they are equal.
+    ticks: list[AxisTick] = field(default_factory=list)
 
     @property
     def show_axis(self) -> bool:
@@ -86,12 +97,15 @@ def trend_chart(
     values = [value for _on, value in series]
     references = [v for v in (target, baseline) if v is not None]
     everything = values + references
-    low, high = (min(everything), max(everything)) if everything else (0.0, 1.0)
-    if high == low:
-        low, high = low - 1.0, high + 1.0
+    smallest, largest = (min(everything), max(everything)) if everything else (0.0, 1.0)
+    low, high = (smallest - 1.0, largest + 1.0) if smallest == largest else (smallest, largest)
     air = (high - low) * 0.08
     low, high = low - air, high + air
     chart = TrendChart(width, height, left, right, top, bottom, low=low, high=high)
+    if everything:
+        chart.ticks = [
+            AxisTick(value, _scale(value, low, high, top, bottom)) for value in sorted({smallest, largest})
+        ]
     if series:
         start, end = series[0][0], series[-1][0]
         days = (end - start).days

@@ -57,17 +57,20 @@ def plan(plan_id: int):
 def indicators(plan_id: int):
     plan = plan_or_404(current_user, plan_id)
     indicators = services.plan_indicators(db.session, plan=plan, width=560, height=180)
+    measurable = [indicator for indicator in indicators if indicator.target.is_measurable]
     # Members record measurements on an action's page; admins also edit the targets.
     may_measure = role_in(current_user, plan.organisation_id) in (Role.ADMIN.value, Role.MEMBER.value)
     first_task = {}
     if may_measure:
-        objective_ids = list({indicator.objective.id for indicator in indicators})
+        objective_ids = list({indicator.objective.id for indicator in measurable})
         first_task = services.first_task_of_objectives(db.session, objective_ids)
     return render(
         "dashboards/indicators.html",
         "dashboards/_indicators.html",
         plan=plan,
-        groups=services.group_indicators(indicators),
+        groups=services.group_indicators(measurable),
+        # Targets in words only: one line each after the charts, not a block each.
+        text_targets=[indicator for indicator in indicators if not indicator.target.is_measurable],
         first_task=first_task,
         may_plan=can_plan(current_user, plan.organisation_id),
     )

@@ -280,6 +280,8 @@ class RegionalColumn:
 
 @dataclass
 class RegionalRow:
+    """One live plan of a municipality (or the municipality alone, without a plan)."""
+
     organisation: Organisation
     plan: Plan | None
     figures: StatusCounts
@@ -293,6 +295,11 @@ class RegionalDashboard:
     columns: list[RegionalColumn]
     rows: list[RegionalRow]
 
+    @property
+    def municipalities(self) -> list[tuple[Organisation, list[RegionalRow]]]:
+        """The rows grouped by municipality, in the rows' order."""
+        return [(org, list(rows)) for org, rows in groupby(self.rows, key=lambda row: row.organisation)]
+
 
 def theme_key(number: int | None, title: str) -> str:
     """The same theme in two municipalities' plans: same number, or same title."""
@@ -302,7 +309,11 @@ def theme_key(number: int | None, title: str) -> str:
 def regional_dashboard(
     session: Session, *, region: Region, organisation_ids: list[int], today: date
 ) -> RegionalDashboard:
-    """One row per municipality (its latest live plan), one column per theme."""
+    """One row per live plan of each municipality, one column per theme.
+
+    Every live plan gets its own row, named: a municipality that imports a
+    second plan (a Word document, a copy) must not see its first one vanish.
+    """
     organisations = list(
         session.scalars(
             select(Organisation)
@@ -310,20 +321,24 @@ def regional_dashboard(
             .order_by(Organisation.name)
         )
     )
-    latest: dict[int, Plan] = {}
+    plans_of: dict[int, list[Plan]] = defaultdict(list)
     plans = session.scalars(
         select(Plan)
         .where(Plan.organisation_id.in_([o.id for o in organisations]), Plan.archived_at.is_(None))
-        .order_by(Plan.created_at.desc(), Plan.id.desc())
+        .order_by(Plan.created_at, Plan.id)
     )
     for plan in plans:
-        latest.setdefault(plan.organisation_id, plan)
-    plan_ids = [plan.id for plan in latest.values()]
+        plans_of[plan.organisation_id].append(plan)
+    rows_by_plan = {
+        plan.id: RegionalRow(org, plan, StatusCounts(), defaultdict(StatusCounts))
+        for org in organisations
+        for plan in plans_of[org.id]
+    }
 
     themes = list(
         session.scalars(
             select(Theme)
-            .where(Theme.plan_id.in_(plan_ids), Theme.archived_at.is_(None))
+            .where(Theme.plan_id.in_(list(rows_by_plan)), Theme.archived_at.is_(None))
             .order_by(Theme.position, Theme.id)
         )
     )
@@ -335,16 +350,15 @@ def regional_dashboard(
         columns.setdefault(key, RegionalColumn(key, theme.number, theme.title, theme.colour))
     ordered = sorted(columns.values(), key=lambda c: (c.number is None, c.number or 0))
 
-    rows = {
-        org.id: RegionalRow(org, latest.get(org.id), StatusCounts(), defaultdict(StatusCounts))
-        for org in organisations
-    }
-    org_of_plan = {plan.id: plan.organisation_id for plan in latest.values()}
-    for plan_id, theme_id, status, count, overdue in _status_rows(session, plan_ids, today):
-        row = rows[org_of_plan[plan_id]]
+    for plan_id, theme_id, status, count, overdue in _status_rows(session, list(rows_by_plan), today):
+        row = rows_by_plan[plan_id]
         row.cells[key_of_theme[theme_id]].add(status, count, int(overdue or 0))
         row.figures.add(status, count, int(overdue or 0))
-    return RegionalDashboard(region=region, today=today, columns=ordered, rows=list(rows.values()))
+    rows = []
+    for org in organisations:
+        org_rows = [rows_by_plan[plan.id] for plan in plans_of[org.id]]
+        rows.extend(org_rows or [RegionalRow(org, None, StatusCounts(), {})])
+    return RegionalDashboard(region=region, today=today, columns=ordered, rows=rows)
 
 
 def group_indicators(

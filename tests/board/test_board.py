@@ -243,6 +243,28 @@ def test_a_regional_coordinator_reads_the_board(client, make, people):
     html = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
 
     assert total(html, "todo") == 145 and "data-movable" not in html
+    # Whose board it is, and no keyboard hint for cards that cannot move.
+    assert "Ville Région · <a" in html
+    assert 'id="board-keys"' not in html and "Au clavier" not in html
+
+
+def test_the_keyboard_hint_only_for_readers_who_may_move_a_card(make_client, people, build):
+    plan = build.plan(people.org)
+    build.tasks(plan, 3, owner_id=people.owner.id)
+    hint = 'id="board-keys"'
+    seen = {}
+    for who in ("admin", "owner", "helper", "viewer"):
+        client = make_client()
+        client.login(getattr(people, who).email)
+        html = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
+        assert "Ville Tableau · <a" in html
+        seen[who] = hint in html and 'aria-describedby="board-keys"' in html
+        # The board a filter swaps in says it again, for the cards it shows:
+        # under « Les miennes » only the owner has cards, hence something to move.
+        fragment = client.get(f"/plans/{plan.id}/board?mine=1", headers=HTMX).get_data(as_text=True)
+        assert (hint in fragment) == (who == "owner")
+    # The helper is a member but neither owns nor helps with any card.
+    assert seen == {"admin": True, "owner": True, "helper": False, "viewer": False}
 
 
 def test_archived_tasks_objectives_and_themes_are_not_on_the_board(client, people, build):

@@ -40,7 +40,11 @@ def test_regional_coordinator_compares_municipalities_and_drills_down(live_serve
     assert "50\u00a0%" in row_b.locator("td.heat").first.inner_text()
     assert row_b.locator("td.is-danger").inner_text() == "1"
 
-    row_b.get_by_role("link", name="Tableau de bord de Ville B", exact=True).click()
+    # The line names the plan it shows.
+    assert "Plan de rétablissement" in row_b.locator("th").inner_text()
+    row_b.get_by_role(
+        "link", name="Tableau de bord de Ville B\u00a0: Plan de rétablissement", exact=True
+    ).click()
     page.wait_for_url(re.compile(rf"/plans/{plan_b.id}/dashboard$"))
     assert page.get_by_role("heading", name=re.compile("Tableau de bord")).is_visible()
     blocked = page.locator("#blocked")
@@ -49,9 +53,37 @@ def test_regional_coordinator_compares_municipalities_and_drills_down(live_serve
     assert page.locator("#progress-by-theme svg.stacked").count() == 6
 
     page.go_back()
-    page.locator("#org-ville-b").get_by_role("link", name="Tableau de Ville B", exact=True).click()
+    page.locator("#org-ville-b").get_by_role(
+        "link", name="Tableau de Ville B\u00a0: Plan de rétablissement", exact=True
+    ).click()
     page.wait_for_url(re.compile(rf"/plans/{plan_b.id}/board$"))
     # The board of Ville B, read-only for the coordinator: the blocked card is there.
     assert page.get_by_role("heading", name="Tableau", exact=True).is_visible()
+    assert "Ville B" in page.locator(".board-header").inner_text()
+    assert page.locator("#board-keys").count() == 0  # nothing to move: no keyboard hint
     assert page.locator(f"#task-{tasks_b[12].id}").is_visible()
     assert page.locator("ol.cards[data-status=blocked]").first.locator(f"#task-{tasks_b[12].id}").count() == 1
+
+
+def test_the_printed_report_lists_every_overdue_and_blocked_action(live_server, page, make):
+    from datetime import date
+
+    org = make.org("ville-conseil", "Ville Conseil")
+    admin = make.user(org, "admin", "admin@ville-conseil.qc.ca")
+    plan = make.plan(org)
+    tasks = list(db.session.scalars(select(Task).where(Task.plan_id == plan.id).order_by(Task.id)))
+    for task in tasks[:29]:
+        task.status, task.due_date = "in_progress", date(2026, 1, 5)
+    for task in tasks[29:44]:
+        task.status, task.blocked_reason = "blocked", "En attente"
+    db.session.commit()
+
+    browser_login(page, live_server, admin.email)
+    page.goto(f"{live_server}/plans/{plan.id}/dashboard")
+    page.emulate_media(media="print")
+    overdue_rows = page.locator("#overdue tbody tr")
+    blocked_rows = page.locator("#blocked tbody tr")
+    assert overdue_rows.count() == 29 and blocked_rows.count() == 15
+    assert all(overdue_rows.nth(i).is_visible() for i in range(29))
+    assert all(blocked_rows.nth(i).is_visible() for i in range(15))
+    assert "autres dans l’application" not in page.locator("#plan-dashboard").inner_text()

@@ -44,3 +44,15 @@ def test_large_chart_leaves_room_for_its_dates():
     large = trend_chart(SERIES, target=65.0, width=560, height=180)
     assert not small.show_axis and large.show_axis
     assert large.bottom == 160 and small.bottom == 74
+
+
+def test_the_scale_names_the_lowest_and_highest_values_at_their_height():
+    chart = trend_chart(SERIES, target=65.0, baseline=0.0, width=240, height=80)
+    assert [tick.value for tick in chart.ticks] == [0.0, 65.0]
+    low, high = chart.ticks
+    assert low.y == chart.baseline_y and high.y == chart.target_y
+    assert chart.top < high.y < low.y < chart.bottom
+    # Without references, the measurements alone set the scale; one value, one tick.
+    assert [t.value for t in trend_chart(SERIES, target=None).ticks] == [12.0, 38.0]
+    one = trend_chart([(date(2026, 11, 1), 5.0)], target=5.0)
+    assert [(t.value, t.y) for t in one.ticks] == [(5.0, one.points[0].y)]

@@ -39,6 +39,23 @@ def test_plan_dashboard_in_french_with_the_report_date(client, dataset):
     assert 'class="stacked"' in html and "Enjeux sociaux\u00a0: 4 sur 23 actions terminées" in html
 
 
+def test_status_legend_shows_the_theme_colours(client, dataset):
+    from tasking.models import Theme
+
+    colours = set(db.session.scalars(db.select(Theme.colour).where(Theme.plan_id == dataset.plan_a.id)))
+    assert len(colours) > 1
+    client.login(dataset.viewer_a.email)
+    html = page(client, f"/plans/{dataset.plan_a.id}/dashboard")
+    legend = html[html.index('class="stacked-legend"') :]
+    legend = legend[: legend.index("</p>")]
+    keys = {key.rsplit(">", 1)[-1]: key for key in legend.split("</span>") if "<svg" in key}
+    assert list(keys) == ["Terminé", "En cours", "Bloqué", "À faire"]
+    for label in ("Terminé", "En cours"):
+        # One stripe per theme colour, as in the bars; no grey stand-in.
+        assert set(re.findall(r'--theme: (#[0-9a-fA-F]{6})"', keys[label])) == colours
+    assert "#5b6776" not in legend
+
+
 def test_plan_dashboard_prints_for_council(client, dataset):
     client.login(dataset.admin_a.email)
     html = page(client, f"/plans/{dataset.plan_a.id}/dashboard")
@@ -72,6 +89,11 @@ def test_plan_dashboard_trend_charts_for_up_and_down_targets(client, dataset):
     ys = [float(p.split(",")[1]) for p in re.search(r'points="([^"]+)"', down).group(1).split()]
     target_y = float(re.search(r'class="trend-target"[^>]*y1="([\d.]+)"', down).group(1))
     assert ys[0] < ys[1] < ys[2] < target_y  # falling towards a target below
+    # The scale: lowest and highest values, with their unit, at the left of the frame.
+    ticks = re.findall(r'<text class="trend-axis trend-tick"[^>]*>([^<]+)</text>', down)
+    assert ticks == ["10\u00a0jours", "30\u00a0jours"]
+    ticks = re.findall(r'<text class="trend-axis trend-tick"[^>]*>([^<]+)</text>', up)
+    assert ticks == ["0\u00a0%", "65\u00a0%"]
     # Data table fallback.
     assert "1 sept. 2026" in down and "20\u00a0jours" in down
     assert "58\u00a0%" in html  # 38 / 65 of the way
@@ -82,8 +104,16 @@ def test_indicators_page_lists_every_target_with_measurements(client, dataset):
     client.login(dataset.viewer_a.email)
     html = page(client, f"/plans/{dataset.plan_a.id}/indicators")
     assert "Indicateurs\u00a0: Plan de rétablissement" in html
-    assert html.count('<li id="target-') == 67
+    # The 2 measurable targets in full; the 65 others one line each, after them.
+    assert html.count('<li id="target-') == 2
     assert html.count('class="indicator measurable"') == 2
+    text_part = html[html.index('id="text-targets"') :]
+    assert html.index(f'id="target-{dataset.down_target.id}"') < html.index('id="text-targets"')
+    assert "65 cibles sans mesure" in text_part
+    assert text_part.count('<tr id="target-') == 65
+    assert "indicator-body" not in text_part and "Non mesurable" in text_part
+    # Each line names its objective.
+    assert '<td class="objective" title="Établir des indicateurs afin d’effectuer un comparatif' in text_part
     up = html[html.index(f'id="target-{dataset.up_target.id}"') :]
     up = up[: up.index("</li>")]
     assert "Plus haut, c’est mieux" in up and "Valeur de départ" in up and "65\u00a0%" in up
@@ -92,7 +122,6 @@ def test_indicators_page_lists_every_target_with_measurements(client, dataset):
     down = down[: down.index("</li>")]
     assert "Plus bas, c’est mieux" in down and "Adèle Admin" in down and "jours" in down
     assert "<polyline" in down and 'class="trend-target"' in down
-    assert "Non mesurable" in html
 
 
 def test_fragment_for_htmx(client, dataset):
@@ -227,7 +256,7 @@ def test_query_count_does_not_grow_with_tasks(client, dataset, make, count_queri
     assert counter.count == with_big
 
 
-def test_long_lists_are_cut_on_paper_with_a_note(client, dataset):
+def test_long_lists_are_complete_on_paper(client, dataset):
     from datetime import date
 
     for task in dataset.tasks_a[40:53]:  # 13 more overdue: 15 in all
@@ -236,10 +265,11 @@ def test_long_lists_are_cut_on_paper_with_a_note(client, dataset):
     client.login(dataset.admin_a.email)
     html = page(client, f"/plans/{dataset.plan_a.id}/dashboard")
     overdue = html[html.index('id="overdue"') : html.index('id="blocked"')]
-    assert overdue.count("<tr>") == 1 + 15  # all on screen
-    assert 'class="print-only muted">… et 3 autres dans l’application.' in overdue
+    assert overdue.count("<tr>") == 1 + 15
+    assert "autres dans l’application" not in html
+    # No print rule hides rows of these lists (the browser test checks the paper).
     css = client.get("/static/css/app.css").get_data(as_text=True)
-    assert ".dash-list tbody tr:nth-child(n+13) { display: none; }" in css
+    assert ".dash-list tbody tr:nth-child" not in css
 
 
 def test_indicators_lead_to_where_measurements_and_targets_are_edited(make_client, dataset):
@@ -288,3 +318,32 @@ def test_regional_query_count_does_not_grow_with_municipalities(client, dataset,
         html = page(client, "/regions/mrc-a/dashboard")
     assert 'id="org-ville-e"' in html
     assert counter.count == two
+    # A second live plan of a municipality is one more line, not more queries.
+    second = make.plan(third)
+    with count_queries() as counter:
+        html = page(client, "/regions/mrc-a/dashboard")
+    assert f'id="plan-{second.id}"' in html
+    assert counter.count == two
+
+
+def test_regional_rows_name_each_live_plan(client, dataset, make):
+    imported = make.plan(dataset.ville_b)
+    imported.title = "Plan importé de Word"
+    db.session.commit()
+    client.login(dataset.coordinator.email)
+    html = page(client, "/regions/mrc-a/dashboard")
+    group_b = html[html.index('<tbody id="org-ville-b"') :]
+    group_b = group_b[: group_b.index("</tbody>")]
+    first = group_b[group_b.index(f'<tr id="plan-{dataset.plan_b.id}"') :]
+    first = first[: first.index("</tr>")]
+    # The original plan keeps its line, named and linked, with its figures.
+    assert "Ville B<br>" in first
+    assert f'<a href="/plans/{dataset.plan_b.id}/dashboard">Plan de rétablissement</a>' in first
+    assert "3/145" in first
+    assert f'href="/plans/{dataset.plan_b.id}/board"' in first
+    assert 'aria-label="Tableau de Ville B\u00a0: Plan de rétablissement"' in first
+    newer = group_b[group_b.index(f'<tr id="plan-{imported.id}"') :]
+    newer = newer[: newer.index("</tr>")]
+    assert "Ville B<br>" in newer
+    assert f'<a href="/plans/{imported.id}/dashboard">Plan importé de Word</a>' in newer
+    assert "0/145" in newer

@@ -82,8 +82,11 @@ def test_regional_rows_and_columns(dataset):
     assert row_b.cells["n3"].done == 3 and row_b.cells["n4"].done == 0
 
 
-def test_regional_uses_the_latest_live_plan_and_shows_an_org_without_plan(dataset, make):
+def test_regional_shows_every_live_plan_and_an_org_without_plan(dataset, make):
+    # Ville B imports a second plan (say, from a Word document): its first
+    # plan, where the work is, must stay on the dashboard beside the new one.
     newer = make.plan(dataset.ville_b)
+    newer.title = "Plan importé"
     archived = make.plan(dataset.ville_b)
     archived.archived_at = archived.created_at
     make.org("ville-d", "Ville D (sans plan)", dataset.region)
@@ -92,10 +95,20 @@ def test_regional_uses_the_latest_live_plan_and_shows_an_org_without_plan(datase
     board = services.regional_dashboard(
         db.session, region=dataset.region, organisation_ids=[o.id for o in ids], today=TODAY
     )
-    rows = {row.organisation.slug: row for row in board.rows}
-    assert rows["ville-b"].plan.id == newer.id
-    assert rows["ville-b"].figures.done == 0
-    assert rows["ville-d"].plan is None and rows["ville-d"].figures.total == 0
+    assert [(row.organisation.slug, row.plan and row.plan.id) for row in board.rows] == [
+        ("ville-a", dataset.plan_a.id),
+        ("ville-b", dataset.plan_b.id),
+        ("ville-b", newer.id),
+        ("ville-d", None),
+    ]
+    first_b, newer_b = board.rows[1:3]
+    assert first_b.figures.done == 3 and newer_b.figures.done == 0
+    assert board.rows[3].figures.total == 0
+    assert [(org.slug, len(rows)) for org, rows in board.municipalities] == [
+        ("ville-a", 1),
+        ("ville-b", 2),
+        ("ville-d", 1),
+    ]
 
 
 def test_themes_are_matched_by_title_when_unnumbered(dataset):

@@ -177,3 +177,31 @@ def test_long_lines_are_delivered_intact(world, cli, smtp_server):
     assert title.strip() in mail.get_body(("plain",)).get_content()
     assert title.strip() in mail.get_body(("html",)).get_content()
     assert mail["Message-ID"] == outbox_rows()[0].message_id
+
+
+def test_long_subject_is_folded_into_short_encoded_words(world):
+    """RFC 2047: no encoded word over 75 characters, however long the title."""
+    import email
+    import email.policy
+    import re
+
+    from tasking.models import OutboxMessage
+    from tasking.outbox.sender import build_message
+
+    subject = "Échéance dans 7 jours\u00a0: Rétablir " + "les services essentiels " * 8
+    row = OutboxMessage(
+        recipient="responsable@ville-a.ca",
+        subject=subject.strip(),
+        body_text="Bonjour",
+        body_html="",
+        message_id="<test@retablir.test>",
+        headers="",
+    )
+    _sender, raw = build_message(row, "Rétablir <noreply@retablir.test>")
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    [folded] = re.findall(r"^Subject: ([^\r]*(?:\r\n[ \t][^\r]*)*)", head, re.MULTILINE)
+    words = re.findall(r"=\?[^?]+\?[qQbB]\?[^?]*\?=", folded)
+    assert len(words) > 1
+    assert max(len(word) for word in words) <= 75
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Subject"] == subject.strip()

@@ -40,12 +40,16 @@ def build(db, models) -> None:
     """The region, its municipalities, people, plans, tasks and comments."""
     from sqlalchemy import insert
 
-    region = models.Region(slug="mrc-bench", name="MRC du Banc d’essai")
+    # Created well before the slots measured, which a later creation would skip.
+    created = MONDAY_7 - timedelta(days=60)
+    region = models.Region(slug="mrc-bench", name="MRC du Banc d’essai", created_at=created)
     db.session.add(region)
     db.session.flush()
     today = MONDAY_7.date()
     for m in range(MUNICIPALITIES):
-        org = models.Organisation(slug=f"ville-{m:02d}", name=f"Ville {m:02d}", region_id=region.id)
+        org = models.Organisation(
+            slug=f"ville-{m:02d}", name=f"Ville {m:02d}", region_id=region.id, created_at=created
+        )
         db.session.add(org)
         db.session.flush()
         users = [

@@ -110,6 +110,8 @@ def _claim(session: Session, now: datetime, worker: str, limit: int, only_ids=No
 
 
 SMTP_COMPAT32 = compat32.clone(linesep="\r\n", max_line_length=998)
+#: Longest line holding encoded words (RFC 2047: 76, and an encoded word at most 75).
+ENCODED_LINE = 76
 
 
 def _utf8() -> Charset:
@@ -134,7 +136,9 @@ def build_message(row, sender: str) -> tuple[str, bytes]:  # noqa: ANN001 (an ou
     else:
         message = text
     name, address = parseaddr(sender)
-    message["Subject"] = Header(row.subject, "utf-8")
+    # Folded here: under the policy's 998-character lines a long subject
+    # would be one encoded word, far over RFC 2047's 75 characters.
+    message["Subject"] = Header(row.subject, "utf-8", header_name="Subject").encode(maxlinelen=ENCODED_LINE)
     message["From"] = formataddr((name, address), charset="utf-8")
     message["To"] = row.recipient
     message["Date"] = formatdate(usegmt=True)

@@ -131,6 +131,7 @@ def due_organisations(session: Session, now: datetime) -> dict[int, tuple[Organi
             organisation.timezone,
             organisation.digest_weekday,
             parse_hhmm(organisation.digest_time, DEFAULT_SLOT),
+            since=organisation.created_at,
         )
         if slot is not None:
             due[organisation.id] = (organisation, slot[0])

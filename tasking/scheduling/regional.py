@@ -319,7 +319,11 @@ def run_regional_digests(session: Session, *, now: datetime) -> RegionalReport:
     report = RegionalReport()
     for region in session.scalars(select(Region).order_by(Region.id)).all():
         slot = due_weekly_slot(
-            now, region.timezone, region.digest_weekday, parse_hhmm(region.digest_time, DEFAULT_SLOT)
+            now,
+            region.timezone,
+            region.digest_weekday,
+            parse_hhmm(region.digest_time, DEFAULT_SLOT),
+            since=region.created_at,
         )
         if slot is None:
             continue

@@ -7,9 +7,12 @@ Rules, counted in days in the organisation's time zone:
   applies, so a task created three days before its due date gets the "7"
   reminder at once, then the "1" reminder);
 - ``overdue:weekK``: on the first day past the due date (K = 0), then once a
-  week (K = 1, 2 …);
+  week (K = 1, 2 …), and never within ``OVERDUE_GAP`` of the last overdue
+  reminder to that person about that task (whatever its week or due date:
+  a first run on a task long overdue must not send week 1 today and week 2
+  tomorrow);
 - ``escalation``: once overdue by ``escalation_days``, to the organisation's
-  admins too.
+  admins too (with the same gap after an earlier escalation of that task).
 
 Reminders go to the owner and, unless they turned it off, the collaborators.
 They only land on a working day between 08:00 and 18:00 local time; what
@@ -17,11 +20,16 @@ falls on a weekend, a Québec holiday or the night waits for the next working
 morning. Each send is a ``ReminderLog`` row (task × person × rule × due date)
 and a line of the task's history; the unique row makes a second run, or a
 second scheduler, send nothing.
+
+A run sends each person one e-mail per organisation: the reminder itself
+when there is one, else a list of all their reminders of that run, by
+section, each task with its link and one-click actions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
@@ -34,7 +42,6 @@ from tasking.models import (
     Activity,
     Membership,
     Organisation,
-    OutboxMessage,
     Plan,
     ReminderLog,
     Role,
@@ -42,11 +49,35 @@ from tasking.models import (
     TaskStatus,
     User,
 )
+from tasking.notifications import links
 from tasking.notifications.preferences import channels_for
-from tasking.notifications.services import notify
+from tasking.notifications.services import available_actions, notify, unsubscribe_headers
+from tasking.outbox.queue import queue
 from tasking.scheduling.claim import claim
 from tasking.scheduling.timing import in_working_hours
 from tasking.tasks.services import record
+
+#: Least time between two overdue reminders (or two escalations) to one person about one task.
+OVERDUE_GAP = timedelta(days=7)
+#: The sections of a grouped e-mail, in order.
+SECTIONS = ("due", "overdue", "escalation")
+
+
+@dataclass
+class Reminder:
+    """One reminder claimed this run, waiting to be e-mailed."""
+
+    task: Task
+    rule: str
+    kind: str  # notification kind: "due_soon" or "overdue"
+    template: str  # the e-mail of a lone reminder
+    key: str
+    context: dict
+    action_links: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def section(self) -> str:
+        return "escalation" if self.rule == "escalation" else "due" if self.kind == "due_soon" else "overdue"
 
 
 @dataclass
@@ -82,6 +113,13 @@ def due_rule(days_left: int, days: list[int]) -> str | None:
     return f"due:{min(applicable)}"
 
 
+def family(rule: str) -> str | None:
+    """The rules kept ``OVERDUE_GAP`` apart: "overdue" and "escalation"."""
+    if rule.startswith("overdue:"):
+        return "overdue"
+    return "escalation" if rule == "escalation" else None
+
+
 def overdue_rule(days_over: int) -> str:
     """``overdue:week0`` for days 1–7 past the due date, ``week1`` for 8–14 …"""
     return f"overdue:week{(days_over - 1) // 7}"
@@ -89,6 +127,13 @@ def overdue_rule(days_over: int) -> str:
 
 def reminder_key(task_id: int, user_id: int, rule: str, occurrence: date) -> str:
     return f"reminder:task{task_id}:user{user_id}:{rule}:{occurrence.isoformat()}"
+
+
+def grouped_key(user_id: int, organisation_id: int, today: date, reminders: list[Reminder]) -> str:
+    """The outbox key of a grouped e-mail: the same for the same reminders,
+    so a job run twice cannot queue it twice."""
+    digest = hashlib.sha256("\n".join(sorted(r.key for r in reminders)).encode()).hexdigest()[:16]
+    return f"reminders:user{user_id}:org{organisation_id}:{today.isoformat()}:{digest}"
 
 
 def _active_admins(session: Session, organisation_id: int) -> list[User]:
@@ -134,16 +179,35 @@ def remind_organisation(session: Session, organisation: Organisation, *, now: da
     if not tasks:
         return report
     task_ids = [t.id for t in tasks]
-    done = set(
-        session.execute(
-            select(ReminderLog.task_id, ReminderLog.user_id, ReminderLog.rule, ReminderLog.occurrence).where(
-                ReminderLog.task_id.in_(task_ids)
-            )
-        ).all()
-    )
+    done = set()
+    #: (task, person, family) → when the latest overdue reminder or escalation went.
+    last_sent: dict[tuple[int, int, str], datetime] = {}
+    for task_id, user_id, rule, occurrence, sent_at in session.execute(
+        select(
+            ReminderLog.task_id,
+            ReminderLog.user_id,
+            ReminderLog.rule,
+            ReminderLog.occurrence,
+            ReminderLog.sent_at,
+        ).where(ReminderLog.task_id.in_(task_ids))
+    ):
+        done.add((task_id, user_id, rule, occurrence))
+        if (name := family(rule)) is not None:
+            key = (task_id, user_id, name)
+            last_sent[key] = max(sent_at, last_sent.get(key, sent_at))
     collaborator_ids = {u.id for t in tasks for u in t.collaborators}
     collab_channels = channels_for(session, collaborator_ids, "collab_reminders")
     admins: list[User] | None = None
+    pending: dict[int, tuple[User, list[Reminder]]] = {}
+
+    def remind(task: Task, user: User, rule: str, kind: str, template: str, context: dict) -> None:
+        name = family(rule)
+        last = last_sent.get((task.id, user.id, name)) if name else None
+        if last is not None and today - local_today(last, organisation.timezone) < OVERDUE_GAP:
+            return
+        reminder = _claim(session, report, done, organisation, task, user, rule, kind, template, now, context)
+        if reminder is not None:
+            pending.setdefault(user.id, (user, []))[1].append(reminder)
 
     for task in tasks:
         days_left = (task.due_date - today).days
@@ -164,31 +228,20 @@ def remind_organisation(session: Session, organisation: Organisation, *, now: da
         context = {"organisation": organisation, "days_left": days_left, "days_over": -days_left}
         if rule is not None:
             for user in recipients:
-                _remind(session, report, done, organisation, task, user, rule, kind, template, now, context)
+                remind(task, user, rule, kind, template, context)
         escalation = organisation.escalation_days or 0
         if days_left < 0 and escalation > 0 and -days_left >= escalation:
             if admins is None:
                 admins = _active_admins(session, organisation.id)
             for admin in admins:
                 if admin.id != task.owner_id:
-                    _remind(
-                        session,
-                        report,
-                        done,
-                        organisation,
-                        task,
-                        admin,
-                        "escalation",
-                        "overdue",
-                        "reminder_escalation",
-                        now,
-                        context,
-                    )
+                    remind(task, admin, "escalation", "overdue", "reminder_escalation", context)
+    _email(session, report, organisation, pending, today=today, now=now)
     session.flush()
     return report
 
 
-def _remind(
+def _claim(
     session: Session,
     report: ReminderReport,
     done: set,
@@ -200,10 +253,11 @@ def _remind(
     template: str,
     now: datetime,
     context: dict,
-) -> None:
-    """Claim the (task, person, rule, due date) row; only its writer notifies."""
+) -> Reminder | None:
+    """Claim the (task, person, rule, due date) row; only its writer records
+    the reminder (in-app notification, task history) and gets it back to e-mail."""
     if (task.id, user.id, rule, task.due_date) in done:
-        return
+        return None
     if not claim(
         session,
         ReminderLog,
@@ -213,7 +267,7 @@ def _remind(
         occurrence=task.due_date,
         sent_at=now,
     ):
-        return
+        return None
     key = reminder_key(task.id, user.id, rule, task.due_date)
     notification = notify(
         session,
@@ -222,12 +276,9 @@ def _remind(
         task=task,
         actor=None,
         now=now,
+        email=False,
         dedupe_key=key,
         detail=task.due_date.isoformat(),
-        template=template,
-        rule=rule,
-        owner=task.owner,
-        **context,
     )
     record(
         session,
@@ -241,10 +292,75 @@ def _remind(
         new=user.name,
     )
     report.reminders += 1
-    if notification is not None and session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == f"notification:{key}")
-    ):
-        report.emails += 1
+    if notification is None:
+        return None
+    return Reminder(task, rule, kind, template, key, context)
+
+
+def _email(
+    session: Session,
+    report: ReminderReport,
+    organisation: Organisation,
+    pending: dict[int, tuple[User, list[Reminder]]],
+    *,
+    today: date,
+    now: datetime,
+) -> None:
+    """One e-mail per person for the reminders they want by e-mail at once:
+    the reminder's own message when it is alone, else the grouped list."""
+    channels = {kind: channels_for(session, pending, kind) for kind in ("due_soon", "overdue")}
+    for user_id, (user, reminders) in pending.items():
+        wanted = [r for r in reminders if channels[r.kind][user_id] == "immediate"]
+        if not wanted:
+            continue
+        for reminder in wanted:
+            reminder.action_links = [
+                (action, links.task_action_url(user, reminder.task, action))
+                for action in available_actions(user, reminder.task, organisation.id)
+            ]
+        if len(wanted) == 1:
+            [reminder] = wanted
+            template, kind, key = reminder.template, reminder.kind, f"notification:{reminder.key}"
+            outbox_kind = kind
+            context = {
+                **reminder.context,
+                "task": reminder.task,
+                "rule": reminder.rule,
+                "owner": reminder.task.owner,
+                "task_link": links.task_url(reminder.task),
+                "action_links": reminder.action_links,
+            }
+        else:
+            template, key = "reminders", grouped_key(user_id, organisation.id, today, wanted)
+            # The list's unsubscribe link stops the most pressing kind it holds.
+            kind = "overdue" if any(r.kind == "overdue" for r in wanted) else "due_soon"
+            outbox_kind = "reminders"
+            context = {
+                "organisation": organisation,
+                "count": len(wanted),
+                "sections": [
+                    (name, [r for r in wanted if r.section == name])
+                    for name in SECTIONS
+                    if any(r.section == name for r in wanted)
+                ],
+                "task_url": links.task_url,
+            }
+        queued = queue(
+            session,
+            dedupe_key=key,
+            kind=outbox_kind,
+            recipient=user.email,
+            template=template,
+            now=now,
+            user=user,
+            organisation_id=organisation.id,
+            headers=unsubscribe_headers(user, kind),
+            unsubscribe_link=links.unsubscribe_url(user, kind),
+            preferences_link=links.preferences_url(),
+            **context,
+        )
+        if queued is not None:
+            report.emails += 1
 
 
 def describe_reminder(activity: Activity) -> str:

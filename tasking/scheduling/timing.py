@@ -64,7 +64,9 @@ def iso_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def due_weekly_slot(now: datetime, tz: str | None, weekday: int, at: time) -> tuple[str, datetime] | None:
+def due_weekly_slot(
+    now: datetime, tz: str | None, weekday: int, at: time, *, since: datetime | None = None
+) -> tuple[str, datetime] | None:
     """The weekly slot due at ``now``: (ISO week of the slot, its instant as naive UTC).
 
     The slot of a week is ``weekday`` at ``at`` local time; on a holiday or a
@@ -72,7 +74,8 @@ def due_weekly_slot(now: datetime, tz: str | None, weekday: int, at: time) -> tu
     its instant for an hour (the scheduler checks every 15 minutes); after
     that, a run missed while the scheduler was down is caught up during
     working hours until the end of that ISO week — never at night, never a
-    week late.
+    week late. A slot before ``since`` (naive UTC: when the organisation or
+    region was created) was never missed, so it is not caught up.
     """
     tzinfo = zone(tz)
     moment = local(now, tz)
@@ -83,6 +86,9 @@ def due_weekly_slot(now: datetime, tz: str | None, weekday: int, at: time) -> tu
         slot = datetime.combine(day, at, tzinfo=tzinfo)
         same_week = slot.date().isocalendar()[:2] == moment.date().isocalendar()[:2]
         on_time = moment < slot + ON_TIME
+        instant = slot.astimezone(UTC).replace(tzinfo=None)
+        if since is not None and instant < since:
+            continue
         if slot <= moment and same_week and (on_time or in_working_hours(now, tz)):
-            return iso_week(nominal), slot.astimezone(UTC).replace(tzinfo=None)
+            return iso_week(nominal), instant
     return None

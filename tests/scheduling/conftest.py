@@ -69,11 +69,33 @@ def build_world(make) -> World:
     return World(region, org, admin, owner, helper, plan, theme, objective)
 
 
+#: When the organisations and regions of these tests were created: before
+#: every instant the tests choose, so that no weekly slot predates them.
+CREATED = datetime(2026, 1, 1)
+
+
+class BackdatedFactory(Factory):
+    """The shared factory, with organisations and regions created on ``CREATED``
+    (the real clock would make the slots of the chosen instants predate them)."""
+
+    def region(self, *args, **kwargs) -> Region:
+        region = super().region(*args, **kwargs)
+        region.created_at = CREATED
+        db.session.commit()
+        return region
+
+    def org(self, *args, **kwargs) -> Organisation:
+        org = super().org(*args, **kwargs)
+        org.created_at = CREATED
+        db.session.commit()
+        return org
+
+
 @pytest.fixture
 def mk(mail_app: Flask) -> Factory:
     """The shared factory, on the app that delivers to the SMTP sink (the
     ``make`` fixture would bring up a second app without mail)."""
-    return Factory(mail_app)
+    return BackdatedFactory(mail_app)
 
 
 @pytest.fixture

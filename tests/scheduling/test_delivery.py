@@ -15,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tasking.extensions import db
+from tasking.models import ReminderLog
 from tasking.scheduling.digests import run_digests
 from tasking.scheduling.reminders import run_reminders
 from tests.conftest import free_port, make_app
@@ -89,8 +90,15 @@ def test_two_runs_at_once_send_each_message_once(world, mail_app, smtp_server, m
     assert errors == []
     cli("outbox", "send")
     rows = outbox_rows()
-    # 6 tasks × (owner + helper) reminders, and the digests of owner and helper.
-    assert len([r for r in rows if r.kind in ("due_soon", "overdue")]) == 12
+    # 6 tasks × (owner + helper) reminders, each in exactly one e-mail to its
+    # person (one list each, unless the two runs shared the claims out), and
+    # the digests of owner and helper.
+    reminders = [r for r in rows if r.kind == "reminders"]
+    assert {r.recipient for r in reminders} == {"responsable@ville-a.ca", "aide@ville-a.ca"}
+    for recipient in ("responsable@ville-a.ca", "aide@ville-a.ca"):
+        text = "".join(r.body_text for r in reminders if r.recipient == recipient)
+        assert [text.count(f"Action {number}\n") for number in range(6)] == [1] * 6
+    assert db.session.query(ReminderLog).count() == 12
     assert len([r for r in rows if r.kind == "digest"]) == 2
     assert {r.status for r in rows} == {"sent"}
     ids = [m["Message-ID"] for m in smtp_server.messages]
@@ -129,9 +137,11 @@ def slow_sink():
     sink.stop()
 
 
-def test_sender_killed_mid_batch_loses_nothing(world, mail_app, cli, slow_sink):
+def test_sender_killed_mid_batch_loses_nothing(world, mail_app, cli, mk, slow_sink):
+    # Twelve people with a task each: twelve e-mails (one person's reminders make one).
     for number in range(12):
-        world.task(f"Action {number:02d}", date(2026, 11, 30))
+        person = mk.user(world.org, "member", email=f"personne{number:02d}@ville-a.ca")
+        world.task(f"Action {number:02d}", date(2026, 11, 30), owner=person)
     assert cli("notify", "reminders", "--now", MONDAY_9).output.strip() == "queued=12 emails=12"
 
     sender = flask_process(mail_app, slow_sink.port, "outbox", "send")
@@ -167,3 +177,31 @@ def test_long_lines_are_delivered_intact(world, cli, smtp_server):
     assert title.strip() in mail.get_body(("plain",)).get_content()
     assert title.strip() in mail.get_body(("html",)).get_content()
     assert mail["Message-ID"] == outbox_rows()[0].message_id
+
+
+def test_long_subject_is_folded_into_short_encoded_words(world):
+    """RFC 2047: no encoded word over 75 characters, however long the title."""
+    import email
+    import email.policy
+    import re
+
+    from tasking.models import OutboxMessage
+    from tasking.outbox.sender import build_message
+
+    subject = "Échéance dans 7 jours\u00a0: Rétablir " + "les services essentiels " * 8
+    row = OutboxMessage(
+        recipient="responsable@ville-a.ca",
+        subject=subject.strip(),
+        body_text="Bonjour",
+        body_html="",
+        message_id="<test@retablir.test>",
+        headers="",
+    )
+    _sender, raw = build_message(row, "Rétablir <noreply@retablir.test>")
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    [folded] = re.findall(r"^Subject: ([^\r]*(?:\r\n[ \t][^\r]*)*)", head, re.MULTILINE)
+    words = re.findall(r"=\?[^?]+\?[qQbB]\?[^?]*\?=", folded)
+    assert len(words) > 1
+    assert max(len(word) for word in words) <= 75
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Subject"] == subject.strip()

@@ -126,6 +126,20 @@ def test_missed_slot_is_caught_up_within_the_week_only(world, cli):
     assert cli("notify", "digests", "--now", "2026-12-07T06:00:00-05:00").output.strip() == "queued=0 empty=0"
 
 
+def test_slot_before_the_organisation_existed_is_not_caught_up(world, cli):
+    seed(world)
+    # A fresh install on Thursday 26 November, 01:00 in Montréal: Monday's slot
+    # was never missed, so nothing goes out that Thursday, nor on Friday.
+    org = db.session.get(Organisation, world.org.id)
+    org.created_at = datetime(2026, 11, 26, 6, 0)
+    db.session.commit()
+    for instant in ("2026-11-26T10:00:00-05:00", "2026-11-27T15:00:00-05:00"):
+        assert cli("notify", "digests", "--now", instant).output.strip() == "queued=0 empty=0", instant
+    assert [r for r in outbox_rows() if r.kind == "digest"] == []
+    # The next Monday is the first slot: the digests go out then.
+    assert cli("notify", "digests", "--now", "2026-11-30T07:00:00-05:00").output.strip() == "queued=2 empty=1"
+
+
 def test_holiday_monday_digest_goes_out_tuesday_morning(world, cli):
     seed(world)
     # Monday 7 September 2026 is Labour Day (fête du Travail); Montréal is at UTC−4.

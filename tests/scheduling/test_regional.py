@@ -84,3 +84,17 @@ def test_regional_digest_per_municipality_and_theme(world, mk, cli, smtp_server)
     text = mail.get_body(("plain",)).get_content()
     assert "Ville A" in text and "Ville B" not in text
     assert smtp_server.by_recipient("direction@ville-c.ca") == []
+
+
+def test_regional_slot_before_the_region_existed_is_not_caught_up(world, mk, cli):
+    mk.user(
+        world.org, "viewer", email="coordination@mrc-test.ca", name="Marc Régional", regional=world.region
+    )
+    world.task("Action en retard", date(2026, 11, 2))
+    # The region was set up on Thursday at 09:00, after that day's 08:00 slot.
+    world.region.created_at = datetime(2026, 11, 26, 14, 0)
+    db.session.commit()
+    assert cli("notify", "regional-digest", "--now", "2026-11-26T10:00:00-05:00").output.strip() == "queued=0"
+    # A week later the slot is its first one: it goes out, and is caught up
+    # later that day when the scheduler was down at 08:00.
+    assert cli("notify", "regional-digest", "--now", "2026-12-03T11:00:00-05:00").output.strip() == "queued=2"

@@ -81,13 +81,13 @@ def test_nothing_on_quebec_holidays(world, cli):
     assert (
         cli("notify", "reminders", "--now", "2026-06-24T10:00:00-04:00").output.strip() == "queued=0 emails=0"
     )
+    # Two reminders for the same person: one e-mail listing both.
     assert (
-        cli("notify", "reminders", "--now", "2026-06-25T08:00:00-04:00").output.strip() == "queued=2 emails=2"
+        cli("notify", "reminders", "--now", "2026-06-25T08:00:00-04:00").output.strip() == "queued=2 emails=1"
     )
-    assert sorted(r.subject for r in outbox_rows()) == [
-        "Échéance aujourd’hui\u00a0: Fête de quartier",
-        "Échéance dans 7 jours\u00a0: Camp de jour",
-    ]
+    [row] = outbox_rows()
+    assert row.subject == "2 rappels\u00a0: tâches à échéance proche ou en retard"
+    assert "Fête de quartier" in row.body_text and "Camp de jour" in row.body_text
     party = db.session.query(Task).filter_by(title="Fête de quartier").one()
     party.status = "done"
     assert (
@@ -170,3 +170,110 @@ def test_reminder_in_english_for_an_english_reader(world, mk, cli):
     [row] = outbox_rows()
     assert row.subject == "Due in 7 days: Open the relief centre"
     assert "Mark as done" in row.body_text and "Hello Rita Reader," in row.body_text
+
+
+def test_first_run_on_a_long_overdue_task_then_weekly(world, cli):
+    """A task already 14 days overdue on the first run (a Thursday): one
+    reminder that day, none the next days, the next one a week later."""
+    task = world.task("Plan de communication", date(2026, 11, 12))  # Thursday 26 is 14 days later
+    assert (
+        cli("notify", "reminders", "--now", "2026-11-26T09:00:00-05:00").output.strip() == "queued=2 emails=2"
+    )
+    assert sorted(r.recipient for r in outbox_rows()) == ["coordination@ville-a.ca", "responsable@ville-a.ca"]
+    for instant in ("2026-11-27T09:00:00-05:00", "2026-11-30T09:00:00-05:00", "2026-12-02T17:00:00-05:00"):
+        assert cli("notify", "reminders", "--now", instant).output.strip() == "queued=0 emails=0", instant
+    assert (
+        cli("notify", "reminders", "--now", "2026-12-03T08:00:00-05:00").output.strip() == "queued=1 emails=1"
+    )
+    assert outbox_rows()[-1].subject == "En retard de 21 jours\u00a0: Plan de communication"
+    sent = sorted(
+        (r.rule, r.sent_at.date()) for r in db.session.query(ReminderLog).filter_by(task_id=task.id)
+    )
+    assert sent == [
+        ("escalation", date(2026, 11, 26)),
+        ("overdue:week1", date(2026, 11, 26)),
+        ("overdue:week2", date(2026, 12, 3)),
+    ]
+
+
+def test_postponed_but_still_overdue_waits_a_week_for_the_next_reminders(world, cli):
+    task = world.task("Plan de communication", date(2026, 11, 13))
+    assert (
+        cli("notify", "reminders", "--now", "2026-11-23T09:00:00-05:00").output.strip() == "queued=2 emails=2"
+    )
+    # Postponed to a date already past: a new due date, but the owner and the
+    # coordinator were told about this task two days ago.
+    task = db.session.get(Task, task.id)
+    task.due_date = date(2026, 11, 16)
+    db.session.commit()
+    assert (
+        cli("notify", "reminders", "--now", "2026-11-25T09:00:00-05:00").output.strip() == "queued=0 emails=0"
+    )
+    assert (
+        cli("notify", "reminders", "--now", "2026-11-30T09:00:00-05:00").output.strip() == "queued=2 emails=2"
+    )
+
+
+def test_many_reminders_for_one_person_arrive_as_one_email(world, cli, smtp_server):
+    soon = world.task("Ouvrir le centre de services", date(2026, 11, 30), collaborators=[world.helper])
+    late = world.task("Bilan des dommages", date(2026, 11, 20))
+    later = world.task("Plan de communication", date(2026, 11, 13))  # 10 days: escalated too
+    assert cli("notify", "reminders", "--now", MONDAY_9).output.strip() == "queued=5 emails=3"
+    assert cli("outbox", "send").output.strip() == "sent=3 failed=0 waiting=0"
+
+    [mail] = smtp_server.by_recipient("responsable@ville-a.ca")
+    assert mail["Subject"] == "3 rappels\u00a0: tâches à échéance proche ou en retard"
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = mail.get_body(("plain",)).get_content()
+    assert "Voici 3 rappels au sujet des tâches de Ville A\u00a0:" in text
+    sections = ["== Échéance qui approche (1) ==", "== En retard (2) =="]
+    positions = [text.index(s) for s in sections]
+    assert positions == sorted(positions)
+    due_part, overdue_part = text.split(sections[1])
+    assert "Ouvrir le centre de services" in due_part and f"http://retablir.test/tasks/{soon.id}" in due_part
+    for task in (late, later):
+        assert task.title in overdue_part and f"http://retablir.test/tasks/{task.id}" in overdue_part
+    assert text.count("Marquer comme terminée") == 3 and text.count("Reporter") == 3
+    html = mail.get_body(("html",)).get_content()
+    assert html.count("Marquer comme terminée") == 3 and "En retard (2)" in html
+
+    # The helper's one reminder keeps its own message; the coordinator hears of the escalation.
+    [mail] = smtp_server.by_recipient("aide@ville-a.ca")
+    assert mail["Subject"] == "Échéance dans 7 jours\u00a0: Ouvrir le centre de services"
+    [mail] = smtp_server.by_recipient("coordination@ville-a.ca")
+    assert mail["Subject"].startswith("Escalade\u00a0: en retard de 10 jours")
+
+    # Each reminder is still its own line of the task's history and its own row.
+    history = db.session.query(Activity).filter_by(kind="reminder").all()
+    assert sorted((a.task_id, a.field, a.new_value) for a in history) == sorted(
+        [
+            (soon.id, "due:7", "Rémi Responsable"),
+            (soon.id, "due:7", "Alice Aide"),
+            (late.id, "overdue:week0", "Rémi Responsable"),
+            (later.id, "overdue:week1", "Rémi Responsable"),
+            (later.id, "escalation", "Claire Coordination"),
+        ]
+    )
+    [row] = [r for r in outbox_rows() if r.recipient == "responsable@ville-a.ca"]
+    assert row.kind == "reminders"
+    assert row.dedupe_key.startswith(f"reminders:user{world.owner.id}:org{world.org.id}:2026-11-23:")
+
+    # Again: nothing new, no second e-mail.
+    assert cli("notify", "reminders", "--now", MONDAY_9).output.strip() == "queued=0 emails=0"
+    assert cli("outbox", "send").output.strip() == "sent=0 failed=0 waiting=0"
+    assert len(smtp_server.messages) == 3
+
+
+def test_grouped_reminders_dedupe_key_is_stable(world):
+    from tasking.scheduling.reminders import Reminder, grouped_key
+
+    def reminder(key):
+        return Reminder(
+            task=None, rule="due:7", kind="due_soon", template="reminder_due", key=key, context={}
+        )
+
+    day = date(2026, 11, 23)
+    one = grouped_key(2, 1, day, [reminder("a"), reminder("b")])
+    assert grouped_key(2, 1, day, [reminder("b"), reminder("a")]) == one
+    assert grouped_key(2, 1, day, [reminder("a")]) != one
+    assert grouped_key(3, 1, day, [reminder("a"), reminder("b")]) != one

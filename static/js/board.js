@@ -15,14 +15,14 @@
   }
 
   // Put a card the server sent back into the column its status says (after a
-  // conflict, or a move made with the card's own list).
+  // conflict, or a move made with the card's own list): at the top, where the
+  // server puts a card that changes column without a place.
   function relocate(card) {
     const list = card.closest("ol.cards");
     if (!list || list.dataset.status === card.dataset.status) return;
     const target = listFor(card, card.dataset.status);
     if (!target) return;
-    const more = target.querySelector(":scope > .more");
-    target.insertBefore(card, more);
+    target.insertBefore(card, target.firstChild);
   }
 
   function sendMove(card, revert, focus) {

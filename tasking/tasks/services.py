@@ -20,7 +20,7 @@ from tasking.core import events
 from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.permissions import can_contribute, can_edit_task, is_org_admin
 from tasking.core.templating import qc_date
-from tasking.core.validation import parse_number
+from tasking.core.validation import clean_text, clean_title, parse_number
 from tasking.models import (
     Activity,
     Comment,
@@ -141,12 +141,9 @@ def assignable_user_ids(session: Session, organisation_id: int) -> set[int]:
 def _clean(session: Session, organisation_id: int, field: str, value: Any) -> Any:
     """Validate and normalise one field's new value; ServiceError names the field."""
     if field == "title":
-        value = " ".join(str(value or "").split())
-        if not value:
-            raise ServiceError(_("The title cannot be empty."), field)
-        return value[:2000]
+        return clean_title(value, field)
     if field in ("description", "blocked_reason"):
-        return str(value or "").strip()[:20_000]
+        return clean_text(value, field)
     if field == "owner_id":
         if value in (None, ""):
             return None

@@ -64,7 +64,7 @@
       Sortable.create(list, {
         group: `lane-${list.dataset.lane}`,
         draggable: ".task-card[data-movable]",
-        filter: "select, button, input, .conflict",
+        filter: "details, .conflict",
         preventOnFilter: false,
         forceFallback: true,
         fallbackTolerance: 4,

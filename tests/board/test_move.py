@@ -120,7 +120,9 @@ def test_without_javascript_the_card_form_goes_back_to_the_filtered_board(client
     (task_id,) = build.tasks(plan, 1, owner_id=people.owner.id)
     client.login(people.owner.email)
     board = client.get(f"/plans/{plan.id}/board?mine=1").get_data(as_text=True)
-    action = re.search(r'<form class="card-move" method="post" action="([^"]+)"', board).group(1)
+    action = re.search(
+        r'<details class="card-move">.*?<form method="post" action="([^"]+)"', board, re.S
+    ).group(1)
     action = action.replace("&amp;", "&")
 
     response = client.post(action, data={"status": "in_progress", "version": "1", "csrf_token": client.csrf})

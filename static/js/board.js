@@ -22,7 +22,10 @@
     if (!list || list.dataset.status === card.dataset.status) return;
     const target = listFor(card, card.dataset.status);
     if (!target) return;
+    // Moving a node drops its focus: give it back (keyboard users keep their place).
+    const focused = card.contains(document.activeElement) ? document.activeElement : null;
     target.insertBefore(card, target.firstChild);
+    if (focused) focused.focus();
   }
 
   function sendMove(card, revert, focus) {
@@ -167,7 +170,11 @@
         const id = opened.id;
         htmx
           .ajax("GET", opened.dataset.cardUrl, { target: `#${id}`, swap: "outerHTML" })
-          .then(() => document.getElementById(id)?.focus());
+          .then(() => {
+            // Back to the card (a read-only card cannot take the focus: its link can).
+            const card = document.getElementById(id);
+            (card?.matches("[tabindex]") ? card : card?.querySelector("a.card-title"))?.focus();
+          });
       }
       opened = null;
     });

@@ -204,21 +204,25 @@ def _conflict(plan: Plan, filters: Filters, task_id: int, message: str, wanted: 
 @bp.route("/tasks/<int:task_id>/card")
 @login_required
 def card(task_id: int):
-    """One card as the board shows it (the board refreshes a card with it
-    after the task was edited over the board)."""
+    """One card as the board shows it, with the board's counts out of band
+    (the board refreshes a card with it after the task was edited over the
+    board: its status may have changed)."""
     task = task_or_404(current_user, task_id)
     plan = db.session.get(Plan, task.plan_id)
     filters = Filters.from_args(request.args)
     if not is_htmx():
         return redirect(_board_url(plan.id, filters, task_id))
     scope = _scope(plan)
+    counts = services.column_counts(db.session, scope, filters)
     response = make_response(
         render_template(
-            "board/_card.html",
+            "board/_refreshed.html",
             card=services.load_card(db.session, scope, task_id),
             plan=plan,
             filters=filters,
             t=CardText(filters),
+            counts=counts,
+            totals=services.totals_of(counts),
         )
     )
     response.vary.add("HX-Request")

@@ -199,6 +199,7 @@ def test_a_card_can_be_fetched_alone_to_refresh_it(client, people, build):
     client.login(people.owner.email)
     task = db.session.get(Task, task_id)
     task.title = "Après"
+    task.status = "done"
     db.session.commit()
 
     response = client.get(f"/tasks/{task_id}/card?mine=1", headers=HTMX)
@@ -206,6 +207,9 @@ def test_a_card_can_be_fetched_alone_to_refresh_it(client, people, build):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and card_ids(html) == [task_id]
     assert "Après" in html and "/move?mine=1" in html
+    # The counts its new status changed come along, out of band.
+    counts = dict(re.findall(r'<span id="total-(\w+)" class="count" hx-swap-oob="true">(\d+)<', html))
+    assert counts == {"todo": "0", "in_progress": "0", "blocked": "0", "done": "1"}
     assert client.get(f"/tasks/{task_id}/card").status_code == 302
 
 

@@ -15,14 +15,17 @@
   }
 
   // Put a card the server sent back into the column its status says (after a
-  // conflict, or a move made with the card's own list).
+  // conflict, or a move made with the card's own list): at the top, where the
+  // server puts a card that changes column without a place.
   function relocate(card) {
     const list = card.closest("ol.cards");
     if (!list || list.dataset.status === card.dataset.status) return;
     const target = listFor(card, card.dataset.status);
     if (!target) return;
-    const more = target.querySelector(":scope > .more");
-    target.insertBefore(card, more);
+    // Moving a node drops its focus: give it back (keyboard users keep their place).
+    const focused = card.contains(document.activeElement) ? document.activeElement : null;
+    target.insertBefore(card, target.firstChild);
+    if (focused) focused.focus();
   }
 
   function sendMove(card, revert, focus) {
@@ -64,7 +67,7 @@
       Sortable.create(list, {
         group: `lane-${list.dataset.lane}`,
         draggable: ".task-card[data-movable]",
-        filter: "select, button, input, .conflict",
+        filter: "details, .conflict",
         preventOnFilter: false,
         forceFallback: true,
         fallbackTolerance: 4,
@@ -167,7 +170,11 @@
         const id = opened.id;
         htmx
           .ajax("GET", opened.dataset.cardUrl, { target: `#${id}`, swap: "outerHTML" })
-          .then(() => document.getElementById(id)?.focus());
+          .then(() => {
+            // Back to the card (a read-only card cannot take the focus: its link can).
+            const card = document.getElementById(id);
+            (card?.matches("[tabindex]") ? card : card?.querySelector("a.card-title"))?.focus();
+          });
       }
       opened = null;
     });

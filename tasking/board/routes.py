@@ -15,10 +15,12 @@ from tasking.core.clock import local_today, utcnow
 from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.htmx import is_htmx, render
 from tasking.core.permissions import can_contribute, plan_or_404, task_or_404
+from tasking.core.templating import STATUS_LABELS
 from tasking.extensions import db
-from tasking.models import Organisation, Plan, Task, User
-from tasking.tasks.history import field_label, human_value
-from tasking.tasks.services import EDITABLE_FIELDS, move_task, recent_changes
+from tasking.models import Organisation, Plan, User
+from tasking.tasks.forms import read_version
+from tasking.tasks.history import describe, field_label, human_value
+from tasking.tasks.services import changes_since, move_task
 
 bp = Blueprint("board", __name__)
 bp.record_once(lambda state: services.register_sql_functions(state.app))
@@ -89,10 +91,9 @@ def _form_int(name: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _other_changes(task_id: int) -> list[dict]:
-    """The latest changes of the task, in words, to show beside a conflict."""
-    task = db.session.get(Task, task_id)
-    changes = recent_changes(db.session, task, EDITABLE_FIELDS | {"collaborators", "partners"}, limit=3)
+def _other_changes(task_id: int, version: int) -> list[dict]:
+    """The changes made since the card's version, in words, to show beside a conflict."""
+    changes = changes_since(db.session, task_id, version)
     owner_ids = {
         int(value)
         for change in changes
@@ -110,7 +111,8 @@ def _other_changes(task_id: int) -> list[dict]:
         {
             "at": change.created_at,
             "who": change.actor.name if change.actor else None,
-            "field": field_label(change.field),
+            "field": field_label(change.field) if change.kind.startswith("field") else None,
+            "what": describe(change),
             "old": human_value(change.field, change.old_value, names),
             "new": human_value(change.field, change.new_value, names),
         }
@@ -134,14 +136,11 @@ def move(task_id: int):
         "before_id": _form_int("before_id"),
     }
     try:
-        move_task(
-            db.session,
-            actor=current_user,
-            task=task,
-            version=_form_int("version"),
-            now=utcnow(),
-            **wanted,
-        )
+        version = read_version(request.form)
+    except ServiceError as exc:
+        abort(400, exc.message)
+    try:
+        move_task(db.session, actor=current_user, task=task, version=version, now=utcnow(), **wanted)
         db.session.commit()
     except (ConflictError, StaleDataError) as exc:
         db.session.rollback()
@@ -150,7 +149,7 @@ def move(task_id: int):
             if isinstance(exc, ConflictError)
             else _("Someone else changed this task meanwhile. Review their change, then apply yours again.")
         )
-        return _conflict(plan, filters, task_id, message, wanted)
+        return _conflict(plan, filters, task_id, message, wanted, version)
     except ServiceError as exc:
         db.session.rollback()
         if not is_htmx():
@@ -159,8 +158,17 @@ def move(task_id: int):
         return render_template("errors/_message.html", status=422, message=exc.message), 422
 
     if not is_htmx():
+        # Without JavaScript the page reloads: confirm what happened.
+        column = STATUS_LABELS[task.status]
+        flash(
+            _("Task “%(title)s” moved to “%(column)s”.", title=_short(task.title), column=column), "success"
+        )
         return redirect(_board_url(plan.id, filters, task_id), code=303)
     return _moved(plan, filters, task_id)
+
+
+def _short(title: str) -> str:
+    return title if len(title) <= 80 else title[:79] + "…"
 
 
 def _moved(plan: Plan, filters: Filters, task_id: int, status: int = 200, conflict: dict | None = None):
@@ -185,34 +193,38 @@ def _moved(plan: Plan, filters: Filters, task_id: int, status: int = 200, confli
     return response
 
 
-def _conflict(plan: Plan, filters: Filters, task_id: int, message: str, wanted: dict):
+def _conflict(plan: Plan, filters: Filters, task_id: int, message: str, wanted: dict, version: int):
     """409: the card as it is now, what the other person changed, and a
     button that applies this move again on top of their version."""
     if not is_htmx():
         flash(message, "error")
         return redirect(_board_url(plan.id, filters, task_id), code=303)
-    conflict = {"message": message, "changes": _other_changes(task_id), "wanted": wanted}
+    conflict = {"message": message, "changes": _other_changes(task_id, version), "wanted": wanted}
     return _moved(plan, filters, task_id, 409, conflict)
 
 
 @bp.route("/tasks/<int:task_id>/card")
 @login_required
 def card(task_id: int):
-    """One card as the board shows it (the board refreshes a card with it
-    after the task was edited over the board)."""
+    """One card as the board shows it, with the board's counts out of band
+    (the board refreshes a card with it after the task was edited over the
+    board: its status may have changed)."""
     task = task_or_404(current_user, task_id)
     plan = db.session.get(Plan, task.plan_id)
     filters = Filters.from_args(request.args)
     if not is_htmx():
         return redirect(_board_url(plan.id, filters, task_id))
     scope = _scope(plan)
+    counts = services.column_counts(db.session, scope, filters)
     response = make_response(
         render_template(
-            "board/_card.html",
+            "board/_refreshed.html",
             card=services.load_card(db.session, scope, task_id),
             plan=plan,
             filters=filters,
             t=CardText(filters),
+            counts=counts,
+            totals=services.totals_of(counts),
         )
     )
     response.vary.add("HX-Request")

@@ -27,6 +27,7 @@ class CardText:
     def __init__(self, filters: Filters):
         self.status = {key: str(label) for key, label in STATUS_LABELS.items()}
         self.move = _("Move")
+        self.confirm = _("Confirm")
         self.overdue = _("overdue")
         self.due_soon = _("due soon")
         self.target_progress = _("Target progress")
@@ -67,15 +68,23 @@ class CardText:
     def responsible(self, name: str) -> str:
         return self._responsible % {"name": name}
 
+    @staticmethod
+    def short_title(title: str) -> str:
+        return title if len(title) <= 60 else title[:57] + "…"
+
     def column_of(self, title: str) -> str:
-        if len(title) > 60:
-            title = title[:57] + "…"
-        return self._column_of % {"title": title}
+        return self._column_of % {"title": self.short_title(title)}
 
     def collaborators(self, count: int) -> str:
         key = ("collaborators", count)
         if key not in self._plurals:
             self._plurals[key] = ngettext("%(num)d collaborator", "%(num)d collaborators", count)
+        return self._plurals[key]
+
+    def tasks(self, count: int) -> str:
+        key = ("tasks", count)
+        if key not in self._plurals:
+            self._plurals[key] = ngettext("%(num)d task", "%(num)d tasks", count)
         return self._plurals[key]
 
     def comments(self, count: int) -> str:

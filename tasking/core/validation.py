@@ -77,6 +77,35 @@ def clean_name(value: str, field: str = "name") -> str:
     return name
 
 
+# A title is read on a card: a sentence, not a page.
+MAX_TITLE = 500
+MAX_TEXT = 20_000
+
+
+def clean_title(value: object, field: str = "title", limit: int = MAX_TITLE) -> str:
+    """A one-line title, spaces collapsed; refused when empty or too long (never cut)."""
+    title = " ".join(str(value or "").split())
+    if not title:
+        raise ServiceError(_("The title cannot be empty."), field)
+    if len(title) > limit:
+        raise ServiceError(
+            _("The title is too long (%(num)d characters at most).", num=limit),
+            field,
+        )
+    return title
+
+
+def clean_text(value: object, field: str, limit: int = MAX_TEXT) -> str:
+    """A long text (description, comments…); refused when too long (never cut)."""
+    text = str(value or "").strip()
+    if len(text) > limit:
+        raise ServiceError(
+            _("This text is too long (%(num)s characters at most).", num=f"{limit:,}".replace(",", "\u00a0")),
+            field,
+        )
+    return text
+
+
 # Indicators are counts, percentages, dollars: twelve digits is far beyond any
 # of them, and keeps every figure printable.
 MAX_FIGURE = 1e12

@@ -128,5 +128,8 @@ class Activity(db.Model):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The task's version this change was made on: a form built on version v
+    # missed exactly the lines with task_version >= v (what a conflict shows).
+    task_version: Mapped[int | None] = mapped_column()
 
     actor: Mapped[User | None] = relationship()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import can_plan
-from tasking.core.validation import parse_number
+from tasking.core.validation import clean_text, clean_title, parse_number
 from tasking.models import OperationalObjective, Plan, Target, Task, TaskStatus, Theme, User
 from tasking.tasks.services import assignable_user_ids, record
 
@@ -36,6 +36,7 @@ THEME_FIELDS = (
 OBJECTIVE_FIELDS = ("title", "description", "comments")
 TARGET_FIELDS = ("text", "unit", "baseline", "target_value", "direction")
 MAX_UNIT = 40
+MAX_THEME_TITLE = 300
 CATEGORIES = ("social", "economic", "transversal", "urban_security")
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -58,20 +59,9 @@ def _log(session: Session, plan: Plan, actor: User, kind: str, now: datetime, **
     )
 
 
-def _text(value: Any, limit: int = 20_000) -> str:
-    return str(value or "").strip()[:limit]
-
-
-def _title(value: Any, field: str = "title") -> str:
-    title = " ".join(str(value or "").split())
-    if not title:
-        raise ServiceError(_("The title cannot be empty."), field)
-    return title[:2000]
-
-
 def _clean_theme(values: dict[str, Any]) -> dict[str, Any]:
-    clean = {field: _text(values.get(field)) for field in THEME_FIELDS}
-    clean["title"] = _title(values.get("title"))[:300]
+    clean = {field: clean_text(values.get(field), field) for field in THEME_FIELDS}
+    clean["title"] = clean_title(values.get("title"), limit=MAX_THEME_TITLE)
     if clean["category"] not in CATEGORIES:
         raise ServiceError(_("Unknown category."), "category")
     if not COLOUR_RE.match(clean["colour"]):
@@ -81,19 +71,19 @@ def _clean_theme(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _clean_objective(values: dict[str, Any]) -> dict[str, Any]:
-    clean = {field: _text(values.get(field)) for field in OBJECTIVE_FIELDS}
-    clean["title"] = _title(values.get("title"))
+    clean = {field: clean_text(values.get(field), field) for field in OBJECTIVE_FIELDS}
+    clean["title"] = clean_title(values.get("title"))
     return clean
 
 
 def _clean_target(values: dict[str, Any]) -> dict[str, Any]:
-    text = _text(values.get("text"))
+    text = clean_text(values.get("text"), "text")
     if not text:
         raise ServiceError(_("The target needs a text."), "text")
     direction = values.get("direction") or "up"
     if direction not in ("up", "down"):
         raise ServiceError(_("The direction is up or down."), "direction")
-    unit = _text(values.get("unit"))
+    unit = clean_text(values.get("unit"), "unit")
     if len(unit) > MAX_UNIT:
         raise ServiceError(_("The unit is a short word (%(num)d characters at most).", num=MAX_UNIT), "unit")
     return {
@@ -197,7 +187,7 @@ def add_action(
     """A new action: last of its objective, at the bottom of « To do »."""
     plan = objective.theme.plan
     _require_planner(actor, plan)
-    clean_title = _title(title)
+    title = clean_title(title)
     owner = None
     if owner_id not in (None, ""):
         try:
@@ -214,8 +204,8 @@ def add_action(
     task = Task(
         plan_id=plan.id,
         objective_id=objective.id,
-        title=clean_title,
-        description=_text(description),
+        title=title,
+        description=clean_text(description, "description"),
         owner_id=owner,
         status=TaskStatus.TODO.value,
         board_position=(board_end or 0.0) + 1.0,

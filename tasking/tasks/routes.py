@@ -132,6 +132,7 @@ def edit(task_id: int, group: str):
         )
 
     values: dict[str, Any] = {}
+    version = 0
     try:
         values = read_group(group, request.form)
         version = read_version(request.form)
@@ -139,7 +140,7 @@ def edit(task_id: int, group: str):
         db.session.commit()
     except (ConflictError, StaleDataError):
         db.session.rollback()
-        return _conflict(task_id, group, values)
+        return _conflict(task_id, group, values, version)
     except ServiceError as exc:
         db.session.rollback()
         errors = {exc.field if exc.field in GROUPS[group] else None: exc.message}
@@ -179,14 +180,10 @@ def _save(task: Task, group: str, values: dict[str, Any], version: int) -> None:
         )
 
 
-def _conflict(task_id: int, group: str, yours: dict[str, Any]):
-    """409: someone else saved first. Show their change next to ours; overwrite nothing."""
-    task = db.session.get(Task, task_id)
-    db.session.refresh(task)
-    fields = set(GROUPS[group])
-    changes = services.recent_changes(db.session, task, fields, limit=3)
-    if not changes:
-        changes = services.task_history(db.session, task.id, limit=3)
+def _conflict(task_id: int, group: str, yours: dict[str, Any], version: int):
+    """409: someone else saved first. Show every change made since the form's
+    version, whatever part of the task it touched, next to ours; overwrite nothing."""
+    changes = services.changes_since(db.session, task_id, version)
     conflict = {"group": group, "yours": yours, "changes": changes}
     context = page_context(task_id, conflict=conflict)
     if not is_htmx():

@@ -21,7 +21,7 @@ from tasking.core import events
 from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.permissions import can_contribute, can_edit_task, is_org_admin
 from tasking.core.templating import qc_date
-from tasking.core.validation import parse_number
+from tasking.core.validation import clean_text, clean_title, parse_number
 from tasking.models import (
     Activity,
     Comment,
@@ -121,6 +121,7 @@ def record(
         old_value=_as_text(old),
         new_value=_as_text(new),
         created_at=now,
+        task_version=task.version if task else None,
     )
     session.add(activity)
     return activity
@@ -144,12 +145,9 @@ def assignable_user_ids(session: Session, organisation_id: int) -> set[int]:
 def _clean(session: Session, organisation_id: int, field: str, value: Any) -> Any:
     """Validate and normalise one field's new value; ServiceError names the field."""
     if field == "title":
-        value = " ".join(str(value or "").split())
-        if not value:
-            raise ServiceError(_("The title cannot be empty."), field)
-        return value[:2000]
+        return clean_title(value, field)
     if field in ("description", "blocked_reason"):
-        return str(value or "").strip()[:20_000]
+        return clean_text(value, field)
     if field == "owner_id":
         if value in (None, ""):
             return None
@@ -202,7 +200,7 @@ def update_task(
     board_position: float | None = None,
 ) -> list[Change]:
     """Apply field changes; returns what actually changed (maybe nothing).
-    A status change puts the card at the bottom of its new column, or at
+    A status change puts the card at the top of its new column, or at
     ``board_position`` when the caller (a move) already chose its place."""
     organisation_id = organisation_id_of(session, task)
     unknown = set(changes) - EDITABLE_FIELDS
@@ -233,10 +231,11 @@ def update_task(
         task.completed_at = now if status_change.new == TaskStatus.DONE.value else None
         if status_change.new != TaskStatus.BLOCKED.value and "blocked_reason" not in changes:
             task.blocked_reason = ""
-        # A card that changes column goes to the bottom of its new column.
+        # At the top, a card that changes column is on the board's first page
+        # (a long column shows only its first cards), where its mover looks.
         if board_position is None:
             with session.no_autoflush:
-                board_position = _column_end(session, task.plan_id, status_change.new) + 1.0
+                board_position = _column_start(session, task.plan_id, status_change.new) - 1.0
         task.board_position = board_position
     task.updated_at = now
     for change in applied:
@@ -257,10 +256,10 @@ def update_task(
     return applied
 
 
-def _column_end(session: Session, plan_id: int, status: str) -> float:
+def _column_start(session: Session, plan_id: int, status: str) -> float:
     return (
         session.scalar(
-            select(func.max(Task.board_position)).where(Task.plan_id == plan_id, Task.status == status)
+            select(func.min(Task.board_position)).where(Task.plan_id == plan_id, Task.status == status)
         )
         or 0.0
     )
@@ -272,17 +271,20 @@ def move_task(
     actor: User,
     task: Task,
     status: str,
-    version: int | None,
+    version: int,
     now: datetime,
     after_id: int | None = None,
     before_id: int | None = None,
 ) -> list[Change]:
     """Put the card in column ``status``, after card ``after_id`` or before
-    ``before_id`` (neither: at the bottom). Writes only this one row, except
-    when positions need spreading out again."""
+    ``before_id`` (neither: at the top of another column, or where it is).
+    Writes only this one row, except when positions need spreading out again."""
     organisation_id = organisation_id_of(session, task)
     if not can_contribute(actor, task, organisation_id):
         raise ServiceError(_("You may not change this task."))
+    if not isinstance(version, int):
+        # Without the version it was shown at, a move could undo someone's change unseen.
+        raise ServiceError(_("The form is damaged. Reload the page and try again."))
     check_version(task, version)
     if status not in STATUSES:
         raise ServiceError(_("Unknown status."), "status")
@@ -321,7 +323,9 @@ def move_task(
             .limit(1)
         )
     if after is None and before is None:
-        position = _column_end(session, task.plan_id, status) + 1.0
+        if task.status == status:
+            return []
+        position = _column_start(session, task.plan_id, status) - 1.0
     elif after is None:
         position = before.board_position - 1.0
     elif before is None:
@@ -615,14 +619,23 @@ def organisation_people(session: Session, organisation_id: int) -> list[tuple[Us
     )
 
 
-def recent_changes(session: Session, task: Task, fields: set[str], limit: int = 5) -> list[Activity]:
-    """The latest history lines about ``fields`` (to explain a conflict)."""
+# History lines that leave the task itself as it was (a conflict does not list them).
+NOT_CHANGES = ("comment", "reminder")
+
+
+def changes_since(session: Session, task_id: int, version: int, limit: int = 50) -> list[Activity]:
+    """Every change a form built on task ``version`` has not seen, newest
+    first, with their authors (to explain a conflict)."""
     from sqlalchemy.orm import selectinload
 
     return list(
         session.scalars(
             select(Activity)
-            .where(Activity.task_id == task.id, Activity.field.in_(sorted(fields)))
+            .where(
+                Activity.task_id == task_id,
+                Activity.task_version >= version,
+                Activity.kind.not_in(NOT_CHANGES),
+            )
             .options(selectinload(Activity.actor))
             .order_by(Activity.created_at.desc(), Activity.id.desc())
             .limit(limit)

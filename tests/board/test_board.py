@@ -167,8 +167,13 @@ def test_the_swimlane_view_has_a_lane_per_theme(client, people, build):
     assert len(set(lanes)) == 3
     assert total(html, "todo") == 7
     # Each lane's columns count their own cards: 3 + 2 + 2.
-    counts = sorted(int(n) for n in re.findall(r'id="count-\d+-todo">(\d+)<', html))
+    counts = sorted(
+        int(n)
+        for n in re.findall(r'id="count-\d+-todo" title="\d+ tâches?"><span aria-hidden="true">(\d+)<', html)
+    )
     assert counts == [2, 2, 3]
+    # Read aloud and hovered as a number of tasks, not a bare figure.
+    assert '<span class="visually-hidden">3 tâches</span>' in html
     # Combined with a theme filter, one lane.
     theme_id = _theme(build.objectives(plan)[0])
     filtered = client.get(f"/plans/{plan.id}/board?view=themes&theme={theme_id}").get_data(as_text=True)

@@ -120,7 +120,9 @@ def test_without_javascript_the_card_form_goes_back_to_the_filtered_board(client
     (task_id,) = build.tasks(plan, 1, owner_id=people.owner.id)
     client.login(people.owner.email)
     board = client.get(f"/plans/{plan.id}/board?mine=1").get_data(as_text=True)
-    action = re.search(r'<form class="card-move" method="post" action="([^"]+)"', board).group(1)
+    action = re.search(
+        r'<details class="card-move">.*?<form method="post" action="([^"]+)"', board, re.S
+    ).group(1)
     action = action.replace("&amp;", "&")
 
     response = client.post(action, data={"status": "in_progress", "version": "1", "csrf_token": client.csrf})
@@ -128,6 +130,8 @@ def test_without_javascript_the_card_form_goes_back_to_the_filtered_board(client
     assert response.status_code == 303
     assert response.headers["Location"] == f"/plans/{plan.id}/board?mine=1#task-{task_id}"
     assert reload(task_id).status == "in_progress"
+    board = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Tâche «\u00a0Tâche numéro 1\u00a0» déplacée dans «\u00a0En cours\u00a0»." in board
     # A stale form: the board again, with the message, and nothing changed.
     stale = client.post(action, data={"status": "done", "version": "1"}, follow_redirects=True)
     assert "Quelqu’un d’autre a modifié cette tâche" in stale.get_data(as_text=True)
@@ -195,6 +199,7 @@ def test_a_card_can_be_fetched_alone_to_refresh_it(client, people, build):
     client.login(people.owner.email)
     task = db.session.get(Task, task_id)
     task.title = "Après"
+    task.status = "done"
     db.session.commit()
 
     response = client.get(f"/tasks/{task_id}/card?mine=1", headers=HTMX)
@@ -202,4 +207,56 @@ def test_a_card_can_be_fetched_alone_to_refresh_it(client, people, build):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and card_ids(html) == [task_id]
     assert "Après" in html and "/move?mine=1" in html
+    # The counts its new status changed come along, out of band.
+    counts = dict(re.findall(r'<span id="total-(\w+)" class="count" hx-swap-oob="true">(\d+)<', html))
+    assert counts == {"todo": "0", "in_progress": "0", "blocked": "0", "done": "1"}
     assert client.get(f"/tasks/{task_id}/card").status_code == 302
+
+
+def test_a_move_without_a_usable_version_is_refused_and_changes_nothing(client, people, build):
+    plan = build.plan(people.org)
+    (task_id,) = build.tasks(plan, 1, owner_id=people.owner.id)
+    client.login(people.owner.email)
+
+    for data in ({"status": "done"}, {"status": "done", "version": "abc"}, {"status": "done", "version": ""}):
+        for headers in (HTMX, {}):
+            response = client.post(f"/tasks/{task_id}/move", data=data, headers=headers)
+            assert response.status_code == 400
+            assert "Le formulaire est endommagé." in response.get_data(as_text=True)
+    task = reload(task_id)
+    assert (task.status, task.version) == ("todo", 1)
+
+
+def test_the_status_list_puts_the_card_at_the_top_of_a_long_column(client, people, build):
+    plan = build.plan(people.org)
+    done = build.tasks(plan, 40, owner_id=people.owner.id, status="done")
+    todo = build.tasks(plan, 3, owner_id=people.owner.id)
+    client.login(people.owner.email)
+
+    # Without JavaScript: the card's form carries no place, only the column.
+    response = client.post(
+        f"/tasks/{todo[1]}/move",
+        data={"status": "done", "version": "1", "csrf_token": client.csrf},
+        follow_redirects=True,
+    )
+    board = response.get_data(as_text=True)
+    assert card_ids(column_html(board, "done"))[:2] == [todo[1], done[0]]
+    assert f'id="task-{todo[1]}"' in board  # the address's #task-… lands on it
+    assert "déplacée dans «\u00a0Terminé\u00a0»" in board
+
+    # With htmx too; the same column without a place leaves the card where it is.
+    assert (
+        client.post(
+            f"/tasks/{todo[2]}/move", data={"status": "done", "version": "1"}, headers=HTMX
+        ).status_code
+        == 200
+    )
+    assert (
+        client.post(
+            f"/tasks/{done[5]}/move", data={"status": "done", "version": "1"}, headers=HTMX
+        ).status_code
+        == 200
+    )
+    board = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
+    assert card_ids(column_html(board, "done"))[:3] == [todo[2], todo[1], done[0]]
+    assert card_ids(column_html(board, "done")).index(done[5]) == 7

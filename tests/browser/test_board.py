@@ -105,8 +105,11 @@ def test_the_status_list_on_a_card_moves_it(live_server, page, people, build):  
     page.goto(f"{live_server}/plans/{plan.id}/board")
 
     card = page.locator(f"#task-{task_id}")
+    # Folded away: the card stays one line taller at most, until opened.
+    assert not card.get_by_label(re.compile("Colonne de")).is_visible()
+    card.locator("summary", has_text="Déplacer").click()
     card.get_by_label(re.compile("Colonne de")).select_option("done")
-    card.get_by_role("button", name="Déplacer").click()
+    card.get_by_role("button", name="Confirmer").click()
 
     wait_for_card(page, task_id, "done", 2)
     assert stored_status(task_id) == "done"
@@ -192,6 +195,10 @@ def test_a_task_opens_over_the_board_and_its_card_follows_the_change(live_server
     # The card was fetched again: it now sits in Bloqué, with the new version.
     wait_for_card(page, first, "blocked", 2)
     assert column(page, "todo").locator(f"#task-{first}").count() == 0
+    # The column counts follow, and the focus is back on the card.
+    expect(page.locator("#total-blocked")).to_have_text("1")
+    expect(page.locator("#total-todo")).to_have_text("1")
+    expect(page.locator(f"#task-{first}")).to_be_focused()
 
 
 def test_a_long_column_loads_the_rest_as_the_user_scrolls(live_server, page, people, build):  # noqa: F811
@@ -211,3 +218,14 @@ def test_a_long_column_loads_the_rest_as_the_user_scrolls(live_server, page, peo
     assert column(page, "todo").locator("li.more").count() == 0
     ids = todo.evaluate_all("els => els.map(e => Number(e.dataset.id))")
     assert ids == sorted(ids) and len(set(ids)) == 45
+
+
+def test_a_long_unbroken_title_wraps_on_the_board_and_the_task_page(live_server, page, people, build):  # noqa: F811
+    plan = build.plan(people.org)
+    (task_id,) = build.tasks(plan, 1, owner_id=people.owner.id, title="x" * 500)
+    browser_login(page, live_server, people.owner.email)
+    overflow = "document.documentElement.scrollWidth - window.innerWidth"
+    page.goto(f"{live_server}/plans/{plan.id}/board")
+    assert page.evaluate(overflow) <= 0
+    page.goto(f"{live_server}/tasks/{task_id}")
+    assert page.evaluate(overflow) <= 0

@@ -90,6 +90,7 @@ def test_add_and_edit_a_theme(world, client):
         ({"title": "", "category": "social", "colour": "#000000"}, "Le titre ne peut pas être vide."),
         ({"title": "X", "category": "social", "colour": "rouge"}, "La couleur s’écrit #rrvvbb."),
         ({"title": "X", "category": "martien", "colour": "#000000"}, "Catégorie inconnue."),
+        ({"title": "T" * 301, "category": "social", "colour": "#000000"}, "Le titre est trop long (300"),
     ],
 )
 def test_refused_theme_input_is_422_and_changes_nothing(world, client, data, message):
@@ -145,6 +146,14 @@ def test_add_an_objective_and_an_action(world, client):
         {"title": "X", "owner_id": str(world.viewer.id)},
     )
     assert refused.status_code == 422 and "ne peut pas être responsable" in refused.get_data(as_text=True)
+    # A title too long for a card is refused, not cut.
+    refused = post(
+        client,
+        f"/plans/{world.plan.id}/edit/objectives/{world.objective.id}/actions/new",
+        {"title": "x" * 501},
+    )
+    assert refused.status_code == 422 and "Le titre est trop long (500" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Task.id)).where(Task.title.startswith("xxx"))) == 0
 
 
 def test_reorder_actions_with_up_and_down(world, client):

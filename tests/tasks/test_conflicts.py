@@ -132,3 +132,69 @@ def test_a_true_race_at_write_time_is_a_conflict_too(world, client, monkeypatch)
     assert response.status_code == 409
     assert "Quelqu’un d’autre a modifié cette tâche" in response.get_data(as_text=True)
     assert reload(world.task).title == "Appeler les aînés isolés"  # the whole transaction rolled back
+
+
+def test_the_conflict_lists_every_change_since_the_form_not_my_own_older_ones(world, client, make_client):
+    """Luc changed the horizon earlier, then opened the horizon form again;
+    Marie changed the status; Luc's save shows Marie's status change (not his
+    own older change) and the rest of the page follows her change."""
+    task_id = world.task.id
+    client.login(world.owner.email)
+    other = make_client()
+    other.login(world.admin.email)
+    earlier = client.post(
+        f"/tasks/{task_id}/edit/horizon", data={"horizon": "long", "level": "", "version": "1"}, headers=HX
+    )
+    assert earlier.status_code == 200
+    client.post(
+        f"/tasks/{task_id}/edit/horizon", data={"horizon": "short_medium", "level": "", "version": "2"}
+    )
+    form = client.get(f"/tasks/{task_id}/edit/horizon", headers=HX).get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', form).group(1)
+    assert version == "3"
+    assert other.post(
+        f"/tasks/{task_id}/edit/status", data={"status": "in_progress", "version": version}
+    ).status_code in (200, 303)
+
+    response = client.post(
+        f"/tasks/{task_id}/edit/horizon",
+        data={"horizon": "long", "level": "", "version": version},
+        headers=HX,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    conflict = html.split('class="conflict-who"')[1].split("</ul>")[0]
+    assert "Marie Tremblay" in conflict
+    assert "Statut" in conflict and "À faire → En cours" in conflict
+    assert "Luc Gagnon" not in conflict and "Temporalité" not in conflict
+    # The status part is sent again out of band, as Marie left it.
+    status_part = re.search(rf'<form id="task-{task_id}-status"[^>]*hx-swap-oob="true"', html)
+    assert status_part is not None
+    assert 'class="pill status status-in_progress">En cours<' in html
+    assert reload(world.task).horizon == "short_medium"
+
+    version = re.search(r'name="version" value="(\d+)"', html).group(1)
+    again = client.post(
+        f"/tasks/{task_id}/edit/horizon",
+        data={"horizon": "long", "level": "", "version": version},
+        headers=HX,
+    )
+    assert again.status_code == 200
+    task = reload(world.task)
+    assert (task.horizon, task.status) == ("long", "in_progress")
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'class="pill status status-in_progress">En cours<' in page
+
+
+def test_comments_are_not_listed_as_changes(world, client, make_client):
+    task_id = world.task.id
+    client.login(world.owner.email)
+    other = make_client()
+    other.login(world.admin.email)
+    other.post(f"/tasks/{task_id}/comments", data={"body": "Je m’en occupe"})
+    other.post(f"/tasks/{task_id}/edit/title", data={"title": "Nouveau titre", "version": "1"})
+    html = client.post(
+        f"/tasks/{task_id}/edit/title", data={"title": "Le mien", "version": "1"}, headers=HX
+    ).get_data(as_text=True)
+    conflict = html.split('class="conflict-who"')[1].split("</ul>")[0]
+    assert "Nouveau titre" in conflict and "a commenté" not in conflict

@@ -355,3 +355,31 @@ def test_a_field_left_out_of_the_post_is_left_as_it_is(world, client):
     task = reload(world.task)
     assert task.short_start.isoformat() == "2026-12-01"
     assert task.due_date.isoformat() == "2026-12-15"  # not cleared
+
+
+def test_a_title_over_500_characters_or_a_huge_description_is_refused_not_cut(world, client):
+    client.login(world.owner.email)
+    task_id = world.task.id
+    long_title = "x" * 501
+    response = client.post(
+        f"/tasks/{task_id}/edit/title", data={"title": long_title, "version": "1"}, headers=HX
+    )
+    assert response.status_code == 422
+    assert "Le titre est trop long (500\u00a0caractères au plus)." in response.get_data(as_text=True)
+    response = client.post(
+        f"/tasks/{task_id}/edit/description", data={"description": "y" * 20_001, "version": "1"}, headers=HX
+    )
+    assert response.status_code == 422
+    assert "Ce texte est trop long (20\u00a0000\u00a0caractères au plus)." in response.get_data(as_text=True)
+    db.session.expire_all()
+    task = db.session.get(Task, task_id)
+    assert (task.title, task.description, task.version) == (
+        "Appeler les aînés isolés",
+        "Faire la liste avec le **CIUSSS**.",
+        1,
+    )
+    # 500 characters are fine, kept whole.
+    ok = client.post(f"/tasks/{task_id}/edit/title", data={"title": "z" * 500, "version": "1"}, headers=HX)
+    assert ok.status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Task, task_id).title == "z" * 500

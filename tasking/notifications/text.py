@@ -31,6 +31,7 @@ OUTBOX_KIND_LABELS = {
     "mention": _l("Mention"),
     "due_soon": _l("Due date coming up"),
     "overdue": _l("Overdue task"),
+    "reminders": _l("Reminders"),
     "digest": _l("Weekly digest"),
     "regional_digest": _l("Regional digest"),
     "password_reset": _l("Password reset"),

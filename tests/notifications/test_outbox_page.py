@@ -178,7 +178,7 @@ def test_every_kind_queued_has_a_label():
     from tasking.models.notify import KINDS
     from tasking.notifications.text import OUTBOX_KIND_LABELS
 
-    others = {"digest", "regional_digest", "password_reset", "invitation"}
+    others = {"reminders", "digest", "regional_digest", "password_reset", "invitation"}
     assert set(KINDS) | others == set(OUTBOX_KIND_LABELS)
 
 

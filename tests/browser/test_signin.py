@@ -15,7 +15,7 @@ def test_created_user_signs_in_and_reads_the_plan_in_french(live_server, page, m
     browser_login(page, live_server, user.email)
     page.goto(f"{live_server}/plans/{plan.id}")
 
-    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("html").get_attribute("lang") == "fr-CA"
     assert page.get_by_role("heading", name="Objectifs généraux").is_visible()
     social = page.locator("section.theme").first
     assert "Enjeux sociaux" in social.locator("h2").inner_text()

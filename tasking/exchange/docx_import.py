@@ -39,6 +39,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tasking.core.validation import MAX_TITLE
 from tasking.exchange.imports import ImportFailed
 from tasking.exchange.tasksheet import fold, status_lookup
 from tasking.models import (
@@ -373,6 +374,17 @@ def _read_theme_table(
             )
             theme.objectives.append(current)
         for action in actions:
+            if len(action.title) > MAX_TITLE:
+                problems.append(
+                    _(
+                        "Table %(table)d, row %(row)d: an action's title is too long "
+                        "(%(num)d characters at most): “%(start)s…”.",
+                        table=table_number,
+                        row=number,
+                        num=MAX_TITLE,
+                        start=action.title[:60],
+                    )
+                )
             marker = _STATUS_SUFFIX.search(action.title)
             if marker:
                 warnings.append(
@@ -632,7 +644,7 @@ def create_plan(
                 task = Task(
                     plan=plan,
                     objective=objective,
-                    title=action.title[:2000],
+                    title=action.title,
                     description="\n".join(action.description),
                     status=action.status,
                     owner_id=owner_ids[0] if owner_ids else None,

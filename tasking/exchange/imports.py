@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from tasking.core.errors import ServiceError
 from tasking.core.templating import STATUS_LABELS
+from tasking.core.validation import MAX_TITLE
 from tasking.exchange.files import CSV, XLSX, decode_text
 from tasking.exchange.tasksheet import (
     COLUMNS,
@@ -556,7 +557,11 @@ def _row_values(
     """The row's fields, for the columns the file has."""
     new: dict[str, Any] = {}
     if reader.has("title"):
-        new["title"] = reader.text(values, "title")[:2000]
+        new["title"] = reader.text(values, "title")
+        if len(new["title"]) > MAX_TITLE:
+            reader.problem(
+                row, "title", _("the title is too long (%(num)d characters at most).", num=MAX_TITLE)
+            )
     if reader.has("description"):
         new["description"] = reader.text(values, "description")
     if reader.has("status"):

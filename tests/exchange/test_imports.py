@@ -349,6 +349,13 @@ def test_bad_files_are_refused_with_a_message_naming_the_place(client, town):
     refused(
         client, town, with_values(**{"Action": "=1+1"}), "plan.xlsx", "les formules ne sont pas acceptées"
     )
+    refused(
+        client,
+        town,
+        with_values(**{"Action": "A" * 501}),
+        "plan.xlsx",
+        "Feuille Tâches, ligne 2, colonne Action : le titre est trop long (500 caractères au plus).",
+    )
     headers = [h for h in TASK_HEADERS if h != "Action"]
     refused(
         client,

@@ -205,26 +205,33 @@ def test_bad_word_files_are_refused(client, town):
     )
     refused(client, town, b"Objectifs;Actions\n", "Importez un document Word (.docx)")
     # A table whose first rows carry actions but no objective.
-    orphan = io.BytesIO()
-    document = Document()
-    document.add_paragraph("3. Enjeux sociaux", style="Heading 1")
-    table = document.add_table(rows=2, cols=3)
-    for cell, text in zip(table.rows[0].cells, ("Objectifs opérationnels", "Actions", "Cibles"), strict=True):
-        cell.text = text
-    table.rows[1].cells[1].text = "· Une action orpheline"
-    document.save(orphan)
-    refused(client, town, orphan.getvalue(), "Tableau 1, ligne 2 : des actions sans objectif opérationnel.")
+    refused(
+        client,
+        town,
+        one_theme_table(objective="", actions="· Une action orpheline"),
+        "Tableau 1, ligne 2 : des actions sans objectif opérationnel.",
+    )
     # An action whose title is a page long.
-    long_title = io.BytesIO()
+    refused(
+        client,
+        town,
+        one_theme_table(objective="Soutenir les aînés", actions="· " + "Appeler " * 80),
+        "Tableau 1, ligne 2 : le titre d’une action est trop long",
+    )
+
+
+def one_theme_table(*, objective: str, actions: str) -> bytes:
+    """A Word document with one theme and one row of its table."""
+    content = io.BytesIO()
     document = Document()
     document.add_paragraph("3. Enjeux sociaux", style="Heading 1")
     table = document.add_table(rows=2, cols=3)
     for cell, text in zip(table.rows[0].cells, ("Objectifs opérationnels", "Actions", "Cibles"), strict=True):
         cell.text = text
-    table.rows[1].cells[0].text = "Soutenir les aînés"
-    table.rows[1].cells[1].text = "· " + "Appeler " * 80
-    document.save(long_title)
-    refused(client, town, long_title.getvalue(), "Tableau 1, ligne 2 : le titre d’une action est trop long")
+    table.rows[1].cells[0].text = objective
+    table.rows[1].cells[1].text = actions
+    document.save(content)
+    return content.getvalue()
 
 
 def test_word_import_is_for_the_organisation_admins(client, make, town):

@@ -102,6 +102,9 @@ def test_a_missing_option_or_an_unknown_one_is_one_line_too(runner):
     assert unknown.output.strip() == "Erreur\u00a0: Option inconnue\u00a0: --colour."
     assert db.session.scalar(select(func.count(User.id))) == 0
     assert "Usage" not in missing.output + unknown.output
+    no_email = invoke(runner, "users", "create", "--name", "X Y", "--org", "ville-a", "--role", "member")
+    assert no_email.exit_code == 2
+    assert no_email.output.strip() == "Erreur\u00a0: Il manque l’argument EMAIL."
 
 
 def test_demo_loads_once_and_says_how_to_sign_in(runner):

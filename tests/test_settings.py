@@ -160,7 +160,14 @@ def test_bad_settings_are_refused_with_the_field_named_and_nothing_changes(clien
         ({"digest_time": "25:00"}, f"Heure du résumé{NBSP}: indiquez une heure au format HH:MM"),
         ({"digest_time": "03:00"}, "entre 06:00 et 20:00"),
         ({"digest_time": "9h"}, "entre 06:00 et 20:00"),
-        ({"digest_weekday": "7"}, f"Jour du résumé{NBSP}: choisissez un jour de la semaine."),
+        (
+            {"digest_weekday": "7"},
+            f"Jour du résumé{NBSP}: choisissez un jour ouvrable, du lundi au vendredi.",
+        ),
+        (
+            {"digest_weekday": "5"},
+            f"Jour du résumé{NBSP}: choisissez un jour ouvrable, du lundi au vendredi.",
+        ),
         ({"timezone": "Europe/Paris"}, f"Fuseau horaire{NBSP}: choisissez un des fuseaux de la liste."),
     ]
     for bad, message in cases:

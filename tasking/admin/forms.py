@@ -34,8 +34,6 @@ WEEKDAY_CHOICES = [
     SelectChoice("2", _l("Wednesday")),
     SelectChoice("3", _l("Thursday")),
     SelectChoice("4", _l("Friday")),
-    SelectChoice("5", _l("Saturday")),
-    SelectChoice("6", _l("Sunday")),
 ]
 
 

@@ -36,6 +36,8 @@ def usage_message(error: click.UsageError) -> str:
         param.human_readable_name if param is not None else ""
     )
     if isinstance(error, click.MissingParameter):
+        if isinstance(param, click.Argument):
+            return _("%(argument)s is missing.", argument=param.human_readable_name)
         return _("%(option)s is required.", option=name)
     if isinstance(error, click.BadParameter) and isinstance(getattr(param, "type", None), click.Choice):
         return _(

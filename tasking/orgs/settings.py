@@ -91,8 +91,9 @@ def _escalation_days(value: Any) -> int:
 
 def _weekday(value: Any) -> int:
     text = _text(value)
-    if not text.isdigit() or int(text) > 6:
-        raise ServiceError(_("Digest day: choose a day of the week."), "digest_weekday")
+    # Nothing goes out on a weekend: a Saturday slot would always wait for Monday.
+    if not text.isdigit() or int(text) > 4:
+        raise ServiceError(_("Digest day: choose a working day, Monday to Friday."), "digest_weekday")
     return int(text)
 
 

@@ -451,7 +451,9 @@ def mention_handles(users: Iterable[User]) -> dict[str, User]:
 
 
 def mentioned_users(session: Session, organisation_id: int, body: str) -> list[User]:
-    """Users of the organisation named by their @handle in ``body``."""
+    """Users of the organisation named by their @handle in ``body``. A handle
+    several members share is refused with the addresses to write instead:
+    silently telling nobody would leave the author waiting for an answer."""
     named = {h.lower() for h in MENTION_RE.findall(body or "")}
     if not named:
         return []
@@ -461,6 +463,17 @@ def mentioned_users(session: Session, organisation_id: int, body: str) -> list[U
         .where(Membership.organisation_id == organisation_id, User.active.is_(True))
     ).all()
     handles = mention_handles(members)
+    for handle in sorted(named - handles.keys()):
+        shared = sorted(f"@{u.email.lower()}" for u in members if u.email.split("@")[0].lower() == handle)
+        if len(shared) > 1:
+            raise ServiceError(
+                _(
+                    "“@%(handle)s” names several people: write %(choices)s.",
+                    handle=handle,
+                    choices=_(" or ").join(shared),
+                ),
+                "body",
+            )
     return [handles[handle] for handle in sorted(named) if handle in handles]
 
 
@@ -473,6 +486,7 @@ def add_comment(session: Session, *, actor: User, task: Task, body: str, now: da
         raise ServiceError(_("The comment is empty."), "body")
     if len(body) > MAX_COMMENT:
         raise ServiceError(_("The comment is too long (10,000 characters at most)."), "body")
+    mentioned = [u for u in mentioned_users(session, organisation_id, body) if u.id != actor.id]
     comment = Comment(task=task, author=actor, body=body, created_at=now)
     session.add(comment)
     session.flush()
@@ -486,7 +500,6 @@ def add_comment(session: Session, *, actor: User, task: Task, body: str, now: da
         now=now,
         new=str(comment.id),
     )
-    mentioned = [u for u in mentioned_users(session, organisation_id, body) if u.id != actor.id]
     events.comment_posted.send(
         None, session=session, actor=actor, now=now, task=task, comment=comment, mentioned=mentioned
     )

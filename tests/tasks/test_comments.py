@@ -124,11 +124,25 @@ def test_two_people_with_the_same_handle_are_named_by_their_address(world, clien
 
     events.comment_posted.connect(receiver)
     try:
-        for body in ("Question pour @coordination", "Question pour @coordination@ville-a.qc.ca."):
-            client.post(f"/tasks/{world.task.id}/comments", data={"body": body}, headers=HX)
+        # The shared handle is refused, saying what to write instead.
+        refused = client.post(
+            f"/tasks/{world.task.id}/comments", data={"body": "Question pour @coordination"}, headers=HX
+        )
+        assert refused.status_code == 422
+        assert (
+            "«\u00a0@coordination\u00a0» désigne plusieurs personnes\u00a0: écrivez "
+            "@coordination@mrc.qc.ca ou @coordination@ville-a.qc.ca."
+        ) in refused.get_data(as_text=True)
+        assert "Question pour @coordination" in refused.get_data(as_text=True)  # the text is kept
+        client.post(
+            f"/tasks/{world.task.id}/comments",
+            data={"body": "Question pour @coordination@ville-a.qc.ca."},
+            headers=HX,
+        )
     finally:
         events.comment_posted.disconnect(receiver)
-    # The shared handle names nobody; the address names Marie alone.
-    assert mentioned == [[], ["coordination@ville-a.qc.ca"]]
+    # The address names Marie alone; the refused comment was not saved.
+    assert mentioned == [["coordination@ville-a.qc.ca"]]
+    assert db.session.query(Comment).count() == 1
     html = client.get(f"/tasks/{world.task.id}").get_data(as_text=True)
     assert '<span class="mention">@coordination@ville-a.qc.ca</span>.' in html

@@ -277,3 +277,23 @@ def test_grouped_reminders_dedupe_key_is_stable(world):
     assert grouped_key(2, 1, day, [reminder("b"), reminder("a")]) == one
     assert grouped_key(2, 1, day, [reminder("a")]) != one
     assert grouped_key(3, 1, day, [reminder("a"), reminder("b")]) != one
+
+
+def test_titles_read_as_written_in_the_text_part_and_escaped_in_the_html(world, cli):
+    """The text part is not HTML: « d'été & BBQ » must not arrive as
+    « d&#39;été &amp; BBQ », alone or in the grouped e-mail."""
+    world.task("Fête d'été & BBQ <familles>", date(2026, 11, 30), owner=world.helper)
+    world.task("Deuxième « tâche » d'automne", date(2026, 11, 30))
+    world.task("Troisième & dernière", date(2026, 11, 30))
+    cli("notify", "reminders", "--now", MONDAY_9)
+    rows = {row.recipient: row for row in outbox_rows()}
+    single, grouped = rows[world.helper.email], rows[world.owner.email]
+    assert "Fête d'été & BBQ <familles>" in single.body_text
+    assert "&#39;" not in single.body_text and "&amp;" not in single.body_text
+    assert "Fête d&#39;été &amp; BBQ &lt;familles&gt;" in single.body_html
+
+    assert grouped.kind == "reminders"
+    assert "Deuxième « tâche » d'automne" in grouped.body_text and "Troisième & dernière" in grouped.body_text
+    assert "&#39;" not in grouped.body_text and "&amp;" not in grouped.body_text
+    assert "Troisième &amp; dernière" in grouped.body_html
+    assert "\n-- \n" in grouped.body_text  # the signature separator keeps its space

@@ -42,6 +42,10 @@ def preferences_url() -> str:
     return _absolute("notifications.preferences")
 
 
+# One link for an e-mail that holds several kinds: the grouped reminders.
+UNSUBSCRIBE_BUNDLES = {"reminders": ("due_soon", "overdue")}
+
+
 def unsubscribe_token(user: User, kind: str) -> str:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).dumps(
         {"u": user.id, "k": kind}
@@ -61,7 +65,7 @@ def read_unsubscribe_token(token: str) -> tuple[int, str]:
         raise ServiceError(_("This link is not valid.")) from exc
     if (
         not isinstance(data, dict)
-        or data.get("k") not in DEFAULT_CHANNELS
+        or (data.get("k") not in DEFAULT_CHANNELS and data.get("k") not in UNSUBSCRIBE_BUNDLES)
         or not isinstance(data.get("u"), int)
     ):
         raise ServiceError(_("This link is not valid."))

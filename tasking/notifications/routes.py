@@ -184,7 +184,8 @@ def unsubscribe(token: str):
         return render_template("notifications/link_invalid.html", message=_("This link is not valid.")), 400
     done = False
     if request.method == "POST":
-        prefs.set_channel(db.session, user=user, kind=kind, channel="never", now=utcnow())
+        for one in links.UNSUBSCRIBE_BUNDLES.get(kind, (kind,)):
+            prefs.set_channel(db.session, user=user, kind=one, channel="never", now=utcnow())
         db.session.commit()
         done = True
     return render_template("notifications/unsubscribe.html", token=token, user=user, kind=kind, done=done)

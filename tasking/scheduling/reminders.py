@@ -321,7 +321,6 @@ def _email(
         if len(wanted) == 1:
             [reminder] = wanted
             template, kind, key = reminder.template, reminder.kind, f"notification:{reminder.key}"
-            outbox_kind = kind
             context = {
                 **reminder.context,
                 "task": reminder.task,
@@ -332,9 +331,8 @@ def _email(
             }
         else:
             template, key = "reminders", grouped_key(user_id, organisation.id, today, wanted)
-            # The list's unsubscribe link stops the most pressing kind it holds.
-            kind = "overdue" if any(r.kind == "overdue" for r in wanted) else "due_soon"
-            outbox_kind = "reminders"
+            # Its unsubscribe link stops both kinds of reminder it is made of.
+            kind = "reminders"
             context = {
                 "organisation": organisation,
                 "count": len(wanted),
@@ -348,7 +346,7 @@ def _email(
         queued = queue(
             session,
             dedupe_key=key,
-            kind=outbox_kind,
+            kind=kind,
             recipient=user.email,
             template=template,
             now=now,

@@ -297,3 +297,20 @@ def test_titles_read_as_written_in_the_text_part_and_escaped_in_the_html(world, 
     assert "&#39;" not in grouped.body_text and "&amp;" not in grouped.body_text
     assert "Troisième &amp; dernière" in grouped.body_html
     assert "\n-- \n" in grouped.body_text  # the signature separator keeps its space
+
+
+def test_unsubscribing_from_the_grouped_reminders_stops_both_kinds(world, cli, mail_app):
+    from tasking.notifications.preferences import email_channel
+
+    world.task("Tâche bientôt due", date(2026, 11, 30))
+    world.task("Tâche en retard", date(2026, 11, 16))
+    cli("notify", "reminders", "--now", MONDAY_9)
+    [grouped] = [row for row in outbox_rows() if row.recipient == world.owner.email]
+    assert grouped.kind == "reminders"
+    url = dict(grouped.header_pairs())["List-Unsubscribe"].strip("<>").replace("http://retablir.test", "")
+    client = mail_app.test_client()
+    assert "Rappels d’échéances à venir et passées" in client.get(url).get_data(as_text=True)
+    assert client.post(url).status_code == 200  # one click, no sign-in
+    db.session.expire_all()
+    assert email_channel(db.session, world.owner, "due_soon") == "never"
+    assert email_channel(db.session, world.owner, "overdue") == "never"

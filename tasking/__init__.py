@@ -9,8 +9,10 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from tasking import config
+from tasking.core.validation import MAX_ID
 from tasking.extensions import babel, csrf, db, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +73,17 @@ def register_extensions(app: Flask) -> None:
                 cursor.close()
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: ids are 32-bit integers in the database, so a
+    larger number is a page that does not exist (404), not a database error."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:  # noqa: ANN001
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter
     from tasking.admin.routes import bp as admin_bp
     from tasking.auth.routes import bp as auth_bp
     from tasking.board.routes import bp as board_bp

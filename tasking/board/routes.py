@@ -16,6 +16,7 @@ from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.htmx import is_htmx, render
 from tasking.core.permissions import can_contribute, plan_or_404, task_or_404
 from tasking.core.templating import STATUS_LABELS
+from tasking.core.validation import parse_id
 from tasking.extensions import db
 from tasking.models import Organisation, Plan, User
 from tasking.tasks.forms import read_version
@@ -67,7 +68,7 @@ def column(plan_id: int):
     if status not in services.STATUSES:
         abort(404)
     lane = request.args.get("lane", "all")
-    theme_id = int(lane) if lane.isdigit() else None
+    theme_id = parse_id(lane)
     page = services.load_column_page(
         db.session,
         scope,
@@ -87,8 +88,7 @@ def _board_url(plan_id: int, filters: Filters, task_id: int | None = None) -> st
 
 
 def _form_int(name: str) -> int | None:
-    value = (request.form.get(name) or "").strip()
-    return int(value) if value.isdigit() else None
+    return parse_id(request.form.get(name))
 
 
 def _other_changes(task_id: int, version: int) -> list[dict]:

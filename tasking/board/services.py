@@ -10,6 +10,7 @@ each for the cards on screen.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from tasking.core.permissions import can_contribute_to
 from tasking.core.templating import qc_number
+from tasking.core.validation import parse_id
 from tasking.extensions import db
 from tasking.models import (
     Comment,
@@ -93,7 +95,7 @@ class Filters:
             value = (args.get(name) or "").strip()
             if value == "none":
                 return 0
-            return int(value) if value.isdigit() else None
+            return parse_id(value)
 
         horizon = args.get("horizon") or None
         view = args.get("view") or "columns"
@@ -527,9 +529,10 @@ def parse_cursor(text: str | None) -> tuple[float, int] | None:
     """ "<position>:<id>" → (position, id); None for anything else."""
     try:
         position, task_id = (text or "").rsplit(":", 1)
-        return float(position), int(task_id)
+        cursor = float(position), parse_id(task_id)
     except ValueError:
         return None
+    return cursor if math.isfinite(cursor[0]) and cursor[1] is not None else None
 
 
 def load_column_page(

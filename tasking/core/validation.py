@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 
 from tasking.core.errors import ServiceError
 
+# The largest id a database row can have (32-bit integer columns).
+MAX_ID = 2**31 - 1
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 MIN_PASSWORD_LENGTH = 10
 COMMON_PASSWORDS = {
@@ -128,3 +130,11 @@ def parse_number(value: object, field: str) -> float | None:
     if abs(number) >= MAX_FIGURE:
         raise ServiceError(_("“%(value)s” is too large: at most 12 digits.", value=value), field)
     return number
+
+
+def parse_id(value: object) -> int | None:
+    """An id given in a query string, or None when it cannot be one."""
+    text = str(value or "").strip()
+    if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+        return None
+    return int(text)

@@ -13,6 +13,7 @@ from tasking.core.errors import ServiceError
 from tasking.core.htmx import is_htmx, render
 from tasking.core.i18n import LOCALES
 from tasking.core.permissions import is_org_admin, org_admin_or_404
+from tasking.core.validation import parse_id
 from tasking.extensions import csrf, db
 from tasking.models import OutboxMessage, Role, User
 from tasking.models.notify import CHANNELS, KINDS, SWITCHES
@@ -25,10 +26,7 @@ bp = Blueprint("notifications", __name__)
 
 
 def _page_number() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
+    return parse_id(request.args.get("page")) or 1
 
 
 # --- the bell and the list ----------------------------------------------------
@@ -318,6 +316,9 @@ def outbox_retry(org_id: int, message_id: int):
     db.session.refresh(row)
     if row.status == OutboxStatus.SENT.value:
         flash(_("The message was sent."), "success")
+    elif row.last_error:
+        # retry() cleared the error: this one is the server's answer just now.
+        flash(_("The mail server refused it again: %(error)s", error=row.last_error), "error")
     else:
         flash(_("The message is back in line; it goes out with the next delivery."), "success")
     target = request.form.get("next") or ""

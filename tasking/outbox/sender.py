@@ -254,7 +254,7 @@ def _send_claimed(session, ids, now, max_attempts, report) -> bool:  # noqa: ANN
                     session,
                     message_id,
                     attempts=attempts,
-                    last_error=str(exc)[:2000],
+                    last_error=smtp_error_text(exc)[:2000],
                     status=OutboxStatus.FAILED.value if failed else OutboxStatus.PENDING.value,
                     next_attempt_at=now + backoff(attempts),
                 )
@@ -270,6 +270,20 @@ def _send_claimed(session, ids, now, max_attempts, report) -> bool:  # noqa: ANN
         with contextlib.suppress(OSError, smtplib.SMTPException):
             connection.__exit__(None, None, None)
     return True
+
+
+def smtp_error_text(exc: smtplib.SMTPException) -> str:
+    """The server's answer as an admin reads it: « 550 5.1.1 No such user »."""
+
+    def answer(code: int, message: bytes | str) -> str:
+        text = message.decode(errors="replace") if isinstance(message, bytes) else message
+        return f"{code} {text}".strip()
+
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(answer(code, message) for code, message in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return answer(exc.smtp_code, exc.smtp_error)
+    return str(exc)
 
 
 def _permanent(exc: smtplib.SMTPException) -> bool:

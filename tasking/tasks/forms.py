@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from tasking.core.errors import ServiceError
+from tasking.core.validation import parse_id
 
 # group → the task fields its form edits, in display order.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -27,7 +28,10 @@ def read_group(group: str, form: MultiDict) -> dict[str, Any]:
     """The posted values of a group, as the services take them."""
     if group == "collaborators":
         try:
-            return {"collaborators": [int(v) for v in form.getlist("collaborators") if v]}
+            ids = [parse_id(v) for v in form.getlist("collaborators") if v]
+            if None in ids:
+                raise ValueError("not an id")
+            return {"collaborators": ids}
         except ValueError as exc:
             raise ServiceError(_("Unknown person."), "collaborators") from exc
     if group == "partners":
@@ -42,7 +46,7 @@ def read_group(group: str, form: MultiDict) -> dict[str, Any]:
 
 def read_version(form: MultiDict) -> int:
     """The task version the form was built on; every edit must carry it."""
-    try:
-        return int(form.get("version", ""))
-    except ValueError as exc:
-        raise ServiceError(_("The form is damaged. Reload the page and try again.")) from exc
+    version = parse_id(form.get("version"))
+    if version is None:
+        raise ServiceError(_("The form is damaged. Reload the page and try again."))
+    return version

@@ -128,7 +128,7 @@ def test_a_refused_recipient_fails_alone_and_the_rest_go_out(mail_world, smtp_se
     assert [m["To"] for m in smtp_server.messages] == [world.admin.email]
     refused = rows[world.owner.email]
     assert (refused.status, refused.attempts) == ("failed", 1)
-    assert "550" in refused.last_error
+    assert refused.last_error == "550 5.1.1 No such user"
     later = rows[world.helper.email]
     assert (later.status, later.attempts) == ("pending", 1) and "451" in later.last_error
     assert later.next_attempt_at > NOW
@@ -138,3 +138,18 @@ def test_a_refused_recipient_fails_alone_and_the_rest_go_out(mail_world, smtp_se
     report = deliver(db.session, now=NOW + timedelta(hours=2), worker="test")
     assert (report.sent, report.failed, report.waiting) == (1, 0, 0)
     assert sorted(m["To"] for m in smtp_server.messages) == sorted([world.admin.email, world.helper.email])
+
+
+def test_retrying_a_refused_message_says_it_was_refused_again(mail_app, mail_world, smtp_server):
+    world = mail_world
+    smtp_server.refuse = {world.owner.email: "550 5.1.1 No such user"}
+    notify(db.session, user=world.owner, kind="mention", task=world.third, actor=world.viewer, now=NOW)
+    db.session.commit()
+    deliver(db.session, now=NOW, worker="test")
+    row = db.session.scalars(select(OutboxMessage)).one()
+    client = mail_app.test_client()
+    client.login(world.admin.email)
+    response = client.post(f"/admin/orgs/{world.org.id}/outbox/{row.id}/retry", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Le serveur de courriel l’a refusé de nouveau\u00a0: 550 5.1.1 No such user" in html
+    assert "remis dans la file" not in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterator
 from datetime import datetime
@@ -21,6 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from tasking.core.clock import local_today, utcnow
@@ -37,6 +39,7 @@ from tasking.models import Organisation, Plan, User
 from tasking.plans.services import load_plan_layout
 
 bp = Blueprint("exchange", __name__)
+log = logging.getLogger(__name__)
 
 EXPORTS = {
     "xlsx": (build_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -202,6 +205,11 @@ def _importing(plan: Plan, pending: PendingImport, preview: imports.Preview, now
         except ServiceError as error:
             db.session.rollback()
             problem = error.message
+        except SQLAlchemyError:
+            # The status line is long sent: the page itself must say it failed.
+            log.exception("Import into plan %s failed", plan_id)
+            db.session.rollback()
+            problem = _("The database refused the import; nothing was written. Try again in a moment.")
         yield render_template("exchange/_import_outcome.html", plan_id=plan_id, done=done, problem=problem)
         yield tail
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tasking.exchange.files import MAX_UPLOAD_BYTES
 from tasking.exchange.models import PendingImport
@@ -231,30 +231,34 @@ def test_a_task_changed_since_the_export_is_not_overwritten(client, town, progre
     assert snapshot(town.plan.id) == before  # the second row was not applied either
 
 
-def test_many_rows_import_with_counts(client, town):
-    """A few thousand rows: the preview counts them, the confirmation applies them all."""
-    client.login(town.admin.email)
+def new_rows_csv(town, titles: list[str]) -> bytes:
+    """A CSV that creates one action per title under the plan's first objective."""
     objective = db.session.scalar(select(Task).where(Task.plan_id == town.plan.id)).objective
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(
         ["ID", "Enjeu", "Objectif opérationnel", "Action", "Statut", "Courriel du responsable", "Échéance"]
     )
-    for n in range(3000):
+    for title in titles:
         writer.writerow(
             [
                 "",
                 objective.theme.title,
                 objective.title,
-                f"Action importée {n}",
+                title,
                 "À faire",
                 "responsable@ville-test.ca",
                 "2027-01-15",
             ]
         )
-    page = upload(client, f"/plans/{town.plan.id}/import", out.getvalue().encode(), "lot.csv").get_data(
-        as_text=True
-    )
+    return out.getvalue().encode()
+
+
+def test_many_rows_import_with_counts(client, town):
+    """A few thousand rows: the preview counts them, the confirmation applies them all."""
+    client.login(town.admin.email)
+    content = new_rows_csv(town, [f"Action importée {n}" for n in range(3000)])
+    page = upload(client, f"/plans/{town.plan.id}/import", content, "lot.csv").get_data(as_text=True)
     assert "3000 lignes lues" in page or "3 000 lignes lues" in page or "3\u00a0000 lignes lues" in page, (
         page[:3000]
     )
@@ -265,6 +269,49 @@ def test_many_rows_import_with_counts(client, town):
     assert bars == [str(n) for n in range(0, 3001, 250)]
     assert "Import terminé : 0 action modifiée, 3000 créées." in done
     assert db.session.scalar(select(func.count(Task.id)).where(Task.plan_id == town.plan.id)) == 3145
+
+
+@pytest.fixture
+def refusing_database(app):
+    """A database that refuses any action titled « BOOM… », as a full disk or a
+    lost connection would refuse a write in the middle of an import."""
+    if db.engine.dialect.name == "postgresql":
+        create = [
+            "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN "
+            "IF NEW.title LIKE 'BOOM%' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; "
+            "END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON task FOR EACH ROW EXECUTE FUNCTION refuse_boom()",
+        ]
+        drop = ["DROP TRIGGER refuse_boom ON task", "DROP FUNCTION refuse_boom()"]
+    else:
+        create = [
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON task WHEN NEW.title LIKE 'BOOM%' "
+            "BEGIN SELECT RAISE(ABORT, 'boom'); END"
+        ]
+        drop = ["DROP TRIGGER refuse_boom"]
+    for statement in create:
+        db.session.execute(text(statement))
+    db.session.commit()
+    yield
+    db.session.rollback()
+    for statement in drop:
+        db.session.execute(text(statement))
+    db.session.commit()
+
+
+def test_a_database_failure_mid_import_is_said_and_writes_nothing(client, town, refusing_database):
+    client.login(town.admin.email)
+    titles = [f"Action importée {n}" for n in range(599)] + ["BOOM dernière action"]
+    page = upload(client, f"/plans/{town.plan.id}/import", new_rows_csv(town, titles), "lot.csv")
+    before = snapshot(town.plan.id)
+    done = text_of(client.post(confirm_url(page.get_data(as_text=True))))
+    assert re.findall(r'<progress value="(\d+)" max="600">', done) == ["0", "250", "500"]
+    assert "Le fichier n’a pas été importé; rien n’a changé." in done
+    assert "La base de données a refusé l’import; rien n’a été écrit." in done
+    assert "Import terminé" not in done and done.rstrip().endswith("</html>")
+    assert snapshot(town.plan.id) == before
+    # The preview is still there: once the cause is gone, the same file can go in.
+    assert db.session.scalar(select(func.count(PendingImport.id))) == 1
 
 
 def xlsx_with(rows: list[list], headers: list[str] = TASK_HEADERS, sheet: str = "Tâches") -> bytes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tasking.core import events
+from tasking.core.clock import local_today
 from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.permissions import can_contribute, can_edit_task, is_org_admin
 from tasking.core.templating import qc_date
@@ -28,6 +29,7 @@ from tasking.models import (
     Measurement,
     Membership,
     OperationalObjective,
+    Organisation,
     Plan,
     Role,
     Target,
@@ -536,12 +538,20 @@ def add_measurement(
     if number is None:
         raise ServiceError(_("Enter the measured value."), "value")
     if not isinstance(measured_on, date):
+        if not str(measured_on or "").strip():
+            raise ServiceError(_("Enter the date of the measurement."), "measured_on")
         try:
-            measured_on = date.fromisoformat(str(measured_on))
+            measured_on = date.fromisoformat(str(measured_on).strip())
         except ValueError as exc:
             raise ServiceError(_("“%(value)s” is not a date.", value=measured_on), "measured_on") from exc
-    # A day of slack for the time zones; a measurement cannot come from the future.
-    if measured_on > (now + timedelta(days=1)).date():
+    timezone = session.scalar(
+        select(Organisation.timezone)
+        .join(Plan, Plan.organisation_id == Organisation.id)
+        .join(Theme, Theme.plan_id == Plan.id)
+        .join(OperationalObjective, OperationalObjective.theme_id == Theme.id)
+        .where(OperationalObjective.id == target.objective_id)
+    )
+    if measured_on > local_today(now, timezone):
         raise ServiceError(_("A measurement cannot be dated in the future."), "measured_on")
     if measured_on < EARLIEST_MEASUREMENT:
         raise ServiceError(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from tasking.core.clock import utcnow
+from tasking.core.clock import local_today, utcnow
 from tasking.extensions import db
 from tasking.models import Activity, Measurement, Task
 
@@ -213,11 +213,13 @@ def test_add_a_measurement(world, client):
 def test_measurements_that_cannot_be_true_are_refused(world, client):
     client.login(world.collaborator.email)
     url = f"/tasks/{world.task.id}/targets/{world.target.id}/measurements"
-    tomorrow_but_one = (utcnow() + timedelta(days=2)).date().isoformat()
+    # Tomorrow in Montréal, whatever the hour in UTC.
+    tomorrow = (local_today(utcnow(), "America/Montreal") + timedelta(days=1)).isoformat()
     for data, message in (
         ({"value": "123456789012345678901234567890", "measured_on": "2026-11-20"}, "trop grand"),
         ({"value": "1e300", "measured_on": "2026-11-20"}, "trop grand"),
-        ({"value": "12", "measured_on": tomorrow_but_one}, "dans le futur"),
+        ({"value": "12", "measured_on": tomorrow}, "dans le futur"),
+        ({"value": "12", "measured_on": ""}, "Indiquez la date de la mesure"),
         ({"value": "12", "measured_on": "1900-01-01"}, "avant le 1 janv. 2000"),
         ({"value": "", "measured_on": "2026-11-20"}, "Indiquez la valeur mesurée"),
     ):

@@ -218,12 +218,14 @@ def read_csv(content: bytes) -> Sheet:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         headers: list[str] | None = None
         rows: list[tuple[int, list[Any]]] = []
-        for values in reader:
+        # Numbered by record, as a spreadsheet shows it: a cell written over
+        # several lines is still one row.
+        for number, values in enumerate(reader, start=1):
             if headers is None:
                 headers = [v.strip() for v in values]
                 continue
             if any(v.strip() for v in values):
-                rows.append((reader.line_num, [_cell_text(v) for v in values]))
+                rows.append((number, [_cell_text(v) for v in values]))
                 if len(rows) > MAX_ROWS:
                     raise ImportFailed([_("The file has more than %(max)d rows.", max=MAX_ROWS)])
     except csv.Error as exc:

@@ -204,6 +204,24 @@ def test_csv_edited_with_commas_and_cp1252_imports(client, town, progress):
     assert (task.status, task.blocked_reason) == ("blocked", "Attente du budget")
 
 
+def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(client, town, progress):
+    first, second, _ = progress
+    client.login(town.admin.email)
+    task = db.session.get(Task, first.id)
+    task.description = "Première ligne\nDeuxième ligne\nTroisième ligne"
+    db.session.commit()
+    text = client.get(f"/plans/{town.plan.id}/export.csv").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    position = next(i for i, row in enumerate(rows) if row[0] == str(second.id))
+    assert rows[position - 1][0] == str(first.id)  # the multi-line cell comes just before
+    rows[position][column("Statut") - 1] = "Bizarre"
+    out = io.StringIO()
+    csv.writer(out, delimiter=";").writerows(rows)
+    page = text_of(upload(client, f"/plans/{town.plan.id}/import", out.getvalue().encode(), "plan.csv"))
+    # Row 1 is the header: the edited record is row position + 1, as in Excel.
+    assert f"ligne {position + 1}, colonne Statut : « Bizarre » n’est pas un statut connu." in page
+
+
 def test_a_task_changed_since_the_export_is_not_overwritten(client, town, progress):
     first, second, _ = progress
     client.login(town.admin.email)

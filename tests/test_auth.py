@@ -6,10 +6,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tasking.auth.services import authenticate
-from tasking.core.errors import ServiceError
+from tasking.auth.services import SignInPaused, authenticate
 from tasking.extensions import db
-from tasking.models import OutboxMessage, User
+from tasking.models import OutboxMessage, SignInFailure, User
 from tests.conftest import PASSWORD, make_app
 
 
@@ -208,13 +207,14 @@ def test_five_wrong_passwords_pause_the_account_until_a_reset(client, make):
         assert _try_password(client, user.email, "pas-le-bon").status_code == 422
     fifth = _try_password(client, user.email, "pas-le-bon")
     assert fifth.status_code == 429
-    assert "connexion à ce compte est suspendue pendant 15 minutes" in fifth.get_data(as_text=True)
+    assert fifth.headers["Retry-After"] == "900"
+    assert "connexion avec cette adresse est suspendue pendant 15 minutes" in fifth.get_data(as_text=True)
     # Now even the right password is refused, and nobody is signed in.
-    locked = _try_password(client, user.email, PASSWORD)
+    locked = _try_password(client, user.email.upper(), PASSWORD)
     assert locked.status_code == 429
     assert client.get("/plans").status_code == 302
 
-    # The e-mailed reset link proves the mailbox and lifts the lock.
+    # The e-mailed reset link proves the mailbox and lifts the pause.
     client.fetch_csrf("/password/forgot")
     client.post("/password/forgot", data={"email": user.email})
     _row, link = _reset_link(user.id)
@@ -223,29 +223,43 @@ def test_five_wrong_passwords_pause_the_account_until_a_reset(client, make):
     assert _try_password(client, user.email, "Nouveau-Depart-9").status_code == 303
 
 
-def test_the_lock_ends_by_itself_and_a_success_clears_the_count(app, make):
+def test_an_address_without_an_account_is_answered_the_same(client, make):
+    """Else five guesses would tell which addresses have an account."""
+    make.user(make.org(), email="ami@ville.qc.ca")
+    answers = {}
+    for address in ("ami@ville.qc.ca", "personne@nulle-part.ca"):
+        statuses = [_try_password(client, address, "pas-le-bon").status_code for _ in range(5)]
+        last = _try_password(client, address, "pas-le-bon")
+        page = last.get_data(as_text=True).replace(address, "ADDRESS")
+        answers[address] = (statuses, last.status_code, re.sub(r'name="csrf_token"[^>]*>', "", page))
+    assert answers["ami@ville.qc.ca"] == answers["personne@nulle-part.ca"]
+    assert answers["ami@ville.qc.ca"][:2] == ([422, 422, 422, 422, 429], 429)
+
+
+def test_the_pause_ends_by_itself_and_a_success_clears_the_count(app, make):
     user = make.user(make.org(), email="ami@ville.qc.ca")
     now = datetime(2026, 11, 25, 14, 0)
     rules = {"max_failures": 3, "lock": timedelta(minutes=15)}
+
+    def failures() -> int | None:
+        row = db.session.get(SignInFailure, "ami@ville.qc.ca")
+        return row.failures if row else None
+
     assert authenticate(db.session, user.email, "non", now, **rules) is None
     assert authenticate(db.session, user.email, "non", now, **rules) is None
+    assert failures() == 2
     assert authenticate(db.session, user.email, PASSWORD, now, **rules) == user
-    assert user.failed_logins == 0  # a success starts the count again
+    assert failures() is None  # a success starts the count again
     for _ in range(2):
         assert authenticate(db.session, user.email, "non", now, **rules) is None
-    with pytest.raises(ServiceError):
+    with pytest.raises(SignInPaused):
         authenticate(db.session, user.email, "non", now, **rules)
     db.session.commit()
-    with pytest.raises(ServiceError, match="14 minutes"):
+    with pytest.raises(SignInPaused, match="14 minutes"):
         authenticate(db.session, user.email, PASSWORD, now + timedelta(minutes=1), **rules)
     later = now + timedelta(minutes=15)
     assert authenticate(db.session, user.email, PASSWORD, later, **rules) == user
     db.session.commit()
     db.session.expire_all()
-    stored = db.session.get(User, user.id)
-    assert (stored.failed_logins, stored.locked_until, stored.last_login_at) == (0, None, later)
-
-
-def test_unknown_addresses_are_not_counted(client):
-    for _ in range(6):
-        assert _try_password(client, "personne@nulle-part.ca", "pas-le-bon").status_code == 422
+    assert db.session.get(User, user.id).last_login_at == later
+    assert db.session.query(SignInFailure).count() == 0

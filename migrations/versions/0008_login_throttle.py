@@ -1,4 +1,4 @@
-"""sign-in throttling: failures in a row and a temporary lock
+"""sign-in throttling: wrong passwords in a row per address, and a pause
 
 Revision ID: 0008_login_throttle
 Revises: 0007_exchange
@@ -14,12 +14,17 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("user_account") as batch:
-        batch.add_column(sa.Column("failed_logins", sa.Integer(), server_default="0", nullable=False))
-        batch.add_column(sa.Column("locked_until", sa.DateTime(), nullable=True))
+    op.create_table(
+        "sign_in_failure",
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("locked_until", sa.DateTime(), nullable=True),
+        sa.Column("last_failure_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("email", name="pk_sign_in_failure"),
+    )
+    with op.batch_alter_table("sign_in_failure") as batch:
+        batch.create_index("ix_sign_in_failure_last_failure_at", ["last_failure_at"], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table("user_account") as batch:
-        batch.drop_column("locked_until")
-        batch.drop_column("failed_logins")
+    op.drop_table("sign_in_failure")

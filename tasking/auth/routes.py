@@ -49,7 +49,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
-    locked = False
+    paused = 0
     if form.validate_on_submit():
         config = current_app.config
         try:
@@ -61,8 +61,8 @@ def login():
                 max_failures=config["LOGIN_MAX_FAILURES"],
                 lock=timedelta(minutes=config["LOGIN_LOCK_MINUTES"]),
             )
-        except ServiceError as exc:
-            user, locked = None, True
+        except services.SignInPaused as exc:
+            user, paused = None, exc.seconds
             form.password.errors.append(exc.message)
         else:
             if user is None:
@@ -75,8 +75,10 @@ def login():
             login_user(user, remember=form.remember.data)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")), code=303)
-    status = 429 if locked else 422 if form.errors else 200
-    return render_template("auth/login.html", form=form), status
+    page = render_template("auth/login.html", form=form)
+    if paused:
+        return page, 429, {"Retry-After": str(paused)}
+    return page, 422 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])
@@ -108,7 +110,7 @@ def _password_page(token: str, salt: str, max_age: int, heading: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password(user, form.password.data, utcnow())
+            services.set_password(db.session, user, form.password.data, utcnow())
         except ServiceError as exc:
             form.password.errors.append(exc.message)
         else:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import update
+from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from tasking.core.errors import ServiceError
 from tasking.core.validation import check_password_strength
-from tasking.models import OutboxMessage, User
+from tasking.models import OutboxMessage, SignInFailure, User
 from tasking.orgs.services import user_by_email
 from tasking.outbox import queue as outbox
 
@@ -23,45 +27,77 @@ INVITE_SALT = "invitation"
 INVITE_MAX_AGE = 60 * 60 * 24 * 7
 
 
+class SignInPaused(ServiceError):
+    """Too many wrong passwords for an address: sign-in waits ``seconds``."""
+
+    def __init__(self, seconds: int):
+        minutes = max(1, math.ceil(seconds / 60))
+        super().__init__(
+            ngettext(
+                "Too many failed attempts: signing in with this address is paused for %(num)d minute. "
+                "Try again later, or choose a new password with “Forgot your password?”.",
+                "Too many failed attempts: signing in with this address is paused for %(num)d minutes. "
+                "Try again later, or choose a new password with “Forgot your password?”.",
+                minutes,
+            )
+        )
+        self.seconds = seconds
+
+
 def authenticate(
     session: Session, email: str, password: str, now: datetime, *, max_failures: int, lock: timedelta
 ) -> User | None:
     """The active user with this e-mail and password, or None.
 
-    After `max_failures` wrong passwords in a row the account refuses every
-    sign-in, the right password included, for `lock`: guessing a password
-    then takes years. Raises ServiceError while the account is locked.
+    After ``max_failures`` wrong passwords in a row for an address, every
+    sign-in with it (the right password included) waits ``lock``: guessing a
+    password then takes years. Addresses without an account are counted and
+    answered the same, and take as long to refuse, so that neither the answer
+    nor its time tells which addresses have an account. Raises SignInPaused.
     """
-    user = user_by_email(session, email)
-    if user is None or not user.active:
-        return None
-    if user.locked_until is None or user.locked_until <= now:
-        if user.check_password(password):
-            user.failed_logins = 0
-            user.locked_until = None
-            user.last_login_at = now
-            return user
-        # Counted in SQL: parallel guesses must not overwrite each other's count.
-        failures = session.execute(
-            update(User)
-            .where(User.id == user.id)
-            .values(failed_logins=User.failed_logins + 1)
-            .returning(User.failed_logins)
-        ).scalar_one()
-        if failures < max_failures:
-            return None
-        user.failed_logins = 0
-        user.locked_until = now + lock
-    minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
-    raise ServiceError(
-        ngettext(
-            "Too many failed attempts: signing in to this account is paused for %(num)d minute. "
-            "Try again later, or choose a new password with “Forgot your password?”.",
-            "Too many failed attempts: signing in to this account is paused for %(num)d minutes. "
-            "Try again later, or choose a new password with “Forgot your password?”.",
-            minutes,
+    address = (email or "").strip().lower()[:254]
+    paused = session.get(SignInFailure, address)
+    if paused is not None and paused.locked_until is not None and paused.locked_until > now:
+        raise SignInPaused(int((paused.locked_until - now).total_seconds()))
+    user = user_by_email(session, address)
+    if user is None:
+        check_password_hash(_decoy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+    elif user.active and user.check_password(password):
+        session.execute(delete(SignInFailure).where(SignInFailure.email == address))
+        user.last_login_at = now
+        return user
+    if _count_failure(session, address, now) >= max_failures:
+        session.execute(
+            update(SignInFailure)
+            .where(SignInFailure.email == address)
+            .values(failures=0, locked_until=now + lock)
+        )
+        raise SignInPaused(int(lock.total_seconds()))
+    return None
+
+
+@functools.cache
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
+def _count_failure(session: Session, address: str, now: datetime) -> int:
+    """One more failure for the address, counted in SQL (parallel guesses
+    cannot lose one); rows left from days ago are dropped on the way."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(SignInFailure).values(email=address, failures=1, last_failure_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SignInFailure.email],
+        set_={"failures": SignInFailure.failures + 1, "last_failure_at": now},
+    ).returning(SignInFailure.failures)
+    failures = session.execute(statement).scalar_one()
+    session.execute(
+        delete(SignInFailure).where(
+            SignInFailure.last_failure_at < now - timedelta(days=1),
+            (SignInFailure.locked_until.is_(None)) | (SignInFailure.locked_until < now),
         )
     )
+    return failures
 
 
 def load_session_user(session: Session, session_id: str) -> User | None:
@@ -134,11 +170,10 @@ def queue_invitation(session: Session, user: User, inviter: User, org_name: str,
     )
 
 
-def set_password(user: User, password: str, now: datetime) -> None:
+def set_password(session: Session, user: User, password: str, now: datetime) -> None:
     """The password chosen from an invitation or reset link; the page then signs the user in."""
     check_password_strength(password, email=user.email, name=user.name)
     user.set_password(password)
-    # Proving ownership of the mailbox lifts a sign-in lock.
-    user.failed_logins = 0
-    user.locked_until = None
+    # Proving ownership of the mailbox lifts a sign-in pause.
+    session.execute(delete(SignInFailure).where(SignInFailure.email == user.email.lower()))
     user.last_login_at = now

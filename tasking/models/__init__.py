@@ -2,7 +2,7 @@
 every table with the metadata, which Alembic and the tests rely on."""
 
 from tasking.models.notify import Notification, NotificationPreference
-from tasking.models.org import Membership, Organisation, Region, Role, User
+from tasking.models.org import Membership, Organisation, Region, Role, SignInFailure, User
 from tasking.models.outbox import OutboxMessage
 from tasking.models.plan import (
     GeneralObjective,
@@ -32,6 +32,7 @@ __all__ = [
     "Region",
     "ReminderLog",
     "Role",
+    "SignInFailure",
     "SchedulerLease",
     "SpecificObjective",
     "Target",

@@ -109,7 +109,7 @@ def test_indicators_page_lists_every_target_with_measurements(client, dataset):
     assert html.count('class="indicator measurable"') == 2
     text_part = html[html.index('id="text-targets"') :]
     assert html.index(f'id="target-{dataset.down_target.id}"') < html.index('id="text-targets"')
-    assert "65 cibles sans mesure" in text_part
+    assert "65 cibles décrites en mots seulement" in text_part
     assert text_part.count('<tr id="target-') == 65
     assert "indicator-body" not in text_part and "Non mesurable" in text_part
     # Each line names its objective.
@@ -118,6 +118,26 @@ def test_indicators_page_lists_every_target_with_measurements(client, dataset):
     up = up[: up.index("</li>")]
     assert "Plus haut, c’est mieux" in up and "Valeur de départ" in up and "65\u00a0%" in up
     assert "Luc Gagnon" in up and "15 oct. 2026" in up
+
+
+def test_measurements_of_a_target_in_words_still_show(client, dataset):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from tasking.models import Target
+
+    target = db.session.scalar(
+        select(Target).where(Target.target_value.is_(None), Target.id != dataset.down_target.id).limit(1)
+    )
+    for day, value in ((1, 12.0), (20, 17.5)):
+        db.session.add(Measurement(target=target, value=value, measured_on=date(2026, 11, day)))
+    db.session.commit()
+    client.login(dataset.viewer_a.email)
+    html = page(client, f"/plans/{dataset.plan_a.id}/indicators")
+    row = html[html.index(f'<tr id="target-{target.id}"') :]
+    row = row[: row.index("</tr>")]
+    assert "17,5" in row and "20 nov. 2026" in row and "2 mesures" in row
     down = html[html.index(f'id="target-{dataset.down_target.id}"') :]
     down = down[: down.index("</li>")]
     assert "Plus bas, c’est mieux" in down and "Adèle Admin" in down and "jours" in down

@@ -285,7 +285,7 @@ def test_many_rows_import_with_counts(client, town):
     # A bar per 250 rows written, then the outcome.
     bars = re.findall(r'<progress value="(\d+)" max="3000">', done)
     assert bars == [str(n) for n in range(0, 3001, 250)]
-    assert "Import terminé : 0 action modifiée, 3000 créées." in done
+    assert "Import terminé : 0 action modifiée, 3 000 créées." in done
     assert db.session.scalar(select(func.count(Task.id)).where(Task.plan_id == town.plan.id)) == 3145
 
 

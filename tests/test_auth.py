@@ -263,3 +263,17 @@ def test_the_pause_ends_by_itself_and_a_success_clears_the_count(app, make):
     db.session.expire_all()
     assert db.session.get(User, user.id).last_login_at == later
     assert db.session.query(SignInFailure).count() == 0
+
+
+def test_reset_links_are_sent_at_most_every_ten_minutes_per_address(app, make):
+    from tasking.auth.services import request_password_reset
+
+    user = make.user(make.org(), email="ami@ville.qc.ca")
+    now = datetime(2026, 11, 25, 14, 0)
+    assert request_password_reset(db.session, user.email, now) is not None
+    db.session.commit()
+    for minutes in (1, 5, 9):
+        assert request_password_reset(db.session, user.email, now + timedelta(minutes=minutes)) is None
+    assert request_password_reset(db.session, user.email, now + timedelta(minutes=11)) is not None
+    db.session.commit()
+    assert db.session.query(OutboxMessage).filter_by(kind="password_reset").count() == 2

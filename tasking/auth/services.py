@@ -11,7 +11,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -25,6 +25,7 @@ from tasking.outbox import queue as outbox
 RESET_SALT = "password-reset"
 INVITE_SALT = "invitation"
 INVITE_MAX_AGE = 60 * 60 * 24 * 7
+RESET_INTERVAL = timedelta(minutes=10)
 
 
 class SignInPaused(ServiceError):
@@ -137,6 +138,17 @@ def request_password_reset(session: Session, email: str, now: datetime) -> Outbo
     """Queue a reset link for an active account; say nothing about others."""
     user = user_by_email(session, email)
     if user is None or not user.active:
+        return None
+    # One link per address every few minutes: the form must not become a way
+    # to fill someone's mailbox. The page says the same either way.
+    recent = session.scalar(
+        select(OutboxMessage.id).where(
+            OutboxMessage.kind == "password_reset",
+            OutboxMessage.user_id == user.id,
+            OutboxMessage.created_at > now - RESET_INTERVAL,
+        )
+    )
+    if recent is not None:
         return None
     token = make_token(user, RESET_SALT)
     link = current_app.config["APP_BASE_URL"] + url_for("auth.reset_password", token=token)

@@ -154,7 +154,7 @@ def request_password_reset(session: Session, email: str, now: datetime) -> Outbo
     link = current_app.config["APP_BASE_URL"] + url_for("auth.reset_password", token=token)
     return outbox.queue(
         session,
-        dedupe_key=f"reset:{user.id}:{token[-24:]}",
+        dedupe_key=f"reset:{user.id}:{now:%Y%m%dT%H%M%S}",
         kind="password_reset",
         recipient=user.email,
         template="password_reset",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, abort, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
@@ -133,6 +133,16 @@ def register_errorhandlers(app: Flask) -> None:
         if is_htmx():
             return render_template("errors/_message.html", status=status, message=message), status
         return render_template("errors/error.html", status=status, message=message), status
+
+    @app.before_request
+    def refuse_nul_characters():
+        # No text a person types holds a NUL, and PostgreSQL refuses to store
+        # one: said here once, instead of a server error deep in a query.
+        fields = [request.path, *request.args.keys(), *request.form.keys()]
+        fields += [value for _key, values in request.args.lists() for value in values]
+        fields += [value for _key, values in request.form.lists() for value in values]
+        if any("\x00" in value for value in fields):
+            abort(400, _("The request holds an invalid character."))
 
     generic = {
         400: _l("The request was not understood."),

@@ -48,6 +48,7 @@ def secret_key(instance_path: str) -> str:
 def from_environment(instance_path: str) -> dict:
     """Everything the app reads from the environment, as Flask config keys."""
     env = os.environ.get
+    base_url = (env("APP_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SECRET_KEY": secret_key(instance_path),
@@ -58,7 +59,10 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_USERNAME": env("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER") or "Rétablir <no-reply@localhost>",
-        "APP_BASE_URL": (env("APP_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "APP_BASE_URL": base_url,
+        # Served over HTTPS (the address people use says so): cookies go only there.
+        "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
+        "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
         "APP_TIMEZONE": env("APP_TIMEZONE") or "America/Montreal",
     }
 
@@ -73,6 +77,9 @@ DEFAULTS = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+    "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 14,
+    # Above the 5 MB an import may weigh: a bigger body is refused unread (413).
+    "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,
     "PASSWORD_RESET_MAX_AGE": 60 * 60 * 2,
     "PASSWORD_HASH_METHOD": "scrypt",

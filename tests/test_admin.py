@@ -103,6 +103,24 @@ def test_change_role_and_deactivate(client, make):
     assert db.session.get(User, admin.id).active is True
 
 
+def test_one_organisation_cannot_deactivate_someone_who_works_elsewhere_too(client, make):
+    org, _admin_user = _admin(client, make)
+    region = make.region("mrc-x", "MRC X")
+    coordinator = make.user(org, role="viewer", email="mrc@mrc-x.qc.ca", regional=region)
+    shared = make.user(org, role="member", email="partage@ville.qc.ca")
+    db.session.add(
+        Membership(user_id=shared.id, organisation_id=make.org("autre", "Autre").id, role="member")
+    )
+    db.session.commit()
+    for person in (coordinator, shared):
+        response = client.post(
+            f"/admin/orgs/{org.id}/members/{person.id}/active", data={"active": "0"}, follow_redirects=True
+        )
+        assert "le compte reste actif" in response.get_data(as_text=True)
+        db.session.expire_all()
+        assert db.session.get(User, person.id).active is True
+
+
 def test_messages_about_a_person_read_well_in_french(client, make):
     """No « de Henri » nor « de Alain »: the wording needs no elision."""
     org, _ = _admin(client, make)

@@ -278,3 +278,38 @@ def test_reset_links_are_sent_at_most_every_ten_minutes_per_address(app, make):
         assert request_password_reset(db.session, user.email, now + timedelta(minutes=11)) is not None
         db.session.commit()
     assert db.session.query(OutboxMessage).filter_by(kind="password_reset").count() == 2
+
+
+def test_signing_out_ends_every_copy_of_the_session(client, make_client, make):
+    user = make.user(make.org(), email="ami@ville.qc.ca")
+    page = client.get("/login").get_data(as_text=True)
+    assert re.search(r'<input id="remember" name="remember" type="checkbox" value="y">', page)  # off
+    client.login(user.email)
+    copy = make_client()
+    cookie = client.get_cookie("session")
+    copy.set_cookie("session", cookie.value)
+    assert copy.get("/plans").status_code == 200  # a copied cookie works…
+    client.post("/logout")
+    assert copy.get("/plans").status_code == 302  # …until its owner signs out
+
+
+def test_cookies_are_secure_when_the_site_is_served_over_https(monkeypatch, tmp_path):
+    from tasking.config import from_environment
+
+    monkeypatch.setenv("APP_BASE_URL", "https://retablir.ville.qc.ca")
+    config = from_environment(str(tmp_path))
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+    monkeypatch.setenv("APP_BASE_URL", "http://127.0.0.1:5000")
+    assert not from_environment(str(tmp_path))["SESSION_COOKIE_SECURE"]
+
+
+def test_a_nul_character_or_an_oversized_body_is_refused_in_french(client, make):
+    user = make.user(make.org(), email="ami@ville.qc.ca")
+    client.fetch_csrf()
+    response = client.post("/login", data={"email": "ami\x00@ville.qc.ca", "password": "x"})
+    assert response.status_code == 400
+    assert "La requête contient un caractère invalide." in response.get_data(as_text=True)
+    client.login(user.email)
+    assert client.get("/plans?q=%00").status_code == 400
+    big = client.post("/login", data={"email": "x" * (7 * 1024 * 1024)})
+    assert big.status_code == 413 and "trop volumineux" in big.get_data(as_text=True)

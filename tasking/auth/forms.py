@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, EqualTo
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
-    remember = BooleanField(_l("Keep me signed in on this computer"), default=True)
+    remember = BooleanField(_l("Keep me signed in on this computer"), default=False)
 
 
 class ForgotPasswordForm(FlaskForm):

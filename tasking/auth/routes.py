@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -14,6 +13,7 @@ from tasking.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from tasking.core.clock import utcnow
 from tasking.core.errors import ServiceError
 from tasking.core.i18n import normalise_locale
+from tasking.core.urls import safe_next
 from tasking.extensions import db, login_manager
 from tasking.outbox.sender import deliver_soon
 
@@ -39,9 +39,7 @@ def unauthorized():
 
 
 def _safe_next(value: str | None) -> str:
-    if value and value.startswith("/") and not value.startswith("//") and not urlsplit(value).netloc:
-        return value
-    return url_for("plans.home")
+    return safe_next(value, url_for("plans.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -83,6 +81,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Cookies are signed, not stored: a new epoch is what ends them, on
+        # every device (a copied cookie must not outlive "Sign out").
+        services.end_sessions(current_user)
+        db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"), code=303)

@@ -182,6 +182,11 @@ def queue_invitation(session: Session, user: User, inviter: User, org_name: str,
     )
 
 
+def end_sessions(user: User) -> None:
+    """Every session and "keep me signed in" cookie of the user stops working."""
+    user.session_epoch += 1
+
+
 def set_password(session: Session, user: User, password: str, now: datetime) -> None:
     """The password chosen from an invitation or reset link; the page then signs the user in."""
     check_password_strength(password, email=user.email, name=user.name)

@@ -13,6 +13,7 @@ from tasking.core.errors import ServiceError
 from tasking.core.htmx import is_htmx, render
 from tasking.core.i18n import LOCALES
 from tasking.core.permissions import is_org_admin, org_admin_or_404
+from tasking.core.urls import safe_next
 from tasking.core.validation import parse_id
 from tasking.extensions import csrf, db
 from tasking.models import OutboxMessage, Role, User
@@ -321,7 +322,6 @@ def outbox_retry(org_id: int, message_id: int):
         flash(_("The mail server refused it again: %(error)s", error=row.last_error), "error")
     else:
         flash(_("The message is back in line; it goes out with the next delivery."), "success")
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("notifications.outbox", org_id=org_id)
-    return redirect(target, code=303)
+    return redirect(
+        safe_next(request.form.get("next"), url_for("notifications.outbox", org_id=org_id)), code=303
+    )

@@ -339,9 +339,13 @@ def outbox_rows(
     from tasking.models import Membership
 
     members = select(Membership.user_id).where(Membership.organisation_id == organisation_id)
+    # A message tied to no organisation (a digest, a password reset) may speak
+    # of another one the person belongs to: shown only for people of this one alone.
+    elsewhere = select(Membership.user_id).where(Membership.organisation_id != organisation_id)
     scope = (OutboxMessage.organisation_id == organisation_id) | (
         OutboxMessage.organisation_id.is_(None)
         & OutboxMessage.user_id.in_(members)
+        & OutboxMessage.user_id.not_in(elsewhere)
         & OutboxMessage.kind.not_in(BEYOND_ONE_ORGANISATION)
     )
     query = select(OutboxMessage).where(scope)
@@ -368,11 +372,10 @@ def outbox_row(session: Session, organisation_id: int, message_id: int) -> Outbo
     if row.organisation_id == organisation_id:
         return row
     if row.organisation_id is None and row.user_id is not None and row.kind not in BEYOND_ONE_ORGANISATION:
-        member = session.scalar(
-            select(Membership.id).where(
-                Membership.user_id == row.user_id, Membership.organisation_id == organisation_id
-            )
+        # As in outbox_rows: for a person of this organisation alone.
+        memberships = set(
+            session.scalars(select(Membership.organisation_id).where(Membership.user_id == row.user_id))
         )
-        if member:
+        if memberships == {organisation_id}:
             return row
     return None

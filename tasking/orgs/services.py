@@ -111,6 +111,17 @@ def set_role(session: Session, *, actor: User, user: User, org: Organisation, ro
 def set_active(session: Session, *, actor: User, user: User, active: bool) -> None:
     if user.id == actor.id and not active:
         raise ServiceError(_("You cannot deactivate your own account."))
+    # The account is the person's everywhere: one organisation's admin must
+    # not lock them out of another organisation or of the region.
+    elsewhere = len(user.memberships) > 1 or user.regional_region_id is not None
+    if not active and elsewhere:
+        raise ServiceError(
+            _(
+                "%(name)s also works with another organisation or the region: the account stays "
+                "active. Make them a viewer here to take their rights away.",
+                name=user.name,
+            )
+        )
     if user.active != active:
         user.active = active
         # Ends the sessions the person has open elsewhere.

@@ -200,3 +200,28 @@ def test_retry_is_offered_only_after_a_failed_attempt(client, world):
     one = f"/admin/orgs/{world.org.id}/outbox/"
     assert "Réessayer" not in client.get(f"{one}{fresh.id}").get_data(as_text=True)
     assert "Réessayer" in client.get(f"{one}{failed.id}").get_data(as_text=True)
+
+
+def test_retry_goes_back_to_the_outbox_for_a_next_that_would_leave_the_site(client, world):
+    row = queued(world, world.owner)
+    row.status, row.attempts = OutboxStatus.FAILED.value, 6
+    db.session.commit()
+    client.login(world.admin.email)
+    for target in ("/\t/evil.example", "/\\evil.example", "//evil.example", "https://evil.example/"):
+        response = client.post(f"/admin/orgs/{world.org.id}/outbox/{row.id}/retry", data={"next": target})
+        assert response.headers["Location"] == f"/admin/orgs/{world.org.id}/outbox", target
+
+
+def test_a_message_of_someone_also_in_another_organisation_is_not_shown(client, world, make):
+    from tasking.models import Membership
+
+    row = queued(world, world.owner)
+    row.organisation_id = None  # as a personal digest, which covers all their organisations
+    elsewhere = make.org("ailleurs", "Ailleurs")
+    db.session.add(Membership(user_id=world.owner.id, organisation_id=elsewhere.id, role="member"))
+    db.session.commit()
+    client.login(world.admin.email)
+    assert f'id="outbox-{row.id}"' not in client.get(f"/admin/orgs/{world.org.id}/outbox").get_data(
+        as_text=True
+    )
+    assert client.get(f"/admin/orgs/{world.org.id}/outbox/{row.id}").status_code == 404

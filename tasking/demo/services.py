@@ -95,11 +95,17 @@ def _put_plan_under_way(session, plan_id, doers, today: date, now: datetime, rng
             task.collaborators.append(doers[(index + 1) % len(doers)])
         if index % 5 == 0:
             task.partners.append(TaskPartner(name=PARTNERS[index % len(PARTNERS)]))
-        task.horizon = "long" if index % 7 == 6 else "short_medium"
-        start = today - timedelta(days=rng.randint(10, 60))
-        task.short_start = start
-        task.short_end = start + timedelta(days=rng.randint(30, 120))
-        task.due_date = today + timedelta(days=rng.randint(-20, 45))
+        # The due date closes the period of the task's horizon, as a plan says.
+        if index % 7 == 6:
+            task.horizon = "long"
+            task.long_start = today + timedelta(days=rng.randint(30, 90))
+            task.long_end = task.long_start + timedelta(days=rng.randint(120, 365))
+            task.due_date = task.long_end
+        else:
+            task.horizon = "short_medium"
+            task.due_date = today + timedelta(days=rng.randint(-20, 45))
+            task.short_start = min(today, task.due_date) - timedelta(days=rng.randint(10, 60))
+            task.short_end = task.due_date
         status = statuses[index % len(statuses)]
         task.status = status.value
         if status == TaskStatus.DONE:

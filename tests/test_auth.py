@@ -313,3 +313,35 @@ def test_a_nul_character_or_an_oversized_body_is_refused_in_french(client, make)
     assert client.get("/plans?q=%00").status_code == 400
     big = client.post("/login", data={"email": "x" * (7 * 1024 * 1024)})
     assert big.status_code == 413 and "trop volumineux" in big.get_data(as_text=True)
+
+
+def test_guesses_sent_all_at_once_are_checked_five_at_most(app, make):
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    email = make.user(make.org(), email="ami@ville.qc.ca").email
+    now = datetime(2026, 11, 25, 14, 0)
+    results, lock = [], threading.Lock()
+    start = threading.Barrier(12)
+
+    def guess() -> None:
+        # Each guess in its own connection and transaction, as parallel requests.
+        with app.app_context(), Session(db.engine) as session:
+            start.wait()
+            try:
+                outcome = authenticate(session, email, "non", now, max_failures=5, lock=timedelta(minutes=15))
+            except SignInPaused:
+                outcome = "paused"
+            session.commit()
+            with lock:
+                results.append(outcome)
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    # Four wrong answers, then the fifth attempt pauses the address; the
+    # seven others are refused without their password being looked at.
+    assert sorted(map(str, results)) == ["None"] * 4 + ["paused"] * 8

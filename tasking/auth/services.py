@@ -11,7 +11,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -60,6 +60,12 @@ def authenticate(
     paused = session.get(SignInFailure, address)
     if paused is not None and paused.locked_until is not None and paused.locked_until > now:
         raise SignInPaused(int((paused.locked_until - now).total_seconds()))
+    # Counted before the password is checked: of many guesses sent at once,
+    # only the first ``max_failures`` are checked at all.
+    attempt = _count_attempt(session, address, now)
+    if attempt > max_failures:
+        _pause(session, address, now + lock)
+        raise SignInPaused(int(lock.total_seconds()))
     user = user_by_email(session, address)
     if user is None:
         check_password_hash(_decoy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
@@ -67,14 +73,14 @@ def authenticate(
         session.execute(delete(SignInFailure).where(SignInFailure.email == address))
         user.last_login_at = now
         return user
-    if _count_failure(session, address, now) >= max_failures:
-        session.execute(
-            update(SignInFailure)
-            .where(SignInFailure.email == address)
-            .values(failures=0, locked_until=now + lock)
-        )
+    if attempt == max_failures:
+        _pause(session, address, now + lock)
         raise SignInPaused(int(lock.total_seconds()))
     return None
+
+
+def _pause(session: Session, address: str, until: datetime) -> None:
+    session.execute(update(SignInFailure).where(SignInFailure.email == address).values(locked_until=until))
 
 
 @functools.cache
@@ -82,14 +88,21 @@ def _decoy_hash(method: str) -> str:
     return generate_password_hash(secrets.token_hex(16), method=method)
 
 
-def _count_failure(session: Session, address: str, now: datetime) -> int:
-    """One more failure for the address, counted in SQL (parallel guesses
-    cannot lose one); rows left from days ago are dropped on the way."""
+def _count_attempt(session: Session, address: str, now: datetime) -> int:
+    """One more attempt for the address since its last success, counted in
+    SQL (parallel guesses cannot lose one); rows left from days ago are
+    dropped on the way."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(SignInFailure).values(email=address, failures=1, last_failure_at=now)
+    # A pause that has ended starts the count again.
+    ended = SignInFailure.locked_until.is_not(None) & (SignInFailure.locked_until <= now)
     statement = statement.on_conflict_do_update(
         index_elements=[SignInFailure.email],
-        set_={"failures": SignInFailure.failures + 1, "last_failure_at": now},
+        set_={
+            "failures": case((ended, 1), else_=SignInFailure.failures + 1),
+            "locked_until": case((ended, None), else_=SignInFailure.locked_until),
+            "last_failure_at": now,
+        },
     ).returning(SignInFailure.failures)
     failures = session.execute(statement).scalar_one()
     session.execute(

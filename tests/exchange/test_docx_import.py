@@ -124,12 +124,7 @@ def test_people_and_dates_in_the_word_tables(client, town):
     page = text_of(response)
     assert "Service des loisirs" in page  # announced as a named partner
     plan = import_docx(client, town.org.id, content)
-    objectives = db.session.scalars(
-        select(OperationalObjective)
-        .join(Theme)
-        .where(Theme.plan_id == plan.id)
-        .order_by(Theme.position, OperationalObjective.position)
-    ).all()
+    objectives = objectives_of(plan)
     first = objectives[0].tasks[0]
     assert first.owner_id == town.member.id
     assert [p.name for p in first.partners] == ["Service des loisirs"]
@@ -218,6 +213,16 @@ def test_bad_word_files_are_refused(client, town):
         one_theme_table(objective="Soutenir les aînés", actions="· " + "Appeler " * 80),
         "Tableau 1, ligne 2 : le titre d’une action est trop long",
     )
+
+
+def objectives_of(plan) -> list[OperationalObjective]:
+    """The plan's operational objectives, in the order of the plan."""
+    return db.session.scalars(
+        select(OperationalObjective)
+        .join(Theme)
+        .where(Theme.plan_id == plan.id)
+        .order_by(Theme.position, OperationalObjective.position)
+    ).all()
 
 
 def one_theme_table(*, objective: str, actions: str) -> bytes:
@@ -334,12 +339,7 @@ def test_what_cannot_be_read_as_written_is_said_in_the_preview(client, town):
         f"Il reste dans le titre de l’action « {action} [Statut inventé] »."
     ) in page
     plan = import_docx(client, town.org.id, content)
-    objectives = db.session.scalars(
-        select(OperationalObjective)
-        .join(Theme)
-        .where(Theme.plan_id == plan.id)
-        .order_by(Theme.position, OperationalObjective.position)
-    ).all()
+    objectives = objectives_of(plan)
     assert objectives[0].tasks[0].title == f"{action} [Statut inventé]"
     assert objectives[0].tasks[0].short_start is None
     assert (objectives[1].tasks[0].short_start, objectives[1].tasks[0].short_end) == (

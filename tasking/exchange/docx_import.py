@@ -515,6 +515,20 @@ def _parse(document: Any) -> ParsedPlan:
                 raise ImportFailed([_("The document has too many tables or rows to be a plan.")])
             if _is_general_table(table):
                 _read_general(table, plan)
+            elif _is_theme_table(table) and heading is None and plan.themes:
+                # No theme heading since the last table: Word split it, or its
+                # header row was pasted again. The rows go on in the same theme.
+                theme = plan.themes[-1]
+                plan.warnings.append(
+                    _(
+                        "Table %(table)d has no theme heading above it: its rows are added to "
+                        "the theme “%(theme)s”.",
+                        table=tables,
+                        theme=theme.title,
+                    )
+                )
+                _read_theme_table(table, theme, tables, problems, plan.warnings)
+                section = []
             elif _is_theme_table(table):
                 theme = _theme_from(heading, section, len(plan.themes) + 1)
                 _read_theme_table(table, theme, tables, problems, plan.warnings)

@@ -32,11 +32,14 @@ def seed_docx(
     owner_cells: dict[int, list[str]] | None = None,
     dates: dict[int, str] | None = None,
     action_suffix: dict[int, str] | None = None,
+    split_tables: bool = False,
 ) -> bytes:
     """The template as a .docx. ``owner_cells``/``dates`` fill the
     Responsable(s) / short-term cells of the n-th objective row (0-based,
     counted over the whole document), as a municipality would;
-    ``action_suffix`` is typed after the first action of that row."""
+    ``action_suffix`` is typed after the first action of that row;
+    ``split_tables`` cuts each theme's table in two, the header repeated, as
+    a copy and paste of the header row does."""
     data = load_template()
     owner_cells, dates, action_suffix = owner_cells or {}, dates or {}, action_suffix or {}
     document = Document()
@@ -79,17 +82,11 @@ def seed_docx(
             document.add_paragraph("Enjeux de communication")
             for issue in theme["communication_issues"]:
                 document.add_paragraph("· " + issue)
-        table = document.add_table(rows=2, cols=8)
-        header = list(HEADERS)
-        header[0] = theme["objectives_heading"]
-        for index, text in enumerate(header):
-            lines = [text] + ([theme["actions_note"]] if index == 1 and theme["actions_note"] else [])
-            if index != 6:
-                _fill(table.rows[0].cells[index], lines)
-        table.rows[0].cells[5].merge(table.rows[0].cells[6])
-        _fill(table.rows[1].cells[5], ["Court et moyen terme", "Du (date) au (date)"])
-        _fill(table.rows[1].cells[6], ["Long terme", "Du (date) au (date)"])
-        for objective in theme["objectives"]:
+        table = _theme_table(document, theme)
+        half = len(theme["objectives"]) // 2
+        for position, objective in enumerate(theme["objectives"]):
+            if split_tables and position == half and half:
+                table = _theme_table(document, theme)
             cells = table.add_row().cells
             _fill(cells[0], [objective["title"], *objective["description"].splitlines()])
             actions = []
@@ -109,3 +106,18 @@ def seed_docx(
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _theme_table(document, theme: dict):  # noqa: ANN001, ANN202
+    """A theme's table with its two header rows, as the template has it."""
+    table = document.add_table(rows=2, cols=8)
+    header = list(HEADERS)
+    header[0] = theme["objectives_heading"]
+    for index, text in enumerate(header):
+        lines = [text] + ([theme["actions_note"]] if index == 1 and theme["actions_note"] else [])
+        if index != 6:
+            _fill(table.rows[0].cells[index], lines)
+    table.rows[0].cells[5].merge(table.rows[0].cells[6])
+    _fill(table.rows[1].cells[5], ["Court et moyen terme", "Du (date) au (date)"])
+    _fill(table.rows[1].cells[6], ["Long terme", "Du (date) au (date)"])
+    return table

@@ -114,6 +114,18 @@ def test_the_seed_template_in_word_imports_to_6_34_145(client, town):
     assert db.session.scalar(select(func.count(PendingImport.id))) == 0
 
 
+def test_a_theme_table_split_in_two_stays_one_theme(client, town):
+    client.login(town.admin.email)
+    content = seed_docx(split_tables=True)
+    page = text_of(upload(client, f"/orgs/{town.org.id}/plans/import-docx", content, "scinde.docx"))
+    assert "6 enjeux · 34 objectifs opérationnels · 145 actions" in page
+    assert "n’a pas de titre d’enjeu au-dessus de lui" in page  # said, not silent
+    plan = import_docx(client, town.org.id, content)
+    shape = plan_shape(plan.id)
+    assert shape["per_theme"] == [24, 37, 18, 12, 30, 24]
+    assert shape["themes"] == [t["title"] for t in load_template()["themes"]]
+
+
 def test_people_and_dates_in_the_word_tables(client, town):
     client.login(town.admin.email)
     content = seed_docx(

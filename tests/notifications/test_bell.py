@@ -126,6 +126,8 @@ def test_mark_one_read_returns_the_item_and_the_bell_out_of_band(client, world):
     assert "Marquer comme lu" not in html
     assert '<span id="bell" hx-swap-oob="innerHTML">' in html
     assert '<span class="bell-count">1</span>' in html
+    # The list's own count follows too.
+    assert '<p id="unread-count" class="muted" hx-swap-oob="true">1 non lue</p>' in html
 
 
 def test_mark_all_read(client, world):

@@ -38,11 +38,11 @@ def qc_date(value: date | None, style: str = "medium") -> str:
     return format_date(value, style)
 
 
-def qc_datetime(value: datetime | None, style: str = "medium") -> str:
-    """A stored naive-UTC instant in the app's zone, without seconds."""
+def qc_datetime(value: datetime | None, style: str = "medium", timezone: str | None = None) -> str:
+    """A stored naive-UTC instant in ``timezone`` (else the app's), without seconds."""
     if value is None:
         return ""
-    local = to_local(value, current_app.config["APP_TIMEZONE"]).replace(tzinfo=None)
+    local = to_local(value, timezone or current_app.config["APP_TIMEZONE"]).replace(tzinfo=None)
     pattern = "d MMM y, HH 'h' mm" if str(get_locale()).startswith("fr") else "MMM d, y, h:mm a"
     return format_datetime(local, pattern if style == "medium" else style, rebase=False)
 

@@ -16,7 +16,7 @@ from tasking.core.permissions import is_org_admin, org_admin_or_404
 from tasking.core.urls import safe_next
 from tasking.core.validation import parse_id
 from tasking.extensions import csrf, db
-from tasking.models import OutboxMessage, Role, User
+from tasking.models import Organisation, OutboxMessage, Role, User
 from tasking.models.notify import CHANNELS, KINDS, SWITCHES
 from tasking.models.outbox import OutboxStatus
 from tasking.notifications import links, services
@@ -258,6 +258,7 @@ def outbox(org_id: int):
         page_number=page,
         per_page=50,
         status_filter=status,
+        timezone=db.session.get(Organisation, org_id).timezone,
         statuses=[s.value for s in OutboxStatus],
         mail_configured=bool(current_app.config.get("MAIL_SERVER")),
     )
@@ -278,6 +279,7 @@ def outbox_message(org_id: int, message_id: int):
     return render_template(
         "notifications/outbox_message.html",
         org_id=org_id,
+        timezone=db.session.get(Organisation, org_id).timezone,
         row=row,
         body_text=services.without_personal_links(row.body_text),
         headers=[(name, services.without_personal_links(value)) for name, value in row.header_pairs()],

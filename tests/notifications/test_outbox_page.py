@@ -225,3 +225,16 @@ def test_a_message_of_someone_also_in_another_organisation_is_not_shown(client, 
         as_text=True
     )
     assert client.get(f"/admin/orgs/{world.org.id}/outbox/{row.id}").status_code == 404
+
+
+def test_outbox_times_are_in_the_organisations_time_zone(client, world):
+    from tasking.models import Organisation
+
+    row = queued(world, world.owner)  # created at NOW, 15:00 UTC
+    db.session.get(Organisation, world.org.id).timezone = "America/Vancouver"
+    db.session.commit()
+    client.login(world.admin.email)
+    listing = client.get(f"/admin/orgs/{world.org.id}/outbox").get_data(as_text=True)
+    assert "25 nov. 2026, 07 h 00" in listing  # Vancouver, UTC−8
+    one = client.get(f"/admin/orgs/{world.org.id}/outbox/{row.id}").get_data(as_text=True)
+    assert "<dd>25 nov. 2026, 07 h 00</dd>" in one

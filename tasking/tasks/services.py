@@ -508,14 +508,20 @@ def add_comment(session: Session, *, actor: User, task: Task, body: str, now: da
     return comment
 
 
-def can_measure(session: Session, actor: User, target: Target) -> bool:
-    """Admins, and whoever may contribute to one of the objective's tasks."""
-    organisation_id = session.scalar(
-        select(Plan.organisation_id)
+def organisation_of_target(session: Session, target: Target) -> Organisation:
+    """The organisation whose plan holds the target (through its objective and theme)."""
+    return session.scalars(
+        select(Organisation)
+        .join(Plan, Plan.organisation_id == Organisation.id)
         .join(Theme, Theme.plan_id == Plan.id)
         .join(OperationalObjective, OperationalObjective.theme_id == Theme.id)
         .where(OperationalObjective.id == target.objective_id)
-    )
+    ).one()
+
+
+def can_measure(session: Session, actor: User, target: Target) -> bool:
+    """Admins, and whoever may contribute to one of the objective's tasks."""
+    organisation_id = organisation_of_target(session, target).id
     if is_org_admin(actor, organisation_id):
         return True
     tasks = session.scalars(select(Task).where(Task.objective_id == target.objective_id)).all()
@@ -544,13 +550,7 @@ def add_measurement(
             measured_on = date.fromisoformat(str(measured_on).strip())
         except ValueError as exc:
             raise ServiceError(_("“%(value)s” is not a date.", value=measured_on), "measured_on") from exc
-    timezone = session.scalar(
-        select(Organisation.timezone)
-        .join(Plan, Plan.organisation_id == Organisation.id)
-        .join(Theme, Theme.plan_id == Plan.id)
-        .join(OperationalObjective, OperationalObjective.theme_id == Theme.id)
-        .where(OperationalObjective.id == target.objective_id)
-    )
+    timezone = organisation_of_target(session, target).timezone
     if measured_on > local_today(now, timezone):
         raise ServiceError(_("A measurement cannot be dated in the future."), "measured_on")
     if measured_on < EARLIEST_MEASUREMENT:

@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from tasking.core.clock import utcnow
+
 
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None or value == "":
@@ -68,6 +70,8 @@ def from_environment(instance_path: str) -> dict:
 
 
 DEFAULTS = {
+    # What `core.clock.now()` reads: tests replace it with a clock they set.
+    "CLOCK": utcnow,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "fr_CA",
     "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 
 from tasking.admin.forms import DigestSlotForm, NewMemberForm, OrgSettingsForm, RoleForm
 from tasking.auth.services import queue_invitation
-from tasking.core.clock import utcnow
+from tasking.core import clock
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import is_org_admin, org_admin_or_404, region_to_configure_or_404
 from tasking.extensions import db
@@ -47,7 +47,7 @@ def members(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     form = NewMemberForm()
     if form.validate_on_submit():
-        now = utcnow()
+        now = clock.now()
         try:
             user = services.create_user(
                 db.session,

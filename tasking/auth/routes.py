@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from tasking.auth import services
 from tasking.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
-from tasking.core.clock import utcnow
+from tasking.core import clock
 from tasking.core.errors import ServiceError
 from tasking.core.i18n import normalise_locale
 from tasking.core.urls import safe_next
@@ -55,7 +55,7 @@ def login():
                 db.session,
                 form.email.data,
                 form.password.data,
-                utcnow(),
+                clock.now(),
                 max_failures=config["LOGIN_MAX_FAILURES"],
                 lock=timedelta(minutes=config["LOGIN_LOCK_MINUTES"]),
             )
@@ -95,7 +95,7 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        now = utcnow()
+        now = clock.now()
         row = services.request_password_reset(db.session, form.email.data, now)
         db.session.commit()
         deliver_soon(db.session, [row], now)
@@ -113,7 +113,7 @@ def _password_page(token: str, salt: str, max_age: int, heading: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password(db.session, user, form.password.data, utcnow())
+            services.set_password(db.session, user, form.password.data, clock.now())
         except ServiceError as exc:
             form.password.errors.append(exc.message)
         else:

@@ -11,7 +11,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from tasking.board import services
 from tasking.board.services import Filters, Scope
 from tasking.board.text import CardText
-from tasking.core.clock import local_today, utcnow
+from tasking.core import clock
+from tasking.core.clock import local_today
 from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.htmx import is_htmx, render
 from tasking.core.permissions import can_contribute, plan_or_404, task_or_404
@@ -33,7 +34,7 @@ def _scope(plan: Plan) -> Scope:
     organisation = db.session.get(Organisation, plan.organisation_id)
     # The user itself, not the proxy: the board reads it for every card.
     viewer = current_user._get_current_object()
-    return Scope(plan.id, plan.organisation_id, viewer, local_today(utcnow(), organisation.timezone))
+    return Scope(plan.id, plan.organisation_id, viewer, local_today(clock.now(), organisation.timezone))
 
 
 @bp.route("/plans/<int:plan_id>/board")
@@ -140,7 +141,7 @@ def move(task_id: int):
     except ServiceError as exc:
         abort(400, exc.message)
     try:
-        move_task(db.session, actor=current_user, task=task, version=version, now=utcnow(), **wanted)
+        move_task(db.session, actor=current_user, task=task, version=version, now=clock.now(), **wanted)
         db.session.commit()
     except (ConflictError, StaleDataError) as exc:
         db.session.rollback()

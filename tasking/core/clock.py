@@ -1,18 +1,46 @@
 """Time helpers. The database stores naive UTC; people see their own time zone.
 
 Services never read the clock: callers pass ``now`` (naive UTC) so that the
-CLI's ``--now`` and the tests can choose the instant.
+CLI's ``--now`` and the tests can choose the instant. Routes, commands and
+jobs ask the app's clock (``now()``), which reads ``config["CLOCK"]``: the
+system clock in production, a clock the test sets in the tests.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app
 
 
 def utcnow() -> datetime:
     """The current instant as naive UTC, the form stored in the database."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def now() -> datetime:
+    """The current instant (naive UTC) by the app's clock: what routes, CLI
+    commands and scheduler jobs pass to services as ``now``."""
+    return current_app.config["CLOCK"]()
+
+
+class SetClock:
+    """A clock that reads the instant it was set to, until set again or
+    advanced: tests use it so that nothing depends on the machine's date."""
+
+    def __init__(self, instant: datetime):
+        self.instant = instant
+
+    def __call__(self) -> datetime:
+        return self.instant
+
+    def set(self, instant: datetime) -> None:
+        self.instant = instant
+
+    def advance(self, **delta: float) -> datetime:
+        self.instant += timedelta(**delta)
+        return self.instant
 
 
 def parse_instant(text: str) -> datetime:

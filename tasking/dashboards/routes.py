@@ -7,7 +7,8 @@ from flask import Blueprint
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from tasking.core.clock import local_today, utcnow
+from tasking.core import clock
+from tasking.core.clock import local_today
 from tasking.core.htmx import render
 from tasking.core.permissions import (
     can_plan,
@@ -42,7 +43,7 @@ def _coordinated_region_slug(user) -> str | None:  # noqa: ANN001
 @login_required
 def plan(plan_id: int):
     plan = plan_or_404(current_user, plan_id)
-    today = local_today(utcnow(), plan.organisation.timezone)
+    today = local_today(clock.now(), plan.organisation.timezone)
     board = services.plan_dashboard(db.session, plan=plan, today=today)
     return render(
         "dashboards/plan.html",
@@ -80,7 +81,7 @@ def indicators(plan_id: int):
 @login_required
 def region(slug: str):
     region, organisation_ids = regional_scope_or_404(current_user, slug)
-    today = local_today(utcnow(), region.timezone)
+    today = local_today(clock.now(), region.timezone)
     board = services.regional_dashboard(
         db.session, region=region, organisation_ids=organisation_ids, today=today
     )

@@ -7,8 +7,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from tasking.core import clock
 from tasking.core.cli import Command, service_command
-from tasking.core.clock import utcnow
 from tasking.demo.services import DEMO_PASSWORD, PEOPLE, build_demo, is_loaded
 from tasking.extensions import db
 from tasking.models import User
@@ -22,7 +22,7 @@ def demo_command(if_empty: bool) -> None:
     if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
         click.echo(_("The database already has users: demo not loaded."))
     else:
-        summary = build_demo(db.session, utcnow())
+        summary = build_demo(db.session, clock.now())
         db.session.commit()
         click.echo(
             _(

@@ -25,7 +25,8 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
-from tasking.core.clock import local_today, utcnow
+from tasking.core import clock
+from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import is_htmx, render
 from tasking.core.permissions import is_org_admin, org_admin_or_404, plan_or_404
@@ -83,7 +84,7 @@ def export(plan_id: int, extension: str):
     plan_or_404(current_user, plan_id)
     plan = load_plan_layout(db.session, plan_id)
     build, mimetype = EXPORTS[extension]
-    today = local_today(utcnow(), plan.organisation.timezone)
+    today = local_today(clock.now(), plan.organisation.timezone)
     response = Response(build(plan), mimetype=mimetype)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{export_filename(plan, today, extension)}"'
@@ -114,7 +115,7 @@ def import_tasks(plan_id: int):
     org_admin_or_404(current_user, plan.organisation_id)
     if request.method == "GET":
         return _import_page(plan)
-    now = utcnow()
+    now = clock.now()
     try:
         content, filename = _uploaded()
         kind = files.sniff(content)
@@ -149,7 +150,7 @@ def confirm_tasks(plan_id: int, token: str):
     """Carry out a previewed import, all of it or nothing."""
     plan = plan_or_404(current_user, plan_id)
     org_admin_or_404(current_user, plan.organisation_id)
-    now = utcnow()
+    now = clock.now()
     pending = uploads.find(
         db.session,
         token=token,
@@ -245,7 +246,7 @@ def import_docx(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     if request.method == "GET":
         return _docx_page(org)
-    now = utcnow()
+    now = clock.now()
     try:
         content, filename = _uploaded()
         if files.sniff(content) != files.DOCX:
@@ -284,7 +285,7 @@ def confirm_docx(org_id: int, token: str):
     """Create the plan from a previewed Word document."""
     org_admin_or_404(current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
-    now = utcnow()
+    now = clock.now()
     pending = uploads.find(
         db.session, token=token, user=current_user, organisation_id=org.id, plan_id=None, now=now
     )
@@ -329,7 +330,7 @@ def calendar_feed(token: str):
     if user is None:
         abort(404)
     body = calendar.build_feed(
-        db.session, user=user, base_url=current_app.config["APP_BASE_URL"], now=utcnow()
+        db.session, user=user, base_url=current_app.config["APP_BASE_URL"], now=clock.now()
     )
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="retablir.ics"'

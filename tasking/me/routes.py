@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from tasking.core.clock import local_today, utcnow
+from tasking.core import clock
+from tasking.core.clock import local_today
 from tasking.core.htmx import render
 from tasking.core.templating import STATUS_LABELS
 from tasking.extensions import db
@@ -56,7 +57,7 @@ def _timezone() -> str:
 @bp.route("/me/tasks")
 @login_required
 def tasks():
-    now = utcnow()
+    now = clock.now()
     expand = request.args.get("all")
     mine = services.my_tasks(
         db.session,

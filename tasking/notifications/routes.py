@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tasking.core.clock import utcnow
+from tasking.core import clock
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import is_htmx, render
 from tasking.core.i18n import LOCALES
@@ -70,7 +70,7 @@ def open_one(notification_id: int):
     notification = services.notification_of(db.session, current_user, notification_id)
     if notification is None:
         abort(404)
-    services.mark_read(db.session, user=current_user, notification=notification, now=utcnow())
+    services.mark_read(db.session, user=current_user, notification=notification, now=clock.now())
     db.session.commit()
     if notification.task_id:
         return redirect(f"/tasks/{notification.task_id}")
@@ -83,7 +83,7 @@ def mark_read(notification_id: int):
     notification = services.notification_of(db.session, current_user, notification_id)
     if notification is None:
         abort(404)
-    services.mark_read(db.session, user=current_user, notification=notification, now=utcnow())
+    services.mark_read(db.session, user=current_user, notification=notification, now=clock.now())
     db.session.commit()
     if is_htmx():
         return render_template(
@@ -98,7 +98,7 @@ def mark_read(notification_id: int):
 @bp.route("/notifications/read-all", methods=["POST"])
 @login_required
 def mark_all_read():
-    count = services.mark_all_read(db.session, user=current_user, now=utcnow())
+    count = services.mark_all_read(db.session, user=current_user, now=clock.now())
     db.session.commit()
     if is_htmx():
         return _render_list()
@@ -154,7 +154,7 @@ def preferences():
         errors["locale"] = _("Unknown language.")
     if not errors:
         try:
-            prefs.set_channels(db.session, user=current_user, choices=wanted, now=utcnow())
+            prefs.set_channels(db.session, user=current_user, choices=wanted, now=clock.now())
         except ServiceError as exc:
             db.session.rollback()
             errors[exc.field or "form"] = exc.message
@@ -184,7 +184,7 @@ def unsubscribe(token: str):
     done = False
     if request.method == "POST":
         for one in links.UNSUBSCRIBE_BUNDLES.get(kind, (kind,)):
-            prefs.set_channel(db.session, user=user, kind=one, channel="never", now=utcnow())
+            prefs.set_channel(db.session, user=user, kind=one, channel="never", now=clock.now())
         db.session.commit()
         done = True
     return render_template("notifications/unsubscribe.html", token=token, user=user, kind=kind, done=done)
@@ -202,7 +202,7 @@ def task_action(token: str):
         action = services.resolve_task_link(session, token)
     except ServiceError as exc:
         return render_template("notifications/link_invalid.html", message=exc.message), 400
-    now = utcnow()
+    now = clock.now()
     form = {"reason": "", "due_date": action.default_due_date(now).isoformat()}
     errors: dict[str, str] = {}
     status = 200
@@ -311,7 +311,7 @@ def outbox_retry(org_id: int, message_id: int):
     row = _outbox_row_or_404(org_id, message_id)
     if row.status == OutboxStatus.SENT.value:
         abort(400, _("This message was already sent."))
-    now = utcnow()
+    now = clock.now()
     retry(db.session, row, now)
     db.session.commit()
     # With a mail server, try it at once; whatever fails waits in the outbox.

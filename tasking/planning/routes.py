@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from tasking.core.clock import utcnow
+from tasking.core import clock
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import is_htmx
 from tasking.core.permissions import can_plan, plan_for_planning
@@ -90,7 +90,7 @@ def _save_form(plan: Plan, form: FlaskForm, heading: str, save, done: str, ancho
         return _form_page(plan, form, heading, 422 if form.errors else 200, **context)
     values = {name: value for name, value in form.data.items() if name != "csrf_token"}
     try:
-        item = save(values, utcnow())
+        item = save(values, clock.now())
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
@@ -259,7 +259,7 @@ def structure(plan_id: int, kind: str, item_id: int, operation: str):
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
-    now = utcnow()
+    now = clock.now()
     try:
         if operation in ("up", "down"):
             services.move(db.session, actor=current_user, item=item, direction=operation, now=now)

@@ -6,8 +6,8 @@ import json
 
 import click
 
+from tasking.core import clock
 from tasking.core.cli import CommandGroup, service_command
-from tasking.core.clock import utcnow
 from tasking.extensions import db
 from tasking.orgs.services import org_by_slug
 from tasking.plans.template import import_template
@@ -22,6 +22,6 @@ plans_cli = CommandGroup("plans", help="Recovery plans.")
 def import_template_command(org_slug: str, title: str | None) -> None:
     """Create the ASCQ template as a new plan; prints one JSON line."""
     org = org_by_slug(db.session, org_slug)
-    summary = import_template(db.session, org, utcnow(), title)
+    summary = import_template(db.session, org, clock.now(), title)
     db.session.commit()
     click.echo(json.dumps(summary.as_dict()))

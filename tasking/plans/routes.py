@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tasking.core.clock import utcnow
+from tasking.core import clock
 from tasking.core.permissions import is_org_admin, org_admin_or_404, plan_or_404
 from tasking.extensions import db
 from tasking.models import Organisation
@@ -39,7 +39,7 @@ def index():
 def create_from_template(org_id: int):
     org_admin_or_404(current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
-    summary = import_template(db.session, org, utcnow())
+    summary = import_template(db.session, org, clock.now())
     db.session.commit()
     flash(
         _(
@@ -61,5 +61,5 @@ def show(plan_id: int):
         "plans/show.html",
         plan=plan,
         latest_comments=services.latest_comments(db.session, plan_id),
-        today=utcnow().date(),
+        today=clock.now().date(),
     )

@@ -13,8 +13,9 @@ from datetime import UTC, date, datetime, time
 import click
 from flask import current_app
 
+from tasking.core import clock
 from tasking.core.cli import CommandGroup
-from tasking.core.clock import parse_instant, utcnow, zone
+from tasking.core.clock import parse_instant, zone
 from tasking.extensions import db
 
 notify_cli = CommandGroup("notify", help="Reminders and weekly digests.")
@@ -30,7 +31,7 @@ DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 def resolve_now(text: str | None) -> datetime:
     """``--now`` as naive UTC; exits 1 with one line on stderr when unreadable."""
     if not text:
-        return utcnow()
+        return clock.now()
     text = text.strip()
     try:
         if DATE_ONLY.match(text):
@@ -95,7 +96,7 @@ def run_command(lease_seconds: int, outbox_seconds: int, now_text: str | None) -
     """Run the jobs on schedule until SIGTERM or Ctrl+C (one active scheduler at a time)."""
     from tasking.scheduling.scheduler import Scheduler
 
-    offset = resolve_now(now_text) - utcnow() if now_text else None
+    offset = resolve_now(now_text) - clock.now() if now_text else None
     if lease_seconds < 3 or outbox_seconds < 1:
         raise click.exceptions.Exit(
             _fail("--lease-seconds must be at least 3 and --outbox-seconds at least 1.")

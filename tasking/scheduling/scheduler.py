@@ -40,7 +40,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tasking.core.clock import utcnow
 from tasking.extensions import db
 from tasking.outbox.sender import deliver, worker_name
 from tasking.scheduling import lease
@@ -95,7 +94,7 @@ class Scheduler:
         )
 
     def now(self) -> datetime:
-        return utcnow() + self.offset
+        return self.app.config["CLOCK"]() + self.offset
 
     def heartbeat(self) -> None:
         """Take or renew the lease; on taking it, run every job once (catch-up)."""

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
-from tasking.core.clock import local_today, utcnow
+from tasking.core import clock
+from tasking.core.clock import local_today
 from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.htmx import is_htmx, render, trigger
 from tasking.core.markdown import render_markdown
@@ -64,7 +65,7 @@ def page_context(task_id: int, **extra: Any) -> dict[str, Any]:
         "names": names,
         "handles": handles,
         "comments": [(comment, render_comment(comment.body, set(handles))) for comment in task.comments],
-        "today": local_today(utcnow(), task.plan.organisation.timezone),
+        "today": local_today(clock.now(), task.plan.organisation.timezone),
         "groups": GROUPS,
         "human": human_value,
         "field_label": field_label,
@@ -99,7 +100,7 @@ def _may_change(task: Task, group: str) -> bool:
 @login_required
 def show(task_id: int):
     task_or_404(current_user, task_id)
-    read = mark_task_read(db.session, user=current_user, task_id=task_id, now=utcnow())
+    read = mark_task_read(db.session, user=current_user, task_id=task_id, now=clock.now())
     if read:
         db.session.commit()
     response = make_response(render("tasks/show.html", "tasks/_task.html", **page_context(task_id)))
@@ -160,7 +161,7 @@ def _response(body: str, status: int = 200):
 
 
 def _save(task: Task, group: str, values: dict[str, Any], version: int) -> None:
-    now = utcnow()
+    now = clock.now()
     if group == "collaborators":
         services.set_collaborators(
             db.session,
@@ -200,7 +201,7 @@ def comment(task_id: int):
         abort(403, _("You may read this task but not comment on it."))
     body = request.form.get("body", "")
     try:
-        new = services.add_comment(db.session, actor=current_user, task=task, body=body, now=utcnow())
+        new = services.add_comment(db.session, actor=current_user, task=task, body=body, now=clock.now())
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
@@ -230,7 +231,7 @@ def measure(task_id: int, target_id: int):
             value=request.form.get("value", "").strip(),
             measured_on=request.form.get("measured_on", "").strip(),
             note=request.form.get("note", ""),
-            now=utcnow(),
+            now=clock.now(),
         )
         db.session.commit()
     except ServiceError as exc:

@@ -1,5 +1,12 @@
 """WSGI entry point: `flask --app wsgi …` and `gunicorn wsgi:app`."""
 
-from tasking import create_app
+import sys
 
-app = create_app()
+from tasking import create_app
+from tasking.core.catalogues import CatalogueError
+
+try:
+    app = create_app()
+except CatalogueError as exc:
+    # One sentence instead of a traceback: what is wrong and what to do.
+    sys.exit(f"Rétablir cannot start: {exc}")

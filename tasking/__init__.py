@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from tasking import config
+from tasking.core import catalogues
 from tasking.core.validation import MAX_ID
 from tasking.extensions import babel, csrf, db, login_manager, mail, migrate
 
@@ -31,6 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    # French whatever starts the app: the .mo catalogues are built here when stale.
+    catalogues.ensure_compiled(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("tasking").setLevel(logging.INFO)
 

@@ -21,11 +21,16 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, text
 
 from tasking import create_app
+from tasking.core.clock import SetClock
 from tasking.extensions import db
 from tasking.models import Organisation, Region, User
 from tasking.orgs import services as orgs
 
 PASSWORD = "Correct-Horse-42"
+# The instant every test app's clock reads unless the test sets another
+# (naive UTC: Wednesday 25 November 2026, 10:00 in Montréal). No test reads
+# the machine's clock, so the suite passes on any day.
+TEST_NOW = datetime(2026, 11, 25, 15, 0)
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
@@ -65,6 +70,7 @@ def make_app(database_url: str, **overrides) -> Flask:
         "APP_BASE_URL": "http://retablir.test",
         "SERVER_NAME": None,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "CLOCK": SetClock(TEST_NOW),
     }
     config.update(overrides)
     return create_app(config)
@@ -146,6 +152,12 @@ class Client(FlaskClient):
 
 
 @pytest.fixture
+def clock(app: Flask) -> SetClock:
+    """The test app's clock: ``clock.set(…)`` or ``clock.advance(days=1)`` moves it."""
+    return app.config["CLOCK"]
+
+
+@pytest.fixture
 def client(app: Flask) -> Client:
     app.test_client_class = Client
     return app.test_client()
@@ -214,11 +226,10 @@ class Factory:
         return user
 
     def plan(self, org: Organisation, now: datetime | None = None):
-        from tasking.core.clock import utcnow
         from tasking.models import Plan
         from tasking.plans.template import import_template
 
-        summary = import_template(db.session, org, now or utcnow())
+        summary = import_template(db.session, org, now or self.app.config["CLOCK"]())
         db.session.commit()
         return db.session.get(Plan, summary.plan_id)
 

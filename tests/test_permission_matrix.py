@@ -10,7 +10,7 @@ the login page.
 
 import pytest
 
-from tasking.core.clock import utcnow
+from tasking.core.clock import now
 from tasking.extensions import db
 from tasking.models import OutboxMessage, Task
 
@@ -135,7 +135,7 @@ def world(make):
         recipient="member@ville-a.qc.ca",
         subject="Essai",
         body_text="Essai",
-        next_attempt_at=utcnow(),
+        next_attempt_at=now(),
     )
     db.session.add(message)
     db.session.commit()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tasking.core.errors import ServiceError
+from tasking.core.signing import timed_serializer
 from tasking.core.validation import check_password_strength
 from tasking.models import OutboxMessage, SignInFailure, User
 from tasking.orgs.services import user_by_email
@@ -126,7 +127,7 @@ def load_session_user(session: Session, session_id: str) -> User | None:
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return timed_serializer(salt)
 
 
 def make_token(user: User, salt: str) -> str:

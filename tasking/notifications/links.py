@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer
 
 from tasking.core.errors import ServiceError
+from tasking.core.signing import timed_serializer
 from tasking.models import Task, User
 from tasking.models.notify import DEFAULT_CHANNELS
 
@@ -75,9 +76,7 @@ def read_unsubscribe_token(token: str) -> tuple[int, str]:
 def task_action_token(user: User, task: Task, action: str) -> str:
     if action not in ACTIONS:
         raise ValueError(f"unknown task action {action!r}")
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TASK_ACTION_SALT).dumps(
-        {"u": user.id, "t": task.id, "a": action}
-    )
+    return timed_serializer(TASK_ACTION_SALT).dumps({"u": user.id, "t": task.id, "a": action})
 
 
 def task_action_url(user: User, task: Task, action: str) -> str:
@@ -94,7 +93,7 @@ class TaskAction:
 
 def read_task_action_token(token: str, max_age: int = TASK_LINK_MAX_AGE) -> TaskAction:
     """What a genuine, unexpired token allows; ServiceError otherwise."""
-    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TASK_ACTION_SALT)
+    serializer = timed_serializer(TASK_ACTION_SALT)
     try:
         data = serializer.loads(token, max_age=max_age)
     except SignatureExpired as exc:

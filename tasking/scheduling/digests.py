@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from tasking.core.clock import local_today
+from tasking.core.signing import timed_serializer
 from tasking.models import (
     DigestLog,
     Membership,
@@ -144,9 +144,7 @@ class ActionLinks:
     signs thousands)."""
 
     def __init__(self):
-        self.serializer = URLSafeTimedSerializer(
-            current_app.config["SECRET_KEY"], salt=links.TASK_ACTION_SALT
-        )
+        self.serializer = timed_serializer(links.TASK_ACTION_SALT)
         marker = "TOKEN"
         self.pattern = links._absolute("notifications.task_action", token=marker).replace(marker, "{}")
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import insert, select
 
-from tasking.core.clock import local_today, utcnow
+from tasking.core import clock
 from tasking.extensions import db
 from tasking.models import (
     Comment,
@@ -27,7 +27,7 @@ from tasking.models.task import task_collaborators
 
 def today() -> date:
     """Today in the organisations' zone, as the board computes it."""
-    return local_today(utcnow(), "America/Montreal")
+    return clock.local_today(clock.now(), "America/Montreal")
 
 
 @dataclass
@@ -126,7 +126,7 @@ class PlanBuilder:
     def decorate(self, plan: Plan, people: People, task_ids: list[int], owner: User | None = None) -> None:
         """Collaborators, comments, due dates and a measured target on every
         task, so that every fact a card shows has something to load."""
-        now = utcnow()
+        now = clock.now()
         db.session.execute(
             insert(task_collaborators),
             [{"task_id": task_id, "user_id": people.helper.id} for task_id in task_ids],

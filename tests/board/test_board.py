@@ -273,15 +273,15 @@ def test_the_keyboard_hint_only_for_readers_who_may_move_a_card(make_client, peo
 
 
 def test_archived_tasks_objectives_and_themes_are_not_on_the_board(client, people, build):
-    from tasking.core.clock import utcnow
+    from tasking.core.clock import now
     from tasking.models import OperationalObjective, Theme
 
     plan = build.plan(people.org, themes=3)
     first, second, third = build.objectives(plan)
     kept, archived_task = build.tasks(plan, 2)[0], build.tasks(plan, 1)[0]
-    db.session.get(Task, archived_task).archived_at = utcnow()
-    db.session.get(OperationalObjective, second).archived_at = utcnow()
-    db.session.get(Theme, _theme(third)).archived_at = utcnow()
+    db.session.get(Task, archived_task).archived_at = now()
+    db.session.get(OperationalObjective, second).archived_at = now()
+    db.session.get(Theme, _theme(third)).archived_at = now()
     db.session.commit()
     client.login(people.admin.email)
 

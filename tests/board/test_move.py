@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy import select
 
-from tasking.core.clock import utcnow
+from tasking.core.clock import now
 from tasking.extensions import db
 from tasking.models import Activity, Task
 from tasking.models.task import task_collaborators
@@ -88,7 +88,7 @@ def test_a_move_on_an_old_version_gets_a_conflict_showing_the_other_change(clien
         task=db.session.get(Task, task_id),
         changes={"status": "blocked"},
         version=1,
-        now=utcnow(),
+        now=now(),
     )
     db.session.commit()
     client.login(people.owner.email)

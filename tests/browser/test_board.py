@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tasking.core.clock import utcnow
+from tasking.core.clock import now
 from tasking.extensions import db
 from tasking.models import Task
 from tasking.tasks.services import update_task
@@ -151,7 +151,7 @@ def test_a_drag_on_a_card_someone_else_changed_shows_their_change(live_server, p
         task=db.session.get(Task, task_id),
         changes={"status": "blocked"},
         version=1,
-        now=utcnow(),
+        now=now(),
     )
     db.session.commit()
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from babel.dates import format_date
 
-from tasking.core.clock import local_today, utcnow
+from tasking.core.clock import local_today, now
 from tasking.extensions import db
 from tasking.models import Measurement, Task
 
@@ -17,7 +17,7 @@ def page(client, url):  # noqa: ANN001, ANN201
 
 
 def today_fr() -> str:
-    return format_date(local_today(utcnow(), "America/Montreal"), "medium", locale="fr_CA")
+    return format_date(local_today(now(), "America/Montreal"), "medium", locale="fr_CA")
 
 
 def test_plan_dashboard_in_french_with_the_report_date(client, dataset):

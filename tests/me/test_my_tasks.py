@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from tasking.core.clock import utcnow
+from tasking.core.clock import now
 from tasking.extensions import db
 from tasking.models import Plan, Task
 from tasking.models.task import task_collaborators
@@ -46,12 +46,12 @@ def test_my_tasks_are_grouped_overdue_this_week_later_and_recently_done(client, 
     helped = build.tasks(plan, 1, owner_id=people.admin.id, due_date=day + timedelta(days=2))
     not_mine = build.tasks(plan, 1, owner_id=people.admin.id, due_date=day)
     db.session.execute(task_collaborators.insert(), [{"task_id": helped[0], "user_id": people.owner.id}])
-    db.session.get(Task, done_late[0]).completed_at = utcnow() - timedelta(days=2)
-    db.session.get(Task, done_long_ago[0]).completed_at = utcnow() - timedelta(days=20)
+    db.session.get(Task, done_late[0]).completed_at = now() - timedelta(days=2)
+    db.session.get(Task, done_long_ago[0]).completed_at = now() - timedelta(days=20)
     # A task of an archived plan is not shown.
     old_plan = build.plan(people.org, title="Ancien plan")
     build.tasks(old_plan, 1, owner_id=owner, due_date=day)
-    db.session.get(Plan, old_plan.id).archived_at = utcnow()
+    db.session.get(Plan, old_plan.id).archived_at = now()
     db.session.commit()
     client.login(people.owner.email)
 

@@ -220,10 +220,11 @@ def test_archive_and_restore_an_action(world, client):
     assert "a archivé l’action" in page and "a restauré l’action" in page
 
 
-def test_archiving_an_objective_hides_its_actions_and_restoring_brings_back_only_those(world, client):
+def test_archiving_an_objective_hides_its_actions_and_restoring_brings_back_only_those(world, client, clock):
     client.login(world.admin.email)
     plan = world.plan.id
     post(client, f"/plans/{plan}/edit/actions/{world.other_task.id}/archive")  # archived on its own, earlier
+    clock.advance(minutes=5)
     assert post(client, f"/plans/{plan}/edit/objectives/{world.objective.id}/archive").status_code == 303
     assert fresh(OperationalObjective, world.objective.id).archived_at is not None
     assert fresh(Task, world.task.id).archived_at is not None

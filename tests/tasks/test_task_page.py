@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from tasking.core.clock import local_today, utcnow
+from tasking.core.clock import local_today, now
 from tasking.extensions import db
 from tasking.models import Activity, Measurement, Task
 
@@ -214,7 +214,7 @@ def test_measurements_that_cannot_be_true_are_refused(world, client):
     client.login(world.collaborator.email)
     url = f"/tasks/{world.task.id}/targets/{world.target.id}/measurements"
     # Tomorrow in Montréal, whatever the hour in UTC.
-    tomorrow = (local_today(utcnow(), "America/Montreal") + timedelta(days=1)).isoformat()
+    tomorrow = (local_today(now(), "America/Montreal") + timedelta(days=1)).isoformat()
     for data, message in (
         ({"value": "123456789012345678901234567890", "measured_on": "2026-11-20"}, "trop grand"),
         ({"value": "1e300", "measured_on": "2026-11-20"}, "trop grand"),

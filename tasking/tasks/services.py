@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from tasking.core import events
 from tasking.core.clock import local_today
@@ -419,6 +420,9 @@ def _list_changed(
 ) -> list[Change]:
     """History line (names, not ids) and event for a changed list of people or partners."""
     task.updated_at = now
+    # The list lives in other tables: make sure the task's own row is updated
+    # (and its version bumped) even when ``updated_at`` already reads ``now``.
+    flag_modified(task, "updated_at")
     record(
         session,
         task=task,

@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from tasking.admin.routes import bp as admin_bp
     from tasking.auth.routes import bp as auth_bp
     from tasking.board.routes import bp as board_bp
+    from tasking.checkins.routes import bp as checkins_bp
     from tasking.dashboards.routes import bp as dashboards_bp
     from tasking.exchange.routes import bp as exchange_bp
     from tasking.health.routes import bp as health_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         dashboards_bp,
         exchange_bp,
+        checkins_bp,
     ):
         app.register_blueprint(blueprint)
     # Browsers ask for /favicon.ico whatever the page links: give them the same icon.
@@ -181,6 +183,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from tasking.checkins.cli import checkins_cli
     from tasking.demo.cli import demo_command
     from tasking.orgs.cli import orgs_cli, regions_cli, users_cli
     from tasking.outbox.cli import outbox_cli
@@ -191,6 +194,7 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(notify_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(checkins_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

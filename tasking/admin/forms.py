@@ -52,3 +52,13 @@ class OrgSettingsForm(DigestSlotForm):
     )
     reminder_days = StringField(_l("Reminders, days before the due date (e.g. 7, 1)"))
     escalation_days = StringField(_l("Tell the administrators once a task is overdue by (days, 0 = never)"))
+    checkin_enabled = SelectField(
+        _l("Weekly check-in"),
+        choices=[SelectChoice("1", _l("On")), SelectChoice("0", _l("Off"))],
+        validate_choice=False,
+    )
+    checkin_days_before = StringField(
+        _l("The round opens this many working days before the regional meeting")
+    )
+    checkin_close_time = StringField(_l("The round closes at (HH:MM, the working day before the meeting)"))
+    checkin_grace_hours = StringField(_l("Late reminder to those who have not answered, hours after opening"))

@@ -1,6 +1,7 @@
 """The data model, one module per aggregate. Importing this package registers
 every table with the metadata, which Alembic and the tests rely on."""
 
+from tasking.models.checkin import CheckinAnswer, CheckinMessage, CheckinRound, Health
 from tasking.models.notify import Notification, NotificationPreference
 from tasking.models.org import Membership, Organisation, Region, Role, SignInFailure, User
 from tasking.models.outbox import OutboxMessage
@@ -18,9 +19,13 @@ from tasking.models.task import Activity, Comment, Task, TaskPartner, TaskStatus
 
 __all__ = [
     "Activity",
+    "CheckinAnswer",
+    "CheckinMessage",
+    "CheckinRound",
     "Comment",
     "DigestLog",
     "GeneralObjective",
+    "Health",
     "Measurement",
     "Membership",
     "Notification",

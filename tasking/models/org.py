@@ -51,6 +51,13 @@ class Organisation(db.Model):
     escalation_days: Mapped[int] = mapped_column(default=7)
     digest_weekday: Mapped[int] = mapped_column(default=0)
     digest_time: Mapped[str] = mapped_column(String(5), default="07:00")
+    # The weekly check-in: opens this many working days before the region's
+    # meeting slot, closes at ``checkin_close_time`` on the working day before
+    # the meeting; the late reminder goes ``checkin_grace_hours`` after opening.
+    checkin_enabled: Mapped[bool] = mapped_column(default=True)
+    checkin_days_before: Mapped[int] = mapped_column(default=2)
+    checkin_close_time: Mapped[str] = mapped_column(String(5), default="17:00")
+    checkin_grace_hours: Mapped[int] = mapped_column(default=24)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     region: Mapped[Region | None] = relationship(back_populates="organisations")

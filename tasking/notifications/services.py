@@ -323,7 +323,7 @@ def act_on_task(
 BEYOND_ONE_ORGANISATION = ("regional_digest",)
 # Signed links that act as their recipient (one-click task actions, password
 # reset, invitation, unsubscribe): an admin reading the outbox must not get them.
-PERSONAL_LINK_RE = re.compile(r"(/(?:m|unsubscribe|password/reset|invitation)/)[A-Za-z0-9._~-]+")
+PERSONAL_LINK_RE = re.compile(r"(/(?:m|unsubscribe|password/reset|invitation|checkins/u)/)[A-Za-z0-9._~-]+")
 
 
 def without_personal_links(text: str) -> str:

@@ -112,6 +112,65 @@ def _digest_time(value: Any) -> str:
     return f"{hours:02d}:{minutes:02d}"
 
 
+MAX_CHECKIN_DAYS = 5
+MAX_GRACE_HOURS = 120
+EARLIEST_CLOSE = time(9, 0)
+
+
+def _checkin_enabled(value: Any) -> bool:
+    text = _text(value)
+    if text not in ("0", "1"):
+        raise ServiceError(_("Weekly check-in: choose on or off."), "checkin_enabled")
+    return text == "1"
+
+
+def _whole_number(value: Any, field: str, low: int, high: int, message: str) -> int:
+    text = _text(value)
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ServiceError(message, field)
+    return int(text)
+
+
+def _close_time(value: Any) -> str:
+    match = HHMM_RE.match(_text(value))
+    hours, minutes = (int(match.group(1)), int(match.group(2))) if match else (99, 99)
+    if hours > 23 or minutes > 59 or not EARLIEST_CLOSE <= time(hours, minutes) <= LATEST_DIGEST:
+        raise ServiceError(
+            _(
+                "Check-in closing time: give a time written HH:MM between %(earliest)s and %(latest)s.",
+                earliest=EARLIEST_CLOSE.strftime("%H:%M"),
+                latest=LATEST_DIGEST.strftime("%H:%M"),
+            ),
+            "checkin_close_time",
+        )
+    return f"{hours:02d}:{minutes:02d}"
+
+
+def _checkin_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The weekly check-in's settings, checked."""
+    return {
+        "checkin_enabled": _checkin_enabled(values.get("checkin_enabled")),
+        "checkin_days_before": _whole_number(
+            values.get("checkin_days_before"),
+            "checkin_days_before",
+            1,
+            MAX_CHECKIN_DAYS,
+            _(
+                "Check-in opening: give a whole number of working days from 1 to %(max)d.",
+                max=MAX_CHECKIN_DAYS,
+            ),
+        ),
+        "checkin_close_time": _close_time(values.get("checkin_close_time")),
+        "checkin_grace_hours": _whole_number(
+            values.get("checkin_grace_hours"),
+            "checkin_grace_hours",
+            1,
+            MAX_GRACE_HOURS,
+            _("Late reminder: give a whole number of hours from 1 to %(max)d.", max=MAX_GRACE_HOURS),
+        ),
+    }
+
+
 def org_settings_values(organisation: Organisation) -> dict[str, Any]:
     """The stored settings as the form shows them ("7,1" reads "7, 1")."""
     return {
@@ -120,6 +179,10 @@ def org_settings_values(organisation: Organisation) -> dict[str, Any]:
         "escalation_days": str(organisation.escalation_days),
         "digest_weekday": str(organisation.digest_weekday),
         "digest_time": organisation.digest_time,
+        "checkin_enabled": "1" if organisation.checkin_enabled else "0",
+        "checkin_days_before": str(organisation.checkin_days_before),
+        "checkin_close_time": organisation.checkin_close_time,
+        "checkin_grace_hours": str(organisation.checkin_grace_hours),
     }
 
 
@@ -130,7 +193,8 @@ def region_settings_values(region: Region) -> dict[str, Any]:
 def update_org_settings(
     session: Session, *, actor: User, organisation: Organisation, values: dict[str, Any]
 ) -> None:
-    """Time zone, reminder days, escalation and the weekly digest slot; admins only."""
+    """Time zone, reminder days, escalation, the weekly digest slot and the
+    weekly check-in; admins only."""
     if not is_org_admin(actor, organisation.id):
         raise ServiceError(_("Only the administrators of the organisation can change its settings."))
     clean = {
@@ -139,6 +203,7 @@ def update_org_settings(
         "escalation_days": _escalation_days(values.get("escalation_days")),
         "digest_weekday": _weekday(values.get("digest_weekday")),
         "digest_time": _digest_time(values.get("digest_time")),
+        **_checkin_values(values),
     }
     for field, value in clean.items():
         setattr(organisation, field, value)

@@ -40,6 +40,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from tasking.checkins.rounds import run_checkins
 from tasking.extensions import db
 from tasking.outbox.sender import deliver, worker_name
 from tasking.scheduling import lease
@@ -61,6 +62,7 @@ JOBS: dict[str, Callable] = {
     "digests": run_digests,
     "regional-digests": run_regional_digests,
     "outbox": send_outbox,
+    "checkins": run_checkins,
 }
 
 
@@ -140,7 +142,7 @@ class Scheduler:
             self.heartbeat, IntervalTrigger(seconds=every), id="heartbeat", executor="lease"
         )
         quarter = CronTrigger(minute="*/15", timezone="UTC")
-        for job_id in ("reminders", "digests", "regional-digests"):
+        for job_id in ("reminders", "digests", "regional-digests", "checkins"):
             self.scheduler.add_job(self.run_job, quarter, args=[job_id], id=job_id)
         self.scheduler.add_job(
             self.run_job, IntervalTrigger(seconds=self.outbox_seconds), args=["outbox"], id="outbox"

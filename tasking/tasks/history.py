@@ -80,6 +80,10 @@ def describe(activity: Activity) -> str:
         "restored": _("restored the action"),
         "plan_moved": _("moved the action in the plan"),
     }
+    if activity.kind == "checkin":
+        from tasking.checkins.text import health_label
+
+        return _("gave the weekly update: %(health)s", health=health_label(activity.new_value))
     if activity.kind == "reminder":
         # Written by the scheduler; imported here to keep tasks free of scheduling at import time.
         from tasking.scheduling.reminders import describe_reminder

@@ -647,7 +647,7 @@ def organisation_people(session: Session, organisation_id: int) -> list[tuple[Us
 
 
 # History lines that leave the task itself as it was (a conflict does not list them).
-NOT_CHANGES = ("comment", "reminder")
+NOT_CHANGES = ("comment", "reminder", "checkin")
 
 
 def changes_since(session: Session, task_id: int, version: int, limit: int = 50) -> list[Activity]:

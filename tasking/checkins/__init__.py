@@ -1,0 +1,1 @@
+"""The weekly check-in: rounds, the update page, the coordinator's view."""

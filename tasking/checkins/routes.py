@@ -41,7 +41,7 @@ def health_words():
 
 def _render_form(page: answers.UpdatePage, action: str, status: int = 200, **extra):
     context = {
-        "page": page,
+        "updates": page,
         "action": action,
         "values": None,
         "errors": {},

@@ -7,6 +7,7 @@ APScheduler 3 (BlockingScheduler) runs, in this process only:
   weekly slots that are due in each organisation's or region's time zone,
   so one trigger serves every time zone and a slot missed while the process
   was down is caught up (within its week);
+- the weekly check-in (rounds due to open, late reminders), every 15 minutes;
 - the outbox, every ``outbox_seconds`` (30 s).
 
 Only the holder of the lease acts: a heartbeat renews it every third of its

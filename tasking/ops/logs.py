@@ -85,6 +85,8 @@ def configure(app: Flask) -> None:
     _install(root, logging.StreamHandler(sys.stderr), fmt)
     requests_log = logging.getLogger(REQUEST_LOGGER)
     requests_log.setLevel(logging.INFO)
+    # Alembic's logging.config.fileConfig (db upgrade in this process) disables existing loggers.
+    requests_log.disabled = False
     if app.config["REQUEST_LOG"]:
         _install(requests_log, logging.FileHandler(app.config["REQUEST_LOG"], encoding="utf-8"), fmt)
         requests_log.propagate = False

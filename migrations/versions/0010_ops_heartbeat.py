@@ -1,13 +1,13 @@
 """scheduler heartbeat on the lease row, and a running tally per scheduler job
 
-Revision ID: 0010_scheduler_heartbeat_job_runs
+Revision ID: 0010_ops_heartbeat
 Revises: 0009_activity_task_version
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_scheduler_heartbeat_job_runs"
+revision = "0010_ops_heartbeat"
 down_revision = "0009_activity_task_version"
 branch_labels = None
 depends_on = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tasking.core.clock import utcnow
@@ -77,6 +77,6 @@ class JobRunStat(db.Model):
     job: Mapped[str] = mapped_column(String(40), primary_key=True)
     outcome: Mapped[str] = mapped_column(String(10), primary_key=True)
     runs: Mapped[int] = mapped_column(default=0)
-    seconds_total: Mapped[float] = mapped_column(default=0.0)
+    seconds_total: Mapped[float] = mapped_column(Float, default=0.0)
     last_run_at: Mapped[datetime | None]
-    last_seconds: Mapped[float] = mapped_column(default=0.0)
+    last_seconds: Mapped[float] = mapped_column(Float, default=0.0)

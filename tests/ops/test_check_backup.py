@@ -66,7 +66,7 @@ def test_broken_configuration_one_line_per_problem(app):
     [
         ({"SECRET_KEY": "test-secret-key"}, "SECRET_KEY"),
         ({"SECRET_KEY": ""}, "SECRET_KEY"),
-        ({"MAIL_SERVER": None}, "outbox"),
+        ({"MAIL_SERVER": None}, "MAIL_SERVER"),
         ({"MAIL_USE_SSL": True}, "MAIL_USE_TLS"),
         ({"MAIL_DEFAULT_SENDER": "Rétablir <no-reply@localhost>"}, "MAIL_DEFAULT_SENDER"),
         ({"APP_BASE_URL": "retablir.ville-a.qc.ca"}, "APP_BASE_URL"),

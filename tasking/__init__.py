@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_commands(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_operations(app)
     return app
 
 
@@ -191,6 +192,19 @@ def register_commands(app: Flask) -> None:
         app.cli.add_command(command)
     app.cli.add_command(notify_cli)
     app.cli.add_command(scheduler_cli)
+
+
+def register_operations(app: Flask) -> None:
+    """Request logs and ids, /metrics, and the `check` and `db backup` commands."""
+    from tasking.ops import backup, logs, metrics, settings
+    from tasking.ops.check import check_command
+
+    for key, value in settings.from_environment().items():
+        app.config.setdefault(key, value)
+    logs.register(app)
+    metrics.register(app)
+    app.cli.add_command(check_command)
+    backup.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -23,6 +23,8 @@ RIGHTS = {
     "static": "public",
     "favicon": "public",
     "health.healthz": "public",
+    "health.readyz": "public",
+    "ops.metrics": "token",
     "auth.login": "public",
     "auth.forgot_password": "public",
     "auth.reset_password": "token",

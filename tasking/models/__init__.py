@@ -13,7 +13,7 @@ from tasking.models.plan import (
     Target,
     Theme,
 )
-from tasking.models.schedule import DigestLog, ReminderLog, SchedulerLease
+from tasking.models.schedule import DigestLog, JobRunStat, ReminderLog, SchedulerLease
 from tasking.models.task import Activity, Comment, Task, TaskPartner, TaskStatus, task_collaborators
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "Comment",
     "DigestLog",
     "GeneralObjective",
+    "JobRunStat",
     "Measurement",
     "Membership",
     "Notification",

@@ -33,7 +33,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     # French whatever starts the app: the .mo catalogues are built here when stale.
-    catalogues.ensure_compiled(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
+    app.config.setdefault("TRANSLATIONS_SOURCE", app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(
+        catalogues.ensure_compiled(
+            Path(app.config["TRANSLATIONS_SOURCE"]), Path(app.instance_path) / "translations"
+        )
+    )
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("tasking").setLevel(logging.INFO)
 

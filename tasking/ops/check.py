@@ -180,16 +180,19 @@ def check_base_url(app: Flask) -> list[str]:
 
 
 def check_catalogues(app: Flask) -> list[str]:
-    directory = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
-    stale = [
-        _("The catalogue %(path)s is missing or older than its .po: restart the app.", path=str(po))
-        for po in catalogues.sources(directory)
-        if not catalogues.is_current(po)
-    ]
+    source = Path(app.config["TRANSLATIONS_SOURCE"])
+    used = Path(app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    stale = []
+    for po in catalogues.sources(source):
+        mo = used / po.relative_to(source).with_suffix(".mo")
+        if not catalogues.is_current(po, mo):
+            stale.append(
+                _("The catalogue %(path)s is missing or older than its .po: restart the app.", path=str(mo))
+            )
     with force_locale("fr_CA"):
         french = _("Sign in") != "Sign in"
     if not french:
-        stale.append(_("The French catalogue under %(path)s translates nothing.", path=str(directory)))
+        stale.append(_("The French catalogue under %(path)s translates nothing.", path=str(used)))
     return stale
 
 

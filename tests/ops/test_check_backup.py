@@ -111,7 +111,8 @@ def test_catalogues_stale_or_untranslated_are_said(_schema, tmp_path):
         result = app.test_cli_runner().invoke(args=["check"])
     assert result.exit_code == 1
     assert result.output.strip() == (
-        f"Le catalogue {po} est absent ou plus ancien que son .po : redémarrez l’application."
+        f"Le catalogue {po.with_suffix('.mo')} est absent ou plus ancien "
+        "que son .po : redémarrez l’application."
     )
 
     # A catalogue whose translations were lost compiles, but speaks English.

@@ -58,7 +58,7 @@ from tasking.models import (
     User,
 )
 from tasking.plans.template import category_colours, load_template
-from tasking.tasks.services import record
+from tasking.tasks.activity import record
 
 BULLETS = "·•▪◦‣\uf0b7"
 MAX_TABLES = 200

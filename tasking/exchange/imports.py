@@ -44,7 +44,7 @@ from tasking.exchange.tasksheet import (
 from tasking.models import Membership, Plan, Role, Task, TaskPartner, TaskStatus, User
 from tasking.models.task import LEVELS
 from tasking.plans.services import load_plan_layout
-from tasking.tasks import services as tasks
+from tasking.tasks import activity, editing
 
 MAX_ROWS = 10_000
 MAX_COLUMNS = 60
@@ -690,15 +690,15 @@ def apply_in_steps(
         collaborators = values.pop("collaborators", None)
         partners = values.pop("partners", None)
         if values:
-            tasks.update_task(
+            editing.update_task(
                 session, actor=actor, task=task, changes=values, version=None, now=now, via="import"
             )
         if collaborators is not None:
-            tasks.set_collaborators(
+            editing.set_collaborators(
                 session, actor=actor, task=task, user_ids=collaborators, version=None, now=now
             )
         if partners is not None:
-            tasks.set_partners(session, actor=actor, task=task, names=partners, version=None, now=now)
+            editing.set_partners(session, actor=actor, task=task, names=partners, version=None, now=now)
         done.updated += 1
         if done.updated % step == 0:
             session.flush()
@@ -762,7 +762,7 @@ def _create_all(
         created.append(task)
     session.flush()
     for task in created:
-        tasks.record(
+        activity.record(
             session,
             task=task,
             plan_id=plan.id,

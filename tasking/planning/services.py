@@ -20,7 +20,8 @@ from tasking.core.errors import ServiceError
 from tasking.core.permissions import can_plan
 from tasking.core.validation import clean_text, clean_title, parse_number
 from tasking.models import OperationalObjective, Plan, Target, Task, TaskStatus, Theme, User
-from tasking.tasks.services import assignable_user_ids, record
+from tasking.tasks.activity import record
+from tasking.tasks.editing import assignable_user_ids
 
 THEME_FIELDS = (
     "title",

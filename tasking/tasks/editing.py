@@ -1,13 +1,12 @@
-"""Changing tasks. Every change checks permissions, refuses a stale version,
-writes one history line per field (old → new) and sends a domain event.
+"""Changing a task's fields, its people and partners, and its place on the
+board. Every change checks permissions, refuses a stale version, writes one
+history line per field (old → new) and sends a domain event.
 
 Functions flush but never commit; the caller commits once.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,29 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tasking.core import events
-from tasking.core.clock import local_today
 from tasking.core.errors import ConflictError, ServiceError
-from tasking.core.permissions import can_contribute, can_edit_task, is_org_admin
-from tasking.core.templating import qc_date
-from tasking.core.validation import clean_text, clean_title, parse_number
-from tasking.models import (
-    Activity,
-    Comment,
-    Measurement,
-    Membership,
-    OperationalObjective,
-    Organisation,
-    Plan,
-    Role,
-    Target,
-    Task,
-    TaskPartner,
-    TaskStatus,
-    Theme,
-    User,
-)
+from tasking.core.permissions import can_contribute, can_edit_task
+from tasking.core.validation import clean_text, clean_title
+from tasking.models import Membership, Plan, Role, Task, TaskPartner, TaskStatus, User
 from tasking.models.plan import HORIZONS
 from tasking.models.task import LEVELS
+from tasking.tasks.activity import record
 
 STATUSES = tuple(s.value for s in TaskStatus)
 # Fields a collaborator may change; the rest needs the owner or an admin.
@@ -61,12 +44,6 @@ OPTIONAL_CHOICES = {
     "horizon": (HORIZONS, _l("Unknown horizon.")),
     "level": (LEVELS, _l("The level is O, G or E.")),
 }
-MAX_COMMENT = 10_000
-EARLIEST_MEASUREMENT = date(2000, 1, 1)
-# @handle, or @whole.address@domain.ca when two people share a handle.
-MENTION_RE = re.compile(
-    r"(?<![\w@.])@([A-Za-z0-9._+-]*[A-Za-z0-9_+-](?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)"
-)
 
 
 @dataclass(frozen=True)
@@ -87,46 +64,6 @@ def check_version(task: Task, version: int | None) -> None:
             _("Someone else changed this task meanwhile. Review their change, then apply yours again."),
             current=task,
         )
-
-
-def _as_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return ",".join(str(v) for v in value)
-    return str(value)
-
-
-def record(
-    session: Session,
-    *,
-    task: Task | None,
-    plan_id: int,
-    organisation_id: int,
-    actor: User | None,
-    kind: str,
-    now: datetime,
-    field: str | None = None,
-    old: Any = None,
-    new: Any = None,
-) -> Activity:
-    """One line of history."""
-    activity = Activity(
-        organisation_id=organisation_id,
-        plan_id=plan_id,
-        task_id=task.id if task else None,
-        actor_id=actor.id if actor else None,
-        kind=kind,
-        field=field,
-        old_value=_as_text(old),
-        new_value=_as_text(new),
-        created_at=now,
-        task_version=task.version if task else None,
-    )
-    session.add(activity)
-    return activity
 
 
 def assignable_user_ids(session: Session, organisation_id: int) -> set[int]:
@@ -230,15 +167,7 @@ def update_task(
 
     status_change = next((c for c in applied if c.field == "status"), None)
     if status_change:
-        task.completed_at = now if status_change.new == TaskStatus.DONE.value else None
-        if status_change.new != TaskStatus.BLOCKED.value and "blocked_reason" not in changes:
-            task.blocked_reason = ""
-        # At the top, a card that changes column is on the board's first page
-        # (a long column shows only its first cards), where its mover looks.
-        if board_position is None:
-            with session.no_autoflush:
-                board_position = _column_start(session, task.plan_id, status_change.new) - 1.0
-        task.board_position = board_position
+        _status_changed(session, task, status_change.new, "blocked_reason" in changes, now, board_position)
     task.updated_at = now
     for change in applied:
         record(
@@ -256,6 +185,21 @@ def update_task(
     session.flush()
     events.task_changed.send(None, session=session, actor=actor, now=now, task=task, changes=applied)
     return applied
+
+
+def _status_changed(
+    session: Session, task: Task, status: str, reason_given: bool, now: datetime, board_position: float | None
+) -> None:
+    """What follows a new status: completion time, reason cleared, new place."""
+    task.completed_at = now if status == TaskStatus.DONE.value else None
+    if status != TaskStatus.BLOCKED.value and not reason_given:
+        task.blocked_reason = ""
+    # At the top, a card that changes column is on the board's first page
+    # (a long column shows only its first cards), where its mover looks.
+    if board_position is None:
+        with session.no_autoflush:
+            board_position = _column_start(session, task.plan_id, status) - 1.0
+    task.board_position = board_position
 
 
 def _column_start(session: Session, plan_id: int, status: str) -> float:
@@ -290,6 +234,33 @@ def move_task(
     check_version(task, version)
     if status not in STATUSES:
         raise ServiceError(_("Unknown status."), "status")
+
+    position = _position(session, task, status, after_id, before_id)
+    if position is None:
+        return []
+
+    if task.status != status:
+        # One UPDATE of the row: the status, its history and the new place together.
+        return update_task(
+            session,
+            actor=actor,
+            task=task,
+            changes={"status": status},
+            version=None,
+            now=now,
+            board_position=position,
+        )
+    task.board_position = position
+    task.updated_at = now
+    session.flush()
+    return []
+
+
+def _position(
+    session: Session, task: Task, status: str, after_id: int | None, before_id: int | None
+) -> float | None:
+    """The card's new board position between its new neighbours in column
+    ``status``; None when it stays where it is."""
 
     def neighbour(task_id: int | None) -> Task | None:
         if not task_id:
@@ -326,7 +297,7 @@ def move_task(
         )
     if after is None and before is None:
         if task.status == status:
-            return []
+            return None
         position = _column_start(session, task.plan_id, status) - 1.0
     elif after is None:
         position = before.board_position - 1.0
@@ -336,22 +307,7 @@ def move_task(
         if before.board_position - after.board_position < 1e-6:
             _respace(session, task.plan_id, status)
         position = (after.board_position + before.board_position) / 2
-
-    if task.status != status:
-        # One UPDATE of the row: the status, its history and the new place together.
-        return update_task(
-            session,
-            actor=actor,
-            task=task,
-            changes={"status": status},
-            version=None,
-            now=now,
-            board_position=position,
-        )
-    task.board_position = position
-    task.updated_at = now
-    session.flush()
-    return []
+    return position
 
 
 def _respace(session: Session, plan_id: int, status: str) -> None:
@@ -434,233 +390,3 @@ def _list_changed(
     session.flush()
     events.task_changed.send(None, session=session, actor=actor, now=now, task=task, changes=[change])
     return [change]
-
-
-def mention_handles(users: Iterable[User]) -> dict[str, User]:
-    """Each person's @handle: their e-mail's local part, or the whole address
-    when someone else of the organisation has the same local part (a bare
-    shared handle would tell the wrong person)."""
-    by_local: dict[str, list[User]] = {}
-    for user in users:
-        by_local.setdefault(user.email.split("@")[0].lower(), []).append(user)
-    handles = {}
-    for local, people in by_local.items():
-        if len(people) == 1:
-            handles[local] = people[0]
-        else:
-            handles.update((person.email.lower(), person) for person in people)
-    return handles
-
-
-def mentioned_users(session: Session, organisation_id: int, body: str) -> list[User]:
-    """Users of the organisation named by their @handle in ``body``. A handle
-    several members share is refused with the addresses to write instead:
-    silently telling nobody would leave the author waiting for an answer."""
-    named = {h.lower() for h in MENTION_RE.findall(body or "")}
-    if not named:
-        return []
-    members = session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organisation_id == organisation_id, User.active.is_(True))
-    ).all()
-    handles = mention_handles(members)
-    for handle in sorted(named - handles.keys()):
-        shared = sorted(f"@{u.email.lower()}" for u in members if u.email.split("@")[0].lower() == handle)
-        if len(shared) > 1:
-            raise ServiceError(
-                _(
-                    "“@%(handle)s” names several people: write %(choices)s.",
-                    handle=handle,
-                    choices=_(" or ").join(shared),
-                ),
-                "body",
-            )
-    return [handles[handle] for handle in sorted(named) if handle in handles]
-
-
-def add_comment(session: Session, *, actor: User, task: Task, body: str, now: datetime) -> Comment:
-    organisation_id = organisation_id_of(session, task)
-    if not can_contribute(actor, task, organisation_id):
-        raise ServiceError(_("You may not comment on this task."))
-    body = (body or "").strip()
-    if not body:
-        raise ServiceError(_("The comment is empty."), "body")
-    if len(body) > MAX_COMMENT:
-        raise ServiceError(_("The comment is too long (10,000 characters at most)."), "body")
-    mentioned = [u for u in mentioned_users(session, organisation_id, body) if u.id != actor.id]
-    comment = Comment(task=task, author=actor, body=body, created_at=now)
-    session.add(comment)
-    session.flush()
-    record(
-        session,
-        task=task,
-        plan_id=task.plan_id,
-        organisation_id=organisation_id,
-        actor=actor,
-        kind="comment",
-        now=now,
-        new=str(comment.id),
-    )
-    events.comment_posted.send(
-        None, session=session, actor=actor, now=now, task=task, comment=comment, mentioned=mentioned
-    )
-    return comment
-
-
-def organisation_of_target(session: Session, target: Target) -> Organisation:
-    """The organisation whose plan holds the target (through its objective and theme)."""
-    return session.scalars(
-        select(Organisation)
-        .join(Plan, Plan.organisation_id == Organisation.id)
-        .join(Theme, Theme.plan_id == Plan.id)
-        .join(OperationalObjective, OperationalObjective.theme_id == Theme.id)
-        .where(OperationalObjective.id == target.objective_id)
-    ).one()
-
-
-def can_measure(session: Session, actor: User, target: Target) -> bool:
-    """Admins, and whoever may contribute to one of the objective's tasks."""
-    organisation_id = organisation_of_target(session, target).id
-    if is_org_admin(actor, organisation_id):
-        return True
-    tasks = session.scalars(select(Task).where(Task.objective_id == target.objective_id)).all()
-    return any(can_contribute(actor, task, organisation_id) for task in tasks)
-
-
-def add_measurement(
-    session: Session,
-    *,
-    actor: User,
-    target: Target,
-    value: float | str,
-    measured_on: date | str,
-    now: datetime,
-    note: str = "",
-) -> Measurement:
-    if not can_measure(session, actor, target):
-        raise ServiceError(_("You may not add a measurement to this target."))
-    number = parse_number(value, "value")
-    if number is None:
-        raise ServiceError(_("Enter the measured value."), "value")
-    if not isinstance(measured_on, date):
-        if not str(measured_on or "").strip():
-            raise ServiceError(_("Enter the date of the measurement."), "measured_on")
-        try:
-            measured_on = date.fromisoformat(str(measured_on).strip())
-        except ValueError as exc:
-            raise ServiceError(_("“%(value)s” is not a date.", value=measured_on), "measured_on") from exc
-    timezone = organisation_of_target(session, target).timezone
-    if measured_on > local_today(now, timezone):
-        raise ServiceError(_("A measurement cannot be dated in the future."), "measured_on")
-    if measured_on < EARLIEST_MEASUREMENT:
-        raise ServiceError(
-            _("A measurement cannot be dated before %(date)s.", date=qc_date(EARLIEST_MEASUREMENT)),
-            "measured_on",
-        )
-    measurement = Measurement(
-        target=target,
-        value=number,
-        measured_on=measured_on,
-        note=(note or "").strip()[:2000],
-        author=actor,
-        created_at=now,
-    )
-    session.add(measurement)
-    session.flush()
-    objective = session.get(OperationalObjective, target.objective_id)
-    plan = session.get(Plan, session.get(Theme, objective.theme_id).plan_id)
-    record(
-        session,
-        task=None,
-        plan_id=plan.id,
-        organisation_id=plan.organisation_id,
-        actor=actor,
-        kind="measurement",
-        now=now,
-        field=f"target:{target.id}",
-        new=number,
-    )
-    events.measurement_added.send(
-        None, session=session, actor=actor, now=now, target=target, measurement=measurement
-    )
-    return measurement
-
-
-def load_task_page(session: Session, task_id: int) -> Task:
-    """The task with everything its page shows, in a fixed number of queries."""
-    from sqlalchemy.orm import selectinload
-
-    return session.scalars(
-        select(Task)
-        .where(Task.id == task_id)
-        .options(
-            selectinload(Task.owner),
-            selectinload(Task.collaborators),
-            selectinload(Task.partners),
-            selectinload(Task.comments).selectinload(Comment.author),
-            selectinload(Task.plan),
-            selectinload(Task.objective).options(
-                selectinload(OperationalObjective.theme),
-                selectinload(OperationalObjective.targets)
-                .selectinload(Target.measurements)
-                .selectinload(Measurement.author),
-            ),
-        )
-        .execution_options(populate_existing=True)
-    ).one()
-
-
-def task_history(session: Session, task_id: int, limit: int = 200) -> list[Activity]:
-    """The task's history lines, newest first, with their authors."""
-    from sqlalchemy.orm import selectinload
-
-    return list(
-        session.scalars(
-            select(Activity)
-            .where(Activity.task_id == task_id)
-            .options(selectinload(Activity.actor))
-            .order_by(Activity.created_at.desc(), Activity.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-# Roles whose people can be responsible for or collaborate on an action.
-ASSIGNABLE_ROLES = (Role.ADMIN.value, Role.MEMBER.value)
-
-
-def organisation_people(session: Session, organisation_id: int) -> list[tuple[User, str]]:
-    """Active people of the organisation with their role, by name."""
-    return list(
-        session.execute(
-            select(User, Membership.role)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == organisation_id, User.active.is_(True))
-            .order_by(User.name)
-        )
-    )
-
-
-# History lines that leave the task itself as it was (a conflict does not list them).
-NOT_CHANGES = ("comment", "reminder")
-
-
-def changes_since(session: Session, task_id: int, version: int, limit: int = 50) -> list[Activity]:
-    """Every change a form built on task ``version`` has not seen, newest
-    first, with their authors (to explain a conflict)."""
-    from sqlalchemy.orm import selectinload
-
-    return list(
-        session.scalars(
-            select(Activity)
-            .where(
-                Activity.task_id == task_id,
-                Activity.task_version >= version,
-                Activity.kind.not_in(NOT_CHANGES),
-            )
-            .options(selectinload(Activity.actor))
-            .order_by(Activity.created_at.desc(), Activity.id.desc())
-            .limit(limit)
-        )
-    )

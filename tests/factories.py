@@ -30,7 +30,7 @@ from tasking.plans.builder import (
     ThemeSpec,
 )
 
-PASSWORD = "Mot-de-passe-2026"
+PASSWORD = "Correct-Horse-42"  # as tests/conftest.py: the client logs in with it
 NOW = datetime(2026, 11, 20, 15, 0)
 _numbers = count(1)
 

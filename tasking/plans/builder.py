@@ -14,7 +14,7 @@ builder writes. Functions flush but never commit; the caller commits once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -337,25 +337,18 @@ class PlanBuilder:
 
     def _plan_positions_of_plan(self) -> dict[int, int]:
         if self._plan_positions is None:
-            self._plan_positions = dict(
-                self.session.execute(
-                    select(Task.objective_id, func.max(Task.plan_position))
-                    .where(Task.plan_id == self.plan.id)
-                    .group_by(Task.objective_id)
-                ).all()
-            )
+            self._plan_positions = self._maxima(Task.objective_id, Task.plan_position)
         return self._plan_positions
 
     def _column_ends_of_plan(self) -> dict[str, float]:
         if self._column_ends is None:
-            self._column_ends = dict(
-                self.session.execute(
-                    select(Task.status, func.max(Task.board_position))
-                    .where(Task.plan_id == self.plan.id)
-                    .group_by(Task.status)
-                ).all()
-            )
+            self._column_ends = self._maxima(Task.status, Task.board_position)
         return self._column_ends
+
+    def _maxima(self, key: Any, value: Any) -> dict[Any, Any]:
+        """The plan's tasks' largest ``value`` for each ``key``, in one query."""
+        rows = select(key, func.max(value)).where(Task.plan_id == self.plan.id).group_by(key)
+        return dict(self.session.execute(rows).all())
 
     def _load_users(self, id_lists: Iterable[list[int]]) -> None:
         """The collaborators the build will name, in one query."""
@@ -367,27 +360,9 @@ class PlanBuilder:
 
 
 def _theme_values(spec: ThemeSpec) -> dict[str, Any]:
-    return {
-        "number": spec.number,
-        "title": spec.title,
-        "subtitle": spec.subtitle,
-        "category": spec.category,
-        "colour": spec.colour,
-        "definition": spec.definition,
-        "missions_text": spec.missions_text,
-        "missions_internal": spec.missions_internal,
-        "missions_external": spec.missions_external,
-        "communication_issues": spec.communication_issues,
-        "objectives_heading": spec.objectives_heading,
-        "actions_note": spec.actions_note,
-    }
+    """The theme's own columns (its objectives are rows of their own)."""
+    return {f.name: getattr(spec, f.name) for f in fields(spec) if f.name != "objectives"}
 
 
 def _target_values(spec: TargetSpec) -> dict[str, Any]:
-    return {
-        "text": spec.text,
-        "unit": spec.unit,
-        "baseline": spec.baseline,
-        "target_value": spec.target_value,
-        "direction": spec.direction,
-    }
+    return {f.name: getattr(spec, f.name) for f in fields(spec)}

@@ -273,18 +273,14 @@ class PlanBuilder:
             spec.number = (self._max(Theme.number, Theme.plan_id == self.plan.id) or 0) + 1
         position = self._next(Theme.position, Theme.plan_id == self.plan.id)
         theme = self._theme_row(spec, position)
-        self.session.flush()
-        if self.history.items:
-            self._log("theme_added", field=f"theme:{theme.id}", new=theme.title)
+        self._added("theme", theme, theme.title)
         return theme
 
     def add_objective(self, theme: Theme, spec: ObjectiveSpec) -> OperationalObjective:
         """A new operational objective at the end of ``theme``."""
         position = self._next(OperationalObjective.position, OperationalObjective.theme_id == theme.id)
         objective = self._objective_row(theme, spec, position)
-        self.session.flush()
-        if self.history.items:
-            self._log("objective_added", field=f"objective:{objective.id}", new=objective.title)
+        self._added("objective", objective, objective.title)
         return objective
 
     def add_target(self, objective: OperationalObjective, spec: TargetSpec) -> Target:
@@ -292,9 +288,7 @@ class PlanBuilder:
         position = self._next(Target.position, Target.objective_id == objective.id)
         target = Target(objective_id=objective.id, position=position, **_target_values(spec))
         self.session.add(target)
-        self.session.flush()
-        if self.history.items:
-            self._log("target_added", field=f"target:{target.id}", new=target.text)
+        self._added("target", target, target.text)
         return target
 
     def add_actions(self, actions: list[tuple[int, ActionSpec]]) -> list[Task]:
@@ -316,6 +310,12 @@ class PlanBuilder:
         return created
 
     # Helpers ------------------------------------------------------------------------------
+
+    def _added(self, kind: str, item: Any, text: str) -> None:
+        """Flush the new item, then its "<kind>_added" line when asked for."""
+        self.session.flush()
+        if self.history.items:
+            self._log(f"{kind}_added", field=f"{kind}:{item.id}", new=text)
 
     def _log(self, kind: str, *, task: Task | None = None, **values: Any) -> None:
         record(

@@ -50,3 +50,25 @@ def record(
     )
     session.add(activity)
     return activity
+
+
+def record_task(
+    session: Session,
+    task: Task,
+    organisation_id: int,
+    actor: User | None,
+    kind: str,
+    now: datetime,
+    **values: Any,
+) -> Activity:
+    """One line of a task's history (``values``: field, old, new)."""
+    return record(
+        session,
+        task=task,
+        plan_id=task.plan_id,
+        organisation_id=organisation_id,
+        actor=actor,
+        kind=kind,
+        now=now,
+        **values,
+    )

@@ -15,7 +15,7 @@ from tasking.core import events
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import can_contribute
 from tasking.models import Comment, Task, User
-from tasking.tasks.activity import record
+from tasking.tasks.activity import record_task
 from tasking.tasks.editing import organisation_id_of
 from tasking.tasks.mentions import mentioned_users
 
@@ -35,16 +35,7 @@ def add_comment(session: Session, *, actor: User, task: Task, body: str, now: da
     comment = Comment(task=task, author=actor, body=body, created_at=now)
     session.add(comment)
     session.flush()
-    record(
-        session,
-        task=task,
-        plan_id=task.plan_id,
-        organisation_id=organisation_id,
-        actor=actor,
-        kind="comment",
-        now=now,
-        new=str(comment.id),
-    )
+    record_task(session, task, organisation_id, actor, "comment", now, new=str(comment.id))
     events.comment_posted.send(
         None, session=session, actor=actor, now=now, task=task, comment=comment, mentioned=mentioned
     )

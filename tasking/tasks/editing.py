@@ -23,7 +23,7 @@ from tasking.core.validation import clean_text, clean_title
 from tasking.models import Membership, Plan, Role, Task, TaskPartner, TaskStatus, User
 from tasking.models.plan import HORIZONS
 from tasking.models.task import LEVELS
-from tasking.tasks.activity import record
+from tasking.tasks.activity import record_task
 
 STATUSES = tuple(s.value for s in TaskStatus)
 # Fields a collaborator may change; the rest needs the owner or an admin.
@@ -170,14 +170,14 @@ def update_task(
         _status_changed(session, task, status_change.new, "blocked_reason" in changes, now, board_position)
     task.updated_at = now
     for change in applied:
-        record(
+        kind = "field" if via == "web" else f"field:{via}"
+        record_task(
             session,
-            task=task,
-            plan_id=task.plan_id,
-            organisation_id=organisation_id,
-            actor=actor,
-            kind="field" if via == "web" else f"field:{via}",
-            now=now,
+            task,
+            organisation_id,
+            actor,
+            kind,
+            now,
             field=change.field,
             old=change.old,
             new=change.new,
@@ -272,29 +272,9 @@ def _position(
 
     after, before = neighbour(after_id), neighbour(before_id)
     if after is not None and before is None:
-        before = session.scalar(
-            select(Task)
-            .where(
-                Task.plan_id == task.plan_id,
-                Task.status == status,
-                Task.board_position > after.board_position,
-                Task.id != task.id,
-            )
-            .order_by(Task.board_position)
-            .limit(1)
-        )
+        before = _adjacent(session, task, status, after.board_position, below=True)
     if before is not None and after is None:
-        after = session.scalar(
-            select(Task)
-            .where(
-                Task.plan_id == task.plan_id,
-                Task.status == status,
-                Task.board_position < before.board_position,
-                Task.id != task.id,
-            )
-            .order_by(Task.board_position.desc())
-            .limit(1)
-        )
+        after = _adjacent(session, task, status, before.board_position, below=False)
     if after is None and before is None:
         if task.status == status:
             return None
@@ -310,6 +290,22 @@ def _position(
     return position
 
 
+def _adjacent(session: Session, task: Task, status: str, position: float, *, below: bool) -> Task | None:
+    """The other card of column ``status`` just below (or above) ``position``."""
+    column = Task.board_position
+    return session.scalar(
+        select(Task)
+        .where(
+            Task.plan_id == task.plan_id,
+            Task.status == status,
+            column > position if below else column < position,
+            Task.id != task.id,
+        )
+        .order_by(column if below else column.desc())
+        .limit(1)
+    )
+
+
 def _respace(session: Session, plan_id: int, status: str) -> None:
     """Spread a column's positions out again (rare: after many bisections)."""
     tasks = session.scalars(
@@ -320,13 +316,19 @@ def _respace(session: Session, plan_id: int, status: str) -> None:
     session.flush()
 
 
-def set_collaborators(
-    session: Session, *, actor: User, task: Task, user_ids: list[int], version: int | None, now: datetime
-) -> list[Change]:
+def _editable(session: Session, actor: User, task: Task, version: int | None) -> int:
+    """Check that ``actor`` may edit the task at ``version``; its organisation's id."""
     organisation_id = organisation_id_of(session, task)
     if not can_edit_task(actor, task, organisation_id):
         raise ServiceError(_("You may not change this task."))
     check_version(task, version)
+    return organisation_id
+
+
+def set_collaborators(
+    session: Session, *, actor: User, task: Task, user_ids: list[int], version: int | None, now: datetime
+) -> list[Change]:
+    organisation_id = _editable(session, actor, task, version)
     wanted = {int(uid) for uid in user_ids}
     allowed = assignable_user_ids(session, organisation_id)
     if not wanted <= allowed:
@@ -344,10 +346,7 @@ def set_collaborators(
 def set_partners(
     session: Session, *, actor: User, task: Task, names: list[str], version: int | None, now: datetime
 ) -> list[Change]:
-    organisation_id = organisation_id_of(session, task)
-    if not can_edit_task(actor, task, organisation_id):
-        raise ServiceError(_("You may not change this task."))
-    check_version(task, version)
+    organisation_id = _editable(session, actor, task, version)
     cleaned: list[str] = []
     for name in names:
         name = " ".join((name or "").split())[:200]
@@ -375,17 +374,8 @@ def _list_changed(
 ) -> list[Change]:
     """History line (names, not ids) and event for a changed list of people or partners."""
     task.updated_at = now
-    record(
-        session,
-        task=task,
-        plan_id=task.plan_id,
-        organisation_id=organisation_id,
-        actor=actor,
-        kind="field",
-        now=now,
-        field=change.field,
-        old=old_text,
-        new=new_text,
+    record_task(
+        session, task, organisation_id, actor, "field", now, field=change.field, old=old_text, new=new_text
     )
     session.flush()
     events.task_changed.send(None, session=session, actor=actor, now=now, task=task, changes=[change])

@@ -20,9 +20,10 @@ from tasking.core.templating import STATUS_LABELS
 from tasking.core.validation import parse_id
 from tasking.extensions import db
 from tasking.models import Organisation, Plan, User
+from tasking.tasks.editing import move_task
 from tasking.tasks.forms import read_version
 from tasking.tasks.history import describe, field_label, human_value
-from tasking.tasks.services import changes_since, move_task
+from tasking.tasks.queries import changes_since
 
 bp = Blueprint("board", __name__)
 bp.record_once(lambda state: services.register_sql_functions(state.app))

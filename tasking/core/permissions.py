@@ -112,7 +112,7 @@ def org_admin_or_404(user: User, organisation_id: int) -> None:
 def can_change_task_fields(user: User, task: Task, organisation_id: int, fields: set[str]) -> bool:
     """Status and blocked reason: contributors; any other field: editors."""
     # The task services own the list of fields a collaborator may change.
-    from tasking.tasks.services import CONTRIBUTOR_FIELDS
+    from tasking.tasks.editing import CONTRIBUTOR_FIELDS
 
     if set(fields) <= CONTRIBUTOR_FIELDS:
         return can_contribute(user, task, organisation_id)

@@ -15,7 +15,7 @@ from tasking.core.errors import ServiceError
 from tasking.models import Activity, Comment, Measurement, Plan, Region, Task, TaskPartner, TaskStatus, User
 from tasking.orgs import services as orgs
 from tasking.plans.template import import_template
-from tasking.tasks import services as tasks
+from tasking.tasks import comments, editing
 
 DEMO_PASSWORD = "Demo-Retablir-2026"
 REGION_SLUG = "mrc-demo"
@@ -175,7 +175,7 @@ def _recent_exchanges(session: Session, plan_id: int, users: dict[str, User], no
         )
     )
     first, second = lucs
-    tasks.set_collaborators(
+    editing.set_collaborators(
         session,
         actor=marie,
         task=first,
@@ -183,14 +183,14 @@ def _recent_exchanges(session: Session, plan_id: int, users: dict[str, User], no
         version=first.version,
         now=now - timedelta(hours=3),
     )
-    tasks.add_comment(
+    comments.add_comment(
         session,
         actor=sophie,
         task=first,
         body="J’ai joint le CIUSSS : la liste est prête. @responsable, peux-tu confirmer la date de l’envoi?",
         now=now - timedelta(hours=2),
     )
-    tasks.update_task(
+    editing.update_task(
         session,
         actor=sophie,
         task=first,
@@ -198,7 +198,7 @@ def _recent_exchanges(session: Session, plan_id: int, users: dict[str, User], no
         version=first.version,
         now=now - timedelta(hours=1),
     )
-    tasks.add_comment(
+    comments.add_comment(
         session,
         actor=marie,
         task=second,

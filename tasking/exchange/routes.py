@@ -30,10 +30,11 @@ from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import is_htmx, render
 from tasking.core.permissions import is_org_admin, org_admin_or_404, plan_or_404
-from tasking.exchange import calendar, docx_import, files, imports, uploads
+from tasking.exchange import calendar, docx_parse, docx_plan, files, import_plan, import_write, uploads
 from tasking.exchange.docx_export import build_docx
 from tasking.exchange.exports import build_csv, build_xlsx
 from tasking.exchange.models import PendingImport
+from tasking.exchange.parse_sheet import ImportFailed
 from tasking.exchange.tasksheet import export_filename
 from tasking.extensions import db
 from tasking.models import Organisation, Plan, User
@@ -121,8 +122,8 @@ def import_tasks(plan_id: int):
         kind = files.sniff(content)
         if kind not in (files.XLSX, files.CSV):
             raise ServiceError(_("Import an Excel (.xlsx) or CSV file exported from this plan."), "file")
-        preview = imports.preview(db.session, plan_id=plan.id, content=content, kind=kind)
-    except imports.ImportFailed as failure:
+        preview = import_plan.preview(db.session, plan_id=plan.id, content=content, kind=kind)
+    except ImportFailed as failure:
         db.session.rollback()
         return _import_page(plan, 422, problems=failure.problems)
     except ServiceError as error:
@@ -164,8 +165,8 @@ def confirm_tasks(plan_id: int, token: str):
     try:
         # Compared again with the plan as it is now: the commit does what the
         # data says at this instant.
-        preview = imports.preview(db.session, plan_id=plan.id, content=pending.content, kind=pending.kind)
-    except imports.ImportFailed as failure:
+        preview = import_plan.preview(db.session, plan_id=plan.id, content=pending.content, kind=pending.kind)
+    except ImportFailed as failure:
         db.session.rollback()
         return _import_page(plan, 422, problems=failure.problems)
     except ServiceError as error:
@@ -174,7 +175,7 @@ def confirm_tasks(plan_id: int, token: str):
     return _importing(plan, pending, preview, now)
 
 
-def _importing(plan: Plan, pending: PendingImport, preview: imports.Preview, now: datetime) -> Response:
+def _importing(plan: Plan, pending: PendingImport, preview: import_plan.Preview, now: datetime) -> Response:
     """A page that streams the progress of the import while it is written,
     then its outcome; one transaction, committed after the last row."""
     marker = Markup(f"<!--steps-{secrets.token_hex(8)}-->")
@@ -189,11 +190,11 @@ def _importing(plan: Plan, pending: PendingImport, preview: imports.Preview, now
     @stream_with_context
     def body() -> Iterator[str]:
         yield head
-        done = imports.Applied()
+        done = import_write.Applied()
         problem = None
         try:
             actor = db.session.get(User, actor_id)
-            for rows in imports.apply_in_steps(
+            for rows in import_write.apply_in_steps(
                 db.session, actor=actor, plan_id=plan_id, result=preview, now=now, done=done
             ):
                 yield render_template("exchange/_import_step.html", rows=rows, total=total)
@@ -251,8 +252,8 @@ def import_docx(org_id: int):
         content, filename = _uploaded()
         if files.sniff(content) != files.DOCX:
             raise ServiceError(_("Import a Word document (.docx) laid out as the ASCQ template."), "file")
-        parsed = docx_import.parse_docx(content)
-    except imports.ImportFailed as failure:
+        parsed = docx_parse.parse_docx(content)
+    except ImportFailed as failure:
         db.session.rollback()
         return _docx_page(org, 422, problems=failure.problems)
     except ServiceError as error:
@@ -269,13 +270,13 @@ def import_docx(org_id: int):
         now=now,
     )
     db.session.commit()
-    people = docx_import.People.of(db.session, org.id)
+    people = docx_plan.People.of(db.session, org.id)
     return _docx_page(
         org,
         parsed=parsed,
         pending=pending,
         filename=filename,
-        unmatched=docx_import.unmatched_people(parsed, people),
+        unmatched=docx_plan.unmatched_people(parsed, people),
     )
 
 
@@ -292,8 +293,8 @@ def confirm_docx(org_id: int, token: str):
     if pending is None:
         return _docx_page(org, 409, problems=[_("This preview has expired: upload the file again.")])
     try:
-        parsed = docx_import.parse_docx(pending.content)
-        plan = docx_import.create_plan(
+        parsed = docx_parse.parse_docx(pending.content)
+        plan = docx_plan.create_plan(
             db.session,
             actor=current_user,
             org=org,
@@ -303,7 +304,7 @@ def confirm_docx(org_id: int, token: str):
         )
         db.session.delete(pending)
         db.session.commit()
-    except imports.ImportFailed as failure:
+    except ImportFailed as failure:
         db.session.rollback()
         return _docx_page(org, 422, problems=failure.problems)
     counts = parsed.counts

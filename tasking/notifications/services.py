@@ -283,7 +283,8 @@ def act_on_task(
     services (history lines "field:email"). A postponement's reason becomes a
     comment; a blockage's reason is the task's blocked reason. Returns the
     changes made (empty when the task already was in that state)."""
-    from tasking.tasks.services import add_comment, update_task
+    from tasking.tasks.comments import add_comment
+    from tasking.tasks.editing import update_task
 
     if not action.allowed:
         raise ServiceError(action.refusal)

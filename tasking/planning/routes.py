@@ -21,7 +21,7 @@ from tasking.models import OperationalObjective, Plan, Target, Task, Theme
 from tasking.planning import services
 from tasking.planning.forms import ActionForm, ObjectiveForm, TargetForm, ThemeForm
 from tasking.plans.services import load_plan_layout
-from tasking.tasks.services import ASSIGNABLE_ROLES, organisation_people
+from tasking.tasks.queries import ASSIGNABLE_ROLES, organisation_people
 
 bp = Blueprint("planning", __name__, url_prefix="/plans/<int:plan_id>/edit")
 

@@ -55,7 +55,7 @@ from tasking.notifications.services import available_actions, notify, unsubscrib
 from tasking.outbox.queue import queue
 from tasking.scheduling.claim import claim
 from tasking.scheduling.timing import in_working_hours
-from tasking.tasks.services import record
+from tasking.tasks.activity import record
 
 #: Least time between two overdue reminders (or two escalations) to one person about one task.
 OVERDUE_GAP = timedelta(days=7)

@@ -15,7 +15,8 @@ from markupsafe import Markup
 from tasking.core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
 from tasking.core.templating import HORIZON_LABELS, LEVEL_LABELS, STATUS_LABELS, qc_date
 from tasking.models import Activity
-from tasking.tasks.services import DATE_FIELDS, MENTION_RE
+from tasking.tasks.editing import DATE_FIELDS
+from tasking.tasks.mentions import MENTION_RE
 
 FIELD_LABELS = {
     "title": _l("Title"),

@@ -21,7 +21,7 @@ from tasking.core.permissions import can_change_task_fields, task_or_404, task_r
 from tasking.extensions import db
 from tasking.models import Target, Task, User
 from tasking.notifications.services import mark_task_read
-from tasking.tasks import services
+from tasking.tasks import comments, editing, measurements, mentions, queries
 from tasking.tasks.forms import GROUPS, read_group, read_version
 from tasking.tasks.history import describe, field_label, human_value, render_comment, user_ids_in
 
@@ -47,20 +47,20 @@ def current_value(task: Task, field: str) -> Any:
 
 def page_context(task_id: int, **extra: Any) -> dict[str, Any]:
     """Everything the task page and its fragments show, in a fixed number of queries."""
-    task = services.load_task_page(db.session, task_id)
+    task = queries.load_task_page(db.session, task_id)
     organisation_id = task.plan.organisation_id
     rights = task_rights(current_user, task, organisation_id)
-    people = services.organisation_people(db.session, organisation_id)
-    history = services.task_history(db.session, task.id)
+    people = queries.organisation_people(db.session, organisation_id)
+    history = queries.task_history(db.session, task.id)
     names = {user.id: user.name for user, _role in people}
     missing = user_ids_in(history) - names.keys()
     if missing:
         names.update(dict(db.session.execute(select(User.id, User.name).where(User.id.in_(missing)))))
-    handles = sorted(services.mention_handles(user for user, _role in people))
+    handles = sorted(mentions.mention_handles(user for user, _role in people))
     context = {
         "task": task,
         "rights": rights,
-        "assignable": [user for user, role in people if role in services.ASSIGNABLE_ROLES],
+        "assignable": [user for user, role in people if role in queries.ASSIGNABLE_ROLES],
         "history": history,
         "names": names,
         "handles": handles,
@@ -93,7 +93,7 @@ def _group_or_404(group: str) -> str:
 
 def _may_change(task: Task, group: str) -> bool:
     fields = set(GROUPS[group])
-    return can_change_task_fields(current_user, task, services.organisation_id_of(db.session, task), fields)
+    return can_change_task_fields(current_user, task, editing.organisation_id_of(db.session, task), fields)
 
 
 @bp.route("/<int:task_id>")
@@ -163,7 +163,7 @@ def _response(body: str, status: int = 200):
 def _save(task: Task, group: str, values: dict[str, Any], version: int) -> None:
     now = clock.now()
     if group == "collaborators":
-        services.set_collaborators(
+        editing.set_collaborators(
             db.session,
             actor=current_user,
             task=task,
@@ -172,11 +172,11 @@ def _save(task: Task, group: str, values: dict[str, Any], version: int) -> None:
             now=now,
         )
     elif group == "partners":
-        services.set_partners(
+        editing.set_partners(
             db.session, actor=current_user, task=task, names=values["partners"], version=version, now=now
         )
     else:
-        services.update_task(
+        editing.update_task(
             db.session, actor=current_user, task=task, changes=values, version=version, now=now
         )
 
@@ -184,7 +184,7 @@ def _save(task: Task, group: str, values: dict[str, Any], version: int) -> None:
 def _conflict(task_id: int, group: str, yours: dict[str, Any], version: int):
     """409: someone else saved first. Show every change made since the form's
     version, whatever part of the task it touched, next to ours; overwrite nothing."""
-    changes = services.changes_since(db.session, task_id, version)
+    changes = queries.changes_since(db.session, task_id, version)
     conflict = {"group": group, "yours": yours, "changes": changes}
     context = page_context(task_id, conflict=conflict)
     if not is_htmx():
@@ -197,11 +197,11 @@ def _conflict(task_id: int, group: str, yours: dict[str, Any], version: int):
 def comment(task_id: int):
     """Post a comment (Markdown, @mentions)."""
     task = task_or_404(current_user, task_id)
-    if not task_rights(current_user, task, services.organisation_id_of(db.session, task))["contribute"]:
+    if not task_rights(current_user, task, editing.organisation_id_of(db.session, task))["contribute"]:
         abort(403, _("You may read this task but not comment on it."))
     body = request.form.get("body", "")
     try:
-        new = services.add_comment(db.session, actor=current_user, task=task, body=body, now=clock.now())
+        new = comments.add_comment(db.session, actor=current_user, task=task, body=body, now=clock.now())
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
@@ -221,10 +221,10 @@ def measure(task_id: int, target_id: int):
     target = db.session.get(Target, target_id)
     if target is None or target.objective_id != task.objective_id:
         abort(404)
-    if not services.can_measure(db.session, current_user, target):
+    if not measurements.can_measure(db.session, current_user, target):
         abort(403, _("You may read this target but not add a measurement to it."))
     try:
-        services.add_measurement(
+        measurements.add_measurement(
             db.session,
             actor=current_user,
             target=target,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from tasking.extensions import db
 from tasking.models import DigestLog, Organisation, Task
-from tasking.tasks.services import add_comment
+from tasking.tasks.comments import add_comment
 
 from .conftest import outbox_rows
 

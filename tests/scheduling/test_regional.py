@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from tasking.extensions import db
 from tasking.models import Target
-from tasking.tasks.services import add_measurement
+from tasking.tasks.measurements import add_measurement
 
 from .conftest import small_plan
 

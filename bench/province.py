@@ -319,7 +319,7 @@ def start_instance(url: str) -> tuple[subprocess.Popen, str]:
     env.pop("MAIL_SERVER", None)
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "wsgi:app", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", "2", "--threads", "4", "--log-level", "warning"],
+        + ["--workers", "2", "--threads", "4", "--log-level", "warning", "--no-control-socket"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -331,12 +331,12 @@ def start_instance(url: str) -> tuple[subprocess.Popen, str]:
 def wait_ready(base: str) -> None:
     for _ in range(150):
         try:
-            if requests.get(base + "/healthz", timeout=2).status_code == 200:
+            if requests.get(base + "/readyz", timeout=2).status_code == 200:
                 return
         except requests.RequestException:
             pass
         time.sleep(0.2)
-    raise SystemExit(f"{base} did not answer /healthz")
+    raise SystemExit(f"{base} did not answer /readyz")
 
 
 def workers_rss(master: int) -> list[int]:

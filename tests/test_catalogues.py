@@ -164,7 +164,7 @@ def serve(copy: Path, command: list[str], port: int) -> Iterator[str]:
     try:
         for _attempt in range(300):
             try:
-                requests.get(base + "/healthz", timeout=5)
+                requests.get(base + "/readyz", timeout=5)
                 break
             except requests.RequestException:
                 assert process.poll() is None, process.stderr.read().decode()
@@ -236,7 +236,8 @@ def test_a_clean_clone_speaks_french_under_gunicorn(fresh_clone):
         == 0
     )
     port = free_port()
-    gunicorn = [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    gunicorn = [str(BIN / "gunicorn"), "--workers", "2", "--no-control-socket"]
+    gunicorn += ["--bind", f"127.0.0.1:{port}", "wsgi:app"]
     for base in serve(fresh_clone, gunicorn, port):
         assert_french_pages_and_mail(base, fresh_clone)
 

@@ -75,12 +75,14 @@ class Processes:
 
     def gunicorn(self) -> str:
         port = free_port()
-        process = self.start("gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2")
+        process = self.start(
+            "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-control-socket"
+        )
         base = f"http://127.0.0.1:{port}"
 
         def ready() -> bool:
             with contextlib.suppress(requests.RequestException):
-                return requests.get(base + "/healthz", timeout=2).status_code == 200
+                return requests.get(base + "/readyz", timeout=2).status_code == 200
             return False
 
         assert wait_for(ready, 30), self.output(process)

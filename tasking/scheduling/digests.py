@@ -409,16 +409,3 @@ def queue_digests(session: Session, digests: list[PersonalDigest], *, now: datet
         )
     report.queued = insert_outbox(session, messages)
     return report
-
-
-def run_digests(session: Session, *, now: datetime, batch_size: int = 100) -> DigestReport:
-    """The digests job: build what is due, record and queue it, committing
-    after each batch of ``batch_size`` people."""
-    report = DigestReport()
-    digests = build_digests(session, now=now)
-    for start in range(0, len(digests), batch_size):
-        done = queue_digests(session, digests[start : start + batch_size], now=now)
-        session.commit()
-        report.queued += done.queued
-        report.empty += done.empty
-    return report

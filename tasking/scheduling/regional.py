@@ -314,9 +314,9 @@ def digest_region(session: Session, region: Region, period: str, *, now: datetim
     return queued
 
 
-def run_regional_digests(session: Session, *, now: datetime) -> RegionalReport:
-    """The regional digest job: every region whose slot is due, committing after each."""
-    report = RegionalReport()
+def due_regions(session: Session, *, now: datetime) -> list[tuple[Region, str]]:
+    """The regions whose weekly slot is due at ``now``, each with the period it is for."""
+    due = []
     for region in session.scalars(select(Region).order_by(Region.id)).all():
         slot = due_weekly_slot(
             now,
@@ -325,8 +325,6 @@ def run_regional_digests(session: Session, *, now: datetime) -> RegionalReport:
             parse_hhmm(region.digest_time, DEFAULT_SLOT),
             since=region.created_at,
         )
-        if slot is None:
-            continue
-        report.queued += digest_region(session, region, slot[0], now=now)
-        session.commit()
-    return report
+        if slot is not None:
+            due.append((region, slot[0]))
+    return due

@@ -373,12 +373,3 @@ def describe_reminder(activity: Activity) -> str:
     if rule == "escalation":
         return _("told %(name)s, as a coordinator, that the task is overdue", name=name)
     return _("reminded %(name)s: overdue", name=name)
-
-
-def run_reminders(session: Session, *, now: datetime) -> ReminderReport:
-    """The reminders job: every organisation, committing after each one."""
-    report = ReminderReport()
-    for organisation in session.scalars(select(Organisation).order_by(Organisation.id)).all():
-        report.add(remind_organisation(session, organisation, now=now))
-        session.commit()
-    return report

@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from tasking.health.routes import bp as health_bp
     from tasking.me.routes import bp as me_bp
     from tasking.notifications.routes import bp as notifications_bp
+    from tasking.outbox.routes import bp as outbox_bp
     from tasking.planning.routes import bp as planning_bp
     from tasking.plans.routes import bp as plans_bp
     from tasking.tasks.routes import bp as tasks_bp
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         tasks_bp,
         planning_bp,
         notifications_bp,
+        outbox_bp,
         dashboards_bp,
         exchange_bp,
     ):
@@ -128,7 +130,11 @@ def register_receivers(app: Flask) -> None:
 def register_errorhandlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
+    from tasking.core import transaction
+    from tasking.core.errors import ConflictError, ServiceError
     from tasking.core.htmx import is_htmx
+
+    transaction.register(app)
 
     def render_error(status: int, message: str):
         if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
@@ -161,6 +167,16 @@ def register_errorhandlers(app: Flask) -> None:
         # Werkzeug's own descriptions are English: a sentence given to abort() wins.
         own = error.description if error.description != type(error).description else None
         return render_error(error.code, own or generic.get(error.code) or _("This request cannot be served."))
+
+    @app.errorhandler(ServiceError)
+    def refused(error: ServiceError):
+        # A view that has nothing better to show than the sentence; the
+        # unit of work rolls the request back (422).
+        return render_error(422, error.message)
+
+    @app.errorhandler(ConflictError)
+    def conflict(error: ConflictError):
+        return render_error(409, error.message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):  # noqa: ANN001

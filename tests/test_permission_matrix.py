@@ -77,11 +77,11 @@ RIGHTS = {
     "exchange.confirm_tasks": "admin",
     "exchange.import_docx": "admin",
     "exchange.confirm_docx": "admin",
-    "notifications.outbox_home": "own",
-    "notifications.outbox": "admin",
-    "notifications.outbox_message": "admin",
-    "notifications.outbox_preview": "admin",
-    "notifications.outbox_retry": "admin",
+    "outbox.outbox_home": "own",
+    "outbox.outbox": "admin",
+    "outbox.outbox_message": "admin",
+    "outbox.outbox_preview": "admin",
+    "outbox.outbox_retry": "admin",
 }
 
 # Query strings a route needs to find its object.

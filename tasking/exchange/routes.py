@@ -6,6 +6,7 @@ import logging
 import secrets
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 
 from flask import (
     Blueprint,
@@ -28,8 +29,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from tasking.core import clock
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
-from tasking.core.htmx import is_htmx, render
+from tasking.core.htmx import go, is_htmx, render
 from tasking.core.permissions import is_org_admin, org_admin_or_404, plan_or_404
+from tasking.core.transaction import attempt, committed_stream
 from tasking.exchange import calendar, docx_import, files, imports, uploads
 from tasking.exchange.docx_export import build_docx
 from tasking.exchange.exports import build_csv, build_xlsx
@@ -123,10 +125,8 @@ def import_tasks(plan_id: int):
             raise ServiceError(_("Import an Excel (.xlsx) or CSV file exported from this plan."), "file")
         preview = imports.preview(db.session, plan_id=plan.id, content=content, kind=kind)
     except imports.ImportFailed as failure:
-        db.session.rollback()
         return _import_page(plan, 422, problems=failure.problems)
     except ServiceError as error:
-        db.session.rollback()
         return _import_page(plan, 422, problems=[error.message])
     pending = None
     if preview.has_changes:
@@ -140,7 +140,6 @@ def import_tasks(plan_id: int):
             content=content,
             now=now,
         )
-        db.session.commit()
     return _import_page(plan, preview=preview, pending=pending, filename=filename)
 
 
@@ -166,10 +165,8 @@ def confirm_tasks(plan_id: int, token: str):
         # data says at this instant.
         preview = imports.preview(db.session, plan_id=plan.id, content=pending.content, kind=pending.kind)
     except imports.ImportFailed as failure:
-        db.session.rollback()
         return _import_page(plan, 422, problems=failure.problems)
     except ServiceError as error:
-        db.session.rollback()
         return _import_page(plan, 422, problems=[error.message])
     return _importing(plan, pending, preview, now)
 
@@ -185,33 +182,23 @@ def _importing(plan: Plan, pending: PendingImport, preview: imports.Preview, now
     head, tail = page.split(marker)
     # The view's session is closed once it returns: the stream works on ids.
     actor_id, plan_id, pending_id = current_user.id, plan.id, pending.id
+    done = imports.Applied()
+
+    def steps() -> Iterator[str]:
+        actor = db.session.get(User, actor_id)
+        for rows in imports.apply_in_steps(
+            db.session, actor=actor, plan_id=plan_id, result=preview, now=now, done=done
+        ):
+            yield render_template("exchange/_import_step.html", rows=rows, total=total)
+        db.session.delete(db.session.get(PendingImport, pending_id))
+
+    def outcome(problem: str | None) -> str:
+        return render_template("exchange/_import_outcome.html", plan_id=plan_id, done=done, problem=problem)
 
     @stream_with_context
     def body() -> Iterator[str]:
         yield head
-        done = imports.Applied()
-        problem = None
-        try:
-            actor = db.session.get(User, actor_id)
-            for rows in imports.apply_in_steps(
-                db.session, actor=actor, plan_id=plan_id, result=preview, now=now, done=done
-            ):
-                yield render_template("exchange/_import_step.html", rows=rows, total=total)
-            db.session.delete(db.session.get(PendingImport, pending_id))
-            db.session.commit()
-        except StaleDataError:
-            # Someone saved one of these tasks during the import itself.
-            db.session.rollback()
-            problem = _("Someone changed the plan during the import. Upload the file again.")
-        except ServiceError as error:
-            db.session.rollback()
-            problem = error.message
-        except SQLAlchemyError:
-            # The status line is long sent: the page itself must say it failed.
-            log.exception("Import into plan %s failed", plan_id)
-            db.session.rollback()
-            problem = _("The database refused the import; nothing was written. Try again in a moment.")
-        yield render_template("exchange/_import_outcome.html", plan_id=plan_id, done=done, problem=problem)
+        yield from committed_stream(steps(), outcome, partial(_import_problem, plan_id))
         yield tail
 
     response = Response(body(), mimetype="text/html")
@@ -220,13 +207,17 @@ def _importing(plan: Plan, pending: PendingImport, preview: imports.Preview, now
     return response
 
 
-def _go(target: str):
-    """Navigate: HX-Redirect for htmx (it drops headers on a 3xx), else 303."""
-    if is_htmx():
-        response = Response(status=204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target, code=303)
+def _import_problem(plan_id: int, error: Exception) -> str:
+    """What the import page says when the import failed half-way (nothing was written)."""
+    if isinstance(error, StaleDataError):
+        # Someone saved one of these tasks during the import itself.
+        return _("Someone changed the plan during the import. Upload the file again.")
+    if isinstance(error, ServiceError):
+        return error.message
+    if isinstance(error, SQLAlchemyError):
+        log.exception("Import into plan %s failed", plan_id)
+        return _("The database refused the import; nothing was written. Try again in a moment.")
+    raise error
 
 
 # A Word document as a new plan --------------------------------------------------
@@ -253,10 +244,8 @@ def import_docx(org_id: int):
             raise ServiceError(_("Import a Word document (.docx) laid out as the ASCQ template."), "file")
         parsed = docx_import.parse_docx(content)
     except imports.ImportFailed as failure:
-        db.session.rollback()
         return _docx_page(org, 422, problems=failure.problems)
     except ServiceError as error:
-        db.session.rollback()
         return _docx_page(org, 422, problems=[error.message])
     pending = uploads.keep(
         db.session,
@@ -268,7 +257,6 @@ def import_docx(org_id: int):
         content=content,
         now=now,
     )
-    db.session.commit()
     people = docx_import.People.of(db.session, org.id)
     return _docx_page(
         org,
@@ -292,19 +280,18 @@ def confirm_docx(org_id: int, token: str):
     if pending is None:
         return _docx_page(org, 409, problems=[_("This preview has expired: upload the file again.")])
     try:
-        parsed = docx_import.parse_docx(pending.content)
-        plan = docx_import.create_plan(
-            db.session,
-            actor=current_user,
-            org=org,
-            parsed=parsed,
-            now=now,
-            title=request.form.get("title", ""),
-        )
-        db.session.delete(pending)
-        db.session.commit()
+        with attempt():
+            parsed = docx_import.parse_docx(pending.content)
+            plan = docx_import.create_plan(
+                db.session,
+                actor=current_user,
+                org=org,
+                parsed=parsed,
+                now=now,
+                title=request.form.get("title", ""),
+            )
+            db.session.delete(pending)
     except imports.ImportFailed as failure:
-        db.session.rollback()
         return _docx_page(org, 422, problems=failure.problems)
     counts = parsed.counts
     flash(
@@ -317,7 +304,7 @@ def confirm_docx(org_id: int, token: str):
         ),
         "success",
     )
-    return _go(url_for("plans.show", plan_id=plan.id))
+    return go(url_for("plans.show", plan_id=plan.id))
 
 
 # Calendar feed ------------------------------------------------------------------
@@ -351,7 +338,6 @@ def calendar_token():
         message = _("Your calendar link was revoked.")
     else:
         abort(400)
-    db.session.commit()
     if is_htmx():
         return render("auth/account.html", "exchange/_calendar.html", message=message)
     flash(message, "success")

@@ -16,6 +16,7 @@ from tasking.core import clock
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import is_htmx
 from tasking.core.permissions import can_plan, plan_for_planning
+from tasking.core.transaction import attempt
 from tasking.extensions import db
 from tasking.models import OperationalObjective, Plan, Target, Task, Theme
 from tasking.planning import services
@@ -90,10 +91,9 @@ def _save_form(plan: Plan, form: FlaskForm, heading: str, save, done: str, ancho
         return _form_page(plan, form, heading, 422 if form.errors else 200, **context)
     values = {name: value for name, value in form.data.items() if name != "csrf_token"}
     try:
-        item = save(values, clock.now())
-        db.session.commit()
+        with attempt():
+            item = save(values, clock.now())
     except ServiceError as exc:
-        db.session.rollback()
         target = getattr(form, exc.field or "", None)
         if target is not None and hasattr(target, "errors"):
             target.errors = [*target.errors, exc.message]
@@ -248,6 +248,15 @@ def edit_target(plan_id: int, target_id: int):
     )
 
 
+def _change_structure(item: Any, operation: str, now: datetime) -> None:
+    if operation in ("up", "down"):
+        services.move(db.session, actor=current_user, item=item, direction=operation, now=now)
+    elif operation == "archive":
+        services.archive(db.session, actor=current_user, item=item, now=now)
+    else:
+        services.restore(db.session, actor=current_user, item=item, now=now)
+
+
 @bp.route("/<kind>/<int:item_id>/<operation>", methods=["POST"])
 @login_required
 def structure(plan_id: int, kind: str, item_id: int, operation: str):
@@ -261,15 +270,9 @@ def structure(plan_id: int, kind: str, item_id: int, operation: str):
         abort(400)
     now = clock.now()
     try:
-        if operation in ("up", "down"):
-            services.move(db.session, actor=current_user, item=item, direction=operation, now=now)
-        elif operation == "archive":
-            services.archive(db.session, actor=current_user, item=item, now=now)
-        else:
-            services.restore(db.session, actor=current_user, item=item, now=now)
-        db.session.commit()
+        with attempt():
+            _change_structure(item, operation, now)
     except ServiceError as exc:
-        db.session.rollback()
         page = render_template(
             "planning/edit.html", plan=load_plan_layout(db.session, plan_id), form=form, error=exc.message
         )

@@ -40,7 +40,6 @@ def create_from_template(org_id: int):
     org_admin_or_404(current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     summary = import_template(db.session, org, clock.now())
-    db.session.commit()
     flash(
         _(
             "The plan was created from the template: %(themes)d themes, %(actions)d actions.",

@@ -15,9 +15,10 @@ from werkzeug.datastructures import MultiDict
 from tasking.core import clock
 from tasking.core.clock import local_today
 from tasking.core.errors import ConflictError, ServiceError
-from tasking.core.htmx import is_htmx, render, trigger
+from tasking.core.htmx import fragment, is_htmx, render, trigger
 from tasking.core.markdown import render_markdown
 from tasking.core.permissions import can_change_task_fields, task_or_404, task_rights
+from tasking.core.transaction import attempt
 from tasking.extensions import db
 from tasking.models import Target, Task, User
 from tasking.notifications.services import mark_task_read
@@ -101,8 +102,6 @@ def _may_change(task: Task, group: str) -> bool:
 def show(task_id: int):
     task_or_404(current_user, task_id)
     read = mark_task_read(db.session, user=current_user, task_id=task_id, now=clock.now())
-    if read:
-        db.session.commit()
     response = make_response(render("tasks/show.html", "tasks/_task.html", **page_context(task_id)))
     # Opened over the board, the page keeps its bell: tell it the count went down.
     return trigger(response, "notifications-changed") if read else response
@@ -137,13 +136,11 @@ def edit(task_id: int, group: str):
     try:
         values = read_group(group, request.form)
         version = read_version(request.form)
-        _save(task, group, values, version)
-        db.session.commit()
+        with attempt():
+            _save(task, group, values, version)
     except (ConflictError, StaleDataError):
-        db.session.rollback()
         return _conflict(task_id, group, values, version)
     except ServiceError as exc:
-        db.session.rollback()
         errors = {exc.field if exc.field in GROUPS[group] else None: exc.message}
         context = page_context(task_id, editing=group, errors=errors, values=MultiDict(request.form))
         return render("tasks/show.html", "tasks/_field.html", status=422, group=group, **context)
@@ -151,13 +148,7 @@ def edit(task_id: int, group: str):
     if not is_htmx():
         return redirect(url_for("tasks.show", task_id=task_id, _anchor=f"task-{task_id}-{group}"), code=303)
     response = render_template("tasks/_saved.html", group=group, **page_context(task_id))
-    return trigger(_response(response), "task-changed", str(task_id))
-
-
-def _response(body: str, status: int = 200):
-    response = make_response(body, status)
-    response.vary.add("HX-Request")
-    return response
+    return trigger(fragment(response), "task-changed", str(task_id))
 
 
 def _save(task: Task, group: str, values: dict[str, Any], version: int) -> None:
@@ -189,7 +180,7 @@ def _conflict(task_id: int, group: str, yours: dict[str, Any], version: int):
     context = page_context(task_id, conflict=conflict)
     if not is_htmx():
         return render_template("tasks/show.html", group=group, **context), 409
-    return _response(render_template("tasks/_conflict_response.html", group=group, **context), 409)
+    return fragment(render_template("tasks/_conflict_response.html", group=group, **context), 409)
 
 
 @bp.route("/<int:task_id>/comments", methods=["POST"])
@@ -201,15 +192,14 @@ def comment(task_id: int):
         abort(403, _("You may read this task but not comment on it."))
     body = request.form.get("body", "")
     try:
-        new = services.add_comment(db.session, actor=current_user, task=task, body=body, now=clock.now())
-        db.session.commit()
+        with attempt():
+            new = services.add_comment(db.session, actor=current_user, task=task, body=body, now=clock.now())
     except ServiceError as exc:
-        db.session.rollback()
         context = page_context(task_id, comment_error=exc.message, comment_body=body)
         return render("tasks/show.html", "tasks/_comments.html", status=422, **context)
     if not is_htmx():
         return redirect(url_for("tasks.show", task_id=task_id, _anchor=f"comment-{new.id}"), code=303)
-    response = _response(render_template("tasks/_comments_saved.html", **page_context(task_id)))
+    response = fragment(render_template("tasks/_comments_saved.html", **page_context(task_id)))
     return trigger(response, "task-changed", str(task_id))
 
 
@@ -223,19 +213,19 @@ def measure(task_id: int, target_id: int):
         abort(404)
     if not services.can_measure(db.session, current_user, target):
         abort(403, _("You may read this target but not add a measurement to it."))
+    form = request.form
     try:
-        services.add_measurement(
-            db.session,
-            actor=current_user,
-            target=target,
-            value=request.form.get("value", "").strip(),
-            measured_on=request.form.get("measured_on", "").strip(),
-            note=request.form.get("note", ""),
-            now=clock.now(),
-        )
-        db.session.commit()
+        with attempt():
+            services.add_measurement(
+                db.session,
+                actor=current_user,
+                target=target,
+                value=form.get("value", "").strip(),
+                measured_on=form.get("measured_on", "").strip(),
+                note=form.get("note", ""),
+                now=clock.now(),
+            )
     except ServiceError as exc:
-        db.session.rollback()
         context = page_context(
             task_id,
             measure_errors={target_id: (exc.field, exc.message)},
@@ -244,4 +234,4 @@ def measure(task_id: int, target_id: int):
         return render("tasks/show.html", "tasks/_targets.html", status=422, **context)
     if not is_htmx():
         return redirect(url_for("tasks.show", task_id=task_id, _anchor=f"target-{target_id}"), code=303)
-    return _response(render_template("tasks/_targets.html", **page_context(task_id)))
+    return fragment(render_template("tasks/_targets.html", **page_context(task_id)))

@@ -29,7 +29,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @login_required
 def index():
     for membership in current_user.memberships:
-        if is_org_admin(current_user, membership.organisation_id):
+        if is_org_admin(db.session, current_user, membership.organisation_id):
             return redirect(url_for("admin.members", org_id=membership.organisation_id))
     abort(404)
 
@@ -44,7 +44,7 @@ def _render_members(org: Organisation, form: NewMemberForm, status: int = 200):
 @bp.route("/orgs/<int:org_id>/members", methods=["GET", "POST"])
 @login_required
 def members(org_id: int):
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     form = NewMemberForm()
     if form.validate_on_submit():
@@ -79,7 +79,7 @@ def _add_member(org: Organisation, form: NewMemberForm) -> tuple[User, OutboxMes
 
 
 def _member_or_404(org_id: int, user_id: int) -> tuple[Organisation, User]:
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     user = db.get_or_404(User, user_id)
     if not any(m.organisation_id == org_id for m in user.memberships):
@@ -137,7 +137,7 @@ def _save_settings(form: FlaskForm, save: Callable[..., None]) -> bool:
 @bp.route("/orgs/<int:org_id>/settings", methods=["GET", "POST"])
 @login_required
 def org_settings(org_id: int):
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     # Fields missing from a submission keep their stored value.
     form = OrgSettingsForm(data=settings.org_settings_values(org))
@@ -150,7 +150,7 @@ def org_settings(org_id: int):
 @bp.route("/regions/<slug>/settings", methods=["GET", "POST"])
 @login_required
 def region_settings(slug: str):
-    region = region_to_configure_or_404(current_user, slug)
+    region = region_to_configure_or_404(db.session, current_user, slug)
     form = DigestSlotForm(data=settings.region_settings_values(region))
     save = partial(settings.update_region_settings, db.session, actor=current_user, region=region)
     if _save_settings(form, save):

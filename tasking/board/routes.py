@@ -41,7 +41,7 @@ def _scope(plan: Plan) -> Scope:
 @bp.route("/plans/<int:plan_id>/board")
 @login_required
 def show(plan_id: int):
-    plan = plan_or_404(current_user, plan_id)
+    plan = plan_or_404(db.session, current_user, plan_id)
     scope = _scope(plan)
     filters = Filters.from_args(request.args)
     board = services.load_board(db.session, scope, filters)
@@ -63,7 +63,7 @@ def show(plan_id: int):
 def column(plan_id: int):
     """The next cards of one column: a fragment for htmx's progressive
     loading, a page of its own without JavaScript."""
-    plan = plan_or_404(current_user, plan_id)
+    plan = plan_or_404(db.session, current_user, plan_id)
     scope = _scope(plan)
     filters = Filters.from_args(request.args)
     status = request.args.get("status")
@@ -127,9 +127,9 @@ def _other_changes(task_id: int, version: int) -> list[dict]:
 def move(task_id: int):
     """Move a card to a column and a place in it. htmx gets the card alone
     plus the column counts out of band; a plain form goes back to the board."""
-    task = task_or_404(current_user, task_id)
+    task = task_or_404(db.session, current_user, task_id)
     plan = db.session.get(Plan, task.plan_id)
-    if not can_contribute(current_user, task, plan.organisation_id):
+    if not can_contribute(db.session, current_user, task, plan.organisation_id):
         abort(403, _("You may not change this task."))
     filters = Filters.from_args(request.args)
     wanted = {
@@ -205,7 +205,7 @@ def card(task_id: int):
     """One card as the board shows it, with the board's counts out of band
     (the board refreshes a card with it after the task was edited over the
     board: its status may have changed)."""
-    task = task_or_404(current_user, task_id)
+    task = task_or_404(db.session, current_user, task_id)
     plan = db.session.get(Plan, task.plan_id)
     filters = Filters.from_args(request.args)
     if not is_htmx():

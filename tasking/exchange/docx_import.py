@@ -39,6 +39,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tasking.core.permissions import ASSIGNABLE_ROLES
 from tasking.core.validation import MAX_TITLE
 from tasking.exchange.imports import ImportFailed
 from tasking.exchange.tasksheet import fold, status_lookup
@@ -48,7 +49,6 @@ from tasking.models import (
     OperationalObjective,
     Organisation,
     Plan,
-    Role,
     SpecificObjective,
     Target,
     Task,
@@ -562,7 +562,7 @@ class People:
             .join(Membership, Membership.user_id == User.id)
             .where(
                 Membership.organisation_id == organisation_id,
-                Membership.role.in_([Role.ADMIN.value, Role.MEMBER.value]),
+                Membership.role.in_(ASSIGNABLE_ROLES),
                 User.active.is_(True),
             )
         )

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from tasking.core.errors import ServiceError
+from tasking.core.permissions import may_be_assigned
 from tasking.core.templating import STATUS_LABELS
 from tasking.core.validation import MAX_TITLE
 from tasking.exchange.files import CSV, XLSX, decode_text
@@ -41,7 +42,7 @@ from tasking.exchange.tasksheet import (
     status_lookup,
     unneutralise,
 )
-from tasking.models import Membership, Plan, Role, Task, TaskPartner, TaskStatus, User
+from tasking.models import Membership, Plan, Task, TaskPartner, TaskStatus, User
 from tasking.models.task import LEVELS
 from tasking.plans.services import load_plan_layout
 from tasking.tasks import services as tasks
@@ -643,7 +644,7 @@ def _assignable(
     if not user.active:
         reader.problem(row, key, _("“%(email)s” is a deactivated account.", email=email))
         return None
-    if role not in (Role.ADMIN.value, Role.MEMBER.value):
+    if not may_be_assigned(role):
         reader.problem(
             row, key, _("“%(email)s” is an observer and cannot take part in an action.", email=email)
         )

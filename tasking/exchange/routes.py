@@ -57,7 +57,7 @@ PREVIEW_LIMIT = 200
 @bp.app_template_global()
 def can_import_into(plan) -> bool:  # noqa: ANN001
     """Whether the signed-in person may import into this plan (its admins)."""
-    return is_org_admin(current_user, plan.organisation_id)
+    return is_org_admin(db.session, current_user, plan.organisation_id)
 
 
 @bp.app_template_global()
@@ -83,7 +83,7 @@ def _uploaded() -> tuple[bytes, str]:
 @login_required
 def export(plan_id: int, extension: str):
     """The plan as a file; whoever may read the plan may export it."""
-    plan_or_404(current_user, plan_id)
+    plan_or_404(db.session, current_user, plan_id)
     plan = load_plan_layout(db.session, plan_id)
     build, mimetype = EXPORTS[extension]
     today = local_today(clock.now(), plan.organisation.timezone)
@@ -113,8 +113,8 @@ def _import_page(plan, status: int = 200, **context):  # noqa: ANN001
 @login_required
 def import_tasks(plan_id: int):
     """The import page; a posted file gets its preview (nothing is written)."""
-    plan = plan_or_404(current_user, plan_id)
-    org_admin_or_404(current_user, plan.organisation_id)
+    plan = plan_or_404(db.session, current_user, plan_id)
+    org_admin_or_404(db.session, current_user, plan.organisation_id)
     if request.method == "GET":
         return _import_page(plan)
     now = clock.now()
@@ -147,8 +147,8 @@ def import_tasks(plan_id: int):
 @login_required
 def confirm_tasks(plan_id: int, token: str):
     """Carry out a previewed import, all of it or nothing."""
-    plan = plan_or_404(current_user, plan_id)
-    org_admin_or_404(current_user, plan.organisation_id)
+    plan = plan_or_404(db.session, current_user, plan_id)
+    org_admin_or_404(db.session, current_user, plan.organisation_id)
     now = clock.now()
     pending = uploads.find(
         db.session,
@@ -233,7 +233,7 @@ def _docx_page(org: Organisation, status: int = 200, **context):
 @login_required
 def import_docx(org_id: int):
     """The Word import page; a posted document gets its preview."""
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     if request.method == "GET":
         return _docx_page(org)
@@ -271,7 +271,7 @@ def import_docx(org_id: int):
 @login_required
 def confirm_docx(org_id: int, token: str):
     """Create the plan from a previewed Word document."""
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     now = clock.now()
     pending = uploads.find(

@@ -26,6 +26,7 @@ from tasking.models.notify import KINDS
 from tasking.notifications import links
 from tasking.notifications.preferences import email_channel
 from tasking.outbox.queue import queue
+from tasking.tasks.services import add_comment, update_task
 
 PER_PAGE = 25
 ONE_CLICK = "List-Unsubscribe=One-Click"
@@ -41,28 +42,32 @@ def organisation_of(session: Session, task: Task) -> Organisation:
     )
 
 
-def available_actions(user: User, task: Task | None, organisation_id: int | None) -> list[str]:
+def available_actions(
+    session: Session, user: User, task: Task | None, organisation_id: int | None
+) -> list[str]:
     """The mailbox actions ``user`` may take on ``task`` right now."""
     if task is None or organisation_id is None or task.archived_at is not None:
         return []
-    if task.status == TaskStatus.DONE.value or not can_contribute(user, task, organisation_id):
+    if task.status == TaskStatus.DONE.value or not can_contribute(session, user, task, organisation_id):
         return []
     actions = ["done"]
     if task.status != TaskStatus.BLOCKED.value:
         actions.append("blocked")
-    if can_edit_task(user, task, organisation_id):
+    if can_edit_task(session, user, task, organisation_id):
         actions.append("postpone")
     return actions
 
 
-def email_links(user: User, kind: str, task: Task | None, organisation_id: int | None) -> dict:
+def email_links(
+    session: Session, user: User, kind: str, task: Task | None, organisation_id: int | None
+) -> dict:
     """Template context shared by every notification-like message: the task
     link, the action links, the unsubscribe and preferences links."""
     return {
         "task_link": links.task_url(task) if task is not None else None,
         "action_links": [
             (action, links.task_action_url(user, task, action))
-            for action in available_actions(user, task, organisation_id)
+            for action in available_actions(session, user, task, organisation_id)
         ],
         "unsubscribe_link": links.unsubscribe_url(user, kind),
         "preferences_link": links.preferences_url(),
@@ -137,7 +142,7 @@ def notify(
             task=task,
             actor=actor,
             detail=notification.detail,
-            **email_links(user, kind, task, organisation_id),
+            **email_links(session, user, kind, task, organisation_id),
             **context,
         )
     return notification
@@ -258,13 +263,13 @@ def resolve_task_link(session: Session, token: str) -> MailboxAction:
     if user is None or not user.active or task is None or task.archived_at is not None:
         raise ServiceError(_("This link is no longer valid."))
     organisation = organisation_of(session, task)
-    if not can_read_org(user, organisation.id):
+    if not can_read_org(session, user, organisation.id):
         raise ServiceError(_("This link is no longer valid."))
     allowed, refusal = True, ""
-    if data.action == "postpone" and not can_edit_task(user, task, organisation.id):
+    if data.action == "postpone" and not can_edit_task(session, user, task, organisation.id):
         allowed = False
         refusal = _("Only the person responsible for the task or an administrator may postpone its due date.")
-    elif not can_contribute(user, task, organisation.id):
+    elif not can_contribute(session, user, task, organisation.id):
         allowed = False
         refusal = _("You may no longer change this task.")
     return MailboxAction(user, task, data.action, organisation, allowed, refusal)
@@ -282,8 +287,6 @@ def act_on_task(
     services (history lines "field:email"). A postponement's reason becomes a
     comment; a blockage's reason is the task's blocked reason. Returns the
     changes made (empty when the task already was in that state)."""
-    from tasking.tasks.services import add_comment, update_task
-
     if not action.allowed:
         raise ServiceError(action.refusal)
     reason = (reason or "").strip()

@@ -29,7 +29,7 @@ def _page_number() -> int:
 @login_required
 def outbox_home():
     for membership in current_user.memberships:
-        if is_org_admin(current_user, membership.organisation_id):
+        if is_org_admin(db.session, current_user, membership.organisation_id):
             return redirect(url_for("outbox.outbox", org_id=membership.organisation_id))
     abort(404)
 
@@ -37,7 +37,7 @@ def outbox_home():
 @bp.route("/admin/orgs/<int:org_id>/outbox")
 @login_required
 def outbox(org_id: int):
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     status = request.args.get("status") or None
     if status not in (None, *(s.value for s in OutboxStatus)):
         status = None
@@ -59,7 +59,7 @@ def outbox(org_id: int):
 
 
 def _outbox_row_or_404(org_id: int, message_id: int) -> OutboxMessage:
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     row = admin.outbox_row(db.session, org_id, message_id)
     if row is None:
         abort(404)

@@ -24,6 +24,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from tasking.core.claim import claim_many
 from tasking.core.clock import local_today
 from tasking.core.signing import timed_serializer
 from tasking.models import (
@@ -41,7 +42,7 @@ from tasking.models import (
 from tasking.models.notify import DEFAULT_CHANNELS
 from tasking.notifications import links
 from tasking.notifications.services import unsubscribe_headers
-from tasking.scheduling.claim import claim_many, insert_outbox, outbox_values
+from tasking.outbox.queue import insert_outbox, outbox_values
 from tasking.scheduling.timing import due_weekly_slot, parse_hhmm
 
 PERSONAL = "personal"

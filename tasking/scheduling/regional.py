@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tasking.core.claim import claim
 from tasking.core.clock import local_today
 from tasking.models import (
     DigestLog,
@@ -43,7 +44,6 @@ from tasking.models import (
 from tasking.notifications import links
 from tasking.notifications.services import unsubscribe_headers
 from tasking.outbox.queue import queue
-from tasking.scheduling.claim import claim
 from tasking.scheduling.timing import due_weekly_slot, parse_hhmm
 
 DEFAULT_SLOT = time(8, 0)

@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 from tasking.core import events
 from tasking.core.clock import local_today
 from tasking.core.errors import ConflictError, ServiceError
-from tasking.core.permissions import can_contribute, can_edit_task, is_org_admin
+from tasking.core.permissions import (
+    ASSIGNABLE_ROLES,
+    CONTRIBUTOR_FIELDS,
+    can_contribute,
+    can_edit_task,
+    can_measure,
+)
 from tasking.core.templating import qc_date
 from tasking.core.validation import clean_text, clean_title, parse_number
 from tasking.models import (
@@ -31,7 +37,6 @@ from tasking.models import (
     OperationalObjective,
     Organisation,
     Plan,
-    Role,
     Target,
     Task,
     TaskPartner,
@@ -44,7 +49,6 @@ from tasking.models.task import LEVELS
 
 STATUSES = tuple(s.value for s in TaskStatus)
 # Fields a collaborator may change; the rest needs the owner or an admin.
-CONTRIBUTOR_FIELDS = {"status", "blocked_reason"}
 DATE_FIELDS = ("short_start", "short_end", "long_start", "long_end", "due_date")
 EDITABLE_FIELDS = {
     "title",
@@ -137,7 +141,7 @@ def assignable_user_ids(session: Session, organisation_id: int) -> set[int]:
             .join(Membership, Membership.user_id == User.id)
             .where(
                 Membership.organisation_id == organisation_id,
-                Membership.role.in_([Role.ADMIN.value, Role.MEMBER.value]),
+                Membership.role.in_(ASSIGNABLE_ROLES),
                 User.active.is_(True),
             )
         )
@@ -209,9 +213,9 @@ def update_task(
     if unknown:
         raise ServiceError(_("This field cannot be changed."), sorted(unknown)[0])
     allowed = (
-        can_contribute(actor, task, organisation_id)
+        can_contribute(session, actor, task, organisation_id)
         if set(changes) <= CONTRIBUTOR_FIELDS
-        else can_edit_task(actor, task, organisation_id)
+        else can_edit_task(session, actor, task, organisation_id)
     )
     if not allowed:
         raise ServiceError(_("You may not change this task."))
@@ -282,7 +286,7 @@ def move_task(
     ``before_id`` (neither: at the top of another column, or where it is).
     Writes only this one row, except when positions need spreading out again."""
     organisation_id = organisation_id_of(session, task)
-    if not can_contribute(actor, task, organisation_id):
+    if not can_contribute(session, actor, task, organisation_id):
         raise ServiceError(_("You may not change this task."))
     if not isinstance(version, int):
         # Without the version it was shown at, a move could undo someone's change unseen.
@@ -368,7 +372,7 @@ def set_collaborators(
     session: Session, *, actor: User, task: Task, user_ids: list[int], version: int | None, now: datetime
 ) -> list[Change]:
     organisation_id = organisation_id_of(session, task)
-    if not can_edit_task(actor, task, organisation_id):
+    if not can_edit_task(session, actor, task, organisation_id):
         raise ServiceError(_("You may not change this task."))
     check_version(task, version)
     wanted = {int(uid) for uid in user_ids}
@@ -389,7 +393,7 @@ def set_partners(
     session: Session, *, actor: User, task: Task, names: list[str], version: int | None, now: datetime
 ) -> list[Change]:
     organisation_id = organisation_id_of(session, task)
-    if not can_edit_task(actor, task, organisation_id):
+    if not can_edit_task(session, actor, task, organisation_id):
         raise ServiceError(_("You may not change this task."))
     check_version(task, version)
     cleaned: list[str] = []
@@ -481,7 +485,7 @@ def mentioned_users(session: Session, organisation_id: int, body: str) -> list[U
 
 def add_comment(session: Session, *, actor: User, task: Task, body: str, now: datetime) -> Comment:
     organisation_id = organisation_id_of(session, task)
-    if not can_contribute(actor, task, organisation_id):
+    if not can_contribute(session, actor, task, organisation_id):
         raise ServiceError(_("You may not comment on this task."))
     body = (body or "").strip()
     if not body:
@@ -517,15 +521,6 @@ def organisation_of_target(session: Session, target: Target) -> Organisation:
         .join(OperationalObjective, OperationalObjective.theme_id == Theme.id)
         .where(OperationalObjective.id == target.objective_id)
     ).one()
-
-
-def can_measure(session: Session, actor: User, target: Target) -> bool:
-    """Admins, and whoever may contribute to one of the objective's tasks."""
-    organisation_id = organisation_of_target(session, target).id
-    if is_org_admin(actor, organisation_id):
-        return True
-    tasks = session.scalars(select(Task).where(Task.objective_id == target.objective_id)).all()
-    return any(can_contribute(actor, task, organisation_id) for task in tasks)
 
 
 def add_measurement(
@@ -624,10 +619,6 @@ def task_history(session: Session, task_id: int, limit: int = 200) -> list[Activ
             .limit(limit)
         )
     )
-
-
-# Roles whose people can be responsible for or collaborate on an action.
-ASSIGNABLE_ROLES = (Role.ADMIN.value, Role.MEMBER.value)
 
 
 def organisation_people(session: Session, organisation_id: int) -> list[tuple[User, str]]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tasking.core import clock
 from tasking.core.cli import Command, service_command
+from tasking.core.urls import external_url
 from tasking.demo.services import DEMO_PASSWORD, PEOPLE, build_demo, is_loaded
 from tasking.extensions import db
 from tasking.models import User
@@ -32,16 +32,16 @@ def demo_command(if_empty: bool) -> None:
             )
         )
     # Said on every start, so that the way in never scrolls out of reach.
-    base = current_app.config["APP_BASE_URL"]
+    login = external_url("auth.login")
     if is_loaded(db.session):
         click.echo(
             _(
                 "Sign in at %(url)s with one of these accounts (password: %(password)s):",
-                url=f"{base}/login",
+                url=login,
                 password=DEMO_PASSWORD,
             )
         )
         for _org, email, *_rest in PEOPLE:
             click.echo(f"  {email}")
     else:
-        click.echo(_("Sign in at %(url)s", url=f"{base}/login"))
+        click.echo(_("Sign in at %(url)s", url=login))

@@ -32,6 +32,7 @@ from tasking.core.errors import ServiceError
 from tasking.core.htmx import go, is_htmx, render
 from tasking.core.permissions import is_org_admin, org_admin_or_404, plan_or_404
 from tasking.core.transaction import attempt, committed_stream
+from tasking.core.urls import external_url
 from tasking.exchange import calendar, docx_import, files, imports, uploads
 from tasking.exchange.docx_export import build_docx
 from tasking.exchange.exports import build_csv, build_xlsx
@@ -63,7 +64,7 @@ def can_import_into(plan) -> bool:  # noqa: ANN001
 @bp.app_template_global()
 def calendar_feed_url(token: str) -> str:
     """The absolute address calendar apps subscribe to."""
-    return current_app.config["APP_BASE_URL"] + url_for("exchange.calendar_feed", token=token)
+    return external_url("exchange.calendar_feed", token=token)
 
 
 def _uploaded() -> tuple[bytes, str]:

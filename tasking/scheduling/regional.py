@@ -19,12 +19,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tasking.core.claim import claim
 from tasking.core.clock import local_today
+from tasking.core.urls import external_url
 from tasking.models import (
     DigestLog,
     Measurement,
@@ -305,7 +305,7 @@ def digest_region(session: Session, region: Region, period: str, *, now: datetim
             list_limit=LIST_LIMIT,
             coming_days=COMING_DAYS,
             task_url=links.task_url,
-            dashboard_link=f"{current_app.config['APP_BASE_URL']}/regions/{region.slug}/dashboard",
+            dashboard_link=external_url("dashboards.region", slug=region.slug),
             unsubscribe_link=links.unsubscribe_url(user, "regional_digest"),
             preferences_link=links.preferences_url(),
         )

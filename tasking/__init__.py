@@ -96,7 +96,7 @@ def register_blueprints(app: Flask) -> None:
     from tasking.me.routes import bp as me_bp
     from tasking.notifications.routes import bp as notifications_bp
     from tasking.outbox.routes import bp as outbox_bp
-    from tasking.planning.routes import bp as planning_bp
+    from tasking.plans.editor import bp as planning_bp
     from tasking.plans.routes import bp as plans_bp
     from tasking.tasks.routes import bp as tasks_bp
 

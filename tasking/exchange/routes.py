@@ -36,10 +36,9 @@ from tasking.core.urls import external_url
 from tasking.exchange import calendar, docx_import, files, imports, uploads
 from tasking.exchange.docx_export import build_docx
 from tasking.exchange.exports import build_csv, build_xlsx
-from tasking.exchange.models import PendingImport
 from tasking.exchange.tasksheet import export_filename
 from tasking.extensions import db
-from tasking.models import Organisation, Plan, User
+from tasking.models import Organisation, PendingImport, Plan, User
 from tasking.plans.services import load_plan_layout
 
 bp = Blueprint("exchange", __name__)

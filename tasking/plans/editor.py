@@ -19,8 +19,8 @@ from tasking.core.permissions import can_plan, may_be_assigned, plan_for_plannin
 from tasking.core.transaction import attempt
 from tasking.extensions import db
 from tasking.models import OperationalObjective, Plan, Target, Task, Theme
-from tasking.planning import services
-from tasking.planning.forms import ActionForm, ObjectiveForm, TargetForm, ThemeForm
+from tasking.plans import editing as services
+from tasking.plans.forms import ActionForm, ObjectiveForm, TargetForm, ThemeForm
 from tasking.plans.services import load_plan_layout
 from tasking.tasks.services import organisation_people
 

@@ -13,6 +13,7 @@ import pytest
 from tasking.core.clock import now
 from tasking.extensions import db
 from tasking.models import OutboxMessage, Task
+from tests.conftest import app_now
 
 # The right each endpoint needs. "token" routes carry their own signed secret
 # and are tested with their features (reset, invitation, unsubscribe, mailbox
@@ -127,6 +128,7 @@ def world(make):
     task.owner = people["owner"]
     task.collaborators.append(people["collaborator"])
     message = OutboxMessage(
+        created_at=app_now(),
         dedupe_key="matrix",
         message_id="<matrix@retablir.test>",
         kind="test",

@@ -72,6 +72,7 @@ def _add_member(org: Organisation, form: NewMemberForm) -> tuple[User, OutboxMes
         password=form.password.data or None,
         org=org,
         role=form.role.data,
+        now=clock.now(),
     )
     if form.password.data:
         return user, None

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from tasking.core import events
 from tasking.core.clock import local_today
@@ -423,6 +424,9 @@ def _list_changed(
 ) -> list[Change]:
     """History line (names, not ids) and event for a changed list of people or partners."""
     task.updated_at = now
+    # A list changes no column of the task, and ``now`` may equal the stored
+    # instant: marked changed all the same, so the version moves on.
+    flag_modified(task, "updated_at")
     record(
         session,
         task=task,

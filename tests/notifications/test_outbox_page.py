@@ -11,6 +11,7 @@ from tasking.models import OutboxMessage
 from tasking.models.outbox import OutboxStatus
 from tasking.notifications import services
 from tasking.outbox.admin import without_personal_links
+from tests.conftest import app_now
 
 from .conftest import NOW
 
@@ -219,7 +220,9 @@ def test_a_message_of_someone_also_in_another_organisation_is_not_shown(client, 
     row = queued(world, world.owner)
     row.organisation_id = None  # as a personal digest, which covers all their organisations
     elsewhere = make.org("ailleurs", "Ailleurs")
-    db.session.add(Membership(user_id=world.owner.id, organisation_id=elsewhere.id, role="member"))
+    db.session.add(
+        Membership(created_at=app_now(), user_id=world.owner.id, organisation_id=elsewhere.id, role="member")
+    )
     db.session.commit()
     client.login(world.admin.email)
     assert f'id="outbox-{row.id}"' not in client.get(f"/admin/orgs/{world.org.id}/outbox").get_data(

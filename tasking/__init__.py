@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_receivers(app)
+    register_unit_of_work(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -127,21 +128,37 @@ def register_receivers(app: Flask) -> None:
     receivers.connect()
 
 
-def register_errorhandlers(app: Flask) -> None:
-    from flask_wtf.csrf import CSRFError
+def render_error(status: int, message: str):
+    """An error as JSON, a fragment for htmx, or a page."""
+    from tasking.core.htmx import is_htmx
 
+    if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
+        return jsonify({"error": message}), status
+    if is_htmx():
+        return render_template("errors/_message.html", status=status, message=message), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register_unit_of_work(app: Flask) -> None:
+    """One commit per successful request; a refused one writes nothing and
+    says why (422), or shows the conflict (409)."""
     from tasking.core import transaction
     from tasking.core.errors import ConflictError, ServiceError
-    from tasking.core.htmx import is_htmx
 
     transaction.register(app)
 
-    def render_error(status: int, message: str):
-        if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
-            return jsonify({"error": message}), status
-        if is_htmx():
-            return render_template("errors/_message.html", status=status, message=message), status
-        return render_template("errors/error.html", status=status, message=message), status
+    @app.errorhandler(ServiceError)
+    def refused(error: ServiceError):
+        # For views with nothing better to show than the sentence.
+        return render_error(422, error.message)
+
+    @app.errorhandler(ConflictError)
+    def conflict(error: ConflictError):
+        return render_error(409, error.message)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
 
     @app.before_request
     def refuse_nul_characters():
@@ -167,16 +184,6 @@ def register_errorhandlers(app: Flask) -> None:
         # Werkzeug's own descriptions are English: a sentence given to abort() wins.
         own = error.description if error.description != type(error).description else None
         return render_error(error.code, own or generic.get(error.code) or _("This request cannot be served."))
-
-    @app.errorhandler(ServiceError)
-    def refused(error: ServiceError):
-        # A view that has nothing better to show than the sentence; the
-        # unit of work rolls the request back (422).
-        return render_error(422, error.message)
-
-    @app.errorhandler(ConflictError)
-    def conflict(error: ConflictError):
-        return render_error(409, error.message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):  # noqa: ANN001

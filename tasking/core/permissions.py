@@ -49,11 +49,6 @@ def roles_of(session: Session, user: User) -> dict[int, str]:
     return cache[user.id]
 
 
-def forget_roles(session: Session) -> None:
-    """After a role changed: the next check reads them again."""
-    session.info.pop("roles", None)
-
-
 def role_in(session: Session, user: User, organisation_id: int) -> str | None:
     return roles_of(session, user).get(organisation_id)
 

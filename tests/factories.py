@@ -35,17 +35,25 @@ NOW = datetime(2026, 11, 20, 15, 0)
 _numbers = count(1)
 
 
-def region(session: Session, slug: str | None = None, name: str | None = None) -> Region:
+def region(session: Session, slug: str | None = None, name: str | None = None, now: datetime = NOW) -> Region:
     number = next(_numbers)
-    return orgs.create_region(session, slug or f"mrc-{number}", name or f"MRC {number}")
+    return orgs.create_region(session, slug or f"mrc-{number}", name or f"MRC {number}", now=now)
 
 
 def organisation(
-    session: Session, slug: str | None = None, name: str | None = None, region: Region | None = None
+    session: Session,
+    slug: str | None = None,
+    name: str | None = None,
+    region: Region | None = None,
+    now: datetime = NOW,
 ) -> Organisation:
     number = next(_numbers)
     return orgs.create_organisation(
-        session, slug or f"ville-{number}", name or f"Ville {number}", region.slug if region else None
+        session,
+        slug or f"ville-{number}",
+        name or f"Ville {number}",
+        region.slug if region else None,
+        now=now,
     )
 
 
@@ -55,6 +63,7 @@ def user(
     role: str = "member",
     email: str | None = None,
     name: str | None = None,
+    now: datetime = NOW,
     **overrides: Any,
 ) -> User:
     number = next(_numbers)
@@ -65,6 +74,7 @@ def user(
         password=PASSWORD,
         org=org,
         role=role,
+        now=now,
         **overrides,
     )
 

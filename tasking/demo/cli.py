@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from tasking.core import clock
 from tasking.core.cli import Command, service_command
 from tasking.core.templating import ROLE_LABELS
+from tasking.core.urls import external_url
 from tasking.demo.services import DEMO_PASSWORD, PEOPLE, build_demo, is_loaded
 from tasking.extensions import db
 from tasking.models import Organisation, User
@@ -41,12 +41,12 @@ def demo_command(if_empty: bool) -> None:
             )
         )
     # Said on every start, so that the way in never scrolls out of reach.
-    base = current_app.config["APP_BASE_URL"]
+    login = external_url("auth.login")
     if is_loaded(db.session):
         click.echo(
             _(
                 "Sign in at %(url)s with one of these accounts (password: %(password)s):",
-                url=f"{base}/login",
+                url=login,
                 password=DEMO_PASSWORD,
             )
         )
@@ -54,4 +54,4 @@ def demo_command(if_empty: bool) -> None:
         for org_slug, email, _name, role, regional in PEOPLE:
             click.echo(f"  {email}  ({role_line(names.get(org_slug, org_slug), role, regional)})")
     else:
-        click.echo(_("Sign in at %(url)s", url=f"{base}/login"))
+        click.echo(_("Sign in at %(url)s", url=login))

@@ -49,11 +49,11 @@ def build_demo(session: Session, now: datetime) -> DemoSummary:
     if is_loaded(session):
         raise ServiceError(_("The demo is already loaded."))
     rng = random.Random(2026)
-    region = orgs.create_region(session, REGION_SLUG, "MRC de la Démo")
+    region = orgs.create_region(session, REGION_SLUG, "MRC de la Démo", now=now)
     org_objects = {
-        "ville-demo": orgs.create_organisation(session, "ville-demo", "Ville de Démo", REGION_SLUG),
+        "ville-demo": orgs.create_organisation(session, "ville-demo", "Ville de Démo", REGION_SLUG, now=now),
         "saint-exemple": orgs.create_organisation(
-            session, "saint-exemple", "Municipalité de Saint-Exemple", REGION_SLUG
+            session, "saint-exemple", "Municipalité de Saint-Exemple", REGION_SLUG, now=now
         ),
     }
     users = {}
@@ -65,6 +65,7 @@ def build_demo(session: Session, now: datetime) -> DemoSummary:
             password=DEMO_PASSWORD,
             org=org_objects[org_slug],
             role=role,
+            now=now,
             regional_region=region if regional else None,
         )
     plan_ids = []

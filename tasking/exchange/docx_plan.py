@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tasking.core.permissions import ASSIGNABLE_ROLES
 from tasking.exchange.docx_parse import ParsedPlan, ParsedTheme, Row
 from tasking.exchange.tasksheet import fold
-from tasking.models import Membership, Organisation, Plan, Role, User
+from tasking.models import Membership, Organisation, Plan, User
 from tasking.plans.builder import (
     ActionSpec,
     GeneralSpec,
@@ -42,7 +43,7 @@ class People:
             .join(Membership, Membership.user_id == User.id)
             .where(
                 Membership.organisation_id == organisation_id,
-                Membership.role.in_([Role.ADMIN.value, Role.MEMBER.value]),
+                Membership.role.in_(ASSIGNABLE_ROLES),
                 User.active.is_(True),
             )
         )

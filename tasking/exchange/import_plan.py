@@ -19,11 +19,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tasking.core.permissions import may_be_assigned
 from tasking.core.templating import STATUS_LABELS
 from tasking.exchange.parse_rows import RowReader, row_values
 from tasking.exchange.parse_sheet import MAX_ERRORS, ImportFailed, read_sheet
 from tasking.exchange.tasksheet import DATE_KEYS, fold
-from tasking.models import Membership, OperationalObjective, Role, Task, User
+from tasking.models import Membership, OperationalObjective, Task, User
 from tasking.plans.services import load_plan_layout
 
 # The fields an import may change, in the order the preview lists them.
@@ -371,7 +372,7 @@ def _assignable(
     if not user.active:
         reader.problem(row, key, _("“%(email)s” is a deactivated account.", email=email))
         return None
-    if role not in (Role.ADMIN.value, Role.MEMBER.value):
+    if not may_be_assigned(role):
         reader.problem(
             row, key, _("“%(email)s” is an observer and cannot take part in an action.", email=email)
         )

@@ -1,6 +1,7 @@
 """The data model, one module per aggregate. Importing this package registers
 every table with the metadata, which Alembic and the tests rely on."""
 
+from tasking.models.imports import PendingImport
 from tasking.models.notify import Notification, NotificationPreference
 from tasking.models.org import Membership, Organisation, Region, Role, SignInFailure, User
 from tasking.models.outbox import OutboxMessage
@@ -29,6 +30,7 @@ __all__ = [
     "OperationalObjective",
     "Organisation",
     "OutboxMessage",
+    "PendingImport",
     "Plan",
     "Region",
     "ReminderLog",

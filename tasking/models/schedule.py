@@ -13,7 +13,6 @@ from datetime import date, datetime
 from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tasking.core.clock import utcnow
 from tasking.extensions import db
 
 
@@ -33,7 +32,7 @@ class ReminderLog(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     rule: Mapped[str] = mapped_column(String(40))
     occurrence: Mapped[date]
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column()
 
 
 class DigestLog(db.Model):
@@ -52,7 +51,7 @@ class DigestLog(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     period: Mapped[str] = mapped_column(String(10))
     queued: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class SchedulerLease(db.Model):

@@ -131,7 +131,7 @@ def update_org_settings(
     session: Session, *, actor: User, organisation: Organisation, values: dict[str, Any]
 ) -> None:
     """Time zone, reminder days, escalation and the weekly digest slot; admins only."""
-    if not is_org_admin(actor, organisation.id):
+    if not is_org_admin(session, actor, organisation.id):
         raise ServiceError(_("Only the administrators of the organisation can change its settings."))
     clean = {
         "timezone": _timezone(values.get("timezone")),

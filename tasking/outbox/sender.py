@@ -27,7 +27,8 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from tasking.extensions import mail
+from tasking.core import transaction
+from tasking.extensions import db, mail
 from tasking.models.outbox import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -310,6 +311,12 @@ def retry(session: Session, message: OutboxMessage, now: datetime) -> None:
     message.claimed_until = None
     message.claimed_by = None
     message.last_error = ""
+
+
+def send_after_commit(rows: list[OutboxMessage | None], now: datetime) -> None:
+    """Try these messages at once, but only once the request that queued them
+    has committed (never for a change that was rolled back)."""
+    transaction.after_commit(lambda: deliver_soon(db.session, rows, now))
 
 
 def deliver_soon(session: Session, rows: list[OutboxMessage | None], now: datetime) -> None:

@@ -17,6 +17,7 @@ from tasking.core import clock
 from tasking.core.cli import CommandGroup
 from tasking.core.clock import parse_instant, zone
 from tasking.extensions import db
+from tasking.scheduling.jobs import run_digests, run_regional_digests, run_reminders
 
 notify_cli = CommandGroup("notify", help="Reminders and weekly digests.")
 scheduler_cli = CommandGroup("scheduler", help="The long-running scheduler process.")
@@ -55,8 +56,6 @@ def _fail(message: str) -> int:
 @click.option("--now", "now_text", default=None, help=NOW_HELP)
 def reminders_command(now_text: str | None) -> None:
     """Queue the due-soon, overdue and escalation reminders due at that instant."""
-    from tasking.scheduling.reminders import run_reminders
-
     report = run_reminders(db.session, now=resolve_now(now_text))
     click.echo(report.as_line())
 
@@ -65,8 +64,6 @@ def reminders_command(now_text: str | None) -> None:
 @click.option("--now", "now_text", default=None, help=NOW_HELP)
 def digests_command(now_text: str | None) -> None:
     """Queue the weekly personal digests due at that instant."""
-    from tasking.scheduling.digests import run_digests
-
     report = run_digests(db.session, now=resolve_now(now_text))
     click.echo(report.as_line())
 
@@ -75,8 +72,6 @@ def digests_command(now_text: str | None) -> None:
 @click.option("--now", "now_text", default=None, help=NOW_HELP)
 def regional_digest_command(now_text: str | None) -> None:
     """Queue the regional weekly digests due at that instant."""
-    from tasking.scheduling.regional import run_regional_digests
-
     report = run_regional_digests(db.session, now=resolve_now(now_text))
     click.echo(report.as_line())
 

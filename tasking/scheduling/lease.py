@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from tasking.core.claim import claim
 from tasking.models import SchedulerLease
-from tasking.scheduling.claim import claim
 
 LEASE_NAME = "scheduler"
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from tasking.core.claim import claim
 from tasking.models import JobRunStat
-from tasking.scheduling.claim import claim
 
 
 def record_run(session: Session, *, job: str, ok: bool, seconds: float, now: datetime) -> None:

@@ -44,9 +44,7 @@ from sqlalchemy.orm import Session
 from tasking.extensions import db
 from tasking.outbox.sender import deliver, worker_name
 from tasking.scheduling import lease
-from tasking.scheduling.digests import run_digests
-from tasking.scheduling.regional import run_regional_digests
-from tasking.scheduling.reminders import run_reminders
+from tasking.scheduling.jobs import run_digests, run_regional_digests, run_reminders
 from tasking.scheduling.runs import record_run
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ MAX_COMMENT = 10_000
 
 def add_comment(session: Session, *, actor: User, task: Task, body: str, now: datetime) -> Comment:
     organisation_id = organisation_id_of(session, task)
-    if not can_contribute(actor, task, organisation_id):
+    if not can_contribute(session, actor, task, organisation_id):
         raise ServiceError(_("You may not comment on this task."))
     body = (body or "").strip()
     if not body:

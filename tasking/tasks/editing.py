@@ -19,16 +19,15 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from tasking.core import events
 from tasking.core.errors import ConflictError, ServiceError
-from tasking.core.permissions import can_contribute, can_edit_task
+from tasking.core.permissions import ASSIGNABLE_ROLES, CONTRIBUTOR_FIELDS, can_contribute, can_edit_task
 from tasking.core.validation import clean_text, clean_title
-from tasking.models import Membership, Plan, Role, Task, TaskPartner, TaskStatus, User
+from tasking.models import Membership, Plan, Task, TaskPartner, TaskStatus, User
 from tasking.models.plan import HORIZONS
 from tasking.models.task import LEVELS
 from tasking.tasks.activity import record_task
 
 STATUSES = tuple(s.value for s in TaskStatus)
 # Fields a collaborator may change; the rest needs the owner or an admin.
-CONTRIBUTOR_FIELDS = {"status", "blocked_reason"}
 DATE_FIELDS = ("short_start", "short_end", "long_start", "long_end", "due_date")
 EDITABLE_FIELDS = {
     "title",
@@ -75,7 +74,7 @@ def assignable_user_ids(session: Session, organisation_id: int) -> set[int]:
             .join(Membership, Membership.user_id == User.id)
             .where(
                 Membership.organisation_id == organisation_id,
-                Membership.role.in_([Role.ADMIN.value, Role.MEMBER.value]),
+                Membership.role.in_(ASSIGNABLE_ROLES),
                 User.active.is_(True),
             )
         )
@@ -147,9 +146,9 @@ def update_task(
     if unknown:
         raise ServiceError(_("This field cannot be changed."), sorted(unknown)[0])
     allowed = (
-        can_contribute(actor, task, organisation_id)
+        can_contribute(session, actor, task, organisation_id)
         if set(changes) <= CONTRIBUTOR_FIELDS
-        else can_edit_task(actor, task, organisation_id)
+        else can_edit_task(session, actor, task, organisation_id)
     )
     if not allowed:
         raise ServiceError(_("You may not change this task."))
@@ -227,7 +226,7 @@ def move_task(
     ``before_id`` (neither: at the top of another column, or where it is).
     Writes only this one row, except when positions need spreading out again."""
     organisation_id = organisation_id_of(session, task)
-    if not can_contribute(actor, task, organisation_id):
+    if not can_contribute(session, actor, task, organisation_id):
         raise ServiceError(_("You may not change this task."))
     if not isinstance(version, int):
         # Without the version it was shown at, a move could undo someone's change unseen.
@@ -320,7 +319,7 @@ def _respace(session: Session, plan_id: int, status: str) -> None:
 def _editable(session: Session, actor: User, task: Task, version: int | None) -> int:
     """Check that ``actor`` may edit the task at ``version``; its organisation's id."""
     organisation_id = organisation_id_of(session, task)
-    if not can_edit_task(actor, task, organisation_id):
+    if not can_edit_task(session, actor, task, organisation_id):
         raise ServiceError(_("You may not change this task."))
     check_version(task, version)
     return organisation_id

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from tasking.core import events
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
-from tasking.core.permissions import can_contribute, is_org_admin
+from tasking.core.permissions import can_measure
 from tasking.core.templating import qc_date
 from tasking.core.validation import parse_number
-from tasking.models import Measurement, OperationalObjective, Organisation, Plan, Target, Task, Theme, User
+from tasking.models import Measurement, OperationalObjective, Organisation, Plan, Target, Theme, User
 from tasking.tasks.activity import record
 
 EARLIEST_MEASUREMENT = date(2000, 1, 1)
@@ -33,15 +33,6 @@ def organisation_of_target(session: Session, target: Target) -> Organisation:
         .join(OperationalObjective, OperationalObjective.theme_id == Theme.id)
         .where(OperationalObjective.id == target.objective_id)
     ).one()
-
-
-def can_measure(session: Session, actor: User, target: Target) -> bool:
-    """Admins, and whoever may contribute to one of the objective's tasks."""
-    organisation_id = organisation_of_target(session, target).id
-    if is_org_admin(actor, organisation_id):
-        return True
-    tasks = session.scalars(select(Task).where(Task.objective_id == target.objective_id)).all()
-    return any(can_contribute(actor, task, organisation_id) for task in tasks)
 
 
 def add_measurement(

@@ -12,7 +12,6 @@ from tasking.models import (
     Measurement,
     Membership,
     OperationalObjective,
-    Role,
     Target,
     Task,
     User,
@@ -52,10 +51,6 @@ def task_history(session: Session, task_id: int, limit: int = 200) -> list[Activ
             .limit(limit)
         )
     )
-
-
-# Roles whose people can be responsible for or collaborate on an action.
-ASSIGNABLE_ROLES = (Role.ADMIN.value, Role.MEMBER.value)
 
 
 def organisation_people(session: Session, organisation_id: int) -> list[tuple[User, str]]:

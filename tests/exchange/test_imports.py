@@ -13,10 +13,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select, text
 
 from tasking.exchange.files import MAX_UPLOAD_BYTES
-from tasking.exchange.models import PendingImport
 from tasking.exchange.tasksheet import COLUMNS
 from tasking.extensions import db
-from tasking.models import Activity, Task
+from tasking.models import Activity, PendingImport, Task
 from tasking.tasks import editing
 
 from .conftest import upload, workbook

@@ -95,6 +95,7 @@ def test_outbox_scheduler_and_jobs_from_the_database(metrics_app, client):
             OutboxMessage(
                 dedupe_key=key, message_id=f"<{key}@t>", kind="test", recipient="a@b.ca",
                 subject="s", body_text="b", status=status, created_at=NOW - timedelta(minutes=10),
+                next_attempt_at=NOW - timedelta(minutes=10),
             )
         )  # fmt: skip
     db.session.commit()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tasking.core.errors import ServiceError
 from tasking.extensions import db
 from tasking.models import Activity, OperationalObjective, Task
-from tasking.planning import services as planning
+from tasking.plans import editing as planning
 from tests import factories as f
 
 NOW = datetime(2026, 11, 20, 15, 0)

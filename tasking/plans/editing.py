@@ -43,8 +43,8 @@ CATEGORIES = ("social", "economic", "transversal", "urban_security")
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-def _require_planner(actor: User, plan: Plan) -> None:
-    if not can_plan(actor, plan.organisation_id):
+def _require_planner(session: Session, actor: User, plan: Plan) -> None:
+    if not can_plan(session, actor, plan.organisation_id):
         raise ServiceError(_("Only the administrators of the organisation can change the plan."))
 
 
@@ -123,7 +123,7 @@ def _builder(session: Session, plan: Plan, actor: User, now: datetime) -> PlanBu
 
 def add_theme(session: Session, *, actor: User, plan: Plan, values: dict[str, Any], now: datetime) -> Theme:
     """A new theme (enjeu) at the end of the plan."""
-    _require_planner(actor, plan)
+    _require_planner(session, actor, plan)
     return _builder(session, plan, actor, now).add_theme(ThemeSpec(**_clean_theme(values)))
 
 
@@ -132,7 +132,7 @@ def update_theme(
 ) -> list[str]:
     """Change a theme's text, category or colour; returns the changed fields."""
     plan = theme.plan
-    _require_planner(actor, plan)
+    _require_planner(session, actor, plan)
     changed = _apply(session, plan, actor, theme, _clean_theme(values), "theme_changed", now)
     session.flush()
     return changed
@@ -146,7 +146,7 @@ def add_objective(
 ) -> OperationalObjective:
     """A new operational objective at the end of its theme."""
     plan = theme.plan
-    _require_planner(actor, plan)
+    _require_planner(session, actor, plan)
     spec = ObjectiveSpec(**_clean_objective(values))
     return _builder(session, plan, actor, now).add_objective(theme, spec)
 
@@ -156,7 +156,7 @@ def update_objective(
 ) -> list[str]:
     """Change an objective's title, description or comments; returns the changed fields."""
     plan = objective.theme.plan
-    _require_planner(actor, plan)
+    _require_planner(session, actor, plan)
     changed = _apply(session, plan, actor, objective, _clean_objective(values), "objective_changed", now)
     session.flush()
     return changed
@@ -177,7 +177,7 @@ def add_action(
 ) -> Task:
     """A new action: last of its objective, at the bottom of « To do »."""
     plan = objective.theme.plan
-    _require_planner(actor, plan)
+    _require_planner(session, actor, plan)
     title = clean_title(title)
     owner = None
     if owner_id not in (None, ""):
@@ -200,7 +200,7 @@ def add_target(
 ) -> Target:
     """A new target (cible); measurable when it has a target value."""
     plan = objective.theme.plan
-    _require_planner(actor, plan)
+    _require_planner(session, actor, plan)
     return _builder(session, plan, actor, now).add_target(objective, TargetSpec(**_clean_target(values)))
 
 
@@ -209,7 +209,7 @@ def update_target(
 ) -> list[str]:
     """Change a target's text or make it measurable; returns the changed fields."""
     plan = target.objective.theme.plan
-    _require_planner(actor, plan)
+    _require_planner(session, actor, plan)
     changed = _apply(session, plan, actor, target, _clean_target(values), "target_changed", now)
     session.flush()
     return changed
@@ -269,7 +269,7 @@ def move(
     session: Session, *, actor: User, item: Theme | OperationalObjective | Task, direction: str, now: datetime
 ) -> bool:
     """One step up or down among the shown (not archived) siblings; False at an end."""
-    _require_planner(actor, plan_of(item))
+    _require_planner(session, actor, plan_of(item))
     if direction not in ("up", "down"):
         raise ServiceError(_("The direction is up or down."), "direction")
     siblings, column = _siblings(session, item)
@@ -295,7 +295,7 @@ def archive(
     session: Session, *, actor: User, item: Theme | OperationalObjective | Task, now: datetime
 ) -> None:
     """Hide the item and what hangs off it from the plan and the board."""
-    _require_planner(actor, plan_of(item))
+    _require_planner(session, actor, plan_of(item))
     if item.archived_at is not None:
         raise ServiceError(_("This is already archived."))
     for hidden in [item, *_descendants(session, item, archived=False)]:
@@ -310,7 +310,7 @@ def restore(
     session: Session, *, actor: User, item: Theme | OperationalObjective | Task, now: datetime
 ) -> None:
     """Bring back the item and whatever its archive hid along with it."""
-    _require_planner(actor, plan_of(item))
+    _require_planner(session, actor, plan_of(item))
     if item.archived_at is None:
         raise ServiceError(_("This is not archived."))
     if isinstance(item, Task) and item.objective.archived_at is not None:

@@ -331,6 +331,7 @@ def throughput(url: str, data: dict, label: str, threads: int, seconds: float) -
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            "--no-control-socket",
             "wsgi:app",
         ],
         cwd=ROOT,
@@ -341,7 +342,7 @@ def throughput(url: str, data: dict, label: str, threads: int, seconds: float) -
     try:
         for _ in range(100):
             try:
-                if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                if requests.get(base + "/readyz", timeout=1).status_code == 200:
                     break
             except requests.RequestException:
                 time.sleep(0.2)

@@ -33,17 +33,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     # French whatever starts the app: the .mo catalogues are built here when stale.
-    catalogues.ensure_compiled(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
+    app.config.setdefault("TRANSLATIONS_SOURCE", app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(
+        catalogues.ensure_compiled(
+            Path(app.config["TRANSLATIONS_SOURCE"]), Path(app.instance_path) / "translations"
+        )
+    )
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("tasking").setLevel(logging.INFO)
 
     register_extensions(app)
     register_blueprints(app)
     register_receivers(app)
+    register_unit_of_work(app)
     register_errorhandlers(app)
     register_commands(app)
     register_template_helpers(app)
     register_security_headers(app)
+    register_operations(app)
     return app
 
 
@@ -96,7 +103,8 @@ def register_blueprints(app: Flask) -> None:
     from tasking.health.routes import bp as health_bp
     from tasking.me.routes import bp as me_bp
     from tasking.notifications.routes import bp as notifications_bp
-    from tasking.planning.routes import bp as planning_bp
+    from tasking.outbox.routes import bp as outbox_bp
+    from tasking.plans.editor import bp as planning_bp
     from tasking.plans.routes import bp as plans_bp
     from tasking.tasks.routes import bp as tasks_bp
 
@@ -110,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
         tasks_bp,
         planning_bp,
         notifications_bp,
+        outbox_bp,
         dashboards_bp,
         exchange_bp,
         checkins_bp,
@@ -127,17 +136,37 @@ def register_receivers(app: Flask) -> None:
     receivers.connect()
 
 
-def register_errorhandlers(app: Flask) -> None:
-    from flask_wtf.csrf import CSRFError
-
+def render_error(status: int, message: str):
+    """An error as JSON, a fragment for htmx, or a page."""
     from tasking.core.htmx import is_htmx
 
-    def render_error(status: int, message: str):
-        if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
-            return jsonify({"error": message}), status
-        if is_htmx():
-            return render_template("errors/_message.html", status=status, message=message), status
-        return render_template("errors/error.html", status=status, message=message), status
+    if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
+        return jsonify({"error": message}), status
+    if is_htmx():
+        return render_template("errors/_message.html", status=status, message=message), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register_unit_of_work(app: Flask) -> None:
+    """One commit per successful request; a refused one writes nothing and
+    says why (422), or shows the conflict (409)."""
+    from tasking.core import transaction
+    from tasking.core.errors import ConflictError, ServiceError
+
+    transaction.register(app)
+
+    @app.errorhandler(ServiceError)
+    def refused(error: ServiceError):
+        # For views with nothing better to show than the sentence.
+        return render_error(422, error.message)
+
+    @app.errorhandler(ConflictError)
+    def conflict(error: ConflictError):
+        return render_error(409, error.message)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
 
     @app.before_request
     def refuse_nul_characters():
@@ -195,6 +224,19 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(notify_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(checkins_cli)
+
+
+def register_operations(app: Flask) -> None:
+    """Request logs and ids, /metrics, and the `check` and `db backup` commands."""
+    from tasking.ops import backup, logs, metrics, settings
+    from tasking.ops.check import check_command
+
+    for key, value in settings.from_environment().items():
+        app.config.setdefault(key, value)
+    logs.register(app)
+    metrics.register(app)
+    app.cli.add_command(check_command)
+    backup.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, event, text
@@ -151,6 +151,12 @@ class Client(FlaskClient):
         return response
 
 
+def app_now() -> datetime:
+    """The test app's clock, for the rows a test writes itself: the models
+    stamp nothing, as the services pass their ``now``."""
+    return current_app.config["CLOCK"]()
+
+
 @pytest.fixture
 def clock(app: Flask) -> SetClock:
     """The test app's clock: ``clock.set(…)`` or ``clock.advance(days=1)`` moves it."""
@@ -186,8 +192,12 @@ class Factory:
         self.app = app
         self.counter = 0
 
+    def now(self) -> datetime:
+        """The test app's clock: rows are stamped as the services would."""
+        return self.app.config["CLOCK"]()
+
     def region(self, slug: str = "mrc-test", name: str = "MRC de Test") -> Region:
-        region = orgs.create_region(db.session, slug, name)
+        region = orgs.create_region(db.session, slug, name, now=self.now())
         db.session.commit()
         return region
 
@@ -197,7 +207,7 @@ class Factory:
         self.counter += 1
         slug = slug or f"ville-{self.counter}"
         org = orgs.create_organisation(
-            db.session, slug, name or f"Ville {self.counter}", region.slug if region else None
+            db.session, slug, name or f"Ville {self.counter}", region.slug if region else None, now=self.now()
         )
         db.session.commit()
         return org
@@ -221,6 +231,7 @@ class Factory:
             role=role,
             regional_region=regional,
             locale=locale,
+            now=self.now(),
         )
         db.session.commit()
         return user

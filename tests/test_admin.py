@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from tasking.extensions import db
 from tasking.models import Membership, OutboxMessage, User
+from tests.conftest import app_now
 
 
 def _admin(client, make):
@@ -109,7 +110,12 @@ def test_one_organisation_cannot_deactivate_someone_who_works_elsewhere_too(clie
     coordinator = make.user(org, role="viewer", email="mrc@mrc-x.qc.ca", regional=region)
     shared = make.user(org, role="member", email="partage@ville.qc.ca")
     db.session.add(
-        Membership(user_id=shared.id, organisation_id=make.org("autre", "Autre").id, role="member")
+        Membership(
+            created_at=app_now(),
+            user_id=shared.id,
+            organisation_id=make.org("autre", "Autre").id,
+            role="member",
+        )
     )
     db.session.commit()
     for person in (coordinator, shared):

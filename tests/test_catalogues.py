@@ -35,19 +35,55 @@ def test_a_missing_catalogue_is_compiled_and_a_stale_one_rebuilt(tmp_path):
     directory = copy_catalogues(tmp_path)
     po = directory / "fr/LC_MESSAGES/messages.po"
     mo = po.with_suffix(".mo")
-    assert catalogues.problems(directory) == [
-        f"{mo} is missing or older than messages.po: restart the app or run `scripts/i18n compile`."
-    ]
-    assert catalogues.ensure_compiled(directory) == [mo]
-    assert catalogues.problems(directory) == []
-    assert catalogues.ensure_compiled(directory) == []  # current: left alone
+    assert not catalogues.is_current(po)
+    assert catalogues.ensure_compiled(directory) == directory
+    assert catalogues.is_current(po)
+    built = mo.stat().st_mtime_ns
+    assert catalogues.ensure_compiled(directory) == directory
+    assert mo.stat().st_mtime_ns == built  # current: left alone
 
     # A translation changed after the last build: the next start rebuilds it.
     po.write_text(po.read_text().replace('msgstr "Se connecter"', 'msgstr "Ouvrir une session"'))
     older = po.stat().st_mtime - 60
     os.utime(mo, (older, older))
-    assert catalogues.ensure_compiled(directory) == [mo]
+    catalogues.ensure_compiled(directory)
     assert b"Ouvrir une session" in mo.read_bytes()
+
+
+def test_code_the_service_cannot_write_gets_its_catalogues_under_instance(tmp_path):
+    """A clone owned by root, served by an unprivileged user: the catalogues
+    are built under the instance folder, and the pages are French."""
+    directory = copy_catalogues(tmp_path)
+    (directory / "fr/LC_MESSAGES").chmod(0o555)
+    instance = tmp_path / "instance"
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tasking.core import catalogues\n"
+        "print(catalogues.ensure_compiled(Path(sys.argv[1]), Path(sys.argv[2])))\n"
+    )
+    # Root without CAP_DAC_OVERRIDE obeys file modes as any user would.
+    result = subprocess.run(
+        ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", sys.executable, "-c", script,
+         str(directory), str(instance / "translations")],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(instance / "translations")
+    assert not (directory / "fr/LC_MESSAGES/messages.mo").exists()
+    assert b"Se connecter" in (instance / "translations/fr/LC_MESSAGES/messages.mo").read_bytes()
+
+    # Neither place writable: the start stops with the sentence.
+    instance.chmod(0o555)
+    (instance / "translations/fr/LC_MESSAGES/messages.mo").unlink()
+    (instance / "translations/fr/LC_MESSAGES").chmod(0o555)
+    result = subprocess.run(
+        ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", sys.executable, "-c", script,
+         str(directory), str(instance / "translations")],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "cannot be written (Permission denied): run `scripts/i18n compile`" in result.stderr
 
 
 def test_an_unreadable_catalogue_stops_the_start_with_a_sentence(tmp_path):
@@ -128,7 +164,7 @@ def serve(copy: Path, command: list[str], port: int) -> Iterator[str]:
     try:
         for _attempt in range(300):
             try:
-                requests.get(base + "/healthz", timeout=5)
+                requests.get(base + "/readyz", timeout=5)
                 break
             except requests.RequestException:
                 assert process.poll() is None, process.stderr.read().decode()
@@ -200,7 +236,8 @@ def test_a_clean_clone_speaks_french_under_gunicorn(fresh_clone):
         == 0
     )
     port = free_port()
-    gunicorn = [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    gunicorn = [str(BIN / "gunicorn"), "--workers", "2", "--no-control-socket"]
+    gunicorn += ["--bind", f"127.0.0.1:{port}", "wsgi:app"]
     for base in serve(fresh_clone, gunicorn, port):
         assert_french_pages_and_mail(base, fresh_clone)
 

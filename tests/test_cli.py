@@ -113,6 +113,12 @@ def test_demo_loads_once_and_says_how_to_sign_in(runner):
     assert "http://retablir.test/login" in result.output
     assert "coordination@ville-demo.ca" in result.output
     assert "Demo-Retablir-2026" in result.output
+    # Each sign-in line names the account's role.
+    lines = {line.split()[0]: line for line in result.output.splitlines() if line.startswith("  ")}
+    assert "administrateur" in lines["coordination@ville-demo.ca"]
+    assert "observateur" in lines["observateur@ville-demo.ca"]
+    assert "membre" in lines["responsable@ville-demo.ca"]
+    assert "coordination régionale" in lines["coordination@mrc-demo.ca"]
     assert db.session.scalar(select(func.count(Organisation.id))) == 2
     # Luc's bell is not empty: a mention, a status change and a comment on his tasks.
     kinds = db.session.scalars(

@@ -11,7 +11,16 @@ from tasking.core.templating import qc_date
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = [("tasking/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "_l": None,
+    "lazy_gettext": None,
+    "pgettext": ((1, "c"), 2),
+    "_lp": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
+}
 
 
 def extracted_ids() -> set[str]:

@@ -13,6 +13,7 @@ import pytest
 from tasking.core.clock import now
 from tasking.extensions import db
 from tasking.models import OutboxMessage, Task
+from tests.conftest import app_now
 
 # The right each endpoint needs. "token" routes carry their own signed secret
 # and are tested with their features (reset, invitation, unsubscribe, mailbox
@@ -23,6 +24,8 @@ RIGHTS = {
     "static": "public",
     "favicon": "public",
     "health.healthz": "public",
+    "health.readyz": "public",
+    "ops.metrics": "token",
     "auth.login": "public",
     "auth.forgot_password": "public",
     "auth.reset_password": "token",
@@ -77,11 +80,11 @@ RIGHTS = {
     "exchange.confirm_tasks": "admin",
     "exchange.import_docx": "admin",
     "exchange.confirm_docx": "admin",
-    "notifications.outbox_home": "own",
-    "notifications.outbox": "admin",
-    "notifications.outbox_message": "admin",
-    "notifications.outbox_preview": "admin",
-    "notifications.outbox_retry": "admin",
+    "outbox.outbox_home": "own",
+    "outbox.outbox": "admin",
+    "outbox.outbox_message": "admin",
+    "outbox.outbox_preview": "admin",
+    "outbox.outbox_retry": "admin",
 }
 
 # Query strings a route needs to find its object.
@@ -127,6 +130,7 @@ def world(make):
     task.owner = people["owner"]
     task.collaborators.append(people["collaborator"])
     message = OutboxMessage(
+        created_at=app_now(),
         dedupe_key="matrix",
         message_id="<matrix@retablir.test>",
         kind="test",

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from tasking.extensions import db
 from tasking.models import Comment, Measurement, Task
+from tests.conftest import app_now
 
 
 def test_plan_page_lays_out_the_template_in_french(client, make):
@@ -45,7 +46,9 @@ def test_plan_page_shows_owners_collaborators_dates_and_progress(client, make):
     task.due_date = date(2026, 12, 4)
     target = plan.themes[1].objectives[0].targets[5]
     target.unit, target.baseline, target.target_value = "%", 0.0, 65.0
-    db.session.add(Measurement(target=target, value=32.5, measured_on=date(2026, 11, 20)))
+    db.session.add(
+        Measurement(created_at=app_now(), target=target, value=32.5, measured_on=date(2026, 11, 20))
+    )
     db.session.commit()
 
     client.login(owner.email)
@@ -159,6 +162,8 @@ def test_plan_page_query_count_does_not_grow_with_the_plan(client, make, count_q
         for n in range(2):
             db.session.add(
                 Task(
+                    created_at=app_now(),
+                    updated_at=app_now(),
                     plan_id=big.id,
                     objective_id=task.objective_id,
                     title=f"{task.title} ({n})",
@@ -168,7 +173,9 @@ def test_plan_page_query_count_does_not_grow_with_the_plan(client, make, count_q
     # And comments by several people on several actions.
     for n, task in enumerate(db.session.get(type(big), big.id).themes[1].objectives[0].tasks):
         for author in (user, make.user(org)):
-            db.session.add(Comment(task_id=task.id, author_id=author.id, body=f"Suivi {n}"))
+            db.session.add(
+                Comment(created_at=app_now(), task_id=task.id, author_id=author.id, body=f"Suivi {n}")
+            )
     db.session.commit()
     client.get(f"/plans/{big.id}")
     with count_queries() as big_count:
@@ -192,7 +199,9 @@ def test_admin_creates_a_plan_from_the_template_on_the_web(client, make):
     assert client.post(f"/orgs/{org.id}/plans/from-template").status_code == 404
 
 
-def test_healthz(client):
+def test_healthz(app, client):
+    # Scheduler left out: tests/ops/test_health.py covers the heartbeat.
+    app.config["SCHEDULER_MAX_SILENCE"] = 0
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.get_json()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tasking.extensions import db
 from tasking.models import Organisation, OutboxMessage, ReminderLog, Task, User
+from tests.conftest import app_now
 from tests.scheduling.conftest import small_plan
 
 NBSP = "\u00a0"
@@ -98,7 +99,15 @@ def test_saved_settings_are_stored_in_the_scheduler_format(client, ville):
 
 def _task(org, owner, title: str, due: date) -> Task:
     plan, _theme, objective = small_plan(org)
-    task = Task(plan_id=plan.id, objective_id=objective.id, title=title, owner=owner, due_date=due)
+    task = Task(
+        created_at=app_now(),
+        updated_at=app_now(),
+        plan_id=plan.id,
+        objective_id=objective.id,
+        title=title,
+        owner=owner,
+        due_date=due,
+    )
     db.session.add(task)
     db.session.commit()
     return task

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_checkins"
-down_revision = "0009_activity_task_version"
+down_revision = "0010_ops_heartbeat"
 branch_labels = None
 depends_on = None
 

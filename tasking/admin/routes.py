@@ -16,10 +16,11 @@ from tasking.auth.services import queue_invitation
 from tasking.core import clock
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import is_org_admin, org_admin_or_404, region_to_configure_or_404
+from tasking.core.transaction import attempt, refused_redirect
 from tasking.extensions import db
-from tasking.models import Organisation, User
+from tasking.models import Organisation, OutboxMessage, User
 from tasking.orgs import services, settings
-from tasking.outbox.sender import deliver_soon
+from tasking.outbox.sender import send_after_commit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -28,7 +29,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @login_required
 def index():
     for membership in current_user.memberships:
-        if is_org_admin(current_user, membership.organisation_id):
+        if is_org_admin(db.session, current_user, membership.organisation_id):
             return redirect(url_for("admin.members", org_id=membership.organisation_id))
     abort(404)
 
@@ -43,39 +44,43 @@ def _render_members(org: Organisation, form: NewMemberForm, status: int = 200):
 @bp.route("/orgs/<int:org_id>/members", methods=["GET", "POST"])
 @login_required
 def members(org_id: int):
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     form = NewMemberForm()
     if form.validate_on_submit():
-        now = clock.now()
         try:
-            user = services.create_user(
-                db.session,
-                email=form.email.data,
-                name=form.name.data,
-                password=form.password.data or None,
-                org=org,
-                role=form.role.data,
-            )
-            invitation = None
-            if not form.password.data:
-                invitation = queue_invitation(db.session, user, current_user, org.name, now)
+            with attempt():
+                user, invitation = _add_member(org, form)
         except ServiceError as exc:
-            db.session.rollback()
             getattr(form, exc.field or "email").errors.append(exc.message)
         else:
-            db.session.commit()
-            deliver_soon(db.session, [invitation], now)
             if invitation is None:
                 flash(_("%(name)s can now sign in.", name=user.name), "success")
             else:
+                send_after_commit([invitation], clock.now())
                 flash(_("An invitation was sent to %(email)s.", email=user.email), "success")
             return redirect(url_for("admin.members", org_id=org.id), code=303)
     return _render_members(org, form, 422 if form.errors else 200)
 
 
+def _add_member(org: Organisation, form: NewMemberForm) -> tuple[User, OutboxMessage | None]:
+    """The new member and, without a password, the invitation e-mail queued with it."""
+    user = services.create_user(
+        db.session,
+        email=form.email.data,
+        name=form.name.data,
+        password=form.password.data or None,
+        org=org,
+        role=form.role.data,
+        now=clock.now(),
+    )
+    if form.password.data:
+        return user, None
+    return user, queue_invitation(db.session, user, current_user, org.name, clock.now())
+
+
 def _member_or_404(org_id: int, user_id: int) -> tuple[Organisation, User]:
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     user = db.get_or_404(User, user_id)
     if not any(m.organisation_id == org_id for m in user.memberships):
@@ -90,15 +95,13 @@ def change_role(org_id: int, user_id: int):
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400, _("Unknown role."))
+    back = url_for("admin.members", org_id=org.id)
     try:
         services.set_role(db.session, actor=current_user, user=user, org=org, role=form.role.data)
     except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The role of %(name)s is changed.", name=user.name), "success")
-    return redirect(url_for("admin.members", org_id=org.id), code=303)
+        return refused_redirect(back, exc.message)
+    flash(_("The role of %(name)s is changed.", name=user.name), "success")
+    return redirect(back, code=303)
 
 
 @bp.route("/orgs/<int:org_id>/members/<int:user_id>/active", methods=["POST"])
@@ -106,16 +109,14 @@ def change_role(org_id: int, user_id: int):
 def change_active(org_id: int, user_id: int):
     org, user = _member_or_404(org_id, user_id)
     active = request.form.get("active") == "1"
+    back = url_for("admin.members", org_id=org.id)
     try:
         services.set_active(db.session, actor=current_user, user=user, active=active)
     except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        message = _("%(name)s is reactivated.") if active else _("%(name)s is deactivated.")
-        flash(message % {"name": user.name}, "success")
-    return redirect(url_for("admin.members", org_id=org.id), code=303)
+        return refused_redirect(back, exc.message)
+    message = _("%(name)s is reactivated.") if active else _("%(name)s is deactivated.")
+    flash(message % {"name": user.name}, "success")
+    return redirect(back, code=303)
 
 
 def _save_settings(form: FlaskForm, save: Callable[..., None]) -> bool:
@@ -124,13 +125,12 @@ def _save_settings(form: FlaskForm, save: Callable[..., None]) -> bool:
         return False
     values = {name: value for name, value in form.data.items() if name != "csrf_token"}
     try:
-        save(values=values)
+        with attempt():
+            save(values=values)
     except ServiceError as exc:
-        db.session.rollback()
         field = form._fields.get(exc.field or "")
         (field.errors if field else form.form_errors).append(exc.message)
         return False
-    db.session.commit()
     flash(_("The settings are saved."), "success")
     return True
 
@@ -138,7 +138,7 @@ def _save_settings(form: FlaskForm, save: Callable[..., None]) -> bool:
 @bp.route("/orgs/<int:org_id>/settings", methods=["GET", "POST"])
 @login_required
 def org_settings(org_id: int):
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     # Fields missing from a submission keep their stored value.
     form = OrgSettingsForm(data=settings.org_settings_values(org))
@@ -151,7 +151,7 @@ def org_settings(org_id: int):
 @bp.route("/regions/<slug>/settings", methods=["GET", "POST"])
 @login_required
 def region_settings(slug: str):
-    region = region_to_configure_or_404(current_user, slug)
+    region = region_to_configure_or_404(db.session, current_user, slug)
     form = DigestSlotForm(data=settings.region_settings_values(region))
     save = partial(settings.update_region_settings, db.session, actor=current_user, region=region)
     if _save_settings(form, save):

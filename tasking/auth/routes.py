@@ -12,10 +12,12 @@ from tasking.auth import services
 from tasking.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
 from tasking.core import clock
 from tasking.core.errors import ServiceError
+from tasking.core.htmx import sign_in_first
 from tasking.core.i18n import normalise_locale
+from tasking.core.transaction import attempt, keep_refusal
 from tasking.core.urls import safe_next
 from tasking.extensions import db, login_manager
-from tasking.outbox.sender import deliver_soon
+from tasking.outbox.sender import send_after_commit
 
 bp = Blueprint("auth", __name__)
 
@@ -29,13 +31,7 @@ def load_user(session_id: str):
 def unauthorized():
     # full_path always ends in "?", even without a query string.
     back = request.full_path if request.query_string else request.path
-    target = url_for("auth.login", next=back if request.method == "GET" else None)
-    if request.headers.get("HX-Request") == "true":
-        # htmx would swap the login page into a card: send the browser there instead.
-        response = current_app.response_class(status=401)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    return sign_in_first(url_for("auth.login", next=back if request.method == "GET" else None))
 
 
 def _safe_next(value: str | None) -> str:
@@ -68,7 +64,7 @@ def login():
                     _("Wrong e-mail address or password, or the account is deactivated.")
                 )
         # Kept either way: a failure counts towards the lock.
-        db.session.commit()
+        keep_refusal()
         if user is not None:
             login_user(user, remember=form.remember.data)
             session.permanent = True
@@ -85,7 +81,6 @@ def logout():
         # Cookies are signed, not stored: a new epoch is what ends them, on
         # every device (a copied cookie must not outlive "Sign out").
         services.end_sessions(current_user)
-        db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"), code=303)
@@ -97,8 +92,7 @@ def forgot_password():
     if form.validate_on_submit():
         now = clock.now()
         row = services.request_password_reset(db.session, form.email.data, now)
-        db.session.commit()
-        deliver_soon(db.session, [row], now)
+        send_after_commit([row], now)
         # The same answer whether or not the address has an account.
         flash(_("If an account uses this address, a link to choose a new password has been sent."), "info")
         return redirect(url_for("auth.login"), code=303)
@@ -113,11 +107,11 @@ def _password_page(token: str, salt: str, max_age: int, heading: str):
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.set_password(db.session, user, form.password.data, clock.now())
+            with attempt():
+                services.set_password(db.session, user, form.password.data, clock.now())
         except ServiceError as exc:
             form.password.errors.append(exc.message)
         else:
-            db.session.commit()
             logout_user()
             login_user(user)
             flash(_("Your password is saved."), "success")
@@ -147,7 +141,6 @@ def set_language():
         abort(400, _("Unknown language."))
     if current_user.is_authenticated:
         current_user.locale = locale
-        db.session.commit()
     session["locale"] = locale
     return redirect(_safe_next(request.form.get("next")), code=303)
 

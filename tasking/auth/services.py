@@ -7,7 +7,7 @@ import math
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from tasking.core.errors import ServiceError
 from tasking.core.signing import timed_serializer
+from tasking.core.urls import external_url
 from tasking.core.validation import check_password_strength
 from tasking.models import OutboxMessage, SignInFailure, User
 from tasking.orgs.services import user_by_email
@@ -165,7 +166,7 @@ def request_password_reset(session: Session, email: str, now: datetime) -> Outbo
     if recent is not None:
         return None
     token = make_token(user, RESET_SALT)
-    link = current_app.config["APP_BASE_URL"] + url_for("auth.reset_password", token=token)
+    link = external_url("auth.reset_password", token=token)
     return outbox.queue(
         session,
         dedupe_key=f"reset:{user.id}:{now:%Y%m%dT%H%M%S}",
@@ -181,7 +182,7 @@ def request_password_reset(session: Session, email: str, now: datetime) -> Outbo
 
 def queue_invitation(session: Session, user: User, inviter: User, org_name: str, now: datetime):
     token = make_token(user, INVITE_SALT)
-    link = current_app.config["APP_BASE_URL"] + url_for("auth.accept_invitation", token=token)
+    link = external_url("auth.accept_invitation", token=token)
     return outbox.queue(
         session,
         dedupe_key=f"invite:{user.id}:{token[-24:]}",

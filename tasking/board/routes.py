@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,15 +14,17 @@ from tasking.board.text import CardText
 from tasking.core import clock
 from tasking.core.clock import local_today
 from tasking.core.errors import ConflictError, ServiceError
-from tasking.core.htmx import is_htmx, render
+from tasking.core.htmx import fragment, is_htmx, render
 from tasking.core.permissions import can_contribute, plan_or_404, task_or_404
 from tasking.core.templating import STATUS_LABELS
+from tasking.core.transaction import attempt, refused_redirect
 from tasking.core.validation import parse_id
 from tasking.extensions import db
 from tasking.models import Organisation, Plan, User
+from tasking.tasks.editing import move_task
 from tasking.tasks.forms import read_version
 from tasking.tasks.history import describe, field_label, human_value
-from tasking.tasks.services import changes_since, move_task
+from tasking.tasks.queries import changes_since
 
 bp = Blueprint("board", __name__)
 bp.record_once(lambda state: services.register_sql_functions(state.app))
@@ -40,7 +42,7 @@ def _scope(plan: Plan) -> Scope:
 @bp.route("/plans/<int:plan_id>/board")
 @login_required
 def show(plan_id: int):
-    plan = plan_or_404(current_user, plan_id)
+    plan = plan_or_404(db.session, current_user, plan_id)
     scope = _scope(plan)
     filters = Filters.from_args(request.args)
     board = services.load_board(db.session, scope, filters)
@@ -62,7 +64,7 @@ def show(plan_id: int):
 def column(plan_id: int):
     """The next cards of one column: a fragment for htmx's progressive
     loading, a page of its own without JavaScript."""
-    plan = plan_or_404(current_user, plan_id)
+    plan = plan_or_404(db.session, current_user, plan_id)
     scope = _scope(plan)
     filters = Filters.from_args(request.args)
     status = request.args.get("status")
@@ -126,9 +128,9 @@ def _other_changes(task_id: int, version: int) -> list[dict]:
 def move(task_id: int):
     """Move a card to a column and a place in it. htmx gets the card alone
     plus the column counts out of band; a plain form goes back to the board."""
-    task = task_or_404(current_user, task_id)
+    task = task_or_404(db.session, current_user, task_id)
     plan = db.session.get(Plan, task.plan_id)
-    if not can_contribute(current_user, task, plan.organisation_id):
+    if not can_contribute(db.session, current_user, task, plan.organisation_id):
         abort(403, _("You may not change this task."))
     filters = Filters.from_args(request.args)
     wanted = {
@@ -141,10 +143,9 @@ def move(task_id: int):
     except ServiceError as exc:
         abort(400, exc.message)
     try:
-        move_task(db.session, actor=current_user, task=task, version=version, now=clock.now(), **wanted)
-        db.session.commit()
+        with attempt():
+            move_task(db.session, actor=current_user, task=task, version=version, now=clock.now(), **wanted)
     except (ConflictError, StaleDataError) as exc:
-        db.session.rollback()
         message = (
             exc.message
             if isinstance(exc, ConflictError)
@@ -152,11 +153,9 @@ def move(task_id: int):
         )
         return _conflict(plan, filters, task_id, message, wanted, version)
     except ServiceError as exc:
-        db.session.rollback()
-        if not is_htmx():
-            flash(exc.message, "error")
-            return redirect(_board_url(plan.id, filters, task_id), code=303)
-        return render_template("errors/_message.html", status=422, message=exc.message), 422
+        if is_htmx():
+            raise  # the app's handler: the sentence, 422
+        return refused_redirect(_board_url(plan.id, filters, task_id), exc.message)
 
     if not is_htmx():
         # Without JavaScript the page reloads: confirm what happened.
@@ -177,7 +176,7 @@ def _moved(plan: Plan, filters: Filters, task_id: int, status: int = 200, confli
     scope = _scope(plan)
     card = services.load_card(db.session, scope, task_id)
     counts = services.column_counts(db.session, scope, filters)
-    response = make_response(
+    return fragment(
         render_template(
             "board/_moved.html",
             card=card,
@@ -190,16 +189,13 @@ def _moved(plan: Plan, filters: Filters, task_id: int, status: int = 200, confli
         ),
         status,
     )
-    response.vary.add("HX-Request")
-    return response
 
 
 def _conflict(plan: Plan, filters: Filters, task_id: int, message: str, wanted: dict, version: int):
     """409: the card as it is now, what the other person changed, and a
     button that applies this move again on top of their version."""
     if not is_htmx():
-        flash(message, "error")
-        return redirect(_board_url(plan.id, filters, task_id), code=303)
+        return refused_redirect(_board_url(plan.id, filters, task_id), message)
     conflict = {"message": message, "changes": _other_changes(task_id, version), "wanted": wanted}
     return _moved(plan, filters, task_id, 409, conflict)
 
@@ -210,14 +206,14 @@ def card(task_id: int):
     """One card as the board shows it, with the board's counts out of band
     (the board refreshes a card with it after the task was edited over the
     board: its status may have changed)."""
-    task = task_or_404(current_user, task_id)
+    task = task_or_404(db.session, current_user, task_id)
     plan = db.session.get(Plan, task.plan_id)
     filters = Filters.from_args(request.args)
     if not is_htmx():
         return redirect(_board_url(plan.id, filters, task_id))
     scope = _scope(plan)
     counts = services.column_counts(db.session, scope, filters)
-    response = make_response(
+    return fragment(
         render_template(
             "board/_refreshed.html",
             card=services.load_card(db.session, scope, task_id),
@@ -228,5 +224,3 @@ def card(task_id: int):
             totals=services.totals_of(counts),
         )
     )
-    response.vary.add("HX-Request")
-    return response

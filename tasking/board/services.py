@@ -21,7 +21,7 @@ from flask import Flask
 from sqlalchemy import ColumnElement, Select, and_, case, event, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from tasking.core.permissions import can_contribute_to
+from tasking.core.permissions import ASSIGNABLE_ROLES, can_contribute_to
 from tasking.core.templating import qc_number
 from tasking.core.validation import parse_id
 from tasking.extensions import db
@@ -30,7 +30,6 @@ from tasking.models import (
     Measurement,
     Membership,
     OperationalObjective,
-    Role,
     Target,
     Task,
     TaskStatus,
@@ -379,7 +378,7 @@ def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
         card.progress, card.progress_label = progress.get(card.objective_id, (None, ""))
         card.due_state = due_state(card.due_date, card.status, scope.today)
         card.movable = can_contribute_to(
-            scope.viewer, scope.organisation_id, owner_id=card.owner_id, collaborating=collaborating
+            session, scope.viewer, scope.organisation_id, owner_id=card.owner_id, collaborating=collaborating
         )
     return cards
 
@@ -583,7 +582,7 @@ def filter_choices(session: Session, scope: Scope) -> tuple[list, list]:
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.organisation_id == scope.organisation_id,
-            Membership.role.in_([Role.ADMIN.value, Role.MEMBER.value]),
+            Membership.role.in_(ASSIGNABLE_ROLES),
         )
         .order_by(User.name, User.id)
     ).all()

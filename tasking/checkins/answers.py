@@ -27,6 +27,7 @@ from tasking.checkins.rounds import current_round, late_first
 from tasking.checkins.text import NEEDS_NOTE
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
+from tasking.core.permissions import ASSIGNABLE_ROLES
 from tasking.models import (
     Activity,
     CheckinAnswer,
@@ -34,13 +35,14 @@ from tasking.models import (
     Membership,
     Organisation,
     Plan,
-    Role,
     Task,
     TaskStatus,
     User,
 )
 from tasking.models.checkin import Health
-from tasking.tasks.services import changes_since, record, update_task
+from tasking.tasks.activity import record
+from tasking.tasks.editing import update_task
+from tasking.tasks.queries import changes_since
 
 MAX_NOTE = 2000
 HEALTHS = tuple(h.value for h in Health)
@@ -132,7 +134,7 @@ def update_page(
             Task.archived_at.is_(None),
             Task.status != TaskStatus.DONE.value,
             Plan.archived_at.is_(None),
-            Membership.role.in_([Role.ADMIN.value, Role.MEMBER.value]),
+            Membership.role.in_(ASSIGNABLE_ROLES),
         )
     )
     if organisation_id is not None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import click
 
-from tasking.core.cli import CommandGroup, service_command
+from tasking.checkins.jobs import open_due_rounds, remind_late
+from tasking.core.cli import NOW_HELP, CommandGroup, resolve_now, service_command
 from tasking.extensions import db
-from tasking.scheduling.cli import NOW_HELP, resolve_now
 
 checkins_cli = CommandGroup("checkins", help="The weekly check-in rounds.")
 ORG_HELP = "Only this organisation (its slug)."
@@ -19,8 +19,6 @@ ORG_HELP = "Only this organisation (its slug)."
 @service_command
 def open_command(org_slug: str | None, now_text: str | None) -> None:
     """Open the check-in rounds due at that instant and queue their e-mails."""
-    from tasking.checkins.rounds import open_due_rounds
-
     report = open_due_rounds(db.session, now=resolve_now(now_text), org_slug=org_slug)
     click.echo(report.as_line())
 
@@ -31,7 +29,5 @@ def open_command(org_slug: str | None, now_text: str | None) -> None:
 @service_command
 def remind_command(org_slug: str | None, now_text: str | None) -> None:
     """Queue the late reminders of the open rounds due at that instant."""
-    from tasking.checkins.rounds import remind_late
-
     report = remind_late(db.session, now=resolve_now(now_text), org_slug=org_slug)
     click.echo(report.as_line())

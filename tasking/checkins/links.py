@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired
 
 from tasking.core.errors import ServiceError
 from tasking.core.signing import timed_serializer
-from tasking.notifications.links import _absolute
+from tasking.core.urls import external_url
 
 SALT = "checkin-update"
 #: A round lasts a few days; a week and a day covers the longest one.
@@ -33,7 +33,7 @@ def update_token(round_id: int, user_id: int) -> str:
 
 def update_url(round_id: int, user_id: int) -> str:
     """The absolute link of the update page (the CLI and the scheduler have no request)."""
-    return _absolute("checkins.by_link", token=update_token(round_id, user_id))
+    return external_url("checkins.by_link", token=update_token(round_id, user_id))
 
 
 def read_update_token(token: str) -> UpdateLink:

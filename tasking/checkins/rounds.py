@@ -4,8 +4,8 @@ Every e-mail of a round is claimed first (a ``CheckinMessage`` row, unique
 per round, person and kind) and its outbox key is unique too: opening a
 round twice, or two schedulers at once, sends each message once.
 
-Functions flush but never commit, except the jobs (``run_checkins`` and the
-CLI's callers), which commit after each round.
+Functions flush but never commit: the jobs in ``checkins/jobs.py`` and the
+requests commit.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from tasking.checkins import links
 from tasking.checkins.timing import due_round
+from tasking.core.calendar import ON_TIME, in_working_hours
+from tasking.core.claim import claim
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import is_org_admin
@@ -36,8 +38,6 @@ from tasking.models import (
 )
 from tasking.models.checkin import CheckinMessageKind
 from tasking.outbox.queue import queue
-from tasking.scheduling.claim import claim
-from tasking.scheduling.timing import ON_TIME, in_working_hours
 
 
 @dataclass
@@ -200,59 +200,37 @@ def send_late_reminders(session: Session, checkin: CheckinRound, now: datetime) 
     return sent
 
 
-def _organisations(session: Session, slug: str | None) -> list[Organisation]:
+def organisations(session: Session, slug: str | None) -> list[Organisation]:
+    """Every organisation, or the one of ``slug``; ServiceError for an unknown slug."""
     query = select(Organisation).order_by(Organisation.id)
     if slug is not None:
         query = query.where(Organisation.slug == slug)
-    organisations = list(session.scalars(query))
-    if slug is not None and not organisations:
+    found = list(session.scalars(query))
+    if slug is not None and not found:
         raise ServiceError(_("Unknown organisation “%(slug)s”.", slug=slug))
-    return organisations
+    return found
 
 
-def open_due_rounds(session: Session, *, now: datetime, org_slug: str | None = None) -> CheckinReport:
-    """Open the rounds due at ``now`` and queue their e-mails, committing
-    after each organisation. ServiceError for an unknown ``org_slug``."""
-    report = CheckinReport()
-    for organisation in _organisations(session, org_slug):
-        opened, queued = open_round(session, organisation, now)
-        session.commit()
-        report.opened += opened
-        report.queued += queued
-    return report
-
-
-def remind_late(session: Session, *, now: datetime, org_slug: str | None = None) -> CheckinReport:
-    """Send the late reminders due at ``now``, committing after each round."""
-    report = CheckinReport()
-    organisation_ids = [o.id for o in _organisations(session, org_slug)]
-    rounds = session.scalars(
-        select(CheckinRound)
-        .where(
-            CheckinRound.organisation_id.in_(organisation_ids),
-            CheckinRound.closed_at.is_(None),
-            CheckinRound.remind_at <= now,
-            CheckinRound.closes_at > now,
+def rounds_to_remind(session: Session, organisation_ids: list[int], now: datetime) -> list[CheckinRound]:
+    """The open rounds of these organisations whose late reminder is due at ``now``."""
+    return list(
+        session.scalars(
+            select(CheckinRound)
+            .where(
+                CheckinRound.organisation_id.in_(organisation_ids),
+                CheckinRound.closed_at.is_(None),
+                CheckinRound.remind_at <= now,
+                CheckinRound.closes_at > now,
+            )
+            .order_by(CheckinRound.id)
         )
-        .order_by(CheckinRound.id)
-    ).all()
-    for checkin in rounds:
-        report.reminded += send_late_reminders(session, checkin, now)
-        session.commit()
-    return report
-
-
-def run_checkins(session: Session, *, now: datetime) -> CheckinReport:
-    """The scheduler's job: open due rounds, then send due late reminders."""
-    report = open_due_rounds(session, now=now)
-    report.reminded = remind_late(session, now=now).reminded
-    return report
+    )
 
 
 def nudge(session: Session, *, actor: User, checkin: CheckinRound, user_id: int, now: datetime) -> User:
     """« Relancer »: one e-mail to an invited person who has not answered,
     at most once per round. Returns the person nudged."""
-    if not is_org_admin(actor, checkin.organisation_id):
+    if not is_org_admin(session, actor, checkin.organisation_id):
         raise ServiceError(_("Only the administrators of the organisation can follow up a round."))
     if not checkin.is_open(now):
         raise ServiceError(_("This round is closed."))
@@ -270,7 +248,7 @@ def nudge(session: Session, *, actor: User, checkin: CheckinRound, user_id: int,
 
 def close_round(session: Session, *, actor: User, checkin: CheckinRound, now: datetime) -> None:
     """« Clore la tournée »: the round closes now; its links stop working."""
-    if not is_org_admin(actor, checkin.organisation_id):
+    if not is_org_admin(session, actor, checkin.organisation_id):
         raise ServiceError(_("Only the administrators of the organisation can close a round."))
     if not checkin.is_open(now):
         raise ServiceError(_("This round is already closed."))

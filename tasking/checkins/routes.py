@@ -15,11 +15,11 @@ from werkzeug.datastructures import MultiDict
 
 from tasking.checkins import answers, overview, rounds
 from tasking.checkins.forms import read_answers
-from tasking.checkins.text import health_labels
 from tasking.core import clock
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import is_htmx, render
 from tasking.core.permissions import org_admin_or_404
+from tasking.core.transaction import attempt, refused_redirect
 from tasking.core.validation import parse_id
 from tasking.extensions import db
 from tasking.models import CheckinRound, Organisation
@@ -32,11 +32,6 @@ bp = Blueprint("checkins", __name__)
 def latest_checkin(task_id: int):
     """The task page's « last check-in » box reads it."""
     return answers.latest_checkin(db.session, task_id)
-
-
-@bp.app_context_processor
-def health_words():
-    return {"HEALTH_LABELS": health_labels}
 
 
 def _render_form(page: answers.UpdatePage, action: str, status: int = 200, **extra):
@@ -61,21 +56,18 @@ def _submit(load: Callable[[], answers.UpdatePage], action: str, now: datetime, 
     """Save the whole form once, or show it again with what is refused."""
     page = load()
     try:
-        rows = read_answers(request.form)
-        saved = answers.save_answers(
-            db.session,
-            person=page.person,
-            page=page,
-            rows=rows,
-            now=now,
-            everything=request.form.get("nothing_all") == "1",
-        )
-        db.session.commit()
+        with attempt():
+            saved = answers.save_answers(
+                db.session,
+                person=page.person,
+                page=page,
+                rows=read_answers(request.form),
+                now=now,
+                everything=request.form.get("nothing_all") == "1",
+            )
     except answers.NotYourAction as exc:
-        db.session.rollback()
         abort(403, exc.message)
     except answers.AnswersRefused as exc:
-        db.session.rollback()
         status = 409 if exc.conflicts else 422
         return _render_form(
             load(),
@@ -88,13 +80,11 @@ def _submit(load: Callable[[], answers.UpdatePage], action: str, now: datetime, 
             by_link=by_link,
         )
     except StaleDataError:
-        db.session.rollback()
         message = _("Someone else changed one of these actions meanwhile. Review it, then submit again.")
         return _render_form(
             load(), action, 409, values=MultiDict(request.form), message=message, by_link=by_link
         )
     except ServiceError as exc:
-        db.session.rollback()
         return _render_form(
             load(), action, 422, values=MultiDict(request.form), message=exc.message, by_link=by_link
         )
@@ -147,7 +137,7 @@ def by_link(token: str):
 
 
 def _round_or_404(org_id: int, round_id: int) -> CheckinRound:
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     checkin = db.session.get(CheckinRound, round_id)
     if checkin is None or checkin.organisation_id != org_id:
         abort(404)
@@ -158,7 +148,7 @@ def _round_or_404(org_id: int, round_id: int) -> CheckinRound:
 @login_required
 def coordinator(org_id: int):
     """The current round and the past ones; ``?round=<id>`` shows another."""
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     now = clock.now()
     past = overview.rounds_of(db.session, org_id)
@@ -173,17 +163,15 @@ def coordinator(org_id: int):
 def nudge(org_id: int, round_id: int, user_id: int):
     """« Relancer »: one follow-up e-mail per person and round."""
     checkin = _round_or_404(org_id, round_id)
+    back = url_for("checkins.coordinator", org_id=org_id, round=round_id)
     try:
         person = rounds.nudge(
             db.session, actor=current_user, checkin=checkin, user_id=user_id, now=clock.now()
         )
-        db.session.commit()
     except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("%(name)s was followed up by e-mail.", name=person.name), "success")
-    return redirect(url_for("checkins.coordinator", org_id=org_id, round=round_id), code=303)
+        return refused_redirect(back, exc.message)
+    flash(_("%(name)s was followed up by e-mail.", name=person.name), "success")
+    return redirect(back, code=303)
 
 
 @bp.route("/admin/orgs/<int:org_id>/checkins/<int:round_id>/close", methods=["POST"])
@@ -191,12 +179,10 @@ def nudge(org_id: int, round_id: int, user_id: int):
 def close(org_id: int, round_id: int):
     """« Clore la tournée »."""
     checkin = _round_or_404(org_id, round_id)
+    back = url_for("checkins.coordinator", org_id=org_id, round=round_id)
     try:
         rounds.close_round(db.session, actor=current_user, checkin=checkin, now=clock.now())
-        db.session.commit()
     except ServiceError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("The round is closed."), "success")
-    return redirect(url_for("checkins.coordinator", org_id=org_id, round=round_id), code=303)
+        return refused_redirect(back, exc.message)
+    flash(_("The round is closed."), "success")
+    return redirect(back, code=303)

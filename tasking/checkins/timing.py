@@ -12,9 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from tasking.core.clock import zone
-from tasking.models import Organisation
-from tasking.scheduling.timing import (
+from tasking.core.calendar import (
     ON_TIME,
     in_working_hours,
     is_working_day,
@@ -23,6 +21,8 @@ from tasking.scheduling.timing import (
     next_working_day,
     parse_hhmm,
 )
+from tasking.core.clock import zone
+from tasking.models import Organisation
 
 DEFAULT_MEETING_WEEKDAY = 3
 DEFAULT_MEETING_TIME = time(8, 0)

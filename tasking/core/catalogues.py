@@ -3,9 +3,11 @@
 The .po files are the source and the only ones in git. At start-up the app
 compiles every catalogue that is missing or older than its .po, however it
 is started (`scripts/run`, `gunicorn wsgi:app`, `flask run`, a service unit),
-so a fresh clone speaks French with no build step. A catalogue that cannot be
-built stops the start with a sentence saying why: the app never falls back
-to English in silence.
+so a fresh clone speaks French with no build step. Where the code is not
+writable by the service's user (a clone owned by root), the catalogues are
+built under the instance folder instead. A catalogue that cannot be built
+stops the start with a sentence saying why: the app never falls back to
+English in silence.
 """
 
 from __future__ import annotations
@@ -27,52 +29,67 @@ def sources(directory: Path) -> list[Path]:
     return sorted(directory.glob("*/LC_MESSAGES/*.po"))
 
 
-def is_current(po: Path) -> bool:
-    """Whether the .mo beside ``po`` exists and is at least as new as it."""
-    mo = po.with_suffix(".mo")
+def is_current(po: Path, mo: Path | None = None) -> bool:
+    """Whether the .mo (beside ``po`` unless given) exists and is at least as new as it."""
+    mo = mo or po.with_suffix(".mo")
     return mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime
 
 
-def compile_catalogue(po: Path) -> Path:
-    """Build the .mo beside ``po``, atomically (workers starting together each
-    write their own temporary file and rename it into place)."""
-    mo = po.with_suffix(".mo")
+def read_catalogue(po: Path):  # noqa: ANN201 (babel's Catalog)
     try:
         with po.open("rb") as source:
-            catalogue = read_po(source, locale=po.parent.parent.name, abort_invalid=True)
+            return read_po(source, locale=po.parent.parent.name, abort_invalid=True)
     except (OSError, PoFileError, ValueError) as exc:
         raise CatalogueError(f"The translation catalogue {po} cannot be read: {exc}") from exc
+
+
+def compile_catalogue(po: Path, mo: Path | None = None) -> Path:
+    """Build the .mo (beside ``po`` unless given), atomically: workers starting
+    together each write their own temporary file and rename it into place.
+    OSError when the folder is not writable."""
+    mo = mo or po.with_suffix(".mo")
+    catalogue = read_catalogue(po)
+    mo.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=mo.parent, prefix=".messages-", suffix=".mo")
     try:
-        handle, temporary = tempfile.mkstemp(dir=po.parent, prefix=".messages-", suffix=".mo")
         with os.fdopen(handle, "wb") as target:
             write_mo(target, catalogue)
         os.chmod(temporary, 0o644)
         os.replace(temporary, mo)
-    except OSError as exc:
-        raise CatalogueError(
-            f"The translation catalogue {mo} is missing or older than {po.name} and cannot be written "
-            f"({exc.strerror}): run `scripts/i18n compile` as the owner of the files."
-        ) from exc
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
     return mo
 
 
-def ensure_compiled(directory: Path) -> list[Path]:
-    """Compile what is missing or stale; the .mo files built. Raises
-    CatalogueError when there is no catalogue at all or one cannot be built."""
+def ensure_compiled(directory: Path, fallback: Path | None = None) -> Path:
+    """Compile what is missing or stale; the folder the app must read its
+    catalogues from: ``directory``, or ``fallback`` when ``directory`` is not
+    writable. Raises CatalogueError when there is no catalogue at all or one
+    cannot be built in either place."""
     found = sources(directory)
     if not found:
         raise CatalogueError(f"No translation catalogue (.po) under {directory}: pages would be English.")
-    return [compile_catalogue(po) for po in found if not is_current(po)]
+    try:
+        for po in found:
+            if not is_current(po):
+                compile_catalogue(po)
+        return directory
+    except OSError as exc:
+        if fallback is None:
+            raise _unwritable(directory, exc) from exc
+    try:
+        for po in found:
+            mo = fallback / po.relative_to(directory).with_suffix(".mo")
+            if not is_current(po, mo):
+                compile_catalogue(po, mo)
+    except OSError as exc:
+        raise _unwritable(fallback, exc) from exc
+    return fallback
 
 
-def problems(directory: Path) -> list[str]:
-    """What `flask check` reports about the catalogues: one sentence each."""
-    found = sources(directory)
-    if not found:
-        return [f"No translation catalogue (.po) under {directory}."]
-    return [
-        f"{po.with_suffix('.mo')} is missing or older than {po.name}: restart the app or run "
-        "`scripts/i18n compile`."
-        for po in found
-        if not is_current(po)
-    ]
+def _unwritable(directory: Path, exc: OSError) -> CatalogueError:
+    return CatalogueError(
+        f"The translation catalogues under {directory} are missing or older than their .po and "
+        f"cannot be written ({exc.strerror}): run `scripts/i18n compile` as the owner of the files."
+    )

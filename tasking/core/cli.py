@@ -4,14 +4,43 @@ bad values (ServiceError, exit 1) as for a mistyped command line (exit 2)."""
 from __future__ import annotations
 
 import functools
+import re
 import sys
+from datetime import UTC, date, datetime, time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from tasking.core import clock
 from tasking.core.errors import ServiceError
 from tasking.extensions import db
+
+NOW_HELP = (
+    "The instant to act at, ISO 8601 (2026-11-23T07:00-05:00 or …Z; without an offset it is UTC; "
+    "a date alone means noon of that day in APP_TIMEZONE). Default: now."
+)
+DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def resolve_now(text: str | None) -> datetime:
+    """``--now`` as naive UTC (default: the app's clock); exits 1 with one
+    line on stderr when unreadable."""
+    if not text:
+        return clock.now()
+    text = text.strip()
+    try:
+        if DATE_ONLY.match(text):
+            noon = datetime.combine(
+                date.fromisoformat(text), time(12), clock.zone(current_app.config["APP_TIMEZONE"])
+            )
+            return noon.astimezone(UTC).replace(tzinfo=None)
+        return clock.parse_instant(text)
+    except ValueError as exc:
+        message = _("“%(text)s” is not an ISO 8601 instant (e.g. 2026-11-23T07:00-05:00).", text=text)
+        click.echo(_("Error: %(message)s", message=message), err=True)
+        raise click.exceptions.Exit(1) from exc
 
 
 def service_command(func):

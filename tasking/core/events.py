@@ -16,3 +16,5 @@ task_changed = _signals.signal("task-changed")
 comment_posted = _signals.signal("comment-posted")
 #: target, measurement
 measurement_added = _signals.signal("measurement-added")
+#: task_id, user; a receiver returns how many notifications it marked read
+task_opened = _signals.signal("task-opened")

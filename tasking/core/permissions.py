@@ -4,66 +4,93 @@ Roles are per organisation: an admin edits everything of the organisation, a
 member edits the tasks they own and contributes to those they help with, a
 viewer reads. A regional coordinator reads every organisation of the region.
 Anything a user may not see answers 404, so ids reveal nothing.
+
+Every rule reads through the session it is given; what it learns about a
+person's roles is kept in that session's ``info`` for the rest of its life
+(one request, one job).
 """
 
 from __future__ import annotations
 
-from flask import abort, g
+from flask import abort
+from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from tasking.extensions import db
-from tasking.models import Membership, Organisation, Plan, Region, Role, Task, User
+from tasking.models import (
+    Membership,
+    OperationalObjective,
+    Organisation,
+    Plan,
+    Region,
+    Role,
+    Target,
+    Task,
+    Theme,
+    User,
+)
 from tasking.models.task import task_collaborators
 
+#: Roles whose people may be responsible for an action or collaborate on it
+#: (and so record measurements); viewers only read.
+ASSIGNABLE_ROLES = (Role.ADMIN.value, Role.MEMBER.value)
+#: The fields a collaborator may change; every other field is for editors.
+CONTRIBUTOR_FIELDS = frozenset({"status", "blocked_reason"})
 
-def roles_of(user: User) -> dict[int, str]:
-    """organisation id → role, cached for the request."""
-    cache = g.setdefault("_roles", {})
+
+def roles_of(session: Session, user: User) -> dict[int, str]:
+    """organisation id → role, kept for the session's life."""
+    cache = session.info.setdefault("roles", {})
     if user.id not in cache:
-        rows = db.session.execute(
+        rows = session.execute(
             select(Membership.organisation_id, Membership.role).where(Membership.user_id == user.id)
         )
         cache[user.id] = {org_id: role for org_id, role in rows}
     return cache[user.id]
 
 
-def role_in(user: User, organisation_id: int) -> str | None:
-    return roles_of(user).get(organisation_id)
+def role_in(session: Session, user: User, organisation_id: int) -> str | None:
+    return roles_of(session, user).get(organisation_id)
 
 
-def _org_region(organisation_id: int) -> int | None:
-    cache = g.setdefault("_org_region", {})
+def may_be_assigned(role: str | None) -> bool:
+    """Whether a person of this role may own or help with an action."""
+    return role in ASSIGNABLE_ROLES
+
+
+def _org_region(session: Session, organisation_id: int) -> int | None:
+    cache = session.info.setdefault("org_region", {})
     if organisation_id not in cache:
-        cache[organisation_id] = db.session.scalar(
+        cache[organisation_id] = session.scalar(
             select(Organisation.region_id).where(Organisation.id == organisation_id)
         )
     return cache[organisation_id]
 
 
-def can_read_org(user: User, organisation_id: int) -> bool:
+def can_read_org(session: Session, user: User, organisation_id: int) -> bool:
     if not user.is_authenticated:
         return False
-    if role_in(user, organisation_id):
+    if role_in(session, user, organisation_id):
         return True
     region_id = user.regional_region_id
-    return region_id is not None and _org_region(organisation_id) == region_id
+    return region_id is not None and _org_region(session, organisation_id) == region_id
 
 
-def is_org_admin(user: User, organisation_id: int) -> bool:
-    return user.is_authenticated and role_in(user, organisation_id) == Role.ADMIN.value
+def is_org_admin(session: Session, user: User, organisation_id: int) -> bool:
+    return user.is_authenticated and role_in(session, user, organisation_id) == Role.ADMIN.value
 
 
-def can_edit_task(user: User, task: Task, organisation_id: int) -> bool:
+def can_edit_task(session: Session, user: User, task: Task, organisation_id: int) -> bool:
     """Edit every field: the organisation's admins and the task's owner."""
-    role = role_in(user, organisation_id)
+    role = role_in(session, user, organisation_id)
     if role == Role.ADMIN.value:
         return True
     return role == Role.MEMBER.value and task.owner_id == user.id
 
 
-def is_collaborator(user: User, task: Task) -> bool:
+def is_collaborator(session: Session, user: User, task: Task) -> bool:
     return bool(
-        db.session.scalar(
+        session.scalar(
             select(task_collaborators.c.user_id).where(
                 task_collaborators.c.task_id == task.id, task_collaborators.c.user_id == user.id
             )
@@ -71,99 +98,125 @@ def is_collaborator(user: User, task: Task) -> bool:
     )
 
 
-def can_contribute(user: User, task: Task, organisation_id: int) -> bool:
+def can_contribute(session: Session, user: User, task: Task, organisation_id: int) -> bool:
     """Change status, comment, add measurements: editors and collaborators."""
-    if can_edit_task(user, task, organisation_id):
+    if can_edit_task(session, user, task, organisation_id):
         return True
-    return role_in(user, organisation_id) == Role.MEMBER.value and is_collaborator(user, task)
+    return role_in(session, user, organisation_id) == Role.MEMBER.value and is_collaborator(
+        session, user, task
+    )
 
 
-def can_contribute_to(user: User, organisation_id: int, *, owner_id: int | None, collaborating: bool) -> bool:
+def can_contribute_to(
+    session: Session, user: User, organisation_id: int, *, owner_id: int | None, collaborating: bool
+) -> bool:
     """``can_contribute`` for a task whose owner and collaborators are already
     known (the board decides for many cards at once, without a query each)."""
-    role = role_in(user, organisation_id)
+    role = role_in(session, user, organisation_id)
     if role == Role.ADMIN.value:
         return True
     return role == Role.MEMBER.value and (owner_id == user.id or collaborating)
 
 
-def plan_or_404(user: User, plan_id: int) -> Plan:
-    plan = db.session.get(Plan, plan_id)
-    if plan is None or plan.archived_at is not None or not can_read_org(user, plan.organisation_id):
-        abort(404)
-    return plan
-
-
-def task_or_404(user: User, task_id: int) -> Task:
-    task = db.session.get(Task, task_id)
-    if task is None or task.archived_at is not None:
-        abort(404)
-    organisation_id = db.session.scalar(select(Plan.organisation_id).where(Plan.id == task.plan_id))
-    if organisation_id is None or not can_read_org(user, organisation_id):
-        abort(404)
-    return task
-
-
-def org_admin_or_404(user: User, organisation_id: int) -> None:
-    if not is_org_admin(user, organisation_id):
-        abort(404)
-
-
-def can_change_task_fields(user: User, task: Task, organisation_id: int, fields: set[str]) -> bool:
+def can_change_task_fields(
+    session: Session, user: User, task: Task, organisation_id: int, fields: set[str]
+) -> bool:
     """Status and blocked reason: contributors; any other field: editors."""
-    # The task services own the list of fields a collaborator may change.
-    from tasking.tasks.services import CONTRIBUTOR_FIELDS
-
     if set(fields) <= CONTRIBUTOR_FIELDS:
-        return can_contribute(user, task, organisation_id)
-    return can_edit_task(user, task, organisation_id)
+        return can_contribute(session, user, task, organisation_id)
+    return can_edit_task(session, user, task, organisation_id)
 
 
-def task_rights(user: User, task: Task, organisation_id: int) -> dict[str, bool]:
+def organisation_of_target(session: Session, target: Target) -> int:
+    """The id of the organisation whose plan holds the target."""
+    return session.scalar(
+        select(Plan.organisation_id)
+        .join(Theme, Theme.plan_id == Plan.id)
+        .join(OperationalObjective, OperationalObjective.theme_id == Theme.id)
+        .where(OperationalObjective.id == target.objective_id)
+    )
+
+
+def can_measure(session: Session, user: User, target: Target) -> bool:
+    """Admins, and whoever may contribute to one of the objective's tasks."""
+    organisation_id = organisation_of_target(session, target)
+    if is_org_admin(session, user, organisation_id):
+        return True
+    tasks = session.scalars(select(Task).where(Task.objective_id == target.objective_id)).all()
+    return any(can_contribute(session, user, task, organisation_id) for task in tasks)
+
+
+def may_record_measurements(session: Session, user: User, organisation_id: int) -> bool:
+    """The indicators page offers the way to an action's measurements to
+    the people who may take part in actions (admins and members)."""
+    return may_be_assigned(role_in(session, user, organisation_id))
+
+
+def task_rights(session: Session, user: User, task: Task, organisation_id: int) -> dict[str, bool]:
     """What the task page may offer: ``edit`` every field, ``contribute``
     (status, comments), ``measure`` the objective's targets, ``plan`` (the
     plan editor). The measurement service also accepts contributors of a
     sibling action of the objective; this page offers it to those of this one."""
-    edit = can_edit_task(user, task, organisation_id)
-    contribute = edit or can_contribute(user, task, organisation_id)
+    edit = can_edit_task(session, user, task, organisation_id)
+    contribute = edit or can_contribute(session, user, task, organisation_id)
     return {
         "edit": edit,
         "contribute": contribute,
         "measure": contribute,
-        "plan": is_org_admin(user, organisation_id),
+        "plan": is_org_admin(session, user, organisation_id),
     }
 
 
-def can_plan(user: User, organisation_id: int) -> bool:
+def can_plan(session: Session, user: User, organisation_id: int) -> bool:
     """Add, edit, reorder and archive themes, objectives, actions, targets."""
-    return is_org_admin(user, organisation_id)
+    return is_org_admin(session, user, organisation_id)
 
 
-def plan_for_planning(user: User, plan_id: int) -> Plan:
+def plan_or_404(session: Session, user: User, plan_id: int) -> Plan:
+    plan = session.get(Plan, plan_id)
+    if plan is None or plan.archived_at is not None or not can_read_org(session, user, plan.organisation_id):
+        abort(404)
+    return plan
+
+
+def task_or_404(session: Session, user: User, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None or task.archived_at is not None:
+        abort(404)
+    organisation_id = session.scalar(select(Plan.organisation_id).where(Plan.id == task.plan_id))
+    if organisation_id is None or not can_read_org(session, user, organisation_id):
+        abort(404)
+    return task
+
+
+def org_admin_or_404(session: Session, user: User, organisation_id: int) -> None:
+    if not is_org_admin(session, user, organisation_id):
+        abort(404)
+
+
+def plan_for_planning(session: Session, user: User, plan_id: int) -> Plan:
     """The plan, for someone who may change its structure: 404 for those who
     may not read it, 403 with a sentence for readers who are not admins."""
-    from flask_babel import gettext as _
-
-    plan = plan_or_404(user, plan_id)
-    if not can_plan(user, plan.organisation_id):
+    plan = plan_or_404(session, user, plan_id)
+    if not can_plan(session, user, plan.organisation_id):
         abort(403, _("Only the administrators of the organisation can change the plan."))
     return plan
 
 
-def regional_scope_or_404(user: User, slug: str) -> tuple[Region, list[int]]:
+def regional_scope_or_404(session: Session, user: User, slug: str) -> tuple[Region, list[int]]:
     """The region and the organisations whose line of its dashboard the user may see.
 
     The region's coordinators see every municipality; an admin of a
     municipality of the region sees only their own line; anyone else gets 404.
     """
-    region = db.session.scalar(select(Region).where(Region.slug == slug))
+    region = session.scalar(select(Region).where(Region.slug == slug))
     if region is None or not user.is_authenticated:
         abort(404)
     query = select(Organisation.id).where(Organisation.region_id == region.id)
     if user.regional_region_id != region.id:
-        admin_of = [org_id for org_id, role in roles_of(user).items() if role == Role.ADMIN.value]
+        admin_of = [org_id for org_id, role in roles_of(session, user).items() if role == Role.ADMIN.value]
         query = query.where(Organisation.id.in_(admin_of))
-    organisation_ids = list(db.session.scalars(query))
+    organisation_ids = list(session.scalars(query))
     if not organisation_ids and user.regional_region_id != region.id:
         abort(404)
     return region, organisation_ids
@@ -175,25 +228,25 @@ def can_configure_region(user: User, region_id: int) -> bool:
     return user.is_authenticated and user.regional_region_id == region_id
 
 
-def region_to_configure_or_404(user: User, slug: str) -> Region:
-    region = db.session.scalar(select(Region).where(Region.slug == slug))
+def region_to_configure_or_404(session: Session, user: User, slug: str) -> Region:
+    region = session.scalar(select(Region).where(Region.slug == slug))
     if region is None or not can_configure_region(user, region.id):
         abort(404)
     return region
 
 
-def coordinated_region_slug(user: User) -> str | None:
+def coordinated_region_slug(session: Session, user: User) -> str | None:
     """The region a regional coordinator coordinates (for the navigation), else None."""
     if not user.is_authenticated or user.regional_region_id is None:
         return None
-    return db.session.scalar(select(Region.slug).where(Region.id == user.regional_region_id))
+    return session.scalar(select(Region.slug).where(Region.id == user.regional_region_id))
 
 
-def regional_dashboard_of(user: User, organisation: Organisation) -> str | None:
+def regional_dashboard_of(session: Session, user: User, organisation: Organisation) -> str | None:
     """The slug of the regional dashboard showing this organisation's line to the
     user (its region's coordinators and its own admins), else None."""
     if organisation.region_id is None:
         return None
-    if user.regional_region_id == organisation.region_id or is_org_admin(user, organisation.id):
-        return db.session.scalar(select(Region.slug).where(Region.id == organisation.region_id))
+    if user.regional_region_id == organisation.region_id or is_org_admin(session, user, organisation.id):
+        return session.scalar(select(Region.slug).where(Region.id == organisation.region_id))
     return None

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -20,6 +21,15 @@ STATUS_LABELS = {
     "blocked": _l("Blocked"),
     "done": _l("Done"),
 }
+# An action's health (the weekly check-in) is feminine in French (« Bloquée »)
+# where a task's status is not: the context "health" keeps them apart.
+HEALTH_LABELS = {
+    "on_track": _lp("health", "On track"),
+    "at_risk": _lp("health", "At risk"),
+    "late": _lp("health", "Late"),
+    "blocked": _lp("health", "Blocked"),
+    "done": _lp("health", "Done"),
+}
 HORIZON_LABELS = {"short_medium": _l("Short and medium term"), "long": _l("Long term")}
 ROLE_LABELS = {"admin": _l("Administrator"), "member": _l("Member"), "viewer": _l("Viewer")}
 LEVEL_LABELS = {"O": _l("Organisational (O)"), "G": _l("Managers (G)"), "E": _l("Employees (E)")}
@@ -29,6 +39,11 @@ CATEGORY_LABELS = {
     "transversal": _l("Cross-cutting issues"),
     "urban_security": _l("Urban security issues"),
 }
+
+
+def health_label(value: str | None) -> str:
+    """An action's health in the reader's language; « — » when none was given."""
+    return str(HEALTH_LABELS.get(value or "", "—"))
 
 
 def qc_date(value: date | None, style: str = "medium") -> str:
@@ -69,6 +84,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["markdown_excerpt"] = markdown_excerpt
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
+        HEALTH_LABELS=HEALTH_LABELS,
         HORIZON_LABELS=HORIZON_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         LEVEL_LABELS=LEVEL_LABELS,

@@ -13,14 +13,13 @@ from tasking.core.htmx import render
 from tasking.core.permissions import (
     can_plan,
     coordinated_region_slug,
+    may_record_measurements,
     plan_or_404,
     regional_dashboard_of,
     regional_scope_or_404,
-    role_in,
 )
 from tasking.dashboards import services
 from tasking.extensions import db
-from tasking.models import Role
 
 bp = Blueprint("dashboards", __name__)
 
@@ -36,31 +35,31 @@ def qc_percent(share: float | None) -> str:
 @bp.app_template_global("coordinated_region_slug")
 def _coordinated_region_slug(user) -> str | None:  # noqa: ANN001
     """For the navigation: the regional dashboard of a regional coordinator."""
-    return coordinated_region_slug(user)
+    return coordinated_region_slug(db.session, user)
 
 
 @bp.route("/plans/<int:plan_id>/dashboard")
 @login_required
 def plan(plan_id: int):
-    plan = plan_or_404(current_user, plan_id)
+    plan = plan_or_404(db.session, current_user, plan_id)
     today = local_today(clock.now(), plan.organisation.timezone)
     board = services.plan_dashboard(db.session, plan=plan, today=today)
     return render(
         "dashboards/plan.html",
         "dashboards/_plan.html",
         board=board,
-        region_slug=regional_dashboard_of(current_user, board.organisation),
+        region_slug=regional_dashboard_of(db.session, current_user, board.organisation),
     )
 
 
 @bp.route("/plans/<int:plan_id>/indicators")
 @login_required
 def indicators(plan_id: int):
-    plan = plan_or_404(current_user, plan_id)
+    plan = plan_or_404(db.session, current_user, plan_id)
     indicators = services.plan_indicators(db.session, plan=plan, width=560, height=180)
     measurable = [indicator for indicator in indicators if indicator.target.is_measurable]
     # Members record measurements on an action's page; admins also edit the targets.
-    may_measure = role_in(current_user, plan.organisation_id) in (Role.ADMIN.value, Role.MEMBER.value)
+    may_measure = may_record_measurements(db.session, current_user, plan.organisation_id)
     first_task = {}
     if may_measure:
         objective_ids = list({indicator.objective.id for indicator in measurable})
@@ -73,14 +72,14 @@ def indicators(plan_id: int):
         # Targets in words only: one line each after the charts, not a block each.
         text_targets=[indicator for indicator in indicators if not indicator.target.is_measurable],
         first_task=first_task,
-        may_plan=can_plan(current_user, plan.organisation_id),
+        may_plan=can_plan(db.session, current_user, plan.organisation_id),
     )
 
 
 @bp.route("/regions/<slug>/dashboard")
 @login_required
 def region(slug: str):
-    region, organisation_ids = regional_scope_or_404(current_user, slug)
+    region, organisation_ids = regional_scope_or_404(db.session, current_user, slug)
     today = local_today(clock.now(), region.timezone)
     board = services.regional_dashboard(
         db.session, region=region, organisation_ids=organisation_ids, today=today

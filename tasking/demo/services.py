@@ -15,7 +15,7 @@ from tasking.core.errors import ServiceError
 from tasking.models import Activity, Comment, Measurement, Plan, Region, Task, TaskPartner, TaskStatus, User
 from tasking.orgs import services as orgs
 from tasking.plans.template import import_template
-from tasking.tasks import services as tasks
+from tasking.tasks import comments, editing
 
 DEMO_PASSWORD = "Demo-Retablir-2026"
 REGION_SLUG = "mrc-demo"
@@ -49,11 +49,11 @@ def build_demo(session: Session, now: datetime) -> DemoSummary:
     if is_loaded(session):
         raise ServiceError(_("The demo is already loaded."))
     rng = random.Random(2026)
-    region = orgs.create_region(session, REGION_SLUG, "MRC de la Démo")
+    region = orgs.create_region(session, REGION_SLUG, "MRC de la Démo", now=now)
     org_objects = {
-        "ville-demo": orgs.create_organisation(session, "ville-demo", "Ville de Démo", REGION_SLUG),
+        "ville-demo": orgs.create_organisation(session, "ville-demo", "Ville de Démo", REGION_SLUG, now=now),
         "saint-exemple": orgs.create_organisation(
-            session, "saint-exemple", "Municipalité de Saint-Exemple", REGION_SLUG
+            session, "saint-exemple", "Municipalité de Saint-Exemple", REGION_SLUG, now=now
         ),
     }
     users = {}
@@ -65,6 +65,7 @@ def build_demo(session: Session, now: datetime) -> DemoSummary:
             password=DEMO_PASSWORD,
             org=org_objects[org_slug],
             role=role,
+            now=now,
             regional_region=region if regional else None,
         )
     plan_ids = []
@@ -175,7 +176,7 @@ def _recent_exchanges(session: Session, plan_id: int, users: dict[str, User], no
         )
     )
     first, second = lucs
-    tasks.set_collaborators(
+    editing.set_collaborators(
         session,
         actor=marie,
         task=first,
@@ -183,14 +184,14 @@ def _recent_exchanges(session: Session, plan_id: int, users: dict[str, User], no
         version=first.version,
         now=now - timedelta(hours=3),
     )
-    tasks.add_comment(
+    comments.add_comment(
         session,
         actor=sophie,
         task=first,
         body="J’ai joint le CIUSSS : la liste est prête. @responsable, peux-tu confirmer la date de l’envoi?",
         now=now - timedelta(hours=2),
     )
-    tasks.update_task(
+    editing.update_task(
         session,
         actor=sophie,
         task=first,
@@ -198,7 +199,7 @@ def _recent_exchanges(session: Session, plan_id: int, users: dict[str, User], no
         version=first.version,
         now=now - timedelta(hours=1),
     )
-    tasks.add_comment(
+    comments.add_comment(
         session,
         actor=marie,
         task=second,

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from tasking.core.clock import local_today
+from tasking.core.urls import external_url
 from tasking.exchange.tasksheet import french_labels
 from tasking.models import Membership, OperationalObjective, Plan, Task, TaskStatus, User
 from tasking.models.task import task_collaborators
@@ -91,7 +92,7 @@ def build_feed(session: Session, *, user: User, base_url: str, now: datetime) ->
         )
     )
     for task in feed_tasks(session, user):
-        url = f"{base_url}/tasks/{task.id}"
+        url = external_url("tasks.show", task_id=task.id)
         theme = task.objective.theme
         event = icalendar.Event()
         event.add("uid", f"task-{task.id}@{host}")

@@ -6,6 +6,7 @@ import logging
 import secrets
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 
 from flask import (
     Blueprint,
@@ -28,15 +29,17 @@ from sqlalchemy.orm.exc import StaleDataError
 from tasking.core import clock
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
-from tasking.core.htmx import is_htmx, render
+from tasking.core.htmx import go, is_htmx, render
 from tasking.core.permissions import is_org_admin, org_admin_or_404, plan_or_404
-from tasking.exchange import calendar, docx_import, files, imports, uploads
+from tasking.core.transaction import attempt, committed_stream
+from tasking.core.urls import external_url
+from tasking.exchange import calendar, docx_parse, docx_plan, files, import_plan, import_write, uploads
 from tasking.exchange.docx_export import build_docx
 from tasking.exchange.exports import build_csv, build_xlsx
-from tasking.exchange.models import PendingImport
+from tasking.exchange.parse_sheet import ImportFailed
 from tasking.exchange.tasksheet import export_filename
 from tasking.extensions import db
-from tasking.models import Organisation, Plan, User
+from tasking.models import Organisation, PendingImport, Plan, User
 from tasking.plans.services import load_plan_layout
 
 bp = Blueprint("exchange", __name__)
@@ -55,13 +58,13 @@ PREVIEW_LIMIT = 200
 @bp.app_template_global()
 def can_import_into(plan) -> bool:  # noqa: ANN001
     """Whether the signed-in person may import into this plan (its admins)."""
-    return is_org_admin(current_user, plan.organisation_id)
+    return is_org_admin(db.session, current_user, plan.organisation_id)
 
 
 @bp.app_template_global()
 def calendar_feed_url(token: str) -> str:
     """The absolute address calendar apps subscribe to."""
-    return current_app.config["APP_BASE_URL"] + url_for("exchange.calendar_feed", token=token)
+    return external_url("exchange.calendar_feed", token=token)
 
 
 def _uploaded() -> tuple[bytes, str]:
@@ -81,7 +84,7 @@ def _uploaded() -> tuple[bytes, str]:
 @login_required
 def export(plan_id: int, extension: str):
     """The plan as a file; whoever may read the plan may export it."""
-    plan_or_404(current_user, plan_id)
+    plan_or_404(db.session, current_user, plan_id)
     plan = load_plan_layout(db.session, plan_id)
     build, mimetype = EXPORTS[extension]
     today = local_today(clock.now(), plan.organisation.timezone)
@@ -111,8 +114,8 @@ def _import_page(plan, status: int = 200, **context):  # noqa: ANN001
 @login_required
 def import_tasks(plan_id: int):
     """The import page; a posted file gets its preview (nothing is written)."""
-    plan = plan_or_404(current_user, plan_id)
-    org_admin_or_404(current_user, plan.organisation_id)
+    plan = plan_or_404(db.session, current_user, plan_id)
+    org_admin_or_404(db.session, current_user, plan.organisation_id)
     if request.method == "GET":
         return _import_page(plan)
     now = clock.now()
@@ -121,12 +124,10 @@ def import_tasks(plan_id: int):
         kind = files.sniff(content)
         if kind not in (files.XLSX, files.CSV):
             raise ServiceError(_("Import an Excel (.xlsx) or CSV file exported from this plan."), "file")
-        preview = imports.preview(db.session, plan_id=plan.id, content=content, kind=kind)
-    except imports.ImportFailed as failure:
-        db.session.rollback()
+        preview = import_plan.preview(db.session, plan_id=plan.id, content=content, kind=kind)
+    except ImportFailed as failure:
         return _import_page(plan, 422, problems=failure.problems)
     except ServiceError as error:
-        db.session.rollback()
         return _import_page(plan, 422, problems=[error.message])
     pending = None
     if preview.has_changes:
@@ -140,7 +141,6 @@ def import_tasks(plan_id: int):
             content=content,
             now=now,
         )
-        db.session.commit()
     return _import_page(plan, preview=preview, pending=pending, filename=filename)
 
 
@@ -148,8 +148,8 @@ def import_tasks(plan_id: int):
 @login_required
 def confirm_tasks(plan_id: int, token: str):
     """Carry out a previewed import, all of it or nothing."""
-    plan = plan_or_404(current_user, plan_id)
-    org_admin_or_404(current_user, plan.organisation_id)
+    plan = plan_or_404(db.session, current_user, plan_id)
+    org_admin_or_404(db.session, current_user, plan.organisation_id)
     now = clock.now()
     pending = uploads.find(
         db.session,
@@ -164,17 +164,15 @@ def confirm_tasks(plan_id: int, token: str):
     try:
         # Compared again with the plan as it is now: the commit does what the
         # data says at this instant.
-        preview = imports.preview(db.session, plan_id=plan.id, content=pending.content, kind=pending.kind)
-    except imports.ImportFailed as failure:
-        db.session.rollback()
+        preview = import_plan.preview(db.session, plan_id=plan.id, content=pending.content, kind=pending.kind)
+    except ImportFailed as failure:
         return _import_page(plan, 422, problems=failure.problems)
     except ServiceError as error:
-        db.session.rollback()
         return _import_page(plan, 422, problems=[error.message])
     return _importing(plan, pending, preview, now)
 
 
-def _importing(plan: Plan, pending: PendingImport, preview: imports.Preview, now: datetime) -> Response:
+def _importing(plan: Plan, pending: PendingImport, preview: import_plan.Preview, now: datetime) -> Response:
     """A page that streams the progress of the import while it is written,
     then its outcome; one transaction, committed after the last row."""
     marker = Markup(f"<!--steps-{secrets.token_hex(8)}-->")
@@ -185,33 +183,23 @@ def _importing(plan: Plan, pending: PendingImport, preview: imports.Preview, now
     head, tail = page.split(marker)
     # The view's session is closed once it returns: the stream works on ids.
     actor_id, plan_id, pending_id = current_user.id, plan.id, pending.id
+    done = import_write.Applied()
+
+    def steps() -> Iterator[str]:
+        actor = db.session.get(User, actor_id)
+        for rows in import_write.apply_in_steps(
+            db.session, actor=actor, plan_id=plan_id, result=preview, now=now, done=done
+        ):
+            yield render_template("exchange/_import_step.html", rows=rows, total=total)
+        db.session.delete(db.session.get(PendingImport, pending_id))
+
+    def outcome(problem: str | None) -> str:
+        return render_template("exchange/_import_outcome.html", plan_id=plan_id, done=done, problem=problem)
 
     @stream_with_context
     def body() -> Iterator[str]:
         yield head
-        done = imports.Applied()
-        problem = None
-        try:
-            actor = db.session.get(User, actor_id)
-            for rows in imports.apply_in_steps(
-                db.session, actor=actor, plan_id=plan_id, result=preview, now=now, done=done
-            ):
-                yield render_template("exchange/_import_step.html", rows=rows, total=total)
-            db.session.delete(db.session.get(PendingImport, pending_id))
-            db.session.commit()
-        except StaleDataError:
-            # Someone saved one of these tasks during the import itself.
-            db.session.rollback()
-            problem = _("Someone changed the plan during the import. Upload the file again.")
-        except ServiceError as error:
-            db.session.rollback()
-            problem = error.message
-        except SQLAlchemyError:
-            # The status line is long sent: the page itself must say it failed.
-            log.exception("Import into plan %s failed", plan_id)
-            db.session.rollback()
-            problem = _("The database refused the import; nothing was written. Try again in a moment.")
-        yield render_template("exchange/_import_outcome.html", plan_id=plan_id, done=done, problem=problem)
+        yield from committed_stream(steps(), outcome, partial(_import_problem, plan_id))
         yield tail
 
     response = Response(body(), mimetype="text/html")
@@ -220,13 +208,17 @@ def _importing(plan: Plan, pending: PendingImport, preview: imports.Preview, now
     return response
 
 
-def _go(target: str):
-    """Navigate: HX-Redirect for htmx (it drops headers on a 3xx), else 303."""
-    if is_htmx():
-        response = Response(status=204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target, code=303)
+def _import_problem(plan_id: int, error: Exception) -> str:
+    """What the import page says when the import failed half-way (nothing was written)."""
+    if isinstance(error, StaleDataError):
+        # Someone saved one of these tasks during the import itself.
+        return _("Someone changed the plan during the import. Upload the file again.")
+    if isinstance(error, ServiceError):
+        return error.message
+    if isinstance(error, SQLAlchemyError):
+        log.exception("Import into plan %s failed", plan_id)
+        return _("The database refused the import; nothing was written. Try again in a moment.")
+    raise error
 
 
 # A Word document as a new plan --------------------------------------------------
@@ -242,7 +234,7 @@ def _docx_page(org: Organisation, status: int = 200, **context):
 @login_required
 def import_docx(org_id: int):
     """The Word import page; a posted document gets its preview."""
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     if request.method == "GET":
         return _docx_page(org)
@@ -251,12 +243,10 @@ def import_docx(org_id: int):
         content, filename = _uploaded()
         if files.sniff(content) != files.DOCX:
             raise ServiceError(_("Import a Word document (.docx) laid out as the ASCQ template."), "file")
-        parsed = docx_import.parse_docx(content)
-    except imports.ImportFailed as failure:
-        db.session.rollback()
+        parsed = docx_parse.parse_docx(content)
+    except ImportFailed as failure:
         return _docx_page(org, 422, problems=failure.problems)
     except ServiceError as error:
-        db.session.rollback()
         return _docx_page(org, 422, problems=[error.message])
     pending = uploads.keep(
         db.session,
@@ -268,14 +258,13 @@ def import_docx(org_id: int):
         content=content,
         now=now,
     )
-    db.session.commit()
-    people = docx_import.People.of(db.session, org.id)
+    people = docx_plan.People.of(db.session, org.id)
     return _docx_page(
         org,
         parsed=parsed,
         pending=pending,
         filename=filename,
-        unmatched=docx_import.unmatched_people(parsed, people),
+        unmatched=docx_plan.unmatched_people(parsed, people),
     )
 
 
@@ -283,7 +272,7 @@ def import_docx(org_id: int):
 @login_required
 def confirm_docx(org_id: int, token: str):
     """Create the plan from a previewed Word document."""
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     now = clock.now()
     pending = uploads.find(
@@ -292,19 +281,18 @@ def confirm_docx(org_id: int, token: str):
     if pending is None:
         return _docx_page(org, 409, problems=[_("This preview has expired: upload the file again.")])
     try:
-        parsed = docx_import.parse_docx(pending.content)
-        plan = docx_import.create_plan(
-            db.session,
-            actor=current_user,
-            org=org,
-            parsed=parsed,
-            now=now,
-            title=request.form.get("title", ""),
-        )
-        db.session.delete(pending)
-        db.session.commit()
-    except imports.ImportFailed as failure:
-        db.session.rollback()
+        with attempt():
+            parsed = docx_parse.parse_docx(pending.content)
+            plan = docx_plan.create_plan(
+                db.session,
+                actor=current_user,
+                org=org,
+                parsed=parsed,
+                now=now,
+                title=request.form.get("title", ""),
+            )
+            db.session.delete(pending)
+    except ImportFailed as failure:
         return _docx_page(org, 422, problems=failure.problems)
     counts = parsed.counts
     flash(
@@ -317,7 +305,7 @@ def confirm_docx(org_id: int, token: str):
         ),
         "success",
     )
-    return _go(url_for("plans.show", plan_id=plan.id))
+    return go(url_for("plans.show", plan_id=plan.id))
 
 
 # Calendar feed ------------------------------------------------------------------
@@ -351,7 +339,6 @@ def calendar_token():
         message = _("Your calendar link was revoked.")
     else:
         abort(400)
-    db.session.commit()
     if is_htmx():
         return render("auth/account.html", "exchange/_calendar.html", message=message)
     flash(message, "success")

@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from tasking.exchange.models import PendingImport
-from tasking.models import User
+from tasking.models import PendingImport, User
 
 # A preview left unconfirmed this long is forgotten.
 LIFETIME = timedelta(hours=6)

@@ -2,6 +2,7 @@
 every table with the metadata, which Alembic and the tests rely on."""
 
 from tasking.models.checkin import CheckinAnswer, CheckinMessage, CheckinRound, Health
+from tasking.models.imports import PendingImport
 from tasking.models.notify import Notification, NotificationPreference
 from tasking.models.org import Membership, Organisation, Region, Role, SignInFailure, User
 from tasking.models.outbox import OutboxMessage
@@ -14,7 +15,7 @@ from tasking.models.plan import (
     Target,
     Theme,
 )
-from tasking.models.schedule import DigestLog, ReminderLog, SchedulerLease
+from tasking.models.schedule import DigestLog, JobRunStat, ReminderLog, SchedulerLease
 from tasking.models.task import Activity, Comment, Task, TaskPartner, TaskStatus, task_collaborators
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "DigestLog",
     "GeneralObjective",
     "Health",
+    "JobRunStat",
     "Measurement",
     "Membership",
     "Notification",
@@ -33,6 +35,7 @@ __all__ = [
     "OperationalObjective",
     "Organisation",
     "OutboxMessage",
+    "PendingImport",
     "Plan",
     "Region",
     "ReminderLog",

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tasking.core.clock import utcnow
 from tasking.extensions import db
 
 if TYPE_CHECKING:
@@ -50,7 +49,7 @@ class CheckinRound(db.Model):
     closes_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
     organisation: Mapped[Organisation] = relationship()
 
@@ -81,7 +80,7 @@ class CheckinAnswer(db.Model):
     nothing_new: Mapped[bool] = mapped_column(default=False)
     # The task's version the form was built on (a later edit is a conflict).
     task_version: Mapped[int]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
     task: Mapped[Task] = relationship()
     user: Mapped[User | None] = relationship()
@@ -104,4 +103,4 @@ class CheckinMessage(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("checkin_round.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column()

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tasking.core.clock import utcnow
 from tasking.extensions import db
 
 if TYPE_CHECKING:
@@ -63,7 +62,7 @@ class Notification(db.Model):
     detail: Mapped[str] = mapped_column(Text, default="")
     # Given by callers that may run twice (reminders): the second run writes nothing.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     read_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -81,4 +80,4 @@ class NotificationPreference(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(30))
     channel: Mapped[str] = mapped_column(String(10))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column()

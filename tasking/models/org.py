@@ -11,7 +11,6 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tasking.core.clock import utcnow
 from tasking.extensions import db
 
 
@@ -31,7 +30,7 @@ class Region(db.Model):
     # The regional digest goes out before the weekly meeting (Monday = 0).
     digest_weekday: Mapped[int] = mapped_column(default=3)
     digest_time: Mapped[str] = mapped_column(String(5), default="08:00")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
     organisations: Mapped[list[Organisation]] = relationship(
         back_populates="region", order_by="Organisation.name"
@@ -58,7 +57,7 @@ class Organisation(db.Model):
     checkin_days_before: Mapped[int] = mapped_column(default=2)
     checkin_close_time: Mapped[str] = mapped_column(String(5), default="17:00")
     checkin_grace_hours: Mapped[int] = mapped_column(default=24)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
     region: Mapped[Region | None] = relationship(back_populates="organisations")
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
@@ -77,7 +76,7 @@ class User(UserMixin, db.Model):
     # Bumped on password change or deactivation: older sessions stop working.
     session_epoch: Mapped[int] = mapped_column(default=0)
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     last_login_at: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -115,7 +114,7 @@ class Membership(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     role: Mapped[str] = mapped_column(String(20), default=Role.MEMBER.value)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
     user: Mapped[User] = relationship(back_populates="memberships")
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")

@@ -9,7 +9,6 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tasking.core.clock import utcnow
 from tasking.extensions import db
 
 
@@ -39,12 +38,12 @@ class OutboxMessage(db.Model):
     locale: Mapped[str] = mapped_column(String(10), default="fr_CA")
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column()
     # A sender claims a row for a while; a crashed sender's claim just expires.
     claimed_until: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     last_error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     sent_at: Mapped[datetime | None]
 
     @property

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tasking.core.clock import utcnow
 from tasking.extensions import db
 
 if TYPE_CHECKING:
@@ -29,7 +28,7 @@ class Plan(db.Model):
     template_key: Mapped[str | None] = mapped_column(String(60))
     source: Mapped[str] = mapped_column(Text, default="")
     timing_note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     archived_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship()
@@ -189,7 +188,7 @@ class Measurement(db.Model):
     measured_on: Mapped[date]
     note: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
     target: Mapped[Target] = relationship(back_populates="measurements")
     author: Mapped[User | None] = relationship()

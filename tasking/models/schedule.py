@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tasking.core.clock import utcnow
 from tasking.extensions import db
 
 
@@ -33,7 +32,7 @@ class ReminderLog(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     rule: Mapped[str] = mapped_column(String(40))
     occurrence: Mapped[date]
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column()
 
 
 class DigestLog(db.Model):
@@ -52,7 +51,7 @@ class DigestLog(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     period: Mapped[str] = mapped_column(String(10))
     queued: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
 
 class SchedulerLease(db.Model):
@@ -63,3 +62,20 @@ class SchedulerLease(db.Model):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(120))
     expires_at: Mapped[datetime]
+    # The holder's last renewal: the scheduler's heartbeat, read by /healthz.
+    renewed_at: Mapped[datetime | None]
+
+
+class JobRunStat(db.Model):
+    """How often a scheduler job ran and how long it took, per outcome (``ok``
+    or ``error``). Jobs run in the scheduler process; the web workers read
+    these rows to expose them in /metrics, so every worker says the same."""
+
+    __tablename__ = "job_run_stat"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(10), primary_key=True)
+    runs: Mapped[int] = mapped_column(default=0)
+    seconds_total: Mapped[float] = mapped_column(Float, default=0.0)
+    last_run_at: Mapped[datetime | None]
+    last_seconds: Mapped[float] = mapped_column(Float, default=0.0)

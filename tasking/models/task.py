@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tasking.core.clock import utcnow
 from tasking.extensions import db
 
 if TYPE_CHECKING:
@@ -63,8 +62,8 @@ class Task(db.Model):
     # Order inside the objective, as the plan lists it.
     plan_position: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column()
     completed_at: Mapped[datetime | None]
     archived_at: Mapped[datetime | None]
 
@@ -106,7 +105,7 @@ class Comment(db.Model):
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
 
     task: Mapped[Task] = relationship(back_populates="comments")
     author: Mapped[User | None] = relationship()
@@ -127,7 +126,7 @@ class Activity(db.Model):
     field: Mapped[str | None] = mapped_column(String(40))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()
     # The task's version this change was made on: a form built on version v
     # missed exactly the lines with task_version >= v (what a conflict shows).
     task_version: Mapped[int | None] = mapped_column()

@@ -1,6 +1,6 @@
 """Notifications: the bell and its list, e-mail preferences, one-click
-unsubscribe, signed task links for acting from the mailbox, and the admin's
-view of the outbox.
+unsubscribe and signed task links for acting from the mailbox (the admin's
+view of the outbox lives with the outbox, in ``tasking/outbox/``).
 
 The API other features build on:
 

@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer
 
 from tasking.core.errors import ServiceError
 from tasking.core.signing import timed_serializer
+from tasking.core.urls import external_url
 from tasking.models import Task, User
 from tasking.models.notify import DEFAULT_CHANNELS
 
@@ -26,21 +27,14 @@ TASK_LINK_MAX_AGE = 14 * 24 * 3600
 ACTIONS = ("done", "blocked", "postpone")
 
 
-def _absolute(endpoint: str, **values) -> str:
-    # Built from the URL map, not url_for: the scheduler and the CLI have no request.
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["APP_BASE_URL"] + path
-
-
 def task_url(task: Task | int) -> str:
     """The task's page, absolute (APP_BASE_URL/tasks/<id>)."""
-    task_id = task if isinstance(task, int) else task.id
-    return f"{current_app.config['APP_BASE_URL']}/tasks/{task_id}"
+    return external_url("tasks.show", task_id=task if isinstance(task, int) else task.id)
 
 
 def preferences_url() -> str:
     """The signed-in preferences page, absolute."""
-    return _absolute("notifications.preferences")
+    return external_url("notifications.preferences")
 
 
 # One link for an e-mail that holds several kinds: the grouped reminders.
@@ -55,7 +49,7 @@ def unsubscribe_token(user: User, kind: str) -> str:
 
 def unsubscribe_url(user: User, kind: str) -> str:
     """One-click link turning ``kind`` (a kind or a switch) off for ``user``."""
-    return _absolute("notifications.unsubscribe", token=unsubscribe_token(user, kind))
+    return external_url("notifications.unsubscribe", token=unsubscribe_token(user, kind))
 
 
 def read_unsubscribe_token(token: str) -> tuple[int, str]:
@@ -81,7 +75,7 @@ def task_action_token(user: User, task: Task, action: str) -> str:
 
 def task_action_url(user: User, task: Task, action: str) -> str:
     """Signed, expiring link for ``action`` in ("done", "blocked", "postpone")."""
-    return _absolute("notifications.task_action", token=task_action_token(user, task, action))
+    return external_url("notifications.task_action", token=task_action_token(user, task, action))
 
 
 @dataclass(frozen=True)

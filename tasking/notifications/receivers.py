@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tasking.core import events
 from tasking.models import Comment, Task, User
-from tasking.notifications.services import notify
+from tasking.notifications.services import mark_task_read, notify
 
 EXCERPT = 200
 
@@ -90,7 +90,13 @@ def on_comment_posted(
         notify(session, user=user, kind="comment", task=task, actor=actor, now=now, detail=excerpt)
 
 
+def on_task_opened(_sender, *, session: Session, now: datetime, task_id: int, user: User, **_extra) -> int:
+    """Opening a task is reading what was said about it: how many were unread."""
+    return mark_task_read(session, user=user, task_id=task_id, now=now)
+
+
 def connect() -> None:
     """Hook the receivers to the task events (idempotent: blinker keeps one)."""
     events.task_changed.connect(on_task_changed)
     events.comment_posted.connect(on_comment_posted)
+    events.task_opened.connect(on_task_opened)

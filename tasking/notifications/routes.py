@@ -1,6 +1,6 @@
 """Notification pages: the bell and the list, the preferences page, the
-signed-link pages reached from an e-mail (unsubscribe, act on a task) and the
-admin's view of the outbox. Thin: parse, call a service, render."""
+signed-link pages reached from an e-mail (unsubscribe, act on a task).
+Thin: parse, call a service, render."""
 
 from __future__ import annotations
 
@@ -12,16 +12,13 @@ from tasking.core import clock
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import is_htmx, render
 from tasking.core.i18n import LOCALES
-from tasking.core.permissions import is_org_admin, org_admin_or_404
-from tasking.core.urls import safe_next
+from tasking.core.transaction import attempt
 from tasking.core.validation import parse_id
 from tasking.extensions import csrf, db
-from tasking.models import Organisation, OutboxMessage, Role, User
+from tasking.models import Role, User
 from tasking.models.notify import CHANNELS, KINDS, SWITCHES
-from tasking.models.outbox import OutboxStatus
 from tasking.notifications import links, services
 from tasking.notifications import preferences as prefs
-from tasking.outbox.sender import deliver_soon, retry
 
 bp = Blueprint("notifications", __name__)
 
@@ -71,7 +68,6 @@ def open_one(notification_id: int):
     if notification is None:
         abort(404)
     services.mark_read(db.session, user=current_user, notification=notification, now=clock.now())
-    db.session.commit()
     if notification.task_id:
         return redirect(f"/tasks/{notification.task_id}")
     return redirect(url_for("notifications.index"))
@@ -84,7 +80,6 @@ def mark_read(notification_id: int):
     if notification is None:
         abort(404)
     services.mark_read(db.session, user=current_user, notification=notification, now=clock.now())
-    db.session.commit()
     if is_htmx():
         return render_template(
             "notifications/_item.html",
@@ -99,7 +94,6 @@ def mark_read(notification_id: int):
 @login_required
 def mark_all_read():
     count = services.mark_all_read(db.session, user=current_user, now=clock.now())
-    db.session.commit()
     if is_htmx():
         return _render_list()
     if count:
@@ -154,14 +148,13 @@ def preferences():
         errors["locale"] = _("Unknown language.")
     if not errors:
         try:
-            prefs.set_channels(db.session, user=current_user, choices=wanted, now=clock.now())
+            with attempt():
+                prefs.set_channels(db.session, user=current_user, choices=wanted, now=clock.now())
         except ServiceError as exc:
-            db.session.rollback()
             errors[exc.field or "form"] = exc.message
     if errors:
         return _render_preferences({**choices, **wanted}, locale, errors, status=422)
     current_user.locale = locale
-    db.session.commit()
     flash(_("Your notification preferences are saved."), "success")
     return redirect(url_for("notifications.preferences"), code=303)
 
@@ -185,7 +178,6 @@ def unsubscribe(token: str):
     if request.method == "POST":
         for one in links.UNSUBSCRIBE_BUNDLES.get(kind, (kind,)):
             prefs.set_channel(db.session, user=user, kind=one, channel="never", now=clock.now())
-        db.session.commit()
         done = True
     return render_template("notifications/unsubscribe.html", token=token, user=user, kind=kind, done=done)
 
@@ -211,119 +203,17 @@ def task_action(token: str):
     elif request.method == "POST":
         form = {"reason": request.form.get("reason", ""), "due_date": request.form.get("due_date", "")}
         try:
-            applied = services.act_on_task(
-                session, action=action, now=now, reason=form["reason"], due_date=form["due_date"] or None
-            )
+            with attempt():
+                applied = services.act_on_task(
+                    session, action=action, now=now, reason=form["reason"], due_date=form["due_date"] or None
+                )
         except ServiceError as exc:
-            session.rollback()
             errors[exc.field or "form"] = exc.message
             status = 422
         else:
-            session.commit()
             return render_template(
                 "notifications/task_action_done.html", action=action, changed=bool(applied)
             )
     return render_template(
         "notifications/task_action.html", action=action, token=token, form=form, errors=errors
     ), status
-
-
-# --- the outbox, for the organisation's admins -------------------------------
-
-
-@bp.route("/admin/outbox")
-@login_required
-def outbox_home():
-    for membership in current_user.memberships:
-        if is_org_admin(current_user, membership.organisation_id):
-            return redirect(url_for("notifications.outbox", org_id=membership.organisation_id))
-    abort(404)
-
-
-@bp.route("/admin/orgs/<int:org_id>/outbox")
-@login_required
-def outbox(org_id: int):
-    org_admin_or_404(current_user, org_id)
-    status = request.args.get("status") or None
-    if status not in (None, *(s.value for s in OutboxStatus)):
-        status = None
-    page = _page_number()
-    rows, total = services.outbox_rows(db.session, org_id, status, page)
-    return render(
-        "notifications/outbox.html",
-        "notifications/_outbox_table.html",
-        org_id=org_id,
-        rows=rows,
-        total=total,
-        page_number=page,
-        per_page=50,
-        status_filter=status,
-        timezone=db.session.get(Organisation, org_id).timezone,
-        statuses=[s.value for s in OutboxStatus],
-        mail_configured=bool(current_app.config.get("MAIL_SERVER")),
-    )
-
-
-def _outbox_row_or_404(org_id: int, message_id: int) -> OutboxMessage:
-    org_admin_or_404(current_user, org_id)
-    row = services.outbox_row(db.session, org_id, message_id)
-    if row is None:
-        abort(404)
-    return row
-
-
-@bp.route("/admin/orgs/<int:org_id>/outbox/<int:message_id>")
-@login_required
-def outbox_message(org_id: int, message_id: int):
-    row = _outbox_row_or_404(org_id, message_id)
-    return render_template(
-        "notifications/outbox_message.html",
-        org_id=org_id,
-        timezone=db.session.get(Organisation, org_id).timezone,
-        row=row,
-        body_text=services.without_personal_links(row.body_text),
-        headers=[(name, services.without_personal_links(value)) for name, value in row.header_pairs()],
-        mail_configured=bool(current_app.config.get("MAIL_SERVER")),
-    )
-
-
-# The message's HTML alone, for the preview frame: no script, no request out,
-# a sandboxed opaque origin, framed only by our own page.
-PREVIEW_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
-
-
-@bp.route("/admin/orgs/<int:org_id>/outbox/<int:message_id>/preview")
-@login_required
-def outbox_preview(org_id: int, message_id: int):
-    row = _outbox_row_or_404(org_id, message_id)
-    response = current_app.response_class(
-        services.without_personal_links(row.body_html or ""), mimetype="text/html"
-    )
-    response.headers["Content-Security-Policy"] = PREVIEW_CSP
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.route("/admin/orgs/<int:org_id>/outbox/<int:message_id>/retry", methods=["POST"])
-@login_required
-def outbox_retry(org_id: int, message_id: int):
-    row = _outbox_row_or_404(org_id, message_id)
-    if row.status == OutboxStatus.SENT.value:
-        abort(400, _("This message was already sent."))
-    now = clock.now()
-    retry(db.session, row, now)
-    db.session.commit()
-    # With a mail server, try it at once; whatever fails waits in the outbox.
-    deliver_soon(db.session, [row], now)
-    db.session.refresh(row)
-    if row.status == OutboxStatus.SENT.value:
-        flash(_("The message was sent."), "success")
-    elif row.last_error:
-        # retry() cleared the error: this one is the server's answer just now.
-        flash(_("The mail server refused it again: %(error)s", error=row.last_error), "error")
-    else:
-        flash(_("The message is back in line; it goes out with the next delivery."), "success")
-    return redirect(
-        safe_next(request.form.get("next"), url_for("notifications.outbox", org_id=org_id)), code=303
-    )

@@ -8,7 +8,6 @@ Functions flush but never commit; the caller commits once.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -22,11 +21,13 @@ from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import can_contribute, can_edit_task, can_read_org
 from tasking.core.templating import qc_date
-from tasking.models import Notification, Organisation, OutboxMessage, Plan, Task, TaskStatus, User
+from tasking.models import Notification, Organisation, Plan, Task, TaskStatus, User
 from tasking.models.notify import KINDS
 from tasking.notifications import links
 from tasking.notifications.preferences import email_channel
 from tasking.outbox.queue import queue
+from tasking.tasks.comments import add_comment
+from tasking.tasks.editing import update_task
 
 PER_PAGE = 25
 ONE_CLICK = "List-Unsubscribe=One-Click"
@@ -42,28 +43,32 @@ def organisation_of(session: Session, task: Task) -> Organisation:
     )
 
 
-def available_actions(user: User, task: Task | None, organisation_id: int | None) -> list[str]:
+def available_actions(
+    session: Session, user: User, task: Task | None, organisation_id: int | None
+) -> list[str]:
     """The mailbox actions ``user`` may take on ``task`` right now."""
     if task is None or organisation_id is None or task.archived_at is not None:
         return []
-    if task.status == TaskStatus.DONE.value or not can_contribute(user, task, organisation_id):
+    if task.status == TaskStatus.DONE.value or not can_contribute(session, user, task, organisation_id):
         return []
     actions = ["done"]
     if task.status != TaskStatus.BLOCKED.value:
         actions.append("blocked")
-    if can_edit_task(user, task, organisation_id):
+    if can_edit_task(session, user, task, organisation_id):
         actions.append("postpone")
     return actions
 
 
-def email_links(user: User, kind: str, task: Task | None, organisation_id: int | None) -> dict:
+def email_links(
+    session: Session, user: User, kind: str, task: Task | None, organisation_id: int | None
+) -> dict:
     """Template context shared by every notification-like message: the task
     link, the action links, the unsubscribe and preferences links."""
     return {
         "task_link": links.task_url(task) if task is not None else None,
         "action_links": [
             (action, links.task_action_url(user, task, action))
-            for action in available_actions(user, task, organisation_id)
+            for action in available_actions(session, user, task, organisation_id)
         ],
         "unsubscribe_link": links.unsubscribe_url(user, kind),
         "preferences_link": links.preferences_url(),
@@ -138,7 +143,7 @@ def notify(
             task=task,
             actor=actor,
             detail=notification.detail,
-            **email_links(user, kind, task, organisation_id),
+            **email_links(session, user, kind, task, organisation_id),
             **context,
         )
     return notification
@@ -259,13 +264,13 @@ def resolve_task_link(session: Session, token: str) -> MailboxAction:
     if user is None or not user.active or task is None or task.archived_at is not None:
         raise ServiceError(_("This link is no longer valid."))
     organisation = organisation_of(session, task)
-    if not can_read_org(user, organisation.id):
+    if not can_read_org(session, user, organisation.id):
         raise ServiceError(_("This link is no longer valid."))
     allowed, refusal = True, ""
-    if data.action == "postpone" and not can_edit_task(user, task, organisation.id):
+    if data.action == "postpone" and not can_edit_task(session, user, task, organisation.id):
         allowed = False
         refusal = _("Only the person responsible for the task or an administrator may postpone its due date.")
-    elif not can_contribute(user, task, organisation.id):
+    elif not can_contribute(session, user, task, organisation.id):
         allowed = False
         refusal = _("You may no longer change this task.")
     return MailboxAction(user, task, data.action, organisation, allowed, refusal)
@@ -283,8 +288,6 @@ def act_on_task(
     services (history lines "field:email"). A postponement's reason becomes a
     comment; a blockage's reason is the task's blocked reason. Returns the
     changes made (empty when the task already was in that state)."""
-    from tasking.tasks.services import add_comment, update_task
-
     if not action.allowed:
         raise ServiceError(action.refusal)
     reason = (reason or "").strip()
@@ -317,65 +320,3 @@ def act_on_task(
 
 
 # --- the admin's view of the outbox -----------------------------------------
-
-# A regional digest speaks of every municipality of the region: not for the
-# eyes of one municipality's admins.
-BEYOND_ONE_ORGANISATION = ("regional_digest",)
-# Signed links that act as their recipient (one-click task actions, password
-# reset, invitation, unsubscribe): an admin reading the outbox must not get them.
-PERSONAL_LINK_RE = re.compile(r"(/(?:m|unsubscribe|password/reset|invitation|checkins/u)/)[A-Za-z0-9._~-]+")
-
-
-def without_personal_links(text: str) -> str:
-    """The message as an admin may read it: personal links cut after their path."""
-    return PERSONAL_LINK_RE.sub(r"\1…", text or "")
-
-
-def outbox_rows(
-    session: Session, organisation_id: int, status: str | None = None, page: int = 1, per_page: int = 50
-) -> tuple[list[OutboxMessage], int]:
-    """Outbox messages of an organisation (by the row's organisation, or the
-    recipient's membership), newest first; (rows, total)."""
-    from tasking.models import Membership
-
-    members = select(Membership.user_id).where(Membership.organisation_id == organisation_id)
-    # A message tied to no organisation (a digest, a password reset) may speak
-    # of another one the person belongs to: shown only for people of this one alone.
-    elsewhere = select(Membership.user_id).where(Membership.organisation_id != organisation_id)
-    scope = (OutboxMessage.organisation_id == organisation_id) | (
-        OutboxMessage.organisation_id.is_(None)
-        & OutboxMessage.user_id.in_(members)
-        & OutboxMessage.user_id.not_in(elsewhere)
-        & OutboxMessage.kind.not_in(BEYOND_ONE_ORGANISATION)
-    )
-    query = select(OutboxMessage).where(scope)
-    count = select(func.count(OutboxMessage.id)).where(scope)
-    if status:
-        query = query.where(OutboxMessage.status == status)
-        count = count.where(OutboxMessage.status == status)
-    page = max(int(page or 1), 1)
-    rows = session.scalars(
-        query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return list(rows), session.scalar(count)
-
-
-def outbox_row(session: Session, organisation_id: int, message_id: int) -> OutboxMessage | None:
-    """One message, if it belongs to the organisation's scope."""
-    from tasking.models import Membership
-
-    row = session.get(OutboxMessage, message_id)
-    if row is None:
-        return None
-    if row.organisation_id == organisation_id:
-        return row
-    if row.organisation_id is None and row.user_id is not None and row.kind not in BEYOND_ONE_ORGANISATION:
-        # As in outbox_rows: for a person of this organisation alone.
-        memberships = set(
-            session.scalars(select(Membership.organisation_id).where(Membership.user_id == row.user_id))
-        )
-        if memberships == {organisation_id}:
-            return row
-    return None

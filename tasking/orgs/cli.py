@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask_babel import gettext as _
 
+from tasking.core import clock
 from tasking.core.cli import CommandGroup, service_command
 from tasking.extensions import db
 from tasking.orgs import services
@@ -19,7 +20,7 @@ users_cli = CommandGroup("users", help="User accounts.")
 @click.option("--name", required=True)
 @service_command
 def create_region(slug: str, name: str) -> None:
-    region = services.create_region(db.session, slug, name)
+    region = services.create_region(db.session, slug, name, now=clock.now())
     db.session.commit()
     click.echo(_("Region %(slug)s created (id %(id)d).", slug=region.slug, id=region.id))
 
@@ -30,7 +31,7 @@ def create_region(slug: str, name: str) -> None:
 @click.option("--region", "region_slug", default=None)
 @service_command
 def create_org(slug: str, name: str, region_slug: str | None) -> None:
-    org = services.create_organisation(db.session, slug, name, region_slug)
+    org = services.create_organisation(db.session, slug, name, region_slug, now=clock.now())
     db.session.commit()
     click.echo(_("Organisation %(slug)s created (id %(id)d).", slug=org.slug, id=org.id))
 
@@ -62,6 +63,7 @@ def create_user(
         password=password,
         org=org,
         role=role,
+        now=clock.now(),
         regional_region=region,
         locale=locale,
     )

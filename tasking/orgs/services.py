@@ -37,26 +37,26 @@ def org_by_slug(session: Session, slug: str) -> Organisation:
     return org
 
 
-def create_region(session: Session, slug: str, name: str) -> Region:
+def create_region(session: Session, slug: str, name: str, *, now: datetime) -> Region:
     slug = clean_slug(slug)
     name = clean_name(name)
     if session.scalar(select(Region.id).where(Region.slug == slug)):
         raise ServiceError(_("A region “%(slug)s” already exists.", slug=slug), "slug")
-    region = Region(slug=slug, name=name)
+    region = Region(slug=slug, name=name, created_at=now)
     session.add(region)
     session.flush()
     return region
 
 
 def create_organisation(
-    session: Session, slug: str, name: str, region_slug: str | None = None
+    session: Session, slug: str, name: str, region_slug: str | None = None, *, now: datetime
 ) -> Organisation:
     slug = clean_slug(slug)
     name = clean_name(name)
     region = region_by_slug(session, region_slug) if region_slug else None
     if session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
         raise ServiceError(_("An organisation “%(slug)s” already exists.", slug=slug), "slug")
-    org = Organisation(slug=slug, name=name, region=region)
+    org = Organisation(slug=slug, name=name, region=region, created_at=now)
     session.add(org)
     session.flush()
     return org
@@ -74,6 +74,7 @@ def create_user(
     password: str | None,
     org: Organisation,
     role: str,
+    now: datetime,
     regional_region: Region | None = None,
     locale: str = "fr_CA",
 ) -> User:
@@ -85,12 +86,19 @@ def create_user(
         raise ServiceError(_("Unknown role “%(role)s”: choose admin, member or viewer.", role=role), "role")
     if user_by_email(session, email):
         raise ServiceError(_("A user with the address %(email)s already exists.", email=email), "email")
-    user = User(email=email, name=name, locale=locale, regional_region=regional_region, session_epoch=0)
+    user = User(
+        email=email,
+        name=name,
+        locale=locale,
+        regional_region=regional_region,
+        session_epoch=0,
+        created_at=now,
+    )
     if password is not None:
         check_password_strength(password, email=email, name=name)
         user.set_password(password)
     session.add(user)
-    session.add(Membership(user=user, organisation=org, role=role))
+    session.add(Membership(user=user, organisation=org, role=role, created_at=now))
     session.flush()
     return user
 

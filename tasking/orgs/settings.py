@@ -195,7 +195,7 @@ def update_org_settings(
 ) -> None:
     """Time zone, reminder days, escalation, the weekly digest slot and the
     weekly check-in; admins only."""
-    if not is_org_admin(actor, organisation.id):
+    if not is_org_admin(session, actor, organisation.id):
         raise ServiceError(_("Only the administrators of the organisation can change its settings."))
     clean = {
         "timezone": _timezone(values.get("timezone")),

@@ -2,7 +2,9 @@
 
 A message is rendered in the recipient's language from a pair of templates
 ``templates/emails/<name>.txt`` and ``.html``. Its dedupe key makes a second
-copy impossible: queuing the same key again writes nothing.
+copy impossible: queuing the same key again writes nothing. Jobs that queue
+many messages build their rows with ``outbox_values`` and write them at once
+with ``insert_outbox``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tasking.core.claim import claim_many
 from tasking.models import OutboxMessage, User
+from tasking.models.outbox import OutboxStatus
 
 
 def new_message_id() -> str:
@@ -81,3 +85,43 @@ def queue(
     except IntegrityError:
         return None
     return row
+
+
+def outbox_values(
+    *,
+    dedupe_key: str,
+    kind: str,
+    user: User,
+    template: str,
+    now: datetime,
+    headers: dict[str, str],
+    organisation_id: int | None = None,
+    **context,
+) -> dict:
+    """One outbox row, rendered in the user's language, as ``queue`` writes it
+    (for jobs that queue many messages at once with ``insert_outbox``)."""
+    subject, text, html = render_email(template, user.locale, user=user, **context)
+    return {
+        "dedupe_key": dedupe_key,
+        "message_id": new_message_id(),
+        "kind": kind,
+        "user_id": user.id,
+        "organisation_id": organisation_id,
+        "recipient": user.email,
+        "subject": subject,
+        "body_text": text,
+        "body_html": html,
+        "headers": "\n".join(f"{name}: {value}" for name, value in headers.items()),
+        "locale": user.locale,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "created_at": now,
+    }
+
+
+def insert_outbox(session: Session, rows: list[dict]) -> int:
+    """Add many outbox rows in one statement; a dedupe key already there is
+    skipped. How many were added."""
+    return len(claim_many(session, OutboxMessage, rows, OutboxMessage.id))

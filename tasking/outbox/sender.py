@@ -1,7 +1,8 @@
 """Delivering the outbox over SMTP with Flask-Mail.
 
-Rows are claimed one by one with a conditional UPDATE, so two senders never
-take the same row. Each delivered row is committed at once: a sender killed
+Rows are claimed a batch at a time with one conditional UPDATE (PostgreSQL
+picks them ``FOR UPDATE SKIP LOCKED``), so senders running at once never take
+the same row nor wait on each other. Each delivered row is committed at once: a sender killed
 mid-batch loses nothing, and only the message in flight may go out again
 (with the same Message-ID, so mail clients fold the copies).
 """
@@ -26,7 +27,8 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from tasking.extensions import mail
+from tasking.core import transaction
+from tasking.extensions import db, mail
 from tasking.models.outbox import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,13 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _claim(session: Session, now: datetime, worker: str, limit: int, only_ids=None) -> list[int]:
+    """Claim up to ``limit`` due rows in one statement; their ids, in order.
+
+    On PostgreSQL the rows are picked ``FOR UPDATE SKIP LOCKED``: concurrent
+    senders each take a different batch at once, instead of all reading the
+    same first ids and then queueing on each other's row locks. SQLite has no
+    row locks (one writer at a time): the same conditional UPDATE is atomic there.
+    """
     available = and_(
         OutboxMessage.status == OutboxStatus.PENDING.value,
         # A message never tried goes at once, even one queued for a later
@@ -93,20 +102,20 @@ def _claim(session: Session, now: datetime, worker: str, limit: int, only_ids=No
         or_(OutboxMessage.attempts == 0, OutboxMessage.next_attempt_at <= now),
         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
     )
-    query = select(OutboxMessage.id).where(available).order_by(OutboxMessage.id).limit(limit)
+    due = select(OutboxMessage.id).where(available).order_by(OutboxMessage.id).limit(limit)
     if only_ids is not None:
-        query = query.where(OutboxMessage.id.in_(only_ids))
-    claimed = []
-    for message_id in session.scalars(query).all():
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, available)
-            .values(claimed_until=now + CLAIM_FOR, claimed_by=worker)
-        )
-        if result.rowcount == 1:
-            claimed.append(message_id)
+        due = due.where(OutboxMessage.id.in_(only_ids))
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    claimed = session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()), available)
+        .values(claimed_until=now + CLAIM_FOR, claimed_by=worker)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).all()
     session.commit()
-    return claimed
+    return sorted(claimed)
 
 
 SMTP_COMPAT32 = compat32.clone(linesep="\r\n", max_line_length=998)
@@ -302,6 +311,12 @@ def retry(session: Session, message: OutboxMessage, now: datetime) -> None:
     message.claimed_until = None
     message.claimed_by = None
     message.last_error = ""
+
+
+def send_after_commit(rows: list[OutboxMessage | None], now: datetime) -> None:
+    """Try these messages at once, but only once the request that queued them
+    has committed (never for a change that was rolled back)."""
+    transaction.after_commit(lambda: deliver_soon(db.session, rows, now))
 
 
 def deliver_soon(session: Session, rows: list[OutboxMessage | None], now: datetime) -> None:

@@ -29,7 +29,7 @@ def index():
     admin_orgs = [
         membership.organisation
         for membership in current_user.memberships
-        if is_org_admin(current_user, membership.organisation_id)
+        if is_org_admin(db.session, current_user, membership.organisation_id)
     ]
     return render_template("plans/index.html", plans=plans, admin_orgs=admin_orgs)
 
@@ -37,10 +37,9 @@ def index():
 @bp.route("/orgs/<int:org_id>/plans/from-template", methods=["POST"])
 @login_required
 def create_from_template(org_id: int):
-    org_admin_or_404(current_user, org_id)
+    org_admin_or_404(db.session, current_user, org_id)
     org = db.get_or_404(Organisation, org_id)
     summary = import_template(db.session, org, clock.now())
-    db.session.commit()
     flash(
         _(
             "The plan was created from the template: %(themes)d themes, %(actions)d actions.",
@@ -55,7 +54,7 @@ def create_from_template(org_id: int):
 @bp.route("/plans/<int:plan_id>")
 @login_required
 def show(plan_id: int):
-    plan_or_404(current_user, plan_id)
+    plan_or_404(db.session, current_user, plan_id)
     plan = services.load_plan_layout(db.session, plan_id)
     return render_template(
         "plans/show.html",

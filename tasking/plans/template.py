@@ -10,15 +10,17 @@ from importlib import resources
 
 from sqlalchemy.orm import Session
 
-from tasking.models import (
-    GeneralObjective,
-    OperationalObjective,
-    Organisation,
-    Plan,
-    SpecificObjective,
-    Target,
-    Task,
-    Theme,
+from tasking.models import Organisation
+from tasking.plans.builder import (
+    ActionSpec,
+    GeneralSpec,
+    History,
+    ObjectiveSpec,
+    PlanBuilder,
+    PlanSpec,
+    SpecificSpec,
+    TargetSpec,
+    ThemeSpec,
 )
 
 TEMPLATE_FILE = "ascq_covid19.json"
@@ -50,90 +52,72 @@ class ImportSummary:
         return asdict(self)
 
 
-def import_template(
-    session: Session, org: Organisation, now: datetime, title: str | None = None
-) -> ImportSummary:
-    """Create the template as a new plan of ``org``; the caller commits."""
-    data = load_template()
+def template_spec(data: dict, title: str | None = None) -> PlanSpec:
+    """The template as a plan description for the builder."""
     colours = category_colours(data)
-    plan = Plan(
-        organisation=org,
+    return PlanSpec(
         title=(title or "").strip() or data["title"],
         event=data["event"],
         template_key=data["key"],
         source=data["source"],
         timing_note=data["timing_note"],
-        created_at=now,
+        general=[
+            GeneralSpec(
+                horizon=general["horizon"],
+                title=general["title"],
+                specifics=[
+                    SpecificSpec(s["number"], s["title"], s["details"], s["precision"])
+                    for s in general["specific_objectives"]
+                ],
+            )
+            for general in data["general_objectives"]
+        ],
+        themes=[_theme_spec(source, colours) for source in data["themes"]],
     )
-    session.add(plan)
-    session.flush()
-    summary = ImportSummary(plan_id=plan.id)
 
-    for g_pos, general in enumerate(data["general_objectives"]):
-        objective = GeneralObjective(
-            plan=plan, horizon=general["horizon"], title=general["title"], position=g_pos
-        )
-        session.add(objective)
-        summary.general_objectives += 1
-        for s_pos, specific in enumerate(general["specific_objectives"]):
-            objective.specific_objectives.append(
-                SpecificObjective(
-                    number=specific["number"],
-                    title=specific["title"],
-                    details=specific["details"],
-                    precision=specific["precision"],
-                    position=s_pos,
-                )
-            )
-            summary.specific_objectives += 1
 
-    board_position = 0.0
-    tasks: list[Task] = []
-    for t_pos, source in enumerate(data["themes"]):
-        theme = Theme(
-            plan=plan,
-            number=source["number"],
-            title=source["title"],
-            subtitle=source["subtitle"],
-            category=source["category"],
-            colour=colours.get(source["category"], "#e0b400"),
-            definition=source["definition"],
-            missions_text=source["missions_text"],
-            missions_internal="\n".join(source["missions_internal"]),
-            missions_external="\n".join(source["missions_external"]),
-            communication_issues="\n".join(source["communication_issues"]),
-            objectives_heading=source["objectives_heading"],
-            actions_note=source["actions_note"],
-            position=t_pos,
-        )
-        session.add(theme)
-        summary.themes += 1
-        theme_actions = 0
-        for o_pos, row in enumerate(source["objectives"]):
-            objective = OperationalObjective(
-                theme=theme, title=row["title"], description=row["description"], position=o_pos
+def _theme_spec(source: dict, colours: dict[str, str]) -> ThemeSpec:
+    return ThemeSpec(
+        number=source["number"],
+        title=source["title"],
+        subtitle=source["subtitle"],
+        category=source["category"],
+        colour=colours.get(source["category"], "#e0b400"),
+        definition=source["definition"],
+        missions_text=source["missions_text"],
+        missions_internal="\n".join(source["missions_internal"]),
+        missions_external="\n".join(source["missions_external"]),
+        communication_issues="\n".join(source["communication_issues"]),
+        objectives_heading=source["objectives_heading"],
+        actions_note=source["actions_note"],
+        objectives=[
+            ObjectiveSpec(
+                title=row["title"],
+                description=row["description"],
+                targets=[TargetSpec(text) for text in row["targets"]],
+                actions=[ActionSpec(a["title"], a["description"]) for a in row["actions"]],
             )
-            session.add(objective)
-            summary.objectives += 1
-            for position, text in enumerate(row["targets"]):
-                objective.targets.append(Target(text=text, position=position))
-                summary.targets += 1
-            for position, action in enumerate(row["actions"]):
-                board_position += 1.0
-                task = Task(
-                    plan=plan,
-                    objective=objective,
-                    title=action["title"],
-                    description=action["description"],
-                    plan_position=position,
-                    board_position=board_position,
-                    created_at=now,
-                    updated_at=now,
-                )
-                objective.tasks.append(task)
-                tasks.append(task)
-                theme_actions += 1
-        summary.actions += theme_actions
-        summary.actions_per_theme.append(theme_actions)
-    session.flush()
-    return summary
+            for row in source["objectives"]
+        ],
+    )
+
+
+def import_template(
+    session: Session, org: Organisation, now: datetime, title: str | None = None
+) -> ImportSummary:
+    """Create the template as a new plan of ``org`` (no history lines: the
+    plan is the template as shipped); the caller commits."""
+    spec = template_spec(load_template(), title)
+    plan = PlanBuilder.new_plan(session, organisation=org, spec=spec, actor=None, now=now, history=History())
+    objectives = [o for theme in spec.themes for o in theme.objectives]
+    actions_per_theme = [sum(len(o.actions) for o in theme.objectives) for theme in spec.themes]
+    return ImportSummary(
+        plan_id=plan.id,
+        themes=len(spec.themes),
+        objectives=len(objectives),
+        actions=sum(actions_per_theme),
+        targets=sum(len(o.targets) for o in objectives),
+        general_objectives=len(spec.general),
+        specific_objectives=sum(len(g.specifics) for g in spec.general),
+        actions_per_theme=actions_per_theme,
+    )

@@ -20,12 +20,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from tasking.core.calendar import due_weekly_slot, parse_hhmm
+from tasking.core.claim import claim_many
 from tasking.core.clock import local_today
 from tasking.core.signing import timed_serializer
+from tasking.core.urls import external_url
 from tasking.models import (
     DigestLog,
     Membership,
@@ -41,8 +43,7 @@ from tasking.models import (
 from tasking.models.notify import DEFAULT_CHANNELS
 from tasking.notifications import links
 from tasking.notifications.services import unsubscribe_headers
-from tasking.scheduling.claim import claim_many, insert_outbox, outbox_values
-from tasking.scheduling.timing import due_weekly_slot, parse_hhmm
+from tasking.outbox.queue import insert_outbox, outbox_values
 
 PERSONAL = "personal"
 DEFAULT_SLOT = time(7, 0)
@@ -146,7 +147,7 @@ class ActionLinks:
     def __init__(self):
         self.serializer = timed_serializer(links.TASK_ACTION_SALT)
         marker = "TOKEN"
-        self.pattern = links._absolute("notifications.task_action", token=marker).replace(marker, "{}")
+        self.pattern = external_url("notifications.task_action", token=marker).replace(marker, "{}")
 
     def __call__(self, user_id: int, task: Task, role: str) -> list[tuple[str, str]]:
         """The links for an open task (the link checks the right again when used)."""
@@ -402,23 +403,10 @@ def queue_digests(session: Session, digests: list[PersonalDigest], *, now: datet
                 digest=digest,
                 task_url=links.task_url,
                 list_limit=LIST_LIMIT,
-                my_tasks_link=current_app.config["APP_BASE_URL"] + "/me/tasks",
+                my_tasks_link=external_url("me.tasks"),
                 unsubscribe_link=unsubscribe,
                 preferences_link=links.preferences_url(),
             )
         )
     report.queued = insert_outbox(session, messages)
-    return report
-
-
-def run_digests(session: Session, *, now: datetime, batch_size: int = 100) -> DigestReport:
-    """The digests job: build what is due, record and queue it, committing
-    after each batch of ``batch_size`` people."""
-    report = DigestReport()
-    digests = build_digests(session, now=now)
-    for start in range(0, len(digests), batch_size):
-        done = queue_digests(session, digests[start : start + batch_size], now=now)
-        session.commit()
-        report.queued += done.queued
-        report.empty += done.empty
     return report

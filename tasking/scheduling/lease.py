@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from tasking.core.claim import claim
 from tasking.models import SchedulerLease
-from tasking.scheduling.claim import claim
 
 LEASE_NAME = "scheduler"
 
@@ -29,10 +29,10 @@ def acquire(session: Session, *, holder: str, now: datetime, ttl: timedelta, nam
             SchedulerLease.name == name,
             or_(SchedulerLease.holder == holder, SchedulerLease.expires_at <= now),
         )
-        .values(holder=holder, expires_at=expires)
+        .values(holder=holder, expires_at=expires, renewed_at=now)
     )
     held = result.rowcount == 1 or claim(
-        session, SchedulerLease, name=name, holder=holder, expires_at=expires
+        session, SchedulerLease, name=name, holder=holder, expires_at=expires, renewed_at=now
     )
     session.commit()
     return held
@@ -46,6 +46,11 @@ def release(session: Session, *, holder: str, now: datetime, name: str = LEASE_N
         .values(expires_at=now)
     )
     session.commit()
+
+
+def last_heartbeat(session: Session, *, name: str = LEASE_NAME) -> datetime | None:
+    """When the active scheduler last renewed its lease (None: never)."""
+    return session.scalar(select(SchedulerLease.renewed_at).where(SchedulerLease.name == name))
 
 
 def current_holder(session: Session, *, now: datetime, name: str = LEASE_NAME) -> str | None:

@@ -19,11 +19,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tasking.core.calendar import due_weekly_slot, parse_hhmm
+from tasking.core.claim import claim
 from tasking.core.clock import local_today
+from tasking.core.urls import external_url
 from tasking.models import (
     DigestLog,
     Measurement,
@@ -43,8 +45,6 @@ from tasking.models import (
 from tasking.notifications import links
 from tasking.notifications.services import unsubscribe_headers
 from tasking.outbox.queue import queue
-from tasking.scheduling.claim import claim
-from tasking.scheduling.timing import due_weekly_slot, parse_hhmm
 
 DEFAULT_SLOT = time(8, 0)
 COMING_DAYS = 14
@@ -305,7 +305,7 @@ def digest_region(session: Session, region: Region, period: str, *, now: datetim
             list_limit=LIST_LIMIT,
             coming_days=COMING_DAYS,
             task_url=links.task_url,
-            dashboard_link=f"{current_app.config['APP_BASE_URL']}/regions/{region.slug}/dashboard",
+            dashboard_link=external_url("dashboards.region", slug=region.slug),
             unsubscribe_link=links.unsubscribe_url(user, "regional_digest"),
             preferences_link=links.preferences_url(),
         )
@@ -314,9 +314,9 @@ def digest_region(session: Session, region: Region, period: str, *, now: datetim
     return queued
 
 
-def run_regional_digests(session: Session, *, now: datetime) -> RegionalReport:
-    """The regional digest job: every region whose slot is due, committing after each."""
-    report = RegionalReport()
+def due_regions(session: Session, *, now: datetime) -> list[tuple[Region, str]]:
+    """The regions whose weekly slot is due at ``now``, each with the period it is for."""
+    due = []
     for region in session.scalars(select(Region).order_by(Region.id)).all():
         slot = due_weekly_slot(
             now,
@@ -325,8 +325,6 @@ def run_regional_digests(session: Session, *, now: datetime) -> RegionalReport:
             parse_hhmm(region.digest_time, DEFAULT_SLOT),
             since=region.created_at,
         )
-        if slot is None:
-            continue
-        report.queued += digest_region(session, region, slot[0], now=now)
-        session.commit()
-    return report
+        if slot is not None:
+            due.append((region, slot[0]))
+    return due

@@ -32,14 +32,13 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from tasking.core.calendar import in_working_hours
+from tasking.core.claim import claim
 from tasking.core.clock import local_today
 from tasking.models import (
-    Activity,
     Membership,
     Organisation,
     Plan,
@@ -53,9 +52,7 @@ from tasking.notifications import links
 from tasking.notifications.preferences import channels_for
 from tasking.notifications.services import available_actions, notify, unsubscribe_headers
 from tasking.outbox.queue import queue
-from tasking.scheduling.claim import claim
-from tasking.scheduling.timing import in_working_hours
-from tasking.tasks.services import record
+from tasking.tasks.activity import record
 
 #: Least time between two overdue reminders (or two escalations) to one person about one task.
 OVERDUE_GAP = timedelta(days=7)
@@ -316,7 +313,7 @@ def _email(
         for reminder in wanted:
             reminder.action_links = [
                 (action, links.task_action_url(user, reminder.task, action))
-                for action in available_actions(user, reminder.task, organisation.id)
+                for action in available_actions(session, user, reminder.task, organisation.id)
             ]
         if len(wanted) == 1:
             [reminder] = wanted
@@ -359,26 +356,3 @@ def _email(
         )
         if queued is not None:
             report.emails += 1
-
-
-def describe_reminder(activity: Activity) -> str:
-    """A reminder's history line in words, after "Rétablir": who was told what
-    (for the task history, whose lines of kind "reminder" this module writes)."""
-    rule, name = activity.field or "", activity.new_value or ""
-    if rule.startswith("due:") and rule[4:].isdigit():
-        days = int(rule[4:])
-        return ngettext(
-            "reminded %(name)s: due in %(num)d day", "reminded %(name)s: due in %(num)d days", days, name=name
-        )
-    if rule == "escalation":
-        return _("told %(name)s, as a coordinator, that the task is overdue", name=name)
-    return _("reminded %(name)s: overdue", name=name)
-
-
-def run_reminders(session: Session, *, now: datetime) -> ReminderReport:
-    """The reminders job: every organisation, committing after each one."""
-    report = ReminderReport()
-    for organisation in session.scalars(select(Organisation).order_by(Organisation.id)).all():
-        report.add(remind_organisation(session, organisation, now=now))
-        session.commit()
-    return report

@@ -28,6 +28,7 @@ import os
 import signal
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict
@@ -41,13 +42,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tasking.checkins.rounds import run_checkins
+from tasking.checkins.jobs import run_checkins
 from tasking.extensions import db
 from tasking.outbox.sender import deliver, worker_name
 from tasking.scheduling import lease
-from tasking.scheduling.digests import run_digests
-from tasking.scheduling.regional import run_regional_digests
-from tasking.scheduling.reminders import run_reminders
+from tasking.scheduling.jobs import run_digests, run_regional_digests, run_reminders
+from tasking.scheduling.runs import record_run
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +126,10 @@ class Scheduler:
         if not self.holding:
             return
         with self.app.app_context():
+            started, ok = time.perf_counter(), False
             try:
                 result = JOBS[job_id](db.session, now=self.now())
+                ok = True
                 # Every few seconds a job finds nothing to do: say so only when debugging.
                 did_something = any(value for name, value in asdict(result).items() if name != "waiting")
                 log.log(logging.INFO if did_something else logging.DEBUG, "%s: %s", job_id, result.as_line())
@@ -135,7 +137,16 @@ class Scheduler:
                 db.session.rollback()
                 log.exception("Job %s failed; it runs again at its next time", job_id)
             finally:
+                self.record(job_id, ok, time.perf_counter() - started)
                 db.session.remove()
+
+    def record(self, job_id: str, ok: bool, seconds: float) -> None:
+        """Count the run for /metrics; a failure to count never stops the scheduler."""
+        try:
+            record_run(db.session, job=job_id, ok=ok, seconds=seconds, now=self.now())
+        except Exception:
+            db.session.rollback()
+            log.exception("Could not record the run of job %s", job_id)
 
     def add_jobs(self) -> None:
         every = max(int(self.ttl.total_seconds() // 3), 1)

@@ -10,12 +10,14 @@ from typing import Any
 import nh3
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from tasking.core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
-from tasking.core.templating import HORIZON_LABELS, LEVEL_LABELS, STATUS_LABELS, qc_date
+from tasking.core.templating import HORIZON_LABELS, LEVEL_LABELS, STATUS_LABELS, health_label, qc_date
 from tasking.models import Activity
-from tasking.tasks.services import DATE_FIELDS, MENTION_RE
+from tasking.tasks.editing import DATE_FIELDS
+from tasking.tasks.mentions import MENTION_RE
 
 FIELD_LABELS = {
     "title": _l("Title"),
@@ -81,13 +83,8 @@ def describe(activity: Activity) -> str:
         "plan_moved": _("moved the action in the plan"),
     }
     if activity.kind == "checkin":
-        from tasking.checkins.text import health_label
-
         return _("gave the weekly update: %(health)s", health=health_label(activity.new_value))
     if activity.kind == "reminder":
-        # Written by the scheduler; imported here to keep tasks free of scheduling at import time.
-        from tasking.scheduling.reminders import describe_reminder
-
         return describe_reminder(activity)
     # "created:import", "field:email"…: the suffix says through which channel.
     return kinds.get(activity.kind.split(":")[0], _("changed the action"))
@@ -127,3 +124,17 @@ def render_comment(body: str, handles: set[str]) -> Markup:
             link_rel="noopener noreferrer nofollow",
         )
     )
+
+
+def describe_reminder(activity: Activity) -> str:
+    """A reminder's history line in words, after "Rétablir": who was told what
+    (lines of kind "reminder", which the scheduler's reminders write)."""
+    rule, name = activity.field or "", activity.new_value or ""
+    if rule.startswith("due:") and rule[4:].isdigit():
+        days = int(rule[4:])
+        return ngettext(
+            "reminded %(name)s: due in %(num)d day", "reminded %(name)s: due in %(num)d days", days, name=name
+        )
+    if rule == "escalation":
+        return _("told %(name)s, as a coordinator, that the task is overdue", name=name)
+    return _("reminded %(name)s: overdue", name=name)

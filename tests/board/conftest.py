@@ -23,6 +23,7 @@ from tasking.models import (
     User,
 )
 from tasking.models.task import task_collaborators
+from tests.conftest import app_now
 
 
 def today() -> date:
@@ -61,7 +62,7 @@ class PlanBuilder:
         self.counter = 0
 
     def plan(self, org: Organisation, themes: int = 2, title: str = "Plan d’essai") -> Plan:
-        plan = Plan(organisation_id=org.id, title=title, event="Essai")
+        plan = Plan(created_at=app_now(), organisation_id=org.id, title=title, event="Essai")
         db.session.add(plan)
         db.session.flush()
         colours = ["#3a6fc4", "#8e5bb5", "#e0b400", "#2e9d57"]
@@ -96,6 +97,7 @@ class PlanBuilder:
         bottom of their column; ``fields`` apply to all of them."""
         objectives = self.objectives(plan)
         start = db.session.scalar(select(Task.id).order_by(Task.id.desc()).limit(1)) or 0
+        now = app_now()
         rows = []
         for index in range(count):
             self.counter += 1
@@ -113,6 +115,8 @@ class PlanBuilder:
                     "plan_position": index,
                     "version": 1,
                     "blocked_reason": "",
+                    "created_at": now,
+                    "updated_at": now,
                 }
             )
         db.session.execute(insert(Task), rows)
@@ -146,7 +150,9 @@ class PlanBuilder:
             target = Target(objective_id=objective_id, text="Atteindre 100", unit="%", target_value=100.0)
             db.session.add(target)
             db.session.flush()
-            db.session.add(Measurement(target_id=target.id, value=40.0, measured_on=today()))
+            db.session.add(
+                Measurement(created_at=app_now(), target_id=target.id, value=40.0, measured_on=today())
+            )
         db.session.commit()
 
 

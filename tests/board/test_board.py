@@ -13,6 +13,7 @@ from tasking.extensions import db
 from tasking.models import Measurement, Target, Task
 from tasking.models.task import task_collaborators
 from tests.board.conftest import today
+from tests.conftest import app_now
 
 HTMX = {"HX-Request": "true"}
 
@@ -72,7 +73,7 @@ def test_a_card_shows_owner_due_date_counts_and_target_progress(client, people, 
     )
     db.session.add(target)
     db.session.flush()
-    db.session.add(Measurement(target_id=target.id, value=50, measured_on=today()))
+    db.session.add(Measurement(created_at=app_now(), target_id=target.id, value=50, measured_on=today()))
     db.session.commit()
     client.login(people.owner.email)
 

@@ -12,7 +12,7 @@ from tasking.core.clock import now
 from tasking.extensions import db
 from tasking.models import Activity, Task
 from tasking.models.task import task_collaborators
-from tasking.tasks.services import update_task
+from tasking.tasks.editing import update_task
 from tests.board.test_board import HTMX, card_ids, column_html, total
 
 

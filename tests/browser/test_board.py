@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from tasking.core.clock import now
 from tasking.extensions import db
 from tasking.models import Task
-from tasking.tasks.services import update_task
+from tasking.tasks.editing import update_task
 from tests.board.conftest import build, people  # noqa: F401
 from tests.conftest import browser_login
 

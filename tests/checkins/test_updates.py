@@ -9,7 +9,7 @@ from datetime import date
 
 from tasking.extensions import db
 from tasking.models import Activity, CheckinAnswer, Task
-from tasking.tasks.services import update_task
+from tasking.tasks.editing import update_task
 
 from .conftest import AFTER_CLOSE, at, link_of, open_round
 

@@ -20,6 +20,7 @@ from tasking.models import (
     Theme,
     User,
 )
+from tests.conftest import app_now
 
 TODAY = date(2026, 11, 25)
 
@@ -108,9 +109,13 @@ def dataset(make) -> Dataset:
     up.unit, up.baseline, up.target_value, up.direction = "%", 0.0, 65.0, "up"
     down.unit, down.baseline, down.target_value, down.direction = "jours", 30.0, 10.0, "down"
     for on, value in ((date(2026, 10, 1), 12.0), (date(2026, 10, 15), 25.0), (date(2026, 11, 1), 38.0)):
-        db.session.add(Measurement(target=up, value=value, measured_on=on, author_id=member_a.id))
+        db.session.add(
+            Measurement(created_at=app_now(), target=up, value=value, measured_on=on, author_id=member_a.id)
+        )
     for on, value in ((date(2026, 9, 1), 30.0), (date(2026, 10, 1), 25.0), (date(2026, 11, 1), 20.0)):
-        db.session.add(Measurement(target=down, value=value, measured_on=on, author_id=admin_a.id))
+        db.session.add(
+            Measurement(created_at=app_now(), target=down, value=value, measured_on=on, author_id=admin_a.id)
+        )
     db.session.commit()
     return Dataset(
         region=region,

@@ -8,6 +8,7 @@ from babel.dates import format_date
 from tasking.core.clock import local_today, now
 from tasking.extensions import db
 from tasking.models import Measurement, Task
+from tests.conftest import app_now
 
 
 def page(client, url):  # noqa: ANN001, ANN201
@@ -131,7 +132,9 @@ def test_measurements_of_a_target_in_words_still_show(client, dataset):
         select(Target).where(Target.target_value.is_(None), Target.id != dataset.down_target.id).limit(1)
     )
     for day, value in ((1, 12.0), (20, 17.5)):
-        db.session.add(Measurement(target=target, value=value, measured_on=date(2026, 11, day)))
+        db.session.add(
+            Measurement(created_at=app_now(), target=target, value=value, measured_on=date(2026, 11, day))
+        )
     db.session.commit()
     client.login(dataset.viewer_a.email)
     html = page(client, f"/plans/{dataset.plan_a.id}/indicators")
@@ -216,6 +219,8 @@ def _grow(plan, extra: int, owners) -> None:  # noqa: ANN001
         model = base[index % len(base)]
         db.session.add(
             Task(
+                created_at=app_now(),
+                updated_at=app_now(),
                 plan_id=plan.id,
                 objective_id=model.objective_id,
                 title=f"Action ajoutée {index}",
@@ -243,6 +248,7 @@ def test_query_count_does_not_grow_with_tasks(client, dataset, make, count_queri
             for day in range(1, 4 + index):
                 db.session.add(
                     Measurement(
+                        created_at=app_now(),
                         target=target,
                         value=day * 5.0,
                         measured_on=date(2026, 10, day),

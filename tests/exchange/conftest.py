@@ -65,11 +65,11 @@ def progress(town):
     from datetime import date, datetime
 
     from tasking.extensions import db
-    from tasking.tasks import services
+    from tasking.tasks import editing
 
     now = datetime(2026, 11, 20, 15, 0)
     first, second, third = first_tasks(town.plan, 3)
-    services.update_task(
+    editing.update_task(
         db.session,
         actor=town.admin,
         task=first,
@@ -84,13 +84,13 @@ def progress(town):
         version=None,
         now=now,
     )
-    services.set_collaborators(
+    editing.set_collaborators(
         db.session, actor=town.admin, task=first, user_ids=[town.other_member.id], version=None, now=now
     )
-    services.set_partners(
+    editing.set_partners(
         db.session, actor=town.admin, task=first, names=["CIUSSS", "Croix-Rouge"], version=None, now=now
     )
-    services.update_task(
+    editing.update_task(
         db.session,
         actor=town.admin,
         task=second,
@@ -98,7 +98,7 @@ def progress(town):
         version=None,
         now=now,
     )
-    services.update_task(
+    editing.update_task(
         db.session,
         actor=town.admin,
         task=third,

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import icalendar
 
 from tasking.extensions import db
-from tasking.tasks import services
+from tasking.tasks import editing
 
 from .conftest import first_tasks
 
@@ -22,7 +22,7 @@ def feed_url(page: str) -> str:
 def test_a_member_subscribes_to_their_due_dates(client, make_client, town, progress):
     first, second, third = progress
     fourth = first_tasks(town.plan, 4)[3]
-    services.update_task(
+    editing.update_task(
         db.session,
         actor=town.admin,
         task=fourth,
@@ -30,7 +30,7 @@ def test_a_member_subscribes_to_their_due_dates(client, make_client, town, progr
         version=None,
         now=datetime(2026, 11, 20),
     )
-    services.set_collaborators(
+    editing.set_collaborators(
         db.session,
         actor=town.admin,
         task=fourth,

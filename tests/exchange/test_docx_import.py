@@ -9,9 +9,16 @@ from datetime import date
 from docx import Document
 from sqlalchemy import func, select
 
-from tasking.exchange.models import PendingImport
 from tasking.extensions import db
-from tasking.models import GeneralObjective, OperationalObjective, Plan, SpecificObjective, Task, Theme
+from tasking.models import (
+    GeneralObjective,
+    OperationalObjective,
+    PendingImport,
+    Plan,
+    SpecificObjective,
+    Task,
+    Theme,
+)
 from tasking.plans.template import load_template
 
 from .conftest import upload

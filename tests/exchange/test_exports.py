@@ -13,7 +13,7 @@ from tasking.exchange.exports import THEME_COLUMNS
 from tasking.exchange.tasksheet import COLUMNS
 from tasking.extensions import db
 from tasking.plans.template import load_template
-from tasking.tasks import services
+from tasking.tasks import editing
 
 from .conftest import first_tasks, workbook
 
@@ -118,7 +118,7 @@ def test_csv_is_the_task_sheet_for_a_french_excel(client, town, progress):
 
 def test_formula_like_text_stays_text(client, town):
     task = first_tasks(town.plan, 1)[0]
-    services.update_task(
+    editing.update_task(
         db.session,
         actor=town.admin,
         task=task,

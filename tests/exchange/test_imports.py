@@ -13,11 +13,10 @@ from openpyxl import Workbook
 from sqlalchemy import func, select, text
 
 from tasking.exchange.files import MAX_UPLOAD_BYTES
-from tasking.exchange.models import PendingImport
 from tasking.exchange.tasksheet import COLUMNS
 from tasking.extensions import db
-from tasking.models import Activity, Task
-from tasking.tasks import services
+from tasking.models import Activity, PendingImport, Task
+from tasking.tasks import editing
 
 from .conftest import upload, workbook
 
@@ -231,7 +230,7 @@ def test_a_task_changed_since_the_export_is_not_overwritten(client, town, progre
     sheet.cell(row=row_of(sheet, second.id), column=column("Action")).value = "Nouveau titre"
     page = text_of(upload(client, f"/plans/{town.plan.id}/import", save(book), "plan.xlsx"))
     # Meanwhile someone changes the first task in the application.
-    services.update_task(
+    editing.update_task(
         db.session,
         actor=town.member,
         task=db.session.get(Task, first.id),

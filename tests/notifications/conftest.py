@@ -11,7 +11,7 @@ import pytest
 
 from tasking.extensions import db
 from tasking.models import OperationalObjective, Organisation, Plan, Task, Theme, User
-from tests.conftest import Factory
+from tests.conftest import Factory, app_now
 
 NOW = datetime(2026, 11, 25, 15, 0)
 
@@ -30,11 +30,19 @@ class World:
 
 
 def small_plan(org: Organisation, titles: list[str]) -> tuple[Plan, list[Task]]:
-    plan = Plan(organisation_id=org.id, title="Plan de rétablissement")
+    plan = Plan(created_at=app_now(), organisation_id=org.id, title="Plan de rétablissement")
     theme = Theme(plan=plan, title="Enjeux sociaux")
     objective = OperationalObjective(theme=theme, title="Soutenir les personnes vulnérables")
     tasks = [
-        Task(plan=plan, objective=objective, title=title, due_date=date(2026, 12, 10), plan_position=i)
+        Task(
+            created_at=app_now(),
+            updated_at=app_now(),
+            plan=plan,
+            objective=objective,
+            title=title,
+            due_date=date(2026, 12, 10),
+            plan_position=i,
+        )
         for i, title in enumerate(titles)
     ]
     db.session.add_all([plan, theme, objective, *tasks])

@@ -10,6 +10,8 @@ from tasking.extensions import db
 from tasking.models import OutboxMessage
 from tasking.models.outbox import OutboxStatus
 from tasking.notifications import services
+from tasking.outbox.admin import without_personal_links
+from tests.conftest import app_now
 
 from .conftest import NOW
 
@@ -104,7 +106,7 @@ def test_one_message_shows_text_and_sandboxed_html(client, world):
     preview = client.get(preview_url)
     assert preview.status_code == 200 and preview.mimetype == "text/html"
     assert not any(token in preview.get_data(as_text=True) for token in tokens)
-    assert preview.get_data(as_text=True) == services.without_personal_links(row.body_html)
+    assert preview.get_data(as_text=True) == without_personal_links(row.body_html)
     csp = preview.headers["Content-Security-Policy"]
     assert csp.startswith("sandbox;") and "default-src 'none'" in csp and "frame-ancestors 'self'" in csp
 
@@ -218,7 +220,9 @@ def test_a_message_of_someone_also_in_another_organisation_is_not_shown(client, 
     row = queued(world, world.owner)
     row.organisation_id = None  # as a personal digest, which covers all their organisations
     elsewhere = make.org("ailleurs", "Ailleurs")
-    db.session.add(Membership(user_id=world.owner.id, organisation_id=elsewhere.id, role="member"))
+    db.session.add(
+        Membership(created_at=app_now(), user_id=world.owner.id, organisation_id=elsewhere.id, role="member")
+    )
     db.session.commit()
     client.login(world.admin.email)
     assert f'id="outbox-{row.id}"' not in client.get(f"/admin/orgs/{world.org.id}/outbox").get_data(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from tasking.extensions import db
 from tasking.models import Notification, OutboxMessage
 from tasking.notifications import preferences, services
-from tasking.tasks import services as tasks
+from tasking.tasks import comments, editing
 
 from .conftest import NOW
 
@@ -27,7 +27,7 @@ def outbox_to(user):
 
 
 def test_new_owner_is_told_and_mailed_at_once(world):
-    tasks.update_task(
+    editing.update_task(
         db.session,
         actor=world.admin,
         task=world.third,
@@ -55,7 +55,7 @@ def test_new_owner_is_told_and_mailed_at_once(world):
 
 def test_new_collaborators_are_told_not_the_old_ones(world, make):
     newcomer = make.user(world.org, "member", email="nouveau@notif.qc.ca", name="Nadia Nouvelle")
-    tasks.set_collaborators(
+    editing.set_collaborators(
         db.session,
         actor=world.owner,
         task=world.task,
@@ -71,7 +71,7 @@ def test_new_collaborators_are_told_not_the_old_ones(world, make):
 
 
 def test_status_change_tells_owner_and_collaborators_but_not_the_actor(world):
-    tasks.update_task(
+    editing.update_task(
         db.session,
         actor=world.helper,
         task=world.task,
@@ -89,7 +89,7 @@ def test_status_change_tells_owner_and_collaborators_but_not_the_actor(world):
 
 def test_comment_and_mention(world, make):
     other = make.user(world.org, "member", email="mentionnee@notif.qc.ca", name="Manon Mentionnée")
-    tasks.add_comment(
+    comments.add_comment(
         db.session,
         actor=world.owner,
         task=world.task,
@@ -106,7 +106,7 @@ def test_comment_and_mention(world, make):
 
 
 def test_comment_without_mention_goes_to_followers(world):
-    tasks.add_comment(db.session, actor=world.helper, task=world.task, body="C'est en cours.", now=NOW)
+    comments.add_comment(db.session, actor=world.helper, task=world.task, body="C'est en cours.", now=NOW)
     db.session.commit()
     assert [n.kind for n in notes(world.owner)] == ["comment"]
     assert notes(world.helper) == []
@@ -116,7 +116,7 @@ def test_preferences_decide_the_email(world):
     preferences.set_channel(db.session, user=world.owner, kind="assigned", channel="digest", now=NOW)
     preferences.set_channel(db.session, user=world.owner, kind="status", channel="immediate", now=NOW)
     db.session.commit()
-    tasks.update_task(
+    editing.update_task(
         db.session,
         actor=world.admin,
         task=world.third,
@@ -126,14 +126,14 @@ def test_preferences_decide_the_email(world):
     )
     assert outbox_to(world.owner) == []  # digest: no mail now, but the bell has it
     assert len(notes(world.owner, "assigned")) == 1
-    tasks.update_task(
+    editing.update_task(
         db.session, actor=world.admin, task=world.third, changes={"status": "blocked"}, version=None, now=NOW
     )
     db.session.commit()
     assert [m.kind for m in outbox_to(world.owner)] == ["status"]
 
     preferences.set_channel(db.session, user=world.owner, kind="status", channel="never", now=NOW)
-    tasks.update_task(
+    editing.update_task(
         db.session, actor=world.admin, task=world.third, changes={"status": "todo"}, version=None, now=NOW
     )
     db.session.commit()
@@ -182,7 +182,7 @@ def test_notify_with_a_dedupe_key_writes_once(world):
 
 
 def test_a_rolled_back_change_leaves_no_notification(world):
-    tasks.update_task(
+    editing.update_task(
         db.session,
         actor=world.admin,
         task=world.third,

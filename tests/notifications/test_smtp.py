@@ -9,7 +9,7 @@ from tasking.extensions import db
 from tasking.models import OutboxMessage
 from tasking.notifications.services import notify
 from tasking.outbox.sender import deliver
-from tasking.tasks import services as tasks
+from tasking.tasks import comments, editing
 
 from .conftest import NOW
 
@@ -23,7 +23,7 @@ def parts(message):
 def test_notification_mails_arrive_multipart_in_each_language(mail_world, smtp_server):
     world = mail_world
     # Rémi (French) becomes responsible, Alice (English) is mentioned.
-    tasks.update_task(
+    editing.update_task(
         db.session,
         actor=world.admin,
         task=world.third,
@@ -31,7 +31,9 @@ def test_notification_mails_arrive_multipart_in_each_language(mail_world, smtp_s
         version=None,
         now=NOW,
     )
-    tasks.add_comment(db.session, actor=world.admin, task=world.third, body="@aide peux-tu aider ?", now=NOW)
+    comments.add_comment(
+        db.session, actor=world.admin, task=world.third, body="@aide peux-tu aider ?", now=NOW
+    )
     db.session.commit()
     rows = {r.recipient: r for r in db.session.scalars(select(OutboxMessage))}
     assert set(rows) == {world.owner.email, world.helper.email}
@@ -81,7 +83,7 @@ def test_notification_mails_arrive_multipart_in_each_language(mail_world, smtp_s
 
 def test_retry_from_the_outbox_page_sends_at_once(mail_app, mail_world, smtp_server):
     world = mail_world
-    tasks.update_task(
+    editing.update_task(
         db.session,
         actor=world.admin,
         task=world.third,

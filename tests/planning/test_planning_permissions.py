@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from tasking.extensions import db
 from tasking.models import Activity, Plan, Theme
+from tests.conftest import app_now
 
 ROLES = ("admin", "owner", "collaborator", "member", "viewer", "regional", "stranger")
 
@@ -55,7 +56,7 @@ def test_every_planning_route_for_every_role(world, make_client, role):
 
 
 def test_items_of_another_plan_are_404(world, client):
-    other_plan = Plan(organisation_id=world.plan.organisation_id, title="Autre plan")
+    other_plan = Plan(created_at=app_now(), organisation_id=world.plan.organisation_id, title="Autre plan")
     db.session.add(other_plan)
     db.session.flush()
     foreign = Theme(plan_id=other_plan.id, title="Ailleurs", position=1)

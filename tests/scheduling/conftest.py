@@ -15,7 +15,7 @@ from flask import Flask
 
 from tasking.extensions import db
 from tasking.models import OperationalObjective, Organisation, OutboxMessage, Plan, Region, Task, Theme, User
-from tests.conftest import Factory
+from tests.conftest import Factory, app_now
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +35,8 @@ class World:
         self, title: str, due: date | None, owner: User | None = None, collaborators=(), **fields
     ) -> Task:
         task = Task(
+            created_at=app_now(),
+            updated_at=app_now(),
             plan_id=self.plan.id,
             objective_id=self.objective.id,
             title=title,
@@ -51,7 +53,7 @@ class World:
 def small_plan(
     org: Organisation, theme_title: str = "Enjeux sociaux"
 ) -> tuple[Plan, Theme, OperationalObjective]:
-    plan = Plan(organisation_id=org.id, title=f"Plan de rétablissement — {org.name}")
+    plan = Plan(created_at=app_now(), organisation_id=org.id, title=f"Plan de rétablissement — {org.name}")
     theme = Theme(plan=plan, title=theme_title, number=3, colour="#1b4f8a", position=1)
     objective = OperationalObjective(theme=theme, title="Soutenir les personnes vulnérables", position=1)
     db.session.add_all([plan, theme, objective])

@@ -16,8 +16,7 @@ from aiosmtpd.controller import Controller
 
 from tasking.extensions import db
 from tasking.models import ReminderLog
-from tasking.scheduling.digests import run_digests
-from tasking.scheduling.reminders import run_reminders
+from tasking.scheduling.jobs import run_digests, run_reminders
 from tests.conftest import free_port, make_app
 
 from .conftest import flask_process, outbox_rows

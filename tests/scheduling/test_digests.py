@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 from tasking.extensions import db
 from tasking.models import DigestLog, Organisation, Task
-from tasking.tasks.services import add_comment
+from tasking.tasks.comments import add_comment
+from tests.conftest import app_now
 
 from .conftest import outbox_rows
 
@@ -89,10 +90,14 @@ def test_a_person_in_two_organisations_gets_one_digest_covering_both(world, cli,
 
     other = mk.org("ville-b", "Ville B", world.region)
     other.digest_weekday = 3  # Thursday
-    db.session.add(Membership(user_id=world.owner.id, organisation_id=other.id, role="member"))
+    db.session.add(
+        Membership(created_at=app_now(), user_id=world.owner.id, organisation_id=other.id, role="member")
+    )
     plan, _theme, objective = small_plan(other)
     db.session.add(
         Task(
+            created_at=app_now(),
+            updated_at=app_now(),
             plan_id=plan.id,
             objective_id=objective.id,
             title="Tâche de la Ville B",

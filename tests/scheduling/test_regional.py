@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 from tasking.extensions import db
 from tasking.models import Target
-from tasking.tasks.services import add_measurement
+from tasking.tasks.measurements import add_measurement
+from tests.conftest import app_now
 
 from .conftest import small_plan
 
@@ -52,7 +53,14 @@ def test_regional_digest_per_municipality_and_theme(world, mk, cli, smtp_server)
     from tasking.models import Task
 
     db.session.add(
-        Task(plan_id=plan_b.id, objective_id=objective_b.id, title="Action de Ville B", owner_id=admin_b.id)
+        Task(
+            created_at=app_now(),
+            updated_at=app_now(),
+            plan_id=plan_b.id,
+            objective_id=objective_b.id,
+            title="Action de Ville B",
+            owner_id=admin_b.id,
+        )
     )
     db.session.commit()
 

@@ -8,7 +8,7 @@ from flask_babel import force_locale
 
 from tasking.extensions import db
 from tasking.models import Activity, ReminderLog, Task
-from tasking.scheduling.reminders import describe_reminder
+from tasking.tasks.history import describe_reminder
 
 from .conftest import outbox_rows
 

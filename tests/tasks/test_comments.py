@@ -9,6 +9,7 @@ import pytest
 from tasking.core import events
 from tasking.extensions import db
 from tasking.models import Comment
+from tests.conftest import app_now
 
 HX = {"HX-Request": "true"}
 
@@ -108,7 +109,12 @@ def test_two_people_with_the_same_handle_are_named_by_their_address(world, clien
 
     # The regional coordinator also reads Ville A: two "coordination@…" there.
     db.session.add(
-        Membership(user_id=world.regional.id, organisation_id=world.plan.organisation_id, role="viewer")
+        Membership(
+            created_at=app_now(),
+            user_id=world.regional.id,
+            organisation_id=world.plan.organisation_id,
+            role="viewer",
+        )
     )
     db.session.commit()
     mentioned = []

@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from tasking.extensions import db
 from tasking.models import Task
-from tasking.tasks import services
+from tasking.tasks import editing
 
 HX = {"HX-Request": "true"}
 
@@ -113,7 +113,7 @@ def test_conflict_without_javascript_is_a_full_page(world, client, make_client):
 def test_a_true_race_at_write_time_is_a_conflict_too(world, client, monkeypatch):
     """Both read version 1; the other write lands between our check and our UPDATE."""
     task_id = world.task.id
-    real_check = services.check_version
+    real_check = editing.check_version
 
     def racing_check(task, version):
         real_check(task, version)
@@ -124,7 +124,7 @@ def test_a_true_race_at_write_time_is_a_conflict_too(world, client, monkeypatch)
             .values(version=table.c.version + 1, title="Écrit entre-temps")
         )
 
-    monkeypatch.setattr(services, "check_version", racing_check)
+    monkeypatch.setattr(editing, "check_version", racing_check)
     client.login(world.owner.email)
     response = client.post(
         f"/tasks/{task_id}/edit/title", data={"title": "Le mien", "version": "1"}, headers=HX

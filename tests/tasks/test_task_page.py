@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from tasking.core.clock import local_today, now
 from tasking.extensions import db
 from tasking.models import Activity, Measurement, Task
+from tests.conftest import app_now
 
 HX = {"HX-Request": "true"}
 
@@ -235,7 +236,11 @@ def test_a_huge_figure_stored_before_the_checks_still_displays(world, client):
 
     target = db.session.get(Target, world.target.id)
     target.baseline, target.target_value = 1e300, 1e301
-    db.session.add(Measurement(target=target, value=1e29, measured_on=date(2026, 11, 1), author=world.admin))
+    db.session.add(
+        Measurement(
+            created_at=app_now(), target=target, value=1e29, measured_on=date(2026, 11, 1), author=world.admin
+        )
+    )
     db.session.commit()
     client.login(world.admin.email)
     for url in (f"/tasks/{world.task.id}", f"/plans/{world.plan.id}", f"/plans/{world.plan.id}/indicators"):
@@ -334,6 +339,8 @@ def test_page_queries_do_not_grow_with_the_plan(world, client, count_queries):
     small = page_queries()
     db.session.add_all(
         Task(
+            created_at=app_now(),
+            updated_at=app_now(),
             plan_id=world.plan.id,
             objective_id=world.objective.id,
             title=f"Action {n}",

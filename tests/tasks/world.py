@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from tasking.extensions import db
 from tasking.models import OperationalObjective, Plan, Target, Task, Theme, User
+from tests.conftest import app_now
 
 NOW = datetime(2026, 11, 20, 15, 0)
 
@@ -53,7 +54,12 @@ def build_world(make) -> World:  # noqa: ANN001
     regional = make.user(neighbour, "viewer", "coordination@mrc.qc.ca", "Nathalie Bouchard", regional=region)
     stranger = make.user(other, "admin", "coordination@ailleurs.qc.ca", "Pierre Lavoie")
 
-    plan = Plan(organisation_id=org.id, title="Plan de rétablissement COVID-19", event="COVID-19")
+    plan = Plan(
+        created_at=app_now(),
+        organisation_id=org.id,
+        title="Plan de rétablissement COVID-19",
+        event="COVID-19",
+    )
     db.session.add(plan)
     db.session.flush()
     theme = Theme(
@@ -76,6 +82,8 @@ def build_world(make) -> World:  # noqa: ANN001
         position=1,
     )
     task = Task(
+        created_at=app_now(),
+        updated_at=app_now(),
         plan_id=plan.id,
         objective_id=objective.id,
         title="Appeler les aînés isolés",
@@ -88,6 +96,8 @@ def build_world(make) -> World:  # noqa: ANN001
         plan_position=1,
     )
     other_task = Task(
+        created_at=app_now(),
+        updated_at=app_now(),
         plan_id=plan.id,
         objective_id=objective.id,
         title="Organiser la livraison de repas",

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tasking.core.clock import utcnow
 from tasking.extensions import db
 
 
@@ -25,4 +24,4 @@ class PendingImport(db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     filename: Mapped[str] = mapped_column(String(255), default="")
     content: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column()

@@ -15,13 +15,14 @@ from flask_wtf import FlaskForm
 from tasking.core import clock
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import is_htmx
-from tasking.core.permissions import can_plan, plan_for_planning
+from tasking.core.permissions import can_plan, may_be_assigned, plan_for_planning
+from tasking.core.transaction import attempt
 from tasking.extensions import db
 from tasking.models import OperationalObjective, Plan, Target, Task, Theme
-from tasking.planning import services
-from tasking.planning.forms import ActionForm, ObjectiveForm, TargetForm, ThemeForm
+from tasking.plans import editing as services
+from tasking.plans.forms import ActionForm, ObjectiveForm, TargetForm, ThemeForm
 from tasking.plans.services import load_plan_layout
-from tasking.tasks.services import ASSIGNABLE_ROLES, organisation_people
+from tasking.tasks.queries import organisation_people
 
 bp = Blueprint("planning", __name__, url_prefix="/plans/<int:plan_id>/edit")
 
@@ -39,7 +40,7 @@ def forbidden(error):  # noqa: ANN001
 @bp.app_template_global("may_plan")
 def may_plan(plan: Plan) -> bool:
     """For the plan page: show the way into the editor to admins only."""
-    return current_user.is_authenticated and can_plan(current_user, plan.organisation_id)
+    return current_user.is_authenticated and can_plan(db.session, current_user, plan.organisation_id)
 
 
 def _plan_of(item: Any) -> int:
@@ -72,7 +73,7 @@ def _editor(plan_id: int, anchor: str | None = None, focus: str | None = None):
 @bp.route("")
 @login_required
 def edit_plan(plan_id: int):
-    plan_for_planning(current_user, plan_id)
+    plan_for_planning(db.session, current_user, plan_id)
     # After a move, the same button gets the keyboard focus again (no JavaScript needed).
     focus = request.args.get("focus", "")
     return render_template(
@@ -90,10 +91,9 @@ def _save_form(plan: Plan, form: FlaskForm, heading: str, save, done: str, ancho
         return _form_page(plan, form, heading, 422 if form.errors else 200, **context)
     values = {name: value for name, value in form.data.items() if name != "csrf_token"}
     try:
-        item = save(values, clock.now())
-        db.session.commit()
+        with attempt():
+            item = save(values, clock.now())
     except ServiceError as exc:
-        db.session.rollback()
         target = getattr(form, exc.field or "", None)
         if target is not None and hasattr(target, "errors"):
             target.errors = [*target.errors, exc.message]
@@ -107,7 +107,7 @@ def _save_form(plan: Plan, form: FlaskForm, heading: str, save, done: str, ancho
 @bp.route("/themes/new", methods=["GET", "POST"])
 @login_required
 def new_theme(plan_id: int):
-    plan = plan_for_planning(current_user, plan_id)
+    plan = plan_for_planning(db.session, current_user, plan_id)
     form = ThemeForm()
     return _save_form(
         plan,
@@ -124,7 +124,7 @@ def new_theme(plan_id: int):
 @bp.route("/themes/<int:theme_id>", methods=["GET", "POST"])
 @login_required
 def edit_theme(plan_id: int, theme_id: int):
-    plan = plan_for_planning(current_user, plan_id)
+    plan = plan_for_planning(db.session, current_user, plan_id)
     theme = _item_or_404(Theme, theme_id, plan)
     form = ThemeForm(obj=theme)
 
@@ -145,7 +145,7 @@ def edit_theme(plan_id: int, theme_id: int):
 @bp.route("/themes/<int:theme_id>/objectives/new", methods=["GET", "POST"])
 @login_required
 def new_objective(plan_id: int, theme_id: int):
-    plan = plan_for_planning(current_user, plan_id)
+    plan = plan_for_planning(db.session, current_user, plan_id)
     theme = _item_or_404(Theme, theme_id, plan)
     form = ObjectiveForm()
     return _save_form(
@@ -163,7 +163,7 @@ def new_objective(plan_id: int, theme_id: int):
 @bp.route("/objectives/<int:objective_id>", methods=["GET", "POST"])
 @login_required
 def edit_objective(plan_id: int, objective_id: int):
-    plan = plan_for_planning(current_user, plan_id)
+    plan = plan_for_planning(db.session, current_user, plan_id)
     objective = _item_or_404(OperationalObjective, objective_id, plan)
     form = ObjectiveForm(obj=objective)
 
@@ -184,12 +184,12 @@ def edit_objective(plan_id: int, objective_id: int):
 @bp.route("/objectives/<int:objective_id>/actions/new", methods=["GET", "POST"])
 @login_required
 def new_action(plan_id: int, objective_id: int):
-    plan = plan_for_planning(current_user, plan_id)
+    plan = plan_for_planning(db.session, current_user, plan_id)
     objective = _item_or_404(OperationalObjective, objective_id, plan)
     form = ActionForm()
     people = organisation_people(db.session, plan.organisation_id)
     form.owner_id.choices = [("", _("Nobody yet"))] + [
-        (str(user.id), user.name) for user, role in people if role in ASSIGNABLE_ROLES
+        (str(user.id), user.name) for user, role in people if may_be_assigned(role)
     ]
     return _save_form(
         plan,
@@ -212,7 +212,7 @@ def new_action(plan_id: int, objective_id: int):
 @bp.route("/objectives/<int:objective_id>/targets/new", methods=["GET", "POST"])
 @login_required
 def new_target(plan_id: int, objective_id: int):
-    plan = plan_for_planning(current_user, plan_id)
+    plan = plan_for_planning(db.session, current_user, plan_id)
     objective = _item_or_404(OperationalObjective, objective_id, plan)
     form = TargetForm()
     return _save_form(
@@ -230,7 +230,7 @@ def new_target(plan_id: int, objective_id: int):
 @bp.route("/targets/<int:target_id>", methods=["GET", "POST"])
 @login_required
 def edit_target(plan_id: int, target_id: int):
-    plan = plan_for_planning(current_user, plan_id)
+    plan = plan_for_planning(db.session, current_user, plan_id)
     target = _item_or_404(Target, target_id, plan)
     form = TargetForm(obj=target)
 
@@ -248,11 +248,20 @@ def edit_target(plan_id: int, target_id: int):
     )
 
 
+def _change_structure(item: Any, operation: str, now: datetime) -> None:
+    if operation in ("up", "down"):
+        services.move(db.session, actor=current_user, item=item, direction=operation, now=now)
+    elif operation == "archive":
+        services.archive(db.session, actor=current_user, item=item, now=now)
+    else:
+        services.restore(db.session, actor=current_user, item=item, now=now)
+
+
 @bp.route("/<kind>/<int:item_id>/<operation>", methods=["POST"])
 @login_required
 def structure(plan_id: int, kind: str, item_id: int, operation: str):
     """Move up/down, archive or restore a theme, an objective or an action."""
-    plan = plan_for_planning(current_user, plan_id)
+    plan = plan_for_planning(db.session, current_user, plan_id)
     if kind not in KINDS or operation not in ("up", "down", "archive", "restore"):
         abort(404)
     item = _item_or_404(KINDS[kind], item_id, plan)
@@ -261,15 +270,9 @@ def structure(plan_id: int, kind: str, item_id: int, operation: str):
         abort(400)
     now = clock.now()
     try:
-        if operation in ("up", "down"):
-            services.move(db.session, actor=current_user, item=item, direction=operation, now=now)
-        elif operation == "archive":
-            services.archive(db.session, actor=current_user, item=item, now=now)
-        else:
-            services.restore(db.session, actor=current_user, item=item, now=now)
-        db.session.commit()
+        with attempt():
+            _change_structure(item, operation, now)
     except ServiceError as exc:
-        db.session.rollback()
         page = render_template(
             "planning/edit.html", plan=load_plan_layout(db.session, plan_id), form=form, error=exc.message
         )

@@ -1,4 +1,4 @@
-"""Forms of the plan editor. They only carry the values; the planning
+"""Forms of the plan editor. They only carry the values; the editing
 services validate them and name the faulty field."""
 
 from __future__ import annotations

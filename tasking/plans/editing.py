@@ -13,14 +13,16 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import can_plan
 from tasking.core.validation import clean_text, clean_title, parse_number
-from tasking.models import OperationalObjective, Plan, Target, Task, TaskStatus, Theme, User
-from tasking.tasks.services import assignable_user_ids, record
+from tasking.models import OperationalObjective, Plan, Target, Task, Theme, User
+from tasking.plans.builder import ActionSpec, History, ObjectiveSpec, PlanBuilder, TargetSpec, ThemeSpec
+from tasking.tasks.activity import record
+from tasking.tasks.editing import assignable_user_ids
 
 THEME_FIELDS = (
     "title",
@@ -41,8 +43,8 @@ CATEGORIES = ("social", "economic", "transversal", "urban_security")
 COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-def _require_planner(actor: User, plan: Plan) -> None:
-    if not can_plan(actor, plan.organisation_id):
+def _require_planner(session: Session, actor: User, plan: Plan) -> None:
+    if not can_plan(session, actor, plan.organisation_id):
         raise ServiceError(_("Only the administrators of the organisation can change the plan."))
 
 
@@ -109,8 +111,11 @@ def _apply(
     return changed
 
 
-def _next_position(session: Session, column: Any, *where: Any) -> int:
-    return (session.scalar(select(func.max(column)).where(*where)) or 0) + 1
+def _builder(session: Session, plan: Plan, actor: User, now: datetime) -> PlanBuilder:
+    """Builds the editor's additions, each with its history line."""
+    return PlanBuilder(
+        session, plan=plan, actor=actor, now=now, history=History(items=True, actions="created")
+    )
 
 
 # Themes ---------------------------------------------------------------------
@@ -118,15 +123,8 @@ def _next_position(session: Session, column: Any, *where: Any) -> int:
 
 def add_theme(session: Session, *, actor: User, plan: Plan, values: dict[str, Any], now: datetime) -> Theme:
     """A new theme (enjeu) at the end of the plan."""
-    _require_planner(actor, plan)
-    clean = _clean_theme(values)
-    position = _next_position(session, Theme.position, Theme.plan_id == plan.id)
-    number = (session.scalar(select(func.max(Theme.number)).where(Theme.plan_id == plan.id)) or 0) + 1
-    theme = Theme(plan_id=plan.id, position=position, number=number, **clean)
-    session.add(theme)
-    session.flush()
-    _log(session, plan, actor, "theme_added", now, field=f"theme:{theme.id}", new=theme.title)
-    return theme
+    _require_planner(session, actor, plan)
+    return _builder(session, plan, actor, now).add_theme(ThemeSpec(**_clean_theme(values)))
 
 
 def update_theme(
@@ -134,7 +132,7 @@ def update_theme(
 ) -> list[str]:
     """Change a theme's text, category or colour; returns the changed fields."""
     plan = theme.plan
-    _require_planner(actor, plan)
+    _require_planner(session, actor, plan)
     changed = _apply(session, plan, actor, theme, _clean_theme(values), "theme_changed", now)
     session.flush()
     return changed
@@ -148,16 +146,9 @@ def add_objective(
 ) -> OperationalObjective:
     """A new operational objective at the end of its theme."""
     plan = theme.plan
-    _require_planner(actor, plan)
-    clean = _clean_objective(values)
-    position = _next_position(
-        session, OperationalObjective.position, OperationalObjective.theme_id == theme.id
-    )
-    objective = OperationalObjective(theme_id=theme.id, position=position, **clean)
-    session.add(objective)
-    session.flush()
-    _log(session, plan, actor, "objective_added", now, field=f"objective:{objective.id}", new=objective.title)
-    return objective
+    _require_planner(session, actor, plan)
+    spec = ObjectiveSpec(**_clean_objective(values))
+    return _builder(session, plan, actor, now).add_objective(theme, spec)
 
 
 def update_objective(
@@ -165,7 +156,7 @@ def update_objective(
 ) -> list[str]:
     """Change an objective's title, description or comments; returns the changed fields."""
     plan = objective.theme.plan
-    _require_planner(actor, plan)
+    _require_planner(session, actor, plan)
     changed = _apply(session, plan, actor, objective, _clean_objective(values), "objective_changed", now)
     session.flush()
     return changed
@@ -186,7 +177,7 @@ def add_action(
 ) -> Task:
     """A new action: last of its objective, at the bottom of « To do »."""
     plan = objective.theme.plan
-    _require_planner(actor, plan)
+    _require_planner(session, actor, plan)
     title = clean_title(title)
     owner = None
     if owner_id not in (None, ""):
@@ -196,35 +187,8 @@ def add_action(
             raise ServiceError(_("Unknown person."), "owner_id") from exc
         if owner not in assignable_user_ids(session, plan.organisation_id):
             raise ServiceError(_("This person cannot be responsible for an action here."), "owner_id")
-    board_end = session.scalar(
-        select(func.max(Task.board_position)).where(
-            Task.plan_id == plan.id, Task.status == TaskStatus.TODO.value
-        )
-    )
-    task = Task(
-        plan_id=plan.id,
-        objective_id=objective.id,
-        title=title,
-        description=clean_text(description, "description"),
-        owner_id=owner,
-        status=TaskStatus.TODO.value,
-        board_position=(board_end or 0.0) + 1.0,
-        plan_position=_next_position(session, Task.plan_position, Task.objective_id == objective.id),
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(task)
-    session.flush()
-    record(
-        session,
-        task=task,
-        plan_id=plan.id,
-        organisation_id=plan.organisation_id,
-        actor=actor,
-        kind="created",
-        now=now,
-        new=task.title,
-    )
+    spec = ActionSpec(title=title, description=clean_text(description, "description"), owner_id=owner)
+    [task] = _builder(session, plan, actor, now).add_actions([(objective.id, spec)])
     return task
 
 
@@ -236,14 +200,8 @@ def add_target(
 ) -> Target:
     """A new target (cible); measurable when it has a target value."""
     plan = objective.theme.plan
-    _require_planner(actor, plan)
-    clean = _clean_target(values)
-    position = _next_position(session, Target.position, Target.objective_id == objective.id)
-    target = Target(objective_id=objective.id, position=position, **clean)
-    session.add(target)
-    session.flush()
-    _log(session, plan, actor, "target_added", now, field=f"target:{target.id}", new=target.text)
-    return target
+    _require_planner(session, actor, plan)
+    return _builder(session, plan, actor, now).add_target(objective, TargetSpec(**_clean_target(values)))
 
 
 def update_target(
@@ -251,7 +209,7 @@ def update_target(
 ) -> list[str]:
     """Change a target's text or make it measurable; returns the changed fields."""
     plan = target.objective.theme.plan
-    _require_planner(actor, plan)
+    _require_planner(session, actor, plan)
     changed = _apply(session, plan, actor, target, _clean_target(values), "target_changed", now)
     session.flush()
     return changed
@@ -311,7 +269,7 @@ def move(
     session: Session, *, actor: User, item: Theme | OperationalObjective | Task, direction: str, now: datetime
 ) -> bool:
     """One step up or down among the shown (not archived) siblings; False at an end."""
-    _require_planner(actor, plan_of(item))
+    _require_planner(session, actor, plan_of(item))
     if direction not in ("up", "down"):
         raise ServiceError(_("The direction is up or down."), "direction")
     siblings, column = _siblings(session, item)
@@ -337,7 +295,7 @@ def archive(
     session: Session, *, actor: User, item: Theme | OperationalObjective | Task, now: datetime
 ) -> None:
     """Hide the item and what hangs off it from the plan and the board."""
-    _require_planner(actor, plan_of(item))
+    _require_planner(session, actor, plan_of(item))
     if item.archived_at is not None:
         raise ServiceError(_("This is already archived."))
     for hidden in [item, *_descendants(session, item, archived=False)]:
@@ -352,7 +310,7 @@ def restore(
     session: Session, *, actor: User, item: Theme | OperationalObjective | Task, now: datetime
 ) -> None:
     """Bring back the item and whatever its archive hid along with it."""
-    _require_planner(actor, plan_of(item))
+    _require_planner(session, actor, plan_of(item))
     if item.archived_at is None:
         raise ServiceError(_("This is not archived."))
     if isinstance(item, Task) and item.objective.archived_at is not None:

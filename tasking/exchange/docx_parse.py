@@ -21,6 +21,9 @@ writes them) become the actions' dates, the last one their due date.
 
 What is read but cannot be used as written (an impossible date, dates out of
 order, an unknown status in brackets) is listed as a warning in the preview.
+
+Pure: bytes in, a :class:`ParsedPlan` out; no database, no application.
+:mod:`tasking.exchange.docx_plan` turns it into a plan.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from docx import Document
@@ -36,29 +39,13 @@ from docx.oxml.ns import qn
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from tasking.core.validation import MAX_TITLE
-from tasking.exchange.imports import ImportFailed
+from tasking.exchange.parse_sheet import ImportFailed
 from tasking.exchange.tasksheet import fold, status_lookup
 from tasking.models import (
-    GeneralObjective,
-    Membership,
-    OperationalObjective,
-    Organisation,
-    Plan,
-    Role,
-    SpecificObjective,
-    Target,
-    Task,
-    TaskPartner,
     TaskStatus,
-    Theme,
-    User,
 )
-from tasking.plans.template import category_colours, load_template
-from tasking.tasks.services import record
 
 BULLETS = "·•▪◦‣\uf0b7"
 MAX_TABLES = 200
@@ -314,9 +301,13 @@ def _read_general(table: Table, plan: ParsedPlan) -> None:
 
 
 def _read_theme_table(
-    table: Table, theme: ParsedTheme, table_number: int, problems: list[str], warnings: list[str]
+    table: Table,
+    theme: ParsedTheme,
+    table_number: int,
+    problems: list[str],
+    warnings: list[str],
+    statuses: dict[str, str],
 ) -> None:
-    statuses = status_lookup()
     rows = table.rows
     header = rows[0].cells
     second = None
@@ -333,106 +324,9 @@ def _read_theme_table(
         note = _lines(header[columns["actions"]].paragraphs)[1:]
         theme.actions_note = " ".join(line.text for line in note)
     theme.colour = theme.colour or _shading(header[0])
-
-    previous: dict[str, object] = {}
-
-    def cell(cells: list[_Cell], key: str) -> _Cell | None:
-        """The row's cell for ``key``, or None when it is the vertical
-        continuation of the cell above (Word merged them: already read)."""
-        index = columns.get(key)
-        if index is None or index >= len(cells):
-            return None
-        found = cells[index]
-        if previous.get(key) is found._tc:
-            return None
-        previous[key] = found._tc
-        return found
-
+    reader = _ThemeTable(columns, table_number, problems, warnings, statuses)
     for number, row in enumerate(rows[start:], start=start + 1):
-        cells = row.cells
-        objective_cell = cell(cells, "objective")
-        objective_lines = _lines(objective_cell.paragraphs) if objective_cell is not None else []
-        actions_cell = cell(cells, "actions")
-        actions = _items(_lines(actions_cell.paragraphs), statuses) if actions_cell is not None else []
-        targets_cell = cell(cells, "targets")
-        targets = _items(_lines(targets_cell.paragraphs)) if targets_cell is not None else []
-        if not objective_lines:
-            if not theme.objectives:
-                if actions or targets:
-                    problems.append(
-                        _(
-                            "Table %(table)d, row %(row)d: actions without an operational objective.",
-                            table=table_number,
-                            row=number,
-                        )
-                    )
-                continue
-            current = theme.objectives[-1]
-        else:
-            current = Row(
-                title=objective_lines[0].text, description=[line.text for line in objective_lines[1:]]
-            )
-            theme.objectives.append(current)
-        for action in actions:
-            if len(action.title) > MAX_TITLE:
-                problems.append(
-                    _(
-                        "Table %(table)d, row %(row)d: an action's title is too long "
-                        "(%(num)d characters at most): “%(start)s…”.",
-                        table=table_number,
-                        row=number,
-                        num=MAX_TITLE,
-                        start=action.title[:60],
-                    )
-                )
-            marker = _STATUS_SUFFIX.search(action.title)
-            if marker:
-                warnings.append(
-                    _(
-                        "Table %(table)d, row %(row)d: “[%(marker)s]” is not a known status; "
-                        "it stays in the title of the action “%(title)s”.",
-                        table=table_number,
-                        row=number,
-                        marker=marker.group(1),
-                        title=action.title,
-                    )
-                )
-        current.actions.extend(actions)
-        current.targets.extend(targets)
-        for key, target in (
-            ("owners", current.owners),
-            ("collaborators", current.collaborators),
-            ("comments", current.comments),
-        ):
-            found = cell(cells, key)
-            if found is not None:
-                for line in _lines(found.paragraphs):
-                    if line.text not in target:
-                        target.append(line.text)
-        for key, dates in (("short", current.short), ("long", current.long)):
-            timing = cell(cells, key)
-            if timing is None:
-                continue
-            found, impossible = _dates(_cell_text(timing))
-            for text in impossible:
-                warnings.append(
-                    _(
-                        "Table %(table)d, row %(row)d: “%(value)s” is not a date; it is left out.",
-                        table=table_number,
-                        row=number,
-                        value=text,
-                    )
-                )
-            if found != sorted(found):
-                warnings.append(
-                    _(
-                        "Table %(table)d, row %(row)d: the dates are not in order; "
-                        "the earliest is taken as the start.",
-                        table=table_number,
-                        row=number,
-                    )
-                )
-            dates.extend(found)
+        reader.read_row(theme, number, row.cells)
     if not theme.objectives:
         problems.append(
             _(
@@ -441,6 +335,123 @@ def _read_theme_table(
                 theme=theme.title,
             )
         )
+
+
+@dataclass
+class _ThemeTable:
+    """Reads a theme table's rows, one operational objective per row (or the
+    previous one continued), noting problems and warnings by table and row."""
+
+    columns: dict[str, int]
+    table_number: int
+    problems: list[str]
+    warnings: list[str]
+    statuses: dict[str, str]
+    # The last cell read per column: a merged cell repeats it on the next row.
+    previous: dict[str, object] = field(default_factory=dict)
+
+    def cell(self, cells: list[_Cell], key: str) -> _Cell | None:
+        """The row's cell for ``key``, or None when it is the vertical
+        continuation of the cell above (Word merged them: already read)."""
+        index = self.columns.get(key)
+        if index is None or index >= len(cells):
+            return None
+        found = cells[index]
+        if self.previous.get(key) is found._tc:
+            return None
+        self.previous[key] = found._tc
+        return found
+
+    def lines(self, cells: list[_Cell], key: str) -> list[Line]:
+        found = self.cell(cells, key)
+        return _lines(found.paragraphs) if found is not None else []
+
+    def read_row(self, theme: ParsedTheme, number: int, cells: list[_Cell]) -> None:
+        objective_lines = self.lines(cells, "objective")
+        actions = _items(self.lines(cells, "actions"), self.statuses)
+        targets = _items(self.lines(cells, "targets"))
+        if not objective_lines:
+            if not theme.objectives:
+                if actions or targets:
+                    self.problems.append(
+                        _(
+                            "Table %(table)d, row %(row)d: actions without an operational objective.",
+                            table=self.table_number,
+                            row=number,
+                        )
+                    )
+                return
+            current = theme.objectives[-1]
+        else:
+            current = Row(
+                title=objective_lines[0].text, description=[line.text for line in objective_lines[1:]]
+            )
+            theme.objectives.append(current)
+        self.check_actions(number, actions)
+        current.actions.extend(actions)
+        current.targets.extend(targets)
+        for key, names in (
+            ("owners", current.owners),
+            ("collaborators", current.collaborators),
+            ("comments", current.comments),
+        ):
+            for line in self.lines(cells, key):
+                if line.text not in names:
+                    names.append(line.text)
+        for key, dates in (("short", current.short), ("long", current.long)):
+            timing = self.cell(cells, key)
+            if timing is not None:
+                dates.extend(self.dates(number, _cell_text(timing)))
+
+    def check_actions(self, number: int, actions: list[Item]) -> None:
+        """Titles too long to keep; bracketed words that are no status."""
+        for action in actions:
+            if len(action.title) > MAX_TITLE:
+                self.problems.append(
+                    _(
+                        "Table %(table)d, row %(row)d: an action's title is too long "
+                        "(%(num)d characters at most): “%(start)s…”.",
+                        table=self.table_number,
+                        row=number,
+                        num=MAX_TITLE,
+                        start=action.title[:60],
+                    )
+                )
+            marker = _STATUS_SUFFIX.search(action.title)
+            if marker:
+                self.warnings.append(
+                    _(
+                        "Table %(table)d, row %(row)d: “[%(marker)s]” is not a known status; "
+                        "it stays in the title of the action “%(title)s”.",
+                        table=self.table_number,
+                        row=number,
+                        marker=marker.group(1),
+                        title=action.title,
+                    )
+                )
+
+    def dates(self, number: int, text: str) -> list[date]:
+        """The dates of a timing cell, with a warning for what is no date or out of order."""
+        found, impossible = _dates(text)
+        for value in impossible:
+            self.warnings.append(
+                _(
+                    "Table %(table)d, row %(row)d: “%(value)s” is not a date; it is left out.",
+                    table=self.table_number,
+                    row=number,
+                    value=value,
+                )
+            )
+        if found != sorted(found):
+            self.warnings.append(
+                _(
+                    "Table %(table)d, row %(row)d: the dates are not in order; "
+                    "the earliest is taken as the start.",
+                    table=self.table_number,
+                    row=number,
+                )
+            )
+        return found
 
 
 def _theme_from(heading: Paragraph | None, paragraphs: list[Paragraph], count: int) -> ParsedTheme:
@@ -479,18 +490,20 @@ def _is_heading(paragraph: Paragraph) -> bool:
     return bool(_HEADING.match(text)) or style.startswith(("Heading", "Titre"))
 
 
-def parse_docx(content: bytes) -> ParsedPlan:
-    """Read the document; raises :class:`ImportFailed` naming what is wrong."""
+def parse_docx(content: bytes, statuses: dict[str, str] | None = None) -> ParsedPlan:
+    """Read the document; raises :class:`ImportFailed` naming what is wrong.
+    ``statuses`` maps the accepted spellings of a status to its code (by
+    default every label of the catalogue)."""
     try:
         document = Document(io.BytesIO(content))
-        return _parse(document)
+        return _parse(document, status_lookup() if statuses is None else statuses)
     except ImportFailed:
         raise
     except Exception as exc:  # python-docx raises many kinds on a damaged file
         raise ImportFailed([_("The Word document is damaged: it cannot be opened.")]) from exc
 
 
-def _parse(document: Any) -> ParsedPlan:
+def _parse(document: Any, statuses: dict[str, str]) -> ParsedPlan:
     plan = ParsedPlan()
     problems: list[str] = []
     heading: Paragraph | None = None
@@ -527,11 +540,11 @@ def _parse(document: Any) -> ParsedPlan:
                         theme=theme.title,
                     )
                 )
-                _read_theme_table(table, theme, tables, problems, plan.warnings)
+                _read_theme_table(table, theme, tables, problems, plan.warnings, statuses)
                 section = []
             elif _is_theme_table(table):
                 theme = _theme_from(heading, section, len(plan.themes) + 1)
-                _read_theme_table(table, theme, tables, problems, plan.warnings)
+                _read_theme_table(table, theme, tables, problems, plan.warnings, statuses)
                 plan.themes.append(theme)
                 heading, section = None, []
     if not plan.themes:
@@ -543,150 +556,4 @@ def _parse(document: Any) -> ParsedPlan:
         )
     if problems:
         raise ImportFailed(problems)
-    return plan
-
-
-# Creating the plan --------------------------------------------------------------
-
-
-@dataclass
-class People:
-    """The organisation's people who may take part in an action, by name and e-mail."""
-
-    by_key: dict[str, int]
-
-    @classmethod
-    def of(cls, session: Session, organisation_id: int) -> People:
-        rows = session.execute(
-            select(User.id, User.name, User.email)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.organisation_id == organisation_id,
-                Membership.role.in_([Role.ADMIN.value, Role.MEMBER.value]),
-                User.active.is_(True),
-            )
-        )
-        by_key: dict[str, int] = {}
-        for user_id, name, email in rows:
-            by_key[fold(name)] = user_id
-            by_key[email.lower()] = user_id
-        return cls(by_key)
-
-    def find(self, text: str) -> int | None:
-        return self.by_key.get(text.strip().lower()) or self.by_key.get(fold(text))
-
-
-def unmatched_people(parsed: ParsedPlan, people: People) -> list[str]:
-    """Names that are not members: they will be kept as named partners."""
-    names: list[str] = []
-    for theme in parsed.themes:
-        for row in theme.objectives:
-            for name in row.owners + row.collaborators:
-                if people.find(name) is None and name not in names:
-                    names.append(name)
-    return names
-
-
-def create_plan(
-    session: Session, *, actor: User, org: Organisation, parsed: ParsedPlan, now: datetime, title: str = ""
-) -> Plan:
-    """The parsed document as a new plan of ``org``; flushes, the caller commits."""
-    template = load_template()
-    colours = category_colours(template)
-    categories = {fold(t["title"]): t["category"] for t in template["themes"]}
-    people = People.of(session, org.id)
-    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(set(people.by_key.values()))))}
-    plan = Plan(
-        organisation=org,
-        title=(title or parsed.title or template["title"]).strip()[:300],
-        event="",
-        template_key="docx",
-        created_at=now,
-    )
-    session.add(plan)
-    for g_pos, general in enumerate(parsed.general):
-        objective = GeneralObjective(plan=plan, horizon=general.horizon, title=general.title, position=g_pos)
-        session.add(objective)
-        for s_pos, specific in enumerate(general.specifics):
-            objective.specific_objectives.append(
-                SpecificObjective(
-                    number=specific.number[:10],
-                    title=specific.title,
-                    details="\n".join(specific.details),
-                    precision=specific.precision,
-                    position=s_pos,
-                )
-            )
-    board_position = 0.0
-    for t_pos, source in enumerate(parsed.themes):
-        category = categories.get(fold(source.title), "transversal")
-        theme = Theme(
-            plan=plan,
-            number=source.number,
-            title=source.title[:300],
-            subtitle=source.subtitle,
-            category=category,
-            colour=colours.get(category, "#e0b400") if source.colour in (None, "#ffffff") else source.colour,
-            definition=source.definition,
-            missions_text=source.missions_text,
-            communication_issues="\n".join(source.communication_issues),
-            objectives_heading=source.objectives_heading[:200],
-            actions_note=source.actions_note,
-            position=t_pos,
-        )
-        session.add(theme)
-        for o_pos, row in enumerate(source.objectives):
-            objective = OperationalObjective(
-                theme=theme,
-                title=row.title,
-                description="\n".join(row.description),
-                comments="\n".join(row.comments),
-                position=o_pos,
-            )
-            session.add(objective)
-            for position, target in enumerate(row.targets):
-                text = "\n".join([target.title, *target.description])
-                objective.targets.append(Target(text=text, position=position))
-            owner_ids = [uid for uid in (people.find(n) for n in row.owners) if uid]
-            collaborator_ids = {uid for uid in (people.find(n) for n in row.collaborators) if uid}
-            partners = [n for n in row.owners + row.collaborators if people.find(n) is None]
-            short = sorted(row.short)
-            long = sorted(row.long)
-            collaborators = [users[uid] for uid in sorted(collaborator_ids)]
-            for position, action in enumerate(row.actions):
-                board_position += 1.0
-                task = Task(
-                    plan=plan,
-                    objective=objective,
-                    title=action.title,
-                    description="\n".join(action.description),
-                    status=action.status,
-                    owner_id=owner_ids[0] if owner_ids else None,
-                    horizon="short_medium" if short else ("long" if long else None),
-                    short_start=short[0] if short else None,
-                    short_end=short[-1] if len(short) > 1 else None,
-                    long_start=long[0] if long else None,
-                    long_end=long[-1] if len(long) > 1 else None,
-                    due_date=(short[-1] if len(short) > 1 else None) or (long[-1] if len(long) > 1 else None),
-                    plan_position=position,
-                    board_position=board_position,
-                    created_at=now,
-                    updated_at=now,
-                    completed_at=now if action.status == TaskStatus.DONE.value else None,
-                )
-                task.collaborators = [u for u in collaborators if u.id != task.owner_id]
-                task.partners = [TaskPartner(name=name[:200]) for name in partners]
-                objective.tasks.append(task)
-    session.flush()
-    record(
-        session,
-        task=None,
-        plan_id=plan.id,
-        organisation_id=org.id,
-        actor=actor,
-        kind="plan:import-docx",
-        now=now,
-        new=plan.title,
-    )
-    session.flush()
     return plan

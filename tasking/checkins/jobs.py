@@ -1,0 +1,47 @@
+"""The check-in jobs, run by the scheduler and `checkins open|remind`: each
+calls the round services and commits after every organisation or round, so
+a job stopped half-way keeps what it did and a second run sends nothing twice.
+The services they call never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from tasking.checkins.rounds import (
+    CheckinReport,
+    open_round,
+    organisations,
+    rounds_to_remind,
+    send_late_reminders,
+)
+
+
+def open_due_rounds(session: Session, *, now: datetime, org_slug: str | None = None) -> CheckinReport:
+    """Open the rounds due at ``now`` and queue their e-mails, committing
+    after each organisation. ServiceError for an unknown ``org_slug``."""
+    report = CheckinReport()
+    for organisation in organisations(session, org_slug):
+        opened, queued = open_round(session, organisation, now)
+        session.commit()
+        report.opened += opened
+        report.queued += queued
+    return report
+
+
+def remind_late(session: Session, *, now: datetime, org_slug: str | None = None) -> CheckinReport:
+    """Send the late reminders due at ``now``, committing after each round."""
+    report = CheckinReport()
+    organisation_ids = [o.id for o in organisations(session, org_slug)]
+    for checkin in rounds_to_remind(session, organisation_ids, now):
+        report.reminded += send_late_reminders(session, checkin, now)
+        session.commit()
+    return report
+
+
+def run_checkins(session: Session, *, now: datetime) -> CheckinReport:
+    """The scheduler's job: open due rounds, then send due late reminders."""
+    report = open_due_rounds(session, now=now)
+    report.reminded = remind_late(session, now=now).reminded
+    return report

@@ -1,0 +1,84 @@
+"""One unit of work per request.
+
+Services flush but never commit. The request commits once, after the view
+answered a success (below 400); a view that raised, or answered a refusal
+(400 and above, or ``refused_redirect``), writes nothing. What must happen
+after the commit (trying a queued e-mail at once) is registered with
+``after_commit``: mail never leaves for a change that was rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+
+from flask import Flask, Response, flash, g, redirect
+
+from tasking.extensions import db
+
+
+def register(app: Flask) -> None:
+    """Commit or roll back each request's session once the view has answered."""
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        # Popped, not read: a test's app context outlives its requests.
+        keep, refused = g.pop("_keep_refusal", False), g.pop("_refused", False)
+        callbacks = g.pop("_after_commit", [])
+        if keep or (response.status_code < 400 and not refused):
+            db.session.commit()
+            for callback in callbacks:
+                callback()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def discard(error: BaseException | None) -> None:
+        # A view that raised past every handler: nothing of it is kept.
+        if error is not None:
+            db.session.rollback()
+
+
+@contextmanager
+def attempt() -> Iterator[None]:
+    """A change the view answers with a page of its own when it is refused:
+    what it wrote is undone at once (a savepoint), so the page is drawn from
+    what is stored, and the request then writes nothing (its answer is a
+    refusal). A stale version shows here, at the savepoint's flush."""
+    with db.session.begin_nested():
+        yield
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once this request's changes are committed (never if they are not)."""
+    g.setdefault("_after_commit", []).append(callback)
+
+
+def refused_redirect(target: str, message: str) -> Response:
+    """A refused change answered by going back with the reason (plain form
+    posts): the request's changes are discarded like any other refusal."""
+    g._refused = True
+    flash(message, "error")
+    return redirect(target, code=303)
+
+
+def keep_refusal() -> None:
+    """Commit this request although it answers a refusal: the refusal is
+    itself the record (a failed sign-in counts towards the pause)."""
+    g._keep_refusal = True
+
+
+def committed_stream(steps: Iterable[str], outcome: Callable[[str | None], str], problem_of) -> Iterator[str]:  # noqa: ANN001
+    """A streamed answer's unit of work: the steps write and yield their
+    progress, the whole is committed after the last one; any failure rolls
+    everything back. ``problem_of(error)`` turns a failure into the sentence
+    the page shows (or re-raises it); ``outcome(problem)`` is the last part."""
+    problem = None
+    try:
+        yield from steps
+        db.session.commit()
+    except Exception as error:  # the status line is long sent: the page must say it
+        db.session.rollback()
+        problem = problem_of(error)
+    yield outcome(problem)

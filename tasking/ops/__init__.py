@@ -1,0 +1,1 @@
+"""Operations: configuration check, SQLite backup, metrics, request logs."""

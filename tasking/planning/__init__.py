@@ -1,2 +1,0 @@
-"""Planning the plan: admins add, edit, reorder and archive themes,
-operational objectives, actions and targets."""

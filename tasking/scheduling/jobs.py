@@ -1,0 +1,46 @@
+"""The scheduler's jobs, also run by `notify …`: each calls the services and
+commits in steps, so a job stopped half-way keeps what it did and a second
+run queues nothing twice. The modules they call never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tasking.models import Organisation
+from tasking.scheduling.digests import DigestReport, build_digests, queue_digests
+from tasking.scheduling.regional import RegionalReport, digest_region, due_regions
+from tasking.scheduling.reminders import ReminderReport, remind_organisation
+
+
+def run_reminders(session: Session, *, now: datetime) -> ReminderReport:
+    """The reminders job: every organisation, committing after each one."""
+    report = ReminderReport()
+    for organisation in session.scalars(select(Organisation).order_by(Organisation.id)).all():
+        report.add(remind_organisation(session, organisation, now=now))
+        session.commit()
+    return report
+
+
+def run_digests(session: Session, *, now: datetime, batch_size: int = 100) -> DigestReport:
+    """The digests job: build what is due, record and queue it, committing
+    after each batch of ``batch_size`` people."""
+    report = DigestReport()
+    digests = build_digests(session, now=now)
+    for start in range(0, len(digests), batch_size):
+        done = queue_digests(session, digests[start : start + batch_size], now=now)
+        session.commit()
+        report.queued += done.queued
+        report.empty += done.empty
+    return report
+
+
+def run_regional_digests(session: Session, *, now: datetime) -> RegionalReport:
+    """The regional digest job: every region whose slot is due, committing after each."""
+    report = RegionalReport()
+    for region, period in due_regions(session, now=now):
+        report.queued += digest_region(session, region, period, now=now)
+        session.commit()
+    return report

@@ -1,0 +1,385 @@
+"""Changing a task's fields, its people and partners, and its place on the
+board. Every change checks permissions, refuses a stale version, writes one
+history line per field (old → new) and sends a domain event.
+
+Functions flush but never commit; the caller commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from tasking.core import events
+from tasking.core.errors import ConflictError, ServiceError
+from tasking.core.permissions import ASSIGNABLE_ROLES, CONTRIBUTOR_FIELDS, can_contribute, can_edit_task
+from tasking.core.validation import clean_text, clean_title
+from tasking.models import Membership, Plan, Task, TaskPartner, TaskStatus, User
+from tasking.models.plan import HORIZONS
+from tasking.models.task import LEVELS
+from tasking.tasks.activity import record_task
+
+STATUSES = tuple(s.value for s in TaskStatus)
+# Fields a collaborator may change; the rest needs the owner or an admin.
+DATE_FIELDS = ("short_start", "short_end", "long_start", "long_end", "due_date")
+EDITABLE_FIELDS = {
+    "title",
+    "description",
+    "owner_id",
+    "status",
+    "blocked_reason",
+    "horizon",
+    "level",
+    *DATE_FIELDS,
+}
+# Fields that may be empty or one of a few values, with the refusal's sentence.
+OPTIONAL_CHOICES = {
+    "horizon": (HORIZONS, _l("Unknown horizon.")),
+    "level": (LEVELS, _l("The level is O, G or E.")),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: Any
+    new: Any
+
+
+def organisation_id_of(session: Session, task: Task) -> int:
+    return session.scalar(select(Plan.organisation_id).where(Plan.id == task.plan_id))
+
+
+def check_version(task: Task, version: int | None) -> None:
+    """Refuse an edit made on an older version than the stored one."""
+    if version is not None and int(version) != task.version:
+        raise ConflictError(
+            _("Someone else changed this task meanwhile. Review their change, then apply yours again."),
+            current=task,
+        )
+
+
+def assignable_user_ids(session: Session, organisation_id: int) -> set[int]:
+    """Active admins and members of the organisation (viewers only read)."""
+    return set(
+        session.scalars(
+            select(User.id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.organisation_id == organisation_id,
+                Membership.role.in_(ASSIGNABLE_ROLES),
+                User.active.is_(True),
+            )
+        )
+    )
+
+
+def _clean(session: Session, organisation_id: int, field: str, value: Any) -> Any:
+    """Validate and normalise one field's new value; ServiceError names the field."""
+    if field == "title":
+        return clean_title(value, field)
+    if field in ("description", "blocked_reason"):
+        return clean_text(value, field)
+    if field == "owner_id":
+        if value in (None, ""):
+            return None
+        try:
+            value = int(value)
+        except (TypeError, ValueError) as exc:
+            raise ServiceError(_("Unknown person."), field) from exc
+        if value not in assignable_user_ids(session, organisation_id):
+            raise ServiceError(_("This person cannot be responsible for an action here."), field)
+        return value
+    if field == "status":
+        if value not in STATUSES:
+            raise ServiceError(_("Unknown status."), field)
+        return value
+    if field in OPTIONAL_CHOICES:
+        choices, message = OPTIONAL_CHOICES[field]
+        if value in (None, ""):
+            return None
+        if value not in choices:
+            raise ServiceError(str(message), field)
+        return value
+    if field in DATE_FIELDS:
+        if value in (None, ""):
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise ServiceError(_("“%(value)s” is not a date.", value=value), field) from exc
+    raise ServiceError(_("This field cannot be changed."), field)
+
+
+def _check_ranges(task: Task) -> None:
+    for start, end in (("short_start", "short_end"), ("long_start", "long_end")):
+        first, last = getattr(task, start), getattr(task, end)
+        if first and last and first > last:
+            raise ServiceError(_("The end date comes before the start date."), end)
+
+
+def update_task(
+    session: Session,
+    *,
+    actor: User,
+    task: Task,
+    changes: dict[str, Any],
+    version: int | None,
+    now: datetime,
+    via: str = "web",
+    board_position: float | None = None,
+) -> list[Change]:
+    """Apply field changes; returns what actually changed (maybe nothing).
+    A status change puts the card at the top of its new column, or at
+    ``board_position`` when the caller (a move) already chose its place."""
+    organisation_id = organisation_id_of(session, task)
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ServiceError(_("This field cannot be changed."), sorted(unknown)[0])
+    allowed = (
+        can_contribute(session, actor, task, organisation_id)
+        if set(changes) <= CONTRIBUTOR_FIELDS
+        else can_edit_task(session, actor, task, organisation_id)
+    )
+    if not allowed:
+        raise ServiceError(_("You may not change this task."))
+    check_version(task, version)
+
+    applied: list[Change] = []
+    for field, raw in changes.items():
+        new = _clean(session, organisation_id, field, raw)
+        old = getattr(task, field)
+        if new != old:
+            setattr(task, field, new)
+            applied.append(Change(field, old, new))
+    _check_ranges(task)
+    if not applied:
+        return []
+
+    status_change = next((c for c in applied if c.field == "status"), None)
+    if status_change:
+        _status_changed(session, task, status_change.new, "blocked_reason" in changes, now, board_position)
+    task.updated_at = now
+    for change in applied:
+        kind = "field" if via == "web" else f"field:{via}"
+        record_task(
+            session,
+            task,
+            organisation_id,
+            actor,
+            kind,
+            now,
+            field=change.field,
+            old=change.old,
+            new=change.new,
+        )
+    session.flush()
+    events.task_changed.send(None, session=session, actor=actor, now=now, task=task, changes=applied)
+    return applied
+
+
+def _status_changed(
+    session: Session, task: Task, status: str, reason_given: bool, now: datetime, board_position: float | None
+) -> None:
+    """What follows a new status: completion time, reason cleared, new place."""
+    task.completed_at = now if status == TaskStatus.DONE.value else None
+    if status != TaskStatus.BLOCKED.value and not reason_given:
+        task.blocked_reason = ""
+    # At the top, a card that changes column is on the board's first page
+    # (a long column shows only its first cards), where its mover looks.
+    if board_position is None:
+        with session.no_autoflush:
+            board_position = _column_start(session, task.plan_id, status) - 1.0
+    task.board_position = board_position
+
+
+def _column_start(session: Session, plan_id: int, status: str) -> float:
+    return (
+        session.scalar(
+            select(func.min(Task.board_position)).where(Task.plan_id == plan_id, Task.status == status)
+        )
+        or 0.0
+    )
+
+
+def move_task(
+    session: Session,
+    *,
+    actor: User,
+    task: Task,
+    status: str,
+    version: int,
+    now: datetime,
+    after_id: int | None = None,
+    before_id: int | None = None,
+) -> list[Change]:
+    """Put the card in column ``status``, after card ``after_id`` or before
+    ``before_id`` (neither: at the top of another column, or where it is).
+    Writes only this one row, except when positions need spreading out again."""
+    organisation_id = organisation_id_of(session, task)
+    if not can_contribute(session, actor, task, organisation_id):
+        raise ServiceError(_("You may not change this task."))
+    if not isinstance(version, int):
+        # Without the version it was shown at, a move could undo someone's change unseen.
+        raise ServiceError(_("The form is damaged. Reload the page and try again."))
+    check_version(task, version)
+    if status not in STATUSES:
+        raise ServiceError(_("Unknown status."), "status")
+
+    position = _position(session, task, status, after_id, before_id)
+    if position is None:
+        return []
+
+    if task.status != status:
+        # One UPDATE of the row: the status, its history and the new place together.
+        return update_task(
+            session,
+            actor=actor,
+            task=task,
+            changes={"status": status},
+            version=None,
+            now=now,
+            board_position=position,
+        )
+    task.board_position = position
+    task.updated_at = now
+    session.flush()
+    return []
+
+
+def _position(
+    session: Session, task: Task, status: str, after_id: int | None, before_id: int | None
+) -> float | None:
+    """The card's new board position between its new neighbours in column
+    ``status``; None when it stays where it is."""
+
+    def neighbour(task_id: int | None) -> Task | None:
+        if not task_id:
+            return None
+        other = session.get(Task, int(task_id))
+        if other is None or other.plan_id != task.plan_id or other.status != status or other.id == task.id:
+            return None
+        return other
+
+    after, before = neighbour(after_id), neighbour(before_id)
+    if after is not None and before is None:
+        before = _adjacent(session, task, status, after.board_position, below=True)
+    if before is not None and after is None:
+        after = _adjacent(session, task, status, before.board_position, below=False)
+    if after is None and before is None:
+        if task.status == status:
+            return None
+        position = _column_start(session, task.plan_id, status) - 1.0
+    elif after is None:
+        position = before.board_position - 1.0
+    elif before is None:
+        position = after.board_position + 1.0
+    else:
+        if before.board_position - after.board_position < 1e-6:
+            _respace(session, task.plan_id, status)
+        position = (after.board_position + before.board_position) / 2
+    return position
+
+
+def _adjacent(session: Session, task: Task, status: str, position: float, *, below: bool) -> Task | None:
+    """The other card of column ``status`` just below (or above) ``position``."""
+    column = Task.board_position
+    return session.scalar(
+        select(Task)
+        .where(
+            Task.plan_id == task.plan_id,
+            Task.status == status,
+            column > position if below else column < position,
+            Task.id != task.id,
+        )
+        .order_by(column if below else column.desc())
+        .limit(1)
+    )
+
+
+def _respace(session: Session, plan_id: int, status: str) -> None:
+    """Spread a column's positions out again (rare: after many bisections)."""
+    tasks = session.scalars(
+        select(Task).where(Task.plan_id == plan_id, Task.status == status).order_by(Task.board_position)
+    ).all()
+    for index, task in enumerate(tasks, start=1):
+        task.board_position = float(index)
+    session.flush()
+
+
+def _editable(session: Session, actor: User, task: Task, version: int | None) -> int:
+    """Check that ``actor`` may edit the task at ``version``; its organisation's id."""
+    organisation_id = organisation_id_of(session, task)
+    if not can_edit_task(session, actor, task, organisation_id):
+        raise ServiceError(_("You may not change this task."))
+    check_version(task, version)
+    return organisation_id
+
+
+def set_collaborators(
+    session: Session, *, actor: User, task: Task, user_ids: list[int], version: int | None, now: datetime
+) -> list[Change]:
+    organisation_id = _editable(session, actor, task, version)
+    wanted = {int(uid) for uid in user_ids}
+    allowed = assignable_user_ids(session, organisation_id)
+    if not wanted <= allowed:
+        raise ServiceError(_("Only members of the organisation can collaborate."), "collaborators")
+    old = sorted(u.id for u in task.collaborators)
+    if sorted(wanted) == old:
+        return []
+    task.collaborators = list(session.scalars(select(User).where(User.id.in_(wanted)))) if wanted else []
+    names_old = ", ".join(sorted(u.name for u in session.scalars(select(User).where(User.id.in_(old)))))
+    names_new = ", ".join(sorted(u.name for u in task.collaborators))
+    change = Change("collaborators", old, sorted(wanted))
+    return _list_changed(session, actor, task, organisation_id, now, change, names_old, names_new)
+
+
+def set_partners(
+    session: Session, *, actor: User, task: Task, names: list[str], version: int | None, now: datetime
+) -> list[Change]:
+    organisation_id = _editable(session, actor, task, version)
+    cleaned: list[str] = []
+    for name in names:
+        name = " ".join((name or "").split())[:200]
+        if name and name not in cleaned:
+            cleaned.append(name)
+    old = [p.name for p in task.partners]
+    if old == cleaned:
+        return []
+    task.partners = [TaskPartner(name=name) for name in cleaned]
+    change = Change("partners", old, cleaned)
+    return _list_changed(
+        session, actor, task, organisation_id, now, change, ", ".join(old), ", ".join(cleaned)
+    )
+
+
+def _list_changed(
+    session: Session,
+    actor: User,
+    task: Task,
+    organisation_id: int,
+    now: datetime,
+    change: Change,
+    old_text: str,
+    new_text: str,
+) -> list[Change]:
+    """History line (names, not ids) and event for a changed list of people or partners."""
+    task.updated_at = now
+    # The list lives in other tables: make sure the task's own row is updated
+    # (and its version bumped) even when ``updated_at`` already reads ``now``.
+    flag_modified(task, "updated_at")
+    record_task(
+        session, task, organisation_id, actor, "field", now, field=change.field, old=old_text, new=new_text
+    )
+    session.flush()
+    events.task_changed.send(None, session=session, actor=actor, now=now, task=task, changes=[change])
+    return [change]

@@ -1,0 +1,61 @@
+"""@mentions in comments: each person's handle, and who a text names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tasking.core.errors import ServiceError
+from tasking.models import Membership, User
+
+# @handle, or @whole.address@domain.ca when two people share a handle.
+MENTION_RE = re.compile(
+    r"(?<![\w@.])@([A-Za-z0-9._+-]*[A-Za-z0-9_+-](?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)"
+)
+
+
+def mention_handles(users: Iterable[User]) -> dict[str, User]:
+    """Each person's @handle: their e-mail's local part, or the whole address
+    when someone else of the organisation has the same local part (a bare
+    shared handle would tell the wrong person)."""
+    by_local: dict[str, list[User]] = {}
+    for user in users:
+        by_local.setdefault(user.email.split("@")[0].lower(), []).append(user)
+    handles = {}
+    for local, people in by_local.items():
+        if len(people) == 1:
+            handles[local] = people[0]
+        else:
+            handles.update((person.email.lower(), person) for person in people)
+    return handles
+
+
+def mentioned_users(session: Session, organisation_id: int, body: str) -> list[User]:
+    """Users of the organisation named by their @handle in ``body``. A handle
+    several members share is refused with the addresses to write instead:
+    silently telling nobody would leave the author waiting for an answer."""
+    named = {h.lower() for h in MENTION_RE.findall(body or "")}
+    if not named:
+        return []
+    members = session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id, User.active.is_(True))
+    ).all()
+    handles = mention_handles(members)
+    for handle in sorted(named - handles.keys()):
+        shared = sorted(f"@{u.email.lower()}" for u in members if u.email.split("@")[0].lower() == handle)
+        if len(shared) > 1:
+            raise ServiceError(
+                _(
+                    "“@%(handle)s” names several people: write %(choices)s.",
+                    handle=handle,
+                    choices=_(" or ").join(shared),
+                ),
+                "body",
+            )
+    return [handles[handle] for handle in sorted(named) if handle in handles]

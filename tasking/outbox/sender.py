@@ -215,21 +215,24 @@ def _mark(session: Session, message_id: int, **values) -> None:
     session.commit()
 
 
-def _send_claimed(session, ids, now, max_attempts, report) -> bool:  # noqa: ANN001
-    """Send the claimed rows over one connection; False when the server is
-    unreachable or the connection dropped (the unsent rows are released)."""
+def _open_connection(session: Session, ids: list[int]):  # noqa: ANN202 (Flask-Mail's Connection)
+    """One SMTP connection for the batch, or None when the server is
+    unreachable (not the messages' fault: they are released and wait)."""
     try:
         connection = mail.connect()
         connection.__enter__()
     except (OSError, smtplib.SMTPException) as exc:
-        # The server is unreachable: not the messages' fault, they just wait.
         log.warning("SMTP server unreachable, %d message(s) wait: %s", len(ids), exc)
         _release(session, ids)
-        return False
-    # Build every message before the first commit: a commit expires the rows,
-    # and reading them again would cost a query per message.
+        return None
+    return connection
+
+
+def _built_messages(session: Session, ids: list[int]) -> dict[int, tuple]:
+    """id → (recipient, envelope sender, bytes, attempts), every message built
+    before the first commit: a commit expires ORM rows, and reading them again
+    would cost a query per message (plain rows: nothing to expire)."""
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    # Plain rows, not ORM objects: nothing for each commit to expire.
     rows = session.execute(
         select(
             OutboxMessage.id,
@@ -242,7 +245,31 @@ def _send_claimed(session, ids, now, max_attempts, report) -> bool:  # noqa: ANN
             OutboxMessage.attempts,
         ).where(OutboxMessage.id.in_(ids))
     ).all()
-    messages = {row.id: (row.recipient, *build_message(row, sender), row.attempts) for row in rows}
+    return {row.id: (row.recipient, *build_message(row, sender), row.attempts) for row in rows}
+
+
+def _refused(session, message_id, attempts, exc, now, max_attempts, report) -> None:  # noqa: ANN001
+    """The server refused this one message: it fails (5xx, or out of tries) or backs off."""
+    attempts += 1
+    failed = attempts >= max_attempts or _permanent(exc)
+    _mark(
+        session,
+        message_id,
+        attempts=attempts,
+        last_error=smtp_error_text(exc)[:2000],
+        status=OutboxStatus.FAILED.value if failed else OutboxStatus.PENDING.value,
+        next_attempt_at=now + backoff(attempts),
+    )
+    report.failed += failed
+
+
+def _send_claimed(session, ids, now, max_attempts, report) -> bool:  # noqa: ANN001
+    """Send the claimed rows over one connection; False when the server is
+    unreachable or the connection dropped (the unsent rows are released)."""
+    connection = _open_connection(session, ids)
+    if connection is None:
+        return False
+    messages = _built_messages(session, ids)
     try:
         for position, message_id in enumerate(ids):
             recipient, envelope_from, data, attempts = messages[message_id]
@@ -257,17 +284,7 @@ def _send_claimed(session, ids, now, max_attempts, report) -> bool:  # noqa: ANN
             # Before OSError, of which SMTPException is a subclass: the server
             # refused this message, the others still go.
             except smtplib.SMTPException as exc:
-                attempts += 1
-                failed = attempts >= max_attempts or _permanent(exc)
-                _mark(
-                    session,
-                    message_id,
-                    attempts=attempts,
-                    last_error=smtp_error_text(exc)[:2000],
-                    status=OutboxStatus.FAILED.value if failed else OutboxStatus.PENDING.value,
-                    next_attempt_at=now + backoff(attempts),
-                )
-                report.failed += failed
+                _refused(session, message_id, attempts, exc, now, max_attempts, report)
                 continue
             except OSError as exc:
                 log.warning("SMTP connection lost: %s", exc)

@@ -128,25 +128,30 @@ def notify(
     except IntegrityError:  # a concurrent run took the key first
         return None
     if email and email_channel(session, user, kind) == "immediate":
-        organisation_id = organisation_of(session, task).id if task is not None else None
-        queue(
-            session,
-            dedupe_key=f"notification:{dedupe_key or notification.id}",
-            kind=kind,
-            recipient=user.email,
-            template=template,
-            now=now,
-            user=user,
-            organisation_id=organisation_id,
-            headers=unsubscribe_headers(user, kind),
-            notification=notification,
-            task=task,
-            actor=actor,
-            detail=notification.detail,
-            **email_links(session, user, kind, task, organisation_id),
-            **context,
-        )
+        _queue_email(session, notification, user, task, actor, now, template, dedupe_key, context)
     return notification
+
+
+def _queue_email(session, notification, user, task, actor, now, template, dedupe_key, context) -> None:  # noqa: ANN001
+    """The e-mail of an in-app notification, in the outbox (same transaction)."""
+    organisation_id = organisation_of(session, task).id if task is not None else None
+    queue(
+        session,
+        dedupe_key=f"notification:{dedupe_key or notification.id}",
+        kind=notification.kind,
+        recipient=user.email,
+        template=template,
+        now=now,
+        user=user,
+        organisation_id=organisation_id,
+        headers=unsubscribe_headers(user, notification.kind),
+        notification=notification,
+        task=task,
+        actor=actor,
+        detail=notification.detail,
+        **email_links(session, user, notification.kind, task, organisation_id),
+        **context,
+    )
 
 
 def unread_count(session: Session, user: User) -> int:

@@ -8,11 +8,13 @@ denied means 404 for someone who may not read the organisation's data, and
 the login page.
 """
 
+from datetime import timedelta
+
 import pytest
 
 from tasking.core.clock import now
 from tasking.extensions import db
-from tasking.models import OutboxMessage, Task
+from tasking.models import CheckinRound, OutboxMessage, Task
 from tests.conftest import app_now
 
 # The right each endpoint needs. "token" routes carry their own signed secret
@@ -85,6 +87,11 @@ RIGHTS = {
     "outbox.outbox_message": "admin",
     "outbox.outbox_preview": "admin",
     "outbox.outbox_retry": "admin",
+    "checkins.mine": "user",
+    "checkins.by_link": "token",
+    "checkins.coordinator": "admin",
+    "checkins.nudge": "admin",
+    "checkins.close": "admin",
 }
 
 # Query strings a route needs to find its object.
@@ -141,7 +148,15 @@ def world(make):
         body_text="Essai",
         next_attempt_at=now(),
     )
-    db.session.add(message)
+    checkin = CheckinRound(
+        organisation_id=org_a.id,
+        week="2026-W48",
+        opens_at=app_now() - timedelta(days=1),
+        remind_at=app_now() + timedelta(days=1),
+        closes_at=app_now() + timedelta(days=2),
+        created_at=app_now(),
+    )
+    db.session.add_all([message, checkin])
     db.session.commit()
     objective = task.objective
     params = {
@@ -153,6 +168,7 @@ def world(make):
         "theme_id": objective.theme_id,
         "target_id": objective.targets[0].id,
         "message_id": message.id,
+        "round_id": checkin.id,
         "slug": region.slug,
         "kind": "actions",
         "item_id": task.id,

@@ -102,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from tasking.exchange.routes import bp as exchange_bp
     from tasking.health.routes import bp as health_bp
     from tasking.me.routes import bp as me_bp
+    from tasking.meetings.routes import bp as meetings_bp
     from tasking.notifications.routes import bp as notifications_bp
     from tasking.outbox.routes import bp as outbox_bp
     from tasking.plans.editor import bp as planning_bp
@@ -122,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
         dashboards_bp,
         exchange_bp,
         checkins_bp,
+        meetings_bp,
     ):
         app.register_blueprint(blueprint)
     # Browsers ask for /favicon.ico whatever the page links: give them the same icon.

@@ -49,7 +49,8 @@ def working_days_before(day: date, count: int) -> date:
 
 
 def meeting_slot(organisation: Organisation) -> tuple[int, time]:
-    region = organisation.region
+    # A region's own organisation (the regional plan) follows its region's slot.
+    region = organisation.region or organisation.staff_of_region
     if region is None:
         return DEFAULT_MEETING_WEEKDAY, DEFAULT_MEETING_TIME
     return region.digest_weekday, parse_hhmm(region.digest_time, DEFAULT_MEETING_TIME)

@@ -39,14 +39,36 @@ CONTRIBUTOR_FIELDS = frozenset({"status", "blocked_reason"})
 
 
 def roles_of(session: Session, user: User) -> dict[int, str]:
-    """organisation id → role, kept for the session's life."""
+    """organisation id → role, kept for the session's life. A region's
+    coordinators are admins of the region's own organisation (its regional
+    plan), whether or not a membership row says so."""
     cache = session.info.setdefault("roles", {})
     if user.id not in cache:
         rows = session.execute(
             select(Membership.organisation_id, Membership.role).where(Membership.user_id == user.id)
         )
-        cache[user.id] = {org_id: role for org_id, role in rows}
+        roles = {org_id: role for org_id, role in rows}
+        staff_org = regional_org_id(session, user.regional_region_id) if user.regional_region_id else None
+        if staff_org is not None:
+            roles[staff_org] = Role.ADMIN.value
+        cache[user.id] = roles
     return cache[user.id]
+
+
+def regional_org_id(session: Session, region_id: int) -> int | None:
+    """The id of the region's own organisation (owner of its regional plan), if any."""
+    cache = session.info.setdefault("regional_org", {})
+    if region_id not in cache:
+        cache[region_id] = session.scalar(
+            select(Organisation.id).where(Organisation.staff_of_region_id == region_id)
+        )
+    return cache[region_id]
+
+
+def forget_regional_org(session: Session, region_id: int) -> None:
+    """After creating a region's organisation: the cached answers are stale."""
+    session.info.get("regional_org", {}).pop(region_id, None)
+    session.info.pop("roles", None)
 
 
 def role_in(session: Session, user: User, organisation_id: int) -> str | None:
@@ -67,13 +89,37 @@ def _org_region(session: Session, organisation_id: int) -> int | None:
     return cache[organisation_id]
 
 
+def _staff_region(session: Session, organisation_id: int) -> int | None:
+    """The region whose own organisation this is, else None."""
+    cache = session.info.setdefault("staff_region", {})
+    if organisation_id not in cache:
+        cache[organisation_id] = session.scalar(
+            select(Organisation.staff_of_region_id).where(Organisation.id == organisation_id)
+        )
+    return cache[organisation_id]
+
+
+def is_admin_in_region(session: Session, user: User, region_id: int) -> bool:
+    """Whether the user is an admin of one of the region's municipalities."""
+    return any(
+        role == Role.ADMIN.value and _org_region(session, org_id) == region_id
+        for org_id, role in roles_of(session, user).items()
+    )
+
+
 def can_read_org(session: Session, user: User, organisation_id: int) -> bool:
+    """Members read their organisations, a region's coordinators its
+    municipalities; a region's own organisation (the regional plan) is read
+    by its staff, the owners of its tasks and its municipalities' admins."""
     if not user.is_authenticated:
         return False
     if role_in(session, user, organisation_id):
         return True
     region_id = user.regional_region_id
-    return region_id is not None and _org_region(session, organisation_id) == region_id
+    if region_id is not None and _org_region(session, organisation_id) == region_id:
+        return True
+    staff_region = _staff_region(session, organisation_id)
+    return staff_region is not None and is_admin_in_region(session, user, staff_region)
 
 
 def is_org_admin(session: Session, user: User, organisation_id: int) -> bool:
@@ -250,3 +296,31 @@ def regional_dashboard_of(session: Session, user: User, organisation: Organisati
     if user.regional_region_id == organisation.region_id or is_org_admin(session, user, organisation.id):
         return session.scalar(select(Region.slug).where(Region.id == organisation.region_id))
     return None
+
+
+def is_regional_coordinator(user: User, region_id: int) -> bool:
+    return user.is_authenticated and user.regional_region_id == region_id
+
+
+def meetings_region_or_404(session: Session, user: User, slug: str) -> Region:
+    """The region whose meetings and minutes the user may read: its
+    coordinators and the admins of its municipalities; anyone else 404."""
+    region = session.scalar(select(Region).where(Region.slug == slug))
+    if region is None or not user.is_authenticated:
+        abort(404)
+    if not (is_regional_coordinator(user, region.id) or is_admin_in_region(session, user, region.id)):
+        abort(404)
+    return region
+
+
+def meeting_runner_or_404(user: User, region: Region) -> None:
+    """Preparing, running and closing a meeting: the region's coordinators.
+    Readers who may not run it get 404 on the forms, as on any hidden thing."""
+    if not is_regional_coordinator(user, region.id):
+        abort(404)
+
+
+def may_see_detail_of(session: Session, user: User, organisation_id: int | None) -> bool:
+    """A meeting shows the drafted specifics of a municipality (its actions'
+    titles) to those who may read that municipality; others see aggregates."""
+    return organisation_id is None or can_read_org(session, user, organisation_id)

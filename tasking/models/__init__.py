@@ -3,6 +3,14 @@ every table with the metadata, which Alembic and the tests rely on."""
 
 from tasking.models.checkin import CheckinAnswer, CheckinMessage, CheckinRound, Health
 from tasking.models.imports import PendingImport
+from tasking.models.meeting import (
+    Meeting,
+    MeetingAttendance,
+    MeetingDecision,
+    MeetingFollowUp,
+    MeetingItem,
+    MeetingItemKind,
+)
 from tasking.models.notify import Notification, NotificationPreference
 from tasking.models.org import Membership, Organisation, Region, Role, SignInFailure, User
 from tasking.models.outbox import OutboxMessage
@@ -29,6 +37,12 @@ __all__ = [
     "Health",
     "JobRunStat",
     "Measurement",
+    "Meeting",
+    "MeetingAttendance",
+    "MeetingDecision",
+    "MeetingFollowUp",
+    "MeetingItem",
+    "MeetingItemKind",
     "Membership",
     "Notification",
     "NotificationPreference",

@@ -33,7 +33,7 @@ class Region(db.Model):
     created_at: Mapped[datetime] = mapped_column()
 
     organisations: Mapped[list[Organisation]] = relationship(
-        back_populates="region", order_by="Organisation.name"
+        back_populates="region", order_by="Organisation.name", foreign_keys="Organisation.region_id"
     )
 
 
@@ -44,6 +44,11 @@ class Organisation(db.Model):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    # Set on a region's own organisation (its staff, owner of the regional
+    # plan): the region it serves. Such an organisation is in no region's list
+    # of municipalities (``region_id`` stays None), so digests and dashboards
+    # that list a region's municipalities never count it.
+    staff_of_region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), unique=True)
     timezone: Mapped[str] = mapped_column(String(60), default="America/Montreal")
     # Notification settings: reminder days before a due date, comma-separated.
     reminder_days: Mapped[str] = mapped_column(String(40), default="7,1")
@@ -59,8 +64,14 @@ class Organisation(db.Model):
     checkin_grace_hours: Mapped[int] = mapped_column(default=24)
     created_at: Mapped[datetime] = mapped_column()
 
-    region: Mapped[Region | None] = relationship(back_populates="organisations")
+    region: Mapped[Region | None] = relationship(back_populates="organisations", foreign_keys=[region_id])
+    staff_of_region: Mapped[Region | None] = relationship(foreign_keys=[staff_of_region_id])
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
+
+    @property
+    def kind(self) -> str:
+        """ "region" for a region's own organisation, else "municipality"."""
+        return "region" if self.staff_of_region_id is not None else "municipality"
 
 
 class User(UserMixin, db.Model):

@@ -14,6 +14,7 @@ import pytest
 
 from tasking.core.clock import now
 from tasking.extensions import db
+from tasking.meetings.services import prepare_meeting
 from tasking.models import CheckinRound, OutboxMessage, Task
 from tests.conftest import app_now
 
@@ -92,6 +93,21 @@ RIGHTS = {
     "checkins.coordinator": "admin",
     "checkins.nudge": "admin",
     "checkins.close": "admin",
+    # The region's meetings: read by its coordinators and its municipalities'
+    # admins ("region"), run by its coordinators only ("coordinate").
+    "meetings.index": "region",
+    "meetings.show": "region",
+    "meetings.print_minutes": "region",
+    "meetings.minutes_docx": "region",
+    "meetings.prepare": "coordinate",
+    "meetings.add_item": "coordinate",
+    "meetings.move_item": "coordinate",
+    "meetings.strike_item": "coordinate",
+    "meetings.note": "coordinate",
+    "meetings.decision": "coordinate",
+    "meetings.follow_up": "coordinate",
+    "meetings.attendance": "coordinate",
+    "meetings.close": "coordinate",
 }
 
 # Query strings a route needs to find its object.
@@ -157,6 +173,7 @@ def world(make):
         created_at=app_now(),
     )
     db.session.add_all([message, checkin])
+    meeting = prepare_meeting(db.session, region=region, actor=people["coordinator"], now=app_now())
     db.session.commit()
     objective = task.objective
     params = {
@@ -187,7 +204,9 @@ def world(make):
         "admin.change_role": {"role": "member"},
         "admin.change_active": {"active": "1"},
     }
-    return {"people": people, "params": params, "post_data": post_data}
+    # The meeting's routes find an agenda item of that meeting, not a plan item.
+    overrides = {"meeting_id": meeting.id, "item_id": meeting.items[0].id}
+    return {"people": people, "params": params, "post_data": post_data, "meeting_params": overrides}
 
 
 def _url(rule, params):
@@ -206,7 +225,10 @@ def test_route_matrix(role, world, app, make_client):
         right = RIGHTS[rule.endpoint]
         if right in ("public", "token", "own") or rule.endpoint == "auth.logout":
             continue
-        url = _url(rule, world["params"]) + QUERY.get(rule.endpoint, "")
+        params = world["params"]
+        if rule.endpoint.startswith("meetings."):
+            params = {**params, **world["meeting_params"]}
+        url = _url(rule, params) + QUERY.get(rule.endpoint, "")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             data = world["post_data"].get(rule.endpoint, {})
             response = client.open(url, method=method, data=data if method == "POST" else None)

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, select, text
 
 from tasking.models import SchedulerLease
 from tasking.ops.check import schema_heads
+from tests.conftest import real_clock_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -39,7 +40,7 @@ def local_command(exec_start: str) -> list[str]:
 
 
 def environment(database_url: str, **extra: str) -> dict:
-    return {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 64, **extra}
+    return {**real_clock_env(dict(os.environ)), "DATABASE_URL": database_url, "SECRET_KEY": "k" * 64, **extra}
 
 
 def test_units_have_what_systemd_needs():

@@ -36,7 +36,7 @@ from sqlalchemy import select
 from tasking.extensions import db
 from tasking.models import DigestLog, OutboxMessage, ReminderLog, SchedulerLease, Task
 from tasking.outbox.queue import new_message_id
-from tests.conftest import PASSWORD, free_port
+from tests.conftest import PASSWORD, free_port, real_clock_env
 from tests.scheduling.conftest import BackdatedFactory, flask_env
 
 pytestmark = pytest.mark.scaleout
@@ -63,8 +63,11 @@ class Processes:
     def start(self, name: str, *args: str) -> subprocess.Popen:
         # Output to a file: a pipe nobody reads would block a chatty process.
         log = open(Path(self.logs.name) / f"{name}-{len(self.started)}.log", "w")  # noqa: SIM115
+        # The web instances share the tests' clock (their cookies' expiry is
+        # read by the test's client); schedulers act at their --now.
+        env = real_clock_env(self.env) if "scheduler" in args else self.env
         process = subprocess.Popen(
-            [str(BIN / name), *args], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [str(BIN / name), *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
         process.log_path = log.name
         self.started.append(process)

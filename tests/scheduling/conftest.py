@@ -15,7 +15,7 @@ from flask import Flask
 
 from tasking.extensions import db
 from tasking.models import OperationalObjective, Organisation, OutboxMessage, Plan, Region, Task, Theme, User
-from tests.conftest import Factory, app_now
+from tests.conftest import Factory, app_now, real_clock_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -144,7 +144,7 @@ def flask_process(mail_app: Flask, smtp_port: int, *args: str, **kwargs) -> subp
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
         cwd=ROOT,
-        env=flask_env(mail_app, smtp_port),
+        env=real_clock_env(flask_env(mail_app, smtp_port)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -16,6 +16,7 @@ from tasking.models.plan import (
     Theme,
 )
 from tasking.models.schedule import DigestLog, JobRunStat, ReminderLog, SchedulerLease
+from tasking.models.snapshot import PlanWeek
 from tasking.models.task import Activity, Comment, Task, TaskPartner, TaskStatus, task_collaborators
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "OutboxMessage",
     "PendingImport",
     "Plan",
+    "PlanWeek",
     "Region",
     "ReminderLog",
     "Role",

@@ -163,6 +163,19 @@ def digest_region(session: Session, region: Region, period: str, *, now: datetim
     return queued
 
 
+def digest_context(summary: RegionSummary, visible: set[int] | None) -> dict:
+    """What the templates show one reader (``visible``: see ``RegionSummary.for_viewer``)."""
+    return {
+        "summary": summary.for_viewer(visible),
+        "coordinator": visible is None,
+        "list_limit": LIST_LIMIT,
+        # A blocker shared by many names a few municipalities and actions, and counts the rest.
+        "shared_limit": 8,
+        "shared_names": 5,
+        "shared_actions": 3,
+    }
+
+
 def _message(
     region: Region, summary: RegionSummary, user: User, visible: set[int] | None, now: datetime
 ) -> dict:
@@ -173,11 +186,9 @@ def _message(
         template="regional_digest",
         now=now,
         headers=unsubscribe_headers(user, "regional_digest"),
-        summary=summary.for_viewer(visible),
-        coordinator=visible is None,
-        list_limit=LIST_LIMIT,
         unsubscribe_link=links.unsubscribe_url(user, "regional_digest"),
         preferences_link=links.preferences_url(),
+        **digest_context(summary, visible),
     )
 
 

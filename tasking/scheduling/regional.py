@@ -163,12 +163,22 @@ def digest_region(session: Session, region: Region, period: str, *, now: datetim
     return queued
 
 
+def signed(value: int | None, unit: str = "") -> str:
+    """A change as the table shows it: « +3 », « −2 », « = », « — » when unknown."""
+    if value is None:
+        return "—"
+    if value == 0:
+        return "="
+    return f"{'+' if value > 0 else '−'}{abs(value)}{unit}"
+
+
 def digest_context(summary: RegionSummary, visible: set[int] | None) -> dict:
     """What the templates show one reader (``visible``: see ``RegionSummary.for_viewer``)."""
     return {
         "summary": summary.for_viewer(visible),
         "coordinator": visible is None,
         "list_limit": LIST_LIMIT,
+        "signed": signed,
         # A blocker shared by many names a few municipalities and actions, and counts the rest.
         "shared_limit": 8,
         "shared_names": 5,

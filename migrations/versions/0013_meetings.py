@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_meetings"
-down_revision = "0011_checkins"
+down_revision = "0012_region_weekly"
 branch_labels = None
 depends_on = None
 

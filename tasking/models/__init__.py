@@ -24,6 +24,7 @@ from tasking.models.plan import (
     Theme,
 )
 from tasking.models.schedule import DigestLog, JobRunStat, ReminderLog, SchedulerLease
+from tasking.models.snapshot import PlanWeek
 from tasking.models.task import Activity, Comment, Task, TaskPartner, TaskStatus, task_collaborators
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "OutboxMessage",
     "PendingImport",
     "Plan",
+    "PlanWeek",
     "Region",
     "ReminderLog",
     "Role",

@@ -50,6 +50,10 @@ class Task(db.Model):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=TaskStatus.TODO.value)
     blocked_reason: Mapped[str] = mapped_column(Text, default="")
+    # « Demander l'aide de la région »: the owner asks the regional meeting for
+    # help, with why; the regional digest lists it under « Ce qui demande la région ».
+    region_help: Mapped[bool] = mapped_column(default=False)
+    region_help_reason: Mapped[str] = mapped_column(Text, default="")
     horizon: Mapped[str | None] = mapped_column(String(20))
     short_start: Mapped[date | None]
     short_end: Mapped[date | None]

@@ -37,6 +37,8 @@ EDITABLE_FIELDS = {
     "blocked_reason",
     "horizon",
     "level",
+    "region_help",
+    "region_help_reason",
     *DATE_FIELDS,
 }
 # Fields that may be empty or one of a few values, with the refusal's sentence.
@@ -85,8 +87,10 @@ def _clean(session: Session, organisation_id: int, field: str, value: Any) -> An
     """Validate and normalise one field's new value; ServiceError names the field."""
     if field == "title":
         return clean_title(value, field)
-    if field in ("description", "blocked_reason"):
+    if field in ("description", "blocked_reason", "region_help_reason"):
         return clean_text(value, field)
+    if field == "region_help":
+        return value is True or str(value).lower() in ("1", "on", "true", "yes")
     if field == "owner_id":
         if value in (None, ""):
             return None
@@ -120,7 +124,12 @@ def _clean(session: Session, organisation_id: int, field: str, value: Any) -> An
     raise ServiceError(_("This field cannot be changed."), field)
 
 
-def _check_ranges(task: Task) -> None:
+def _check_consistency(task: Task) -> None:
+    """Dates in order; a request for the region's help says what is needed."""
+    if task.region_help and not task.region_help_reason.strip():
+        raise ServiceError(_("Say what the region could help with."), "region_help_reason")
+    if not task.region_help:
+        task.region_help_reason = ""
     for start, end in (("short_start", "short_end"), ("long_start", "long_end")):
         first, last = getattr(task, start), getattr(task, end)
         if first and last and first > last:
@@ -161,7 +170,7 @@ def update_task(
         if new != old:
             setattr(task, field, new)
             applied.append(Change(field, old, new))
-    _check_ranges(task)
+    _check_consistency(task)
     if not applied:
         return []
 

@@ -16,6 +16,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "title": ("title",),
     "description": ("description",),
     "status": ("status", "blocked_reason"),
+    "region_help": ("region_help", "region_help_reason"),
     "owner": ("owner_id",),
     "collaborators": ("collaborators",),
     "partners": ("partners",),
@@ -36,6 +37,10 @@ def read_group(group: str, form: MultiDict) -> dict[str, Any]:
             raise ServiceError(_("Unknown person."), "collaborators") from exc
     if group == "partners":
         return {"partners": [line for line in form.get("partners", "").splitlines() if line.strip()]}
+    if group == "region_help":
+        # An unticked box posts nothing: the request is withdrawn, its reason with it.
+        asks = form.get("region_help") in ("1", "on")
+        return {"region_help": asks, "region_help_reason": form.get("region_help_reason", "") if asks else ""}
     # A field left out of the post is left as it is (only forms name every field).
     values = {field: form[field] for field in GROUPS[group] if field in form}
     if group == "status" and values.get("status") != "blocked":

@@ -34,6 +34,8 @@ FIELD_LABELS = {
     "long_start": _l("Long term, from"),
     "long_end": _l("Long term, to"),
     "due_date": _l("Due date"),
+    "region_help": _l("Needs the region"),
+    "region_help_reason": _l("What the region could help with"),
 }
 LONG_TEXT = 160
 
@@ -53,6 +55,8 @@ def human_value(field: str, value: Any, names: dict[int, str]) -> str:
         return str(HORIZON_LABELS.get(value, value))
     if field == "level":
         return str(LEVEL_LABELS.get(value, value))
+    if field == "region_help":
+        return _("yes") if str(value) == "True" else _("no")
     if field == "owner_id":
         try:
             return names.get(int(value)) or _("a former member")

@@ -196,14 +196,14 @@ def count_statements(func) -> int:
 
 def test_building_digests_takes_the_same_queries_for_more_people(world, mk):
     from tasking.core.clock import parse_instant
+    from tasking.regions.summary import region_summary
     from tasking.scheduling.digests import build_digests
-    from tasking.scheduling.regional import build_sections
 
     now = parse_instant(MONDAY_7)
     seed(world)
     db.session.expire_all()
     few = count_statements(lambda: build_digests(db.session, now=now))
-    sections = count_statements(lambda: build_sections(db.session, world.region, now=now))
+    sections = count_statements(lambda: region_summary(db.session, world.region, now=now))
     for number in range(6):
         person = mk.user(world.org, "member")
         world.task(f"Encore {number}", date(2026, 11, 25), owner=person, collaborators=[world.helper])
@@ -217,7 +217,7 @@ def test_building_digests_takes_the_same_queries_for_more_people(world, mk):
     db.session.commit()
     db.session.expire_all()
     assert count_statements(lambda: build_digests(db.session, now=now)) == few
-    assert count_statements(lambda: build_sections(db.session, world.region, now=now)) == sections
+    assert count_statements(lambda: region_summary(db.session, world.region, now=now)) == sections
     assert few <= 12
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
 from tasking.models import (
@@ -56,10 +56,10 @@ class CheckinStatus:
 NO_CHECKIN = CheckinStatus()
 
 
-def _latest_ids(task_ids: list[int], with_note: bool = False):  # noqa: ANN202
+def _latest_ids(tasks: Select, with_note: bool = False) -> Subquery:
     """A subquery: each task's latest answer id (the latest with a note)."""
     query = select(CheckinAnswer.task_id, func.max(CheckinAnswer.id).label("answer_id")).where(
-        CheckinAnswer.task_id.in_(task_ids)
+        CheckinAnswer.task_id.in_(tasks)
     )
     if with_note:
         query = query.where(CheckinAnswer.note != "")
@@ -89,9 +89,17 @@ def checkin_status(session: Session, task_ids: Iterable[int], now: datetime) -> 
     """Task id → its latest check-in (health, note, date, who) and staleness.
     Tasks never reported on and not stale are left out (see ``NO_CHECKIN``)."""
     ids = list(task_ids)
-    if not ids:
-        return {}
-    latest, noted = _latest_ids(ids), _latest_ids(ids, with_note=True)
+    return _status(session, Task.id.in_(ids), now) if ids else {}
+
+
+def plan_checkin_status(session: Session, plan_id: int, now: datetime) -> dict[int, CheckinStatus]:
+    """``checkin_status`` of every action of a plan."""
+    return _status(session, Task.plan_id == plan_id, now)
+
+
+def _status(session: Session, which: ColumnElement[bool], now: datetime) -> dict[int, CheckinStatus]:
+    tasks = select(Task.id).where(which)
+    latest, noted = _latest_ids(tasks), _latest_ids(tasks, with_note=True)
     answer, with_note = CheckinAnswer, CheckinAnswer.__table__.alias("noted_answer")
     rows = session.execute(
         select(
@@ -112,7 +120,7 @@ def checkin_status(session: Session, task_ids: Iterable[int], now: datetime) -> 
         .outerjoin(User, User.id == answer.user_id)
         .outerjoin(noted, noted.c.task_id == Task.id)
         .outerjoin(with_note, with_note.c.id == noted.c.answer_id)
-        .where(Task.id.in_(ids))
+        .where(which)
     ).all()
     since = stale_since(session, {row.organisation_id for row in rows}, now)
     result = {}

@@ -36,7 +36,8 @@ def _scope(plan: Plan) -> Scope:
     organisation = db.session.get(Organisation, plan.organisation_id)
     # The user itself, not the proxy: the board reads it for every card.
     viewer = current_user._get_current_object()
-    return Scope(plan.id, plan.organisation_id, viewer, local_today(clock.now(), organisation.timezone))
+    now = clock.now()
+    return Scope(plan.id, plan.organisation_id, viewer, local_today(now, organisation.timezone), now)
 
 
 @bp.route("/plans/<int:plan_id>/board")

@@ -4,7 +4,7 @@ Every function here sends a fixed number of SQL statements whatever the size
 of the plan: the first page of every column comes from one windowed query, the
 next pages from a keyset query on (board_position, id), and the facts a card
 shows (owner, collaborators, comments, target progress) from one grouped query
-each for the cards on screen.
+each for the cards on screen, and their latest check-in from a fixed two.
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 from flask import Flask
 from sqlalchemy import ColumnElement, Select, and_, case, event, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from tasking.checkins.status import NO_CHECKIN, CheckinStatus, checkin_status
 from tasking.core.permissions import ASSIGNABLE_ROLES, can_contribute_to
 from tasking.core.templating import qc_number
 from tasking.core.validation import parse_id
@@ -160,6 +161,7 @@ class Card:
     progress_label: str = ""
     due_state: str | None = None
     movable: bool = False
+    checkin: CheckinStatus = NO_CHECKIN
 
     @property
     def cursor(self) -> str:
@@ -219,6 +221,8 @@ class Scope:
     organisation_id: int
     viewer: User
     today: date
+    # The instant of the request: which check-in rounds have opened.
+    now: datetime
 
 
 def lane_key(theme_id: int | None) -> str:
@@ -349,7 +353,7 @@ def due_state(due: date | None, status: str, today: date) -> str | None:
 
 
 def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
-    """Add the facts a card shows, in four queries whatever the number of cards."""
+    """Add the facts a card shows, in six queries whatever the number of cards."""
     if not cards:
         return cards
     ids = [card.id for card in cards]
@@ -372,7 +376,9 @@ def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
         )
     }
     progress = objective_progress(session, {card.objective_id for card in cards})
+    checkins = checkin_status(session, ids, scope.now)
     for card in cards:
+        card.checkin = checkins.get(card.id, NO_CHECKIN)
         card.collaborators, collaborating = helping.get(card.id, (0, False))
         card.comments = comments.get(card.id, 0)
         card.progress, card.progress_label = progress.get(card.objective_id, (None, ""))

@@ -18,7 +18,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from tasking.board.services import Filters
-from tasking.core.templating import STATUS_LABELS
+from tasking.core.templating import HEALTH_LABELS, STATUS_LABELS
 
 
 class CardText:
@@ -31,6 +31,10 @@ class CardText:
         self.overdue = _("overdue")
         self.due_soon = _("due soon")
         self.target_progress = _("Target progress")
+        self.health = {key: str(label) for key, label in HEALTH_LABELS.items()}
+        self.health_title = _("Last check-in")
+        self.stale = _("To update")
+        self.stale_title = _("No update for three check-in rounds")
         self.csrf = generate_csrf()
         self.query = "?" + urlencode(filters.query_args()) if filters.query_args() else ""
         self.root = request.script_root

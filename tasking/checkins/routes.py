@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from tasking.checkins import answers, overview, rounds
 from tasking.checkins.forms import read_answers
+from tasking.checkins.formtext import FormText
 from tasking.core import clock
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import is_htmx, render
@@ -47,6 +48,7 @@ def _render_form(page: answers.UpdatePage, action: str, status: int = 200, **ext
         "field_label": field_label,
         "human": human_value,
         "describe": describe,
+        "t": FormText(),
         **extra,
     }
     return render("checkins/updates.html", "checkins/_form.html", status=status, **context)

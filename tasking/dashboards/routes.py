@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from babel.numbers import format_percent
 from flask import Blueprint
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from tasking.checkins import status as checkin_status
 from tasking.core import clock
 from tasking.core.clock import local_today
 from tasking.core.htmx import render
@@ -22,6 +25,8 @@ from tasking.dashboards import services
 from tasking.extensions import db
 
 bp = Blueprint("dashboards", __name__)
+# The check-in response rate of the last rounds (about a quarter).
+RATE_WEEKS = 12
 
 
 @bp.app_template_filter("qc_percent")
@@ -42,12 +47,17 @@ def _coordinated_region_slug(user) -> str | None:  # noqa: ANN001
 @login_required
 def plan(plan_id: int):
     plan = plan_or_404(db.session, current_user, plan_id)
-    today = local_today(clock.now(), plan.organisation.timezone)
+    now = clock.now()
+    today = local_today(now, plan.organisation.timezone)
     board = services.plan_dashboard(db.session, plan=plan, today=today)
     return render(
         "dashboards/plan.html",
         "dashboards/_plan.html",
         board=board,
+        checkins=SimpleNamespace(
+            health=checkin_status.health_by_theme(db.session, plan.id, now),
+            rates=checkin_status.response_rates(db.session, plan.organisation_id, now, weeks=RATE_WEEKS),
+        ),
         region_slug=regional_dashboard_of(db.session, current_user, board.organisation),
     )
 

@@ -10,9 +10,25 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tasking.core.clock import local_today
+from tasking.checkins.answers import AnswerInput, save_answers, update_page
+from tasking.core.calendar import iso_week
+from tasking.core.clock import local_today, to_local
 from tasking.core.errors import ServiceError
-from tasking.models import Activity, Comment, Measurement, Plan, Region, Task, TaskPartner, TaskStatus, User
+from tasking.models import (
+    Activity,
+    CheckinMessage,
+    CheckinRound,
+    Comment,
+    Measurement,
+    Organisation,
+    Plan,
+    Region,
+    Task,
+    TaskPartner,
+    TaskStatus,
+    User,
+)
+from tasking.models.checkin import CheckinMessageKind, Health
 from tasking.orgs import services as orgs
 from tasking.plans.template import import_template
 from tasking.tasks import comments, editing
@@ -76,6 +92,8 @@ def build_demo(session: Session, now: datetime) -> DemoSummary:
         doers = [users[e] for s, e, _n, role, _r in PEOPLE if s == org_slug and role != "viewer"]
         _put_plan_under_way(session, summary.plan_id, doers, today, now, rng)
     _recent_exchanges(session, plan_ids[0], users, now)
+    demo_doers = [users[e] for s, e, _n, role, _r in PEOPLE if s == "ville-demo" and role != "viewer"]
+    _checkin_weeks(session, org_objects["ville-demo"], demo_doers, now)
     return DemoSummary(
         region=region.slug,
         organisations=list(org_objects),
@@ -206,3 +224,65 @@ def _recent_exchanges(session: Session, plan_id: int, users: dict[str, User], no
         body="Point à prévoir à la statutaire de jeudi.",
         now=now - timedelta(minutes=30),
     )
+
+
+# This week's answers of Luc (the second person): (health, note) on his first actions, late first.
+THIS_WEEK = [
+    (Health.LATE, "Livraison reportée : nouvelle date demandée au fournisseur."),
+    (Health.AT_RISK, "Le budget n’est pas encore voté; on suit de près."),
+    (Health.BLOCKED, "En attente de l’autorisation du conseil municipal."),
+    (Health.ON_TRACK, ""),
+]
+
+
+def _round(session: Session, org: Organisation, opens_at: datetime, people: list[User]) -> CheckinRound:
+    """A weekly round opened at ``opens_at``; its invitations count as sent
+    (the demo's addresses receive nothing)."""
+    checkin = CheckinRound(
+        organisation_id=org.id,
+        week=iso_week(to_local(opens_at, org.timezone).date()),
+        opens_at=opens_at,
+        remind_at=opens_at + timedelta(days=1),
+        closes_at=opens_at + timedelta(days=2),
+        created_at=opens_at,
+    )
+    session.add(checkin)
+    session.flush()
+    for person in people:
+        kind = CheckinMessageKind.INVITATION.value
+        session.add(CheckinMessage(round_id=checkin.id, user_id=person.id, kind=kind, sent_at=opens_at))
+    return checkin
+
+
+def _answer(session: Session, person: User, now: datetime, org: Organisation, healths: list) -> None:  # noqa: ANN001
+    """``person`` answers on their first actions (late first) as ``healths``
+    says; None for an action means « Rien de nouveau »."""
+    page = update_page(session, person=person, now=now, organisation_id=org.id)
+    rows = []
+    for item, said in zip(page.items, healths, strict=False):
+        row = AnswerInput(task_id=item.task.id, version=item.task.version, nothing_new=said is None)
+        if said is not None:
+            row.health, row.note = said[0].value, said[1]
+        rows.append(row)
+    if rows:
+        save_answers(session, person=person, page=page, rows=rows, now=now)
+
+
+def _checkin_weeks(session: Session, org: Organisation, doers: list[User], now: datetime) -> None:
+    """Four weekly check-ins, the last one open now: everyone answered three
+    weeks ago, fewer since (so the response rate falls and the actions of
+    the third person are « À mettre à jour »), and this week Luc's answers
+    say an action is late, one at risk and one blocked, with their notes."""
+    for weeks_ago, answering in ((3, doers), (2, doers[:2]), (1, doers[1:2])):
+        opens_at = now - timedelta(weeks=weeks_ago, hours=2)
+        _round(session, org, opens_at, doers)
+        for person in answering:
+            # On track, or nothing new for an action already blocked (its reason stands).
+            page = update_page(session, person=person, now=opens_at, organisation_id=org.id)
+            healths = [
+                None if item.task.status == TaskStatus.BLOCKED.value else (Health.ON_TRACK, "")
+                for item in page.items
+            ]
+            _answer(session, person, opens_at + timedelta(hours=3), org, healths)
+    _round(session, org, now - timedelta(hours=2), doers)
+    _answer(session, doers[1], now - timedelta(minutes=10), org, THIS_WEEK)

@@ -15,9 +15,10 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import _Cell
 from flask_babel import force_locale
 
+from tasking.checkins.status import CheckinStatus
 from tasking.core.templating import qc_date
 from tasking.exchange.exports import BULLET, objective_summary, text_colour
-from tasking.exchange.tasksheet import clean_text, french_labels
+from tasking.exchange.tasksheet import clean_text, export_rows, french_labels
 from tasking.models import Plan, Theme
 
 GENERAL_HEADERS = ("Temporalité", "Objectifs généraux", "Objectifs spécifiques", "Précisions")
@@ -139,8 +140,39 @@ def _theme_section(document: Document, theme: Theme, statuses: dict[str, str]) -
             cell.width = Cm(width)
 
 
-def build_docx(plan: Plan) -> bytes:
-    """The Word document; ``plan`` loaded with ``load_plan_layout``."""
+CHECKIN_HEADING = "Suivi hebdomadaire"
+CHECKIN_HEADERS = ("Enjeu", "Action", "Santé", "Dernière mise à jour", "Note")
+CHECKIN_WIDTHS_CM = (4.0, 8.0, 3.5, 4.0, 5.5)
+
+
+def _checkin_section(document: Document, plan: Plan, checkins: dict[int, CheckinStatus]) -> None:
+    """After the template's tables, one line per action with something said
+    (or to say: stale): the import reads theme tables only, never this one."""
+    rows = [row for row in export_rows(plan, checkins) if row["health"] or row["checkin_at"]]
+    if not rows:
+        return
+    document.add_heading(CHECKIN_HEADING, level=1)
+    table = document.add_table(rows=1, cols=len(CHECKIN_HEADERS))
+    table.style = "Table Grid"
+    for cell, header in zip(table.rows[0].cells, CHECKIN_HEADERS, strict=True):
+        _write(cell, [header], bold=True)
+    for row in rows:
+        cells = table.add_row().cells
+        with force_locale("fr_CA"):
+            when = [qc_date(row["checkin_at"]), str(row["checkin_by"])] if row["checkin_at"] else []
+        _write(cells[0], [str(row["theme"])])
+        _write(cells[1], [str(row["title"])])
+        _write(cells[2], [str(row["health"])])
+        _write(cells[3], [line for line in when if line])
+        _write(cells[4], str(row["checkin_note"]).splitlines())
+    for table_row in table.rows:
+        for cell, width in zip(table_row.cells, CHECKIN_WIDTHS_CM, strict=True):
+            cell.width = Cm(width)
+
+
+def build_docx(plan: Plan, checkins: dict[int, CheckinStatus]) -> bytes:
+    """The Word document; ``plan`` loaded with ``load_plan_layout``, ``checkins``
+    its actions' latest check-ins (``plan_checkin_status``)."""
     statuses, _ = french_labels()
     document = Document()
     section = document.sections[0]
@@ -155,6 +187,7 @@ def build_docx(plan: Plan) -> bytes:
     for theme in plan.themes:
         if theme.archived_at is None:
             _theme_section(document, theme, statuses)
+    _checkin_section(document, plan, checkins)
     if plan.timing_note:
         document.add_paragraph(clean_text(f"Note sur les échéanciers : {plan.timing_note}"))
     if plan.source:

@@ -15,15 +15,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tasking.checkins.status import CheckinStatus
 from tasking.exchange.tasksheet import (
     COLUMNS,
-    DATE_KEYS,
+    EXPORT_COLUMNS,
+    EXPORT_DATE_KEYS,
     TASK_SHEET,
     clean_text,
+    export_rows,
     french_labels,
     neutralise,
-    ordered_tasks,
-    task_row,
 )
 from tasking.models import OperationalObjective, Plan, Task, Theme
 
@@ -190,8 +191,9 @@ def _choices(ws: Worksheet, key: str, values: list[str]) -> None:
     ws.add_data_validation(validation)
 
 
-def build_xlsx(plan: Plan) -> bytes:
-    """The workbook; ``plan`` loaded with ``load_plan_layout``."""
+def build_xlsx(plan: Plan, checkins: dict[int, CheckinStatus]) -> bytes:
+    """The workbook; ``plan`` loaded with ``load_plan_layout``, ``checkins`` its
+    actions' latest check-ins (``plan_checkin_status``)."""
     statuses, horizons = french_labels()
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -228,10 +230,9 @@ def build_xlsx(plan: Plan) -> bytes:
             row += 1
 
     ws = workbook.create_sheet(TASK_SHEET)
-    _header(styles, ws, [(c.header, c.width) for c in COLUMNS], "#404040")
-    for row, (theme, objective, task) in enumerate(ordered_tasks(plan), start=2):
-        values = task_row(theme, objective, task, statuses, horizons)
-        for column, spec in enumerate(COLUMNS, start=1):
+    _header(styles, ws, [(c.header, c.width) for c in EXPORT_COLUMNS], "#404040")
+    for row, values in enumerate(export_rows(plan, checkins), start=2):
+        for column, spec in enumerate(EXPORT_COLUMNS, start=1):
             value = values[spec.key]
             styles.put(ws, row, column, "" if value is None else value)
     ws.auto_filter.ref = ws.dimensions
@@ -244,21 +245,19 @@ def build_xlsx(plan: Plan) -> bytes:
     return buffer.getvalue()
 
 
-def build_csv(plan: Plan) -> bytes:
+def build_csv(plan: Plan, checkins: dict[int, CheckinStatus]) -> bytes:
     """The task sheet as CSV: UTF-8 with a byte-order mark (so Excel reads the
     accents right) and ";" between fields, as a French-Canadian Excel expects."""
-    statuses, horizons = french_labels()
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    writer.writerow([c.header for c in COLUMNS])
-    for theme, objective, task in ordered_tasks(plan):
-        values = task_row(theme, objective, task, statuses, horizons)
+    writer.writerow([c.header for c in EXPORT_COLUMNS])
+    for values in export_rows(plan, checkins):
         row = []
-        for spec in COLUMNS:
+        for spec in EXPORT_COLUMNS:
             value = values[spec.key]
             if value is None:
                 row.append("")
-            elif spec.key in DATE_KEYS:
+            elif spec.key in EXPORT_DATE_KEYS:
                 row.append(value.isoformat())
             else:
                 row.append(neutralise(str(value)))

@@ -26,6 +26,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
+from tasking.checkins.status import plan_checkin_status
 from tasking.core import clock
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
@@ -87,8 +88,9 @@ def export(plan_id: int, extension: str):
     plan_or_404(db.session, current_user, plan_id)
     plan = load_plan_layout(db.session, plan_id)
     build, mimetype = EXPORTS[extension]
-    today = local_today(clock.now(), plan.organisation.timezone)
-    response = Response(build(plan), mimetype=mimetype)
+    now = clock.now()
+    today = local_today(now, plan.organisation.timezone)
+    response = Response(build(plan, plan_checkin_status(db.session, plan_id, now)), mimetype=mimetype)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{export_filename(plan, today, extension)}"'
     )

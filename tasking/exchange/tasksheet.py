@@ -12,7 +12,9 @@ from datetime import date, datetime
 
 from flask_babel import force_locale
 
-from tasking.core.templating import HORIZON_LABELS, STATUS_LABELS
+from tasking.checkins.status import NO_CHECKIN, CheckinStatus
+from tasking.core.clock import to_local
+from tasking.core.templating import HEALTH_LABELS, HORIZON_LABELS, STATUS_LABELS
 from tasking.models import OperationalObjective, Plan, Task, Theme
 
 TASK_SHEET = "Tâches"
@@ -47,8 +49,20 @@ COLUMNS = (
     Column("version", "Version", 8),
 )
 HEADERS = {c.key: c.header for c in COLUMNS}
+# What was last said in the weekly check-in: written after the task sheet's
+# columns, never read back (the import knows only COLUMNS, so it ignores them).
+CHECKIN_COLUMNS = (
+    Column("health", "Santé", 16),
+    Column("checkin_at", "Dernière mise à jour", 16),
+    Column("checkin_by", "Mise à jour par", 22),
+    Column("checkin_note", "Note", 40),
+)
+EXPORT_COLUMNS = COLUMNS + CHECKIN_COLUMNS
+# Said of an action without update for three rounds (tasking/checkins/status.py).
+STALE_LABEL = "À mettre à jour"
 REQUIRED = ("id", "theme", "objective", "title", "status")
 DATE_KEYS = ("short_start", "short_end", "long_start", "long_end", "due_date")
+EXPORT_DATE_KEYS = (*DATE_KEYS, "checkin_at")
 # E-mail addresses never hold a comma; partner names may, so they use ";".
 EMAIL_SEPARATOR = ", "
 PARTNER_SEPARATOR = "; "
@@ -83,6 +97,25 @@ def french_labels() -> tuple[dict[str, str], dict[str, str]]:
             {key: str(label) for key, label in STATUS_LABELS.items()},
             {key: str(label) for key, label in HORIZON_LABELS.items()},
         )
+
+
+def french_healths() -> dict[str, str]:
+    """Health labels as the files show them (French)."""
+    with force_locale("fr"):
+        return {key: str(label) for key, label in HEALTH_LABELS.items()}
+
+
+def checkin_values(status: CheckinStatus, healths: dict[str, str], timezone: str) -> dict[str, object]:
+    """An action's latest check-in as the files show it: « Bloquée », or
+    « Bloquée · À mettre à jour » when stale; the day in the organisation's zone."""
+    parts = (healths.get(status.health or ""), STALE_LABEL if status.stale else "")
+    health = " · ".join(part for part in parts if part)
+    return {
+        "health": health,
+        "checkin_at": to_local(status.at, timezone).date() if status.at else None,
+        "checkin_by": clean_text(status.who),
+        "checkin_note": clean_text(status.note),
+    }
 
 
 def fold(text: str) -> str:
@@ -138,7 +171,7 @@ def task_row(
     statuses: dict[str, str],
     horizons: dict[str, str],
 ) -> dict[str, object]:
-    """One task as the sheet's values: text, ``date`` or ``int``."""
+    """One task as the sheet's values: text, ``date`` or ``int`` (without its check-in)."""
     return {
         "id": task.id,
         "theme": clean_text(theme.title),
@@ -160,6 +193,18 @@ def task_row(
         "due_date": task.due_date,
         "version": task.version,
     }
+
+
+def export_rows(plan: Plan, checkins: dict[int, CheckinStatus]) -> list[dict[str, object]]:
+    """Every live task as the exported sheet's values, check-in included."""
+    statuses, horizons = french_labels()
+    healths = french_healths()
+    timezone = plan.organisation.timezone
+    return [
+        task_row(theme, objective, task, statuses, horizons)
+        | checkin_values(checkins.get(task.id, NO_CHECKIN), healths, timezone)
+        for theme, objective, task in ordered_tasks(plan)
+    ]
 
 
 def slug(text: str) -> str:

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from tasking.checkins.status import plan_checkin_status
 from tasking.core import clock
 from tasking.core.permissions import is_org_admin, org_admin_or_404, plan_or_404
 from tasking.extensions import db
@@ -56,9 +57,11 @@ def create_from_template(org_id: int):
 def show(plan_id: int):
     plan_or_404(db.session, current_user, plan_id)
     plan = services.load_plan_layout(db.session, plan_id)
+    now = clock.now()
     return render_template(
         "plans/show.html",
         plan=plan,
         latest_comments=services.latest_comments(db.session, plan_id),
-        today=clock.now().date(),
+        checkins=plan_checkin_status(db.session, plan_id, now),
+        today=now.date(),
     )

@@ -269,7 +269,8 @@ def test_query_count_does_not_grow_with_tasks(client, dataset, make, count_queri
             counts[(plan_id, view)] = counter.count
     assert counts[(dataset.plan_b.id, "dashboard")] == counts[(big.id, "dashboard")]
     assert counts[(dataset.plan_b.id, "indicators")] == counts[(big.id, "indicators")]
-    assert counts[(big.id, "dashboard")] <= 16
+    # Five statements read the check-ins (health by theme, response rate; tasking/checkins/status.py).
+    assert counts[(big.id, "dashboard")] <= 16 + 5
 
     with count_queries() as counter:
         page(client, "/regions/mrc-a/dashboard")

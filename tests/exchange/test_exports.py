@@ -10,14 +10,14 @@ import docx
 import pytest
 
 from tasking.exchange.exports import THEME_COLUMNS
-from tasking.exchange.tasksheet import COLUMNS
+from tasking.exchange.tasksheet import EXPORT_COLUMNS
 from tasking.extensions import db
 from tasking.plans.template import load_template
 from tasking.tasks import editing
 
 from .conftest import first_tasks, workbook
 
-TASK_HEADERS = [c.header for c in COLUMNS]
+TASK_HEADERS = [c.header for c in EXPORT_COLUMNS]
 
 
 def test_xlsx_holds_the_plan_as_the_template_lays_it_out(client, town, progress):

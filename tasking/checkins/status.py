@@ -1,0 +1,220 @@
+"""What was last said about actions, for every page and file that shows it:
+the board, the plan and its print-out, the dashboards and the exports.
+
+Everything here reads a fixed number of statements whatever the number of
+tasks: ``checkin_status`` two, ``health_by_theme`` three, ``response_rates`` two.
+
+An open action is **stale** when three rounds of its organisation have opened
+since it was last updated (or since it was created, if it never was).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, Subquery, and_, func, select
+from sqlalchemy.orm import Session
+
+from tasking.models import (
+    CheckinAnswer,
+    CheckinMessage,
+    CheckinRound,
+    OperationalObjective,
+    Plan,
+    Task,
+    TaskStatus,
+    Theme,
+    User,
+)
+from tasking.models.checkin import CheckinMessageKind, Health
+
+#: Rounds without an update after which an open action is stale.
+STALE_ROUNDS = 3
+#: The order of healths in a breakdown; "none" counts actions never reported on.
+HEALTH_ORDER = (*(h.value for h in Health), "none")
+
+
+@dataclass(frozen=True)
+class CheckinStatus:
+    """An action's latest check-in, and whether it is stale."""
+
+    health: str | None = None
+    # The latest note given (a later « Rien de nouveau » keeps it).
+    note: str = ""
+    at: datetime | None = None
+    who: str = ""
+    nothing_new: bool = False
+    stale: bool = False
+
+    @property
+    def answered(self) -> bool:
+        return self.at is not None
+
+
+NO_CHECKIN = CheckinStatus()
+
+
+def _latest_ids(tasks: Select, with_note: bool = False) -> Subquery:
+    """A subquery: each task's latest answer id (the latest with a note)."""
+    query = select(CheckinAnswer.task_id, func.max(CheckinAnswer.id).label("answer_id")).where(
+        CheckinAnswer.task_id.in_(tasks)
+    )
+    if with_note:
+        query = query.where(CheckinAnswer.note != "")
+    return query.group_by(CheckinAnswer.task_id).subquery()
+
+
+def stale_since(session: Session, organisation_ids: Iterable[int], now: datetime) -> dict[int, datetime]:
+    """Organisation id → when the STALE_ROUNDS-th latest round opened (by
+    ``now``): an open action not updated since then is stale."""
+    newest = (
+        func.row_number()
+        .over(partition_by=CheckinRound.organisation_id, order_by=CheckinRound.opens_at.desc())
+        .label("rank")
+    )
+    ranked = (
+        select(CheckinRound.organisation_id, CheckinRound.opens_at, newest)
+        .where(CheckinRound.organisation_id.in_(list(organisation_ids)), CheckinRound.opens_at <= now)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.organisation_id, ranked.c.opens_at).where(ranked.c.rank == STALE_ROUNDS)
+    )
+    return dict(rows.all())
+
+
+def checkin_status(session: Session, task_ids: Iterable[int], now: datetime) -> dict[int, CheckinStatus]:
+    """Task id → its latest check-in (health, note, date, who) and staleness.
+    Tasks never reported on and not stale are left out (see ``NO_CHECKIN``)."""
+    ids = list(task_ids)
+    return _status(session, Task.id.in_(ids), now) if ids else {}
+
+
+def plan_checkin_status(session: Session, plan_id: int, now: datetime) -> dict[int, CheckinStatus]:
+    """``checkin_status`` of every action of a plan."""
+    return _status(session, Task.plan_id == plan_id, now)
+
+
+def _status(session: Session, which: ColumnElement[bool], now: datetime) -> dict[int, CheckinStatus]:
+    tasks = select(Task.id).where(which)
+    latest, noted = _latest_ids(tasks), _latest_ids(tasks, with_note=True)
+    answer, with_note = CheckinAnswer, CheckinAnswer.__table__.alias("noted_answer")
+    rows = session.execute(
+        select(
+            Task.id,
+            Task.status,
+            Task.archived_at,
+            Task.created_at,
+            Plan.organisation_id,
+            answer.health,
+            answer.created_at.label("answered_at"),
+            answer.nothing_new,
+            User.name,
+            with_note.c.note,
+        )
+        .join(Plan, Plan.id == Task.plan_id)
+        .outerjoin(latest, latest.c.task_id == Task.id)
+        .outerjoin(answer, answer.id == latest.c.answer_id)
+        .outerjoin(User, User.id == answer.user_id)
+        .outerjoin(noted, noted.c.task_id == Task.id)
+        .outerjoin(with_note, with_note.c.id == noted.c.answer_id)
+        .where(which)
+    ).all()
+    since = stale_since(session, {row.organisation_id for row in rows}, now)
+    result = {}
+    for row in rows:
+        threshold = since.get(row.organisation_id)
+        last = row.answered_at or row.created_at
+        stale = (
+            threshold is not None
+            and row.status != TaskStatus.DONE.value
+            and row.archived_at is None
+            and last < threshold
+        )
+        if row.answered_at is None and not stale:
+            continue
+        result[row.id] = CheckinStatus(
+            health=row.health,
+            note=row.note or "",
+            at=row.answered_at,
+            who=row.name or "",
+            nothing_new=bool(row.nothing_new),
+            stale=stale,
+        )
+    return result
+
+
+def health_by_theme(session: Session, plan_id: int, now: datetime) -> list[tuple[Theme, dict[str, int]]]:
+    """For each live theme of the plan: its live actions counted by latest
+    health ("none": never reported on), and "stale" among them."""
+    rows = session.execute(
+        select(Theme, Task.id)
+        .join(OperationalObjective, OperationalObjective.theme_id == Theme.id)
+        .join(Task, Task.objective_id == OperationalObjective.id)
+        .where(
+            Theme.plan_id == plan_id,
+            Theme.archived_at.is_(None),
+            OperationalObjective.archived_at.is_(None),
+            Task.archived_at.is_(None),
+        )
+        .order_by(Theme.position, Theme.id)
+    ).all()
+    status = checkin_status(session, [task_id for _theme, task_id in rows], now)
+    themes: dict[int, tuple[Theme, dict[str, int]]] = {}
+    for theme, task_id in rows:
+        counts = themes.setdefault(theme.id, (theme, dict.fromkeys((*HEALTH_ORDER, "stale"), 0)))[1]
+        found = status.get(task_id, NO_CHECKIN)
+        counts[found.health or "none"] += 1
+        counts["stale"] += found.stale
+    return list(themes.values())
+
+
+@dataclass(frozen=True)
+class WeekRate:
+    """One round: how many people were asked and how many answered."""
+
+    week: str
+    opens_at: datetime
+    invited: int
+    answered: int
+
+    @property
+    def share(self) -> float | None:
+        return self.answered / self.invited if self.invited else None
+
+
+def response_rates(session: Session, organisation_id: int, now: datetime, weeks: int = 12) -> list[WeekRate]:
+    """The response rate of the organisation's last ``weeks`` rounds opened by ``now``, oldest first."""
+    rounds = session.execute(
+        select(CheckinRound.id, CheckinRound.week, CheckinRound.opens_at)
+        .where(CheckinRound.organisation_id == organisation_id, CheckinRound.opens_at <= now)
+        .order_by(CheckinRound.opens_at.desc())
+        .limit(weeks)
+    ).all()
+    if not rounds:
+        return []
+    invited = select(CheckinMessage.round_id, CheckinMessage.user_id).where(
+        CheckinMessage.round_id.in_([r.id for r in rounds]),
+        CheckinMessage.kind == CheckinMessageKind.INVITATION.value,
+    )
+    invited = invited.subquery()
+    answered = (
+        select(CheckinAnswer.round_id, CheckinAnswer.user_id)
+        .where(CheckinAnswer.round_id.in_([r.id for r in rounds]))
+        .distinct()
+        .subquery()
+    )
+    counts = {
+        round_id: (total, done)
+        for round_id, total, done in session.execute(
+            select(invited.c.round_id, func.count(), func.count(answered.c.user_id))
+            .outerjoin(
+                answered,
+                and_(answered.c.round_id == invited.c.round_id, answered.c.user_id == invited.c.user_id),
+            )
+            .group_by(invited.c.round_id)
+        )
+    }
+    return [WeekRate(r.week, r.opens_at, *counts.get(r.id, (0, 0))) for r in reversed(rounds)]

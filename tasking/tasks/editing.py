@@ -46,6 +46,14 @@ OPTIONAL_CHOICES = {
 }
 
 
+class ReasonRequired(ServiceError):
+    """An action marked blocked without saying why: every path (board, task
+    page, e-mail links, imports, check-ins) asks for the reason then."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Say what blocks the action: a blocked action needs a reason."), "blocked_reason")
+
+
 @dataclass(frozen=True)
 class Change:
     field: str
@@ -120,6 +128,22 @@ def _clean(session: Session, organisation_id: int, field: str, value: Any) -> An
     raise ServiceError(_("This field cannot be changed."), field)
 
 
+def check_blocked_reason(task: Task, changes: dict[str, Any]) -> None:
+    """The one rule: an action becoming blocked, or staying blocked while its
+    reason is cleared, needs a reason. (A task blocked without one before the
+    rule existed may still have its other fields edited.)"""
+    if "status" not in changes and "blocked_reason" not in changes:
+        return
+    status = changes.get("status", task.status)
+    reason = changes.get("blocked_reason", task.blocked_reason) or ""
+    if status != TaskStatus.BLOCKED.value or reason.strip():
+        return
+    becomes_blocked = task.status != TaskStatus.BLOCKED.value
+    clears_reason = "blocked_reason" in changes and (task.blocked_reason or "").strip()
+    if becomes_blocked or clears_reason:
+        raise ReasonRequired()
+
+
 def _check_ranges(task: Task) -> None:
     for start, end in (("short_start", "short_end"), ("long_start", "long_end")):
         first, last = getattr(task, start), getattr(task, end)
@@ -154,9 +178,10 @@ def update_task(
         raise ServiceError(_("You may not change this task."))
     check_version(task, version)
 
+    cleaned = {field: _clean(session, organisation_id, field, raw) for field, raw in changes.items()}
+    check_blocked_reason(task, cleaned)
     applied: list[Change] = []
-    for field, raw in changes.items():
-        new = _clean(session, organisation_id, field, raw)
+    for field, new in cleaned.items():
         old = getattr(task, field)
         if new != old:
             setattr(task, field, new)
@@ -221,9 +246,11 @@ def move_task(
     now: datetime,
     after_id: int | None = None,
     before_id: int | None = None,
+    blocked_reason: str | None = None,
 ) -> list[Change]:
     """Put the card in column ``status``, after card ``after_id`` or before
     ``before_id`` (neither: at the top of another column, or where it is).
+    Into « Bloqué », ``blocked_reason`` is required (ReasonRequired otherwise).
     Writes only this one row, except when positions need spreading out again."""
     organisation_id = organisation_id_of(session, task)
     if not can_contribute(session, actor, task, organisation_id):
@@ -240,12 +267,15 @@ def move_task(
         return []
 
     if task.status != status:
+        changes: dict[str, Any] = {"status": status}
+        if status == TaskStatus.BLOCKED.value and blocked_reason is not None:
+            changes["blocked_reason"] = blocked_reason
         # One UPDATE of the row: the status, its history and the new place together.
         return update_task(
             session,
             actor=actor,
             task=task,
-            changes={"status": status},
+            changes=changes,
             version=None,
             now=now,
             board_position=position,

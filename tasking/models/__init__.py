@@ -16,7 +16,15 @@ from tasking.models.plan import (
     Theme,
 )
 from tasking.models.schedule import DigestLog, JobRunStat, ReminderLog, SchedulerLease
-from tasking.models.task import Activity, Comment, Task, TaskPartner, TaskStatus, task_collaborators
+from tasking.models.task import (
+    Activity,
+    Comment,
+    PartnerContact,
+    Task,
+    TaskPartner,
+    TaskStatus,
+    task_collaborators,
+)
 
 __all__ = [
     "Activity",
@@ -34,6 +42,7 @@ __all__ = [
     "NotificationPreference",
     "OperationalObjective",
     "Organisation",
+    "PartnerContact",
     "OutboxMessage",
     "PendingImport",
     "Plan",

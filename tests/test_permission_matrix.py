@@ -15,7 +15,7 @@ import pytest
 from tasking.core.clock import now
 from tasking.extensions import db
 from tasking.meetings.services import prepare_meeting
-from tasking.models import CheckinRound, OutboxMessage, Task
+from tasking.models import CheckinRound, OutboxMessage, PartnerContact, Task
 from tests.conftest import app_now
 
 # The right each endpoint needs. "token" routes carry their own signed secret
@@ -93,6 +93,10 @@ RIGHTS = {
     "checkins.coordinator": "admin",
     "checkins.nudge": "admin",
     "checkins.close": "admin",
+    "checkins.partner_page": "token",
+    "checkins.partner_contacts": "admin",
+    "checkins.revoke_partner": "admin",
+    "checkins.partner_email": "admin",
     # The region's meetings: read by its coordinators and its municipalities'
     # admins ("region"), run by its coordinators only ("coordinate").
     "meetings.index": "region",
@@ -172,7 +176,10 @@ def world(make):
         closes_at=app_now() + timedelta(days=2),
         created_at=app_now(),
     )
-    db.session.add_all([message, checkin])
+    contact = PartnerContact(
+        organisation_id=org_a.id, email="cisss@exemple.qc.ca", name="CISSS", created_at=app_now()
+    )
+    db.session.add_all([message, checkin, contact])
     meeting = prepare_meeting(db.session, region=region, actor=people["coordinator"], now=app_now())
     db.session.commit()
     objective = task.objective
@@ -186,6 +193,7 @@ def world(make):
         "target_id": objective.targets[0].id,
         "message_id": message.id,
         "round_id": checkin.id,
+        "contact_id": contact.id,
         "slug": region.slug,
         "kind": "actions",
         "item_id": task.id,

@@ -28,6 +28,12 @@
     if (focused) focused.focus();
   }
 
+  // A card asking why it is blocked: the reason's field takes the focus.
+  function focusReason(card) {
+    const field = card.querySelector(".ask-reason input[name=blocked_reason]");
+    if (field) field.focus();
+  }
+
   function sendMove(card, revert, focus) {
     const list = card.closest("ol.cards");
     const previous = card.previousElementSibling;
@@ -48,13 +54,21 @@
     return htmx
       .ajax("POST", card.dataset.moveUrl, { source: card, target: card, swap: "outerHTML", values })
       .then(() => {
-        // 200 and 409 (the conflict card) replace the card; anything else
-        // swapped nothing: put the card back where it was.
-        if (status !== 200 && status !== 409) {
-          card.classList.remove("moving");
-          revert();
-        }
         const now = document.getElementById(id);
+        // Nothing swapped (an error): put the card back where it was.
+        if (card.isConnected) {
+          card.classList.remove("moving");
+          revert(card);
+          return;
+        }
+        // 200 and 409 (the conflict card) replaced the card. 422 replaced it
+        // with a card asking why it is blocked: it has not moved yet, so back
+        // to its place, the reason's field focused (unless already answered).
+        if (status === 422 && now && now.classList.contains("asks-reason")) {
+          revert(now);
+          focusReason(now);
+          return;
+        }
         if (now && focus) now.focus();
       });
   }
@@ -67,7 +81,7 @@
       Sortable.create(list, {
         group: `lane-${list.dataset.lane}`,
         draggable: ".task-card[data-movable]",
-        filter: "details, .conflict",
+        filter: "details, .conflict, .ask-reason",
         preventOnFilter: false,
         forceFallback: true,
         fallbackTolerance: 4,
@@ -77,7 +91,7 @@
           const card = event.item;
           const from = event.from;
           const index = event.oldIndex;
-          sendMove(card, () => from.insertBefore(card, from.children[index] || null), false);
+          sendMove(card, (el) => from.insertBefore(el, from.children[index] || null), false);
         },
       });
     });
@@ -91,7 +105,7 @@
     const list = card.closest("ol.cards");
     const from = list;
     const nextSibling = card.nextElementSibling;
-    const revert = () => from.insertBefore(card, nextSibling);
+    const revert = (el) => from.insertBefore(el, nextSibling);
     let moved = false;
     if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
       const step = event.key === "ArrowLeft" ? -1 : 1;
@@ -132,6 +146,11 @@
     const elt = event.detail.elt;
     if (elt && elt.classList && elt.classList.contains("task-card")) {
       relocate(elt);
+      focusReason(elt);
+      // A card moved by giving the reason of its blockage: its form is gone,
+      // the keyboard goes on from the card itself.
+      const from = event.detail.requestConfig && event.detail.requestConfig.elt;
+      if (from && from.classList && from.classList.contains("ask-reason-form")) elt.focus();
     }
     initSortable(document);
   });

@@ -21,7 +21,7 @@ from tasking.core.transaction import attempt, refused_redirect
 from tasking.core.validation import parse_id
 from tasking.extensions import db
 from tasking.models import Organisation, Plan, User
-from tasking.tasks.editing import move_task
+from tasking.tasks.editing import ReasonRequired, move_task
 from tasking.tasks.forms import read_version
 from tasking.tasks.history import describe, field_label, human_value
 from tasking.tasks.queries import changes_since
@@ -139,13 +139,24 @@ def move(task_id: int):
         "after_id": _form_int("after_id"),
         "before_id": _form_int("before_id"),
     }
+    reason = request.form.get("blocked_reason")
     try:
         version = read_version(request.form)
     except ServiceError as exc:
         abort(400, exc.message)
     try:
         with attempt():
-            move_task(db.session, actor=current_user, task=task, version=version, now=clock.now(), **wanted)
+            move_task(
+                db.session,
+                actor=current_user,
+                task=task,
+                version=version,
+                now=clock.now(),
+                blocked_reason=reason,
+                **wanted,
+            )
+    except ReasonRequired as exc:
+        return _ask_reason(plan, filters, task_id, exc.message, wanted, reason is not None)
     except (ConflictError, StaleDataError) as exc:
         message = (
             exc.message
@@ -166,6 +177,38 @@ def move(task_id: int):
         )
         return redirect(_board_url(plan.id, filters, task_id), code=303)
     return _moved(plan, filters, task_id)
+
+
+def _ask_reason(plan: Plan, filters: Filters, task_id: int, message: str, wanted: dict, tried: bool):
+    """422: the card stays where it was and asks why it is blocked (in the
+    card with htmx, on a page of its own without JavaScript); its form posts
+    the same move again with the reason."""
+    ask = {"message": message, "wanted": wanted, "tried": tried}
+    if is_htmx():
+        scope = _scope(plan)
+        card = services.load_card(db.session, scope, task_id)
+        counts = services.column_counts(db.session, scope, filters)
+        body = render_template(
+            "board/_moved.html",
+            card=card,
+            plan=plan,
+            filters=filters,
+            t=CardText(filters),
+            counts=counts,
+            totals=services.totals_of(counts),
+            ask_reason=ask,
+        )
+        return fragment(body, 422)
+    card = services.load_card(db.session, _scope(plan), task_id)
+    page = render_template(
+        "board/blocked_reason.html",
+        card=card,
+        plan=plan,
+        t=CardText(filters),
+        ask_reason=ask,
+        back=_board_url(plan.id, filters, task_id),
+    )
+    return page, 422
 
 
 def _short(title: str) -> str:

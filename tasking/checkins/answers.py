@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from tasking.checkins.links import read_update_token
 from tasking.checkins.rounds import current_round, late_first
 from tasking.checkins.text import NEEDS_NOTE
 from tasking.core.clock import local_today
@@ -107,7 +108,8 @@ def latest_answers(session: Session, task_ids: list[int]) -> dict[int, CheckinAn
         return {}
     newest = (
         select(func.max(CheckinAnswer.id))
-        .where(CheckinAnswer.task_id.in_(task_ids))
+        # A partner's opinion is shown apart: what was last said is the owners'.
+        .where(CheckinAnswer.task_id.in_(task_ids), CheckinAnswer.partner_contact_id.is_(None))
         .group_by(CheckinAnswer.task_id)
     )
     rows = session.scalars(
@@ -290,8 +292,6 @@ def save_answers(
 def resolve_link(session: Session, token: str, now: datetime) -> tuple[User, CheckinRound]:
     """The person and the round of an e-mailed link, if it may still be used;
     ServiceError with the sentence to show otherwise."""
-    from tasking.checkins.links import read_update_token
-
     link = read_update_token(token)
     person = session.get(User, link.user_id)
     checkin = session.get(CheckinRound, link.round_id)

@@ -9,8 +9,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from tasking.checkins.partners import invite_partners
 from tasking.checkins.rounds import (
     CheckinReport,
+    current_round,
     open_round,
     organisations,
     rounds_to_remind,
@@ -24,6 +26,10 @@ def open_due_rounds(session: Session, *, now: datetime, org_slug: str | None = N
     report = CheckinReport()
     for organisation in organisations(session, org_slug):
         opened, queued = open_round(session, organisation, now)
+        checkin = current_round(session, organisation.id, now)
+        if checkin is not None:
+            # Partner contacts of the round's actions: one e-mail per address.
+            queued += invite_partners(session, checkin, now)
         session.commit()
         report.opened += opened
         report.queued += queued

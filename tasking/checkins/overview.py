@@ -16,6 +16,7 @@ from tasking.models import (
     CheckinMessage,
     CheckinRound,
     OperationalObjective,
+    PartnerContact,
     Task,
     Theme,
     User,
@@ -53,6 +54,8 @@ class Overview:
     checkin: CheckinRound
     people: list[Respondent]
     themes: list[ThemeRate]
+    # Partner contacts e-mailed in the round: (name, e-mail, answered).
+    partners: list[tuple[str, str, bool]] = field(default_factory=list)
     worsened: list[tuple[CheckinAnswer, str | None]] = field(default_factory=list)
     moved: list[CheckinAnswer] = field(default_factory=list)
     blockers: list[CheckinAnswer] = field(default_factory=list)
@@ -86,7 +89,7 @@ def _round_answers(session: Session, round_id: int) -> dict[int, CheckinAnswer]:
     """Each task's latest answer of the round, with its task and author."""
     answers = session.scalars(
         select(CheckinAnswer)
-        .where(CheckinAnswer.round_id == round_id)
+        .where(CheckinAnswer.round_id == round_id, CheckinAnswer.partner_contact_id.is_(None))
         .options(selectinload(CheckinAnswer.task), selectinload(CheckinAnswer.user))
         .order_by(CheckinAnswer.id)
     )
@@ -119,6 +122,25 @@ def _themes(session: Session, tasks: dict[int, Task], answered: set[int]) -> lis
     return list(themes.values())
 
 
+def _partners(session: Session, round_id: int) -> list[tuple[str, str, bool]]:
+    """The partner contacts invited in the round, and whether each answered."""
+    answered = set(
+        session.scalars(
+            select(CheckinAnswer.partner_contact_id).where(
+                CheckinAnswer.round_id == round_id, CheckinAnswer.partner_contact_id.is_not(None)
+            )
+        )
+    )
+    contacts = session.scalars(
+        select(PartnerContact)
+        .join(CheckinMessage, CheckinMessage.partner_contact_id == PartnerContact.id)
+        .where(CheckinMessage.round_id == round_id)
+        .order_by(PartnerContact.name)
+        .distinct()
+    )
+    return [(c.name, c.email, c.id in answered) for c in contacts]
+
+
 def round_overview(session: Session, checkin: CheckinRound, now: datetime) -> Overview:
     """Everything the coordinator's page shows about one round."""
     answers = _round_answers(session, checkin.id)
@@ -128,7 +150,9 @@ def round_overview(session: Session, checkin: CheckinRound, now: datetime) -> Ov
     tasks.update((a.task_id, a.task) for a in answers.values())
     sent = set(
         session.execute(
-            select(CheckinMessage.user_id, CheckinMessage.kind).where(CheckinMessage.round_id == checkin.id)
+            select(CheckinMessage.user_id, CheckinMessage.kind).where(
+                CheckinMessage.round_id == checkin.id, CheckinMessage.user_id.is_not(None)
+            )
         ).all()
     )
     people = []
@@ -144,6 +168,7 @@ def round_overview(session: Session, checkin: CheckinRound, now: datetime) -> Ov
             )
         )
     overview = Overview(checkin, people, _themes(session, tasks, set(answers)))
+    overview.partners = _partners(session, checkin.id)
     before = _previous_health(session, checkin, list(answers))
     for task_id, answer in answers.items():
         old = before.get(task_id)

@@ -166,7 +166,11 @@ def open_round(session: Session, organisation: Organisation, now: datetime) -> t
 
 def answered_user_ids(session: Session, round_id: int) -> set[int]:
     return set(
-        session.scalars(select(CheckinAnswer.user_id).where(CheckinAnswer.round_id == round_id).distinct())
+        session.scalars(
+            select(CheckinAnswer.user_id)
+            .where(CheckinAnswer.round_id == round_id, CheckinAnswer.user_id.is_not(None))
+            .distinct()
+        )
     )
 
 
@@ -176,6 +180,7 @@ def invited_user_ids(session: Session, round_id: int) -> set[int]:
             select(CheckinMessage.user_id).where(
                 CheckinMessage.round_id == round_id,
                 CheckinMessage.kind == CheckinMessageKind.INVITATION.value,
+                CheckinMessage.user_id.is_not(None),
             )
         )
     )

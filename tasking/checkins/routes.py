@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
-from tasking.checkins import answers, overview, rounds
+from tasking.checkins import answers, overview, partners, rounds
 from tasking.checkins.forms import read_answers
 from tasking.checkins.formtext import FormText
 from tasking.core import clock
@@ -33,6 +33,12 @@ bp = Blueprint("checkins", __name__)
 def latest_checkin(task_id: int):
     """The task page's « last check-in » box reads it."""
     return answers.latest_checkin(db.session, task_id)
+
+
+@bp.app_template_global()
+def partner_opinions(task_id: int):
+    """The task page shows the partners' opinions beside the last check-in."""
+    return partners.partner_opinions(db.session, task_id)
 
 
 def _render_form(page: answers.UpdatePage, action: str, status: int = 200, **extra):
@@ -187,4 +193,88 @@ def close(org_id: int, round_id: int):
     except ServiceError as exc:
         return refused_redirect(back, exc.message)
     flash(_("The round is closed."), "success")
+    return redirect(back, code=303)
+
+
+# --- partners without accounts -------------------------------------------------
+
+
+def _render_partner(page: partners.PartnerPage, token: str, status: int = 200, **extra):
+    context = {"page": page, "token": token, "values": None, "errors": {}, "message": None, "saved": None}
+    context.update(extra)
+    return render_template("checkins/partner.html", **context), status
+
+
+@bp.route("/checkins/p/<token>", methods=["GET", "POST"])
+def partner_page(token: str):
+    """A partner contact's page: a health opinion and a note on the actions it
+    partners on, nothing else (no navigation, no owners' e-mails)."""
+    now = clock.now()
+    try:
+        contact, checkin = partners.resolve_partner_link(db.session, token, now)
+    except ServiceError as exc:
+        return render_template("checkins/link_invalid.html", message=exc.message, partner=True), 400
+    page = partners.partner_page(db.session, contact, checkin, now)
+    if request.method == "GET":
+        return _render_partner(page, token)
+    try:
+        with attempt():
+            saved = partners.save_partner_answers(
+                db.session, page=page, rows=read_answers(request.form), now=now
+            )
+    except answers.NotYourAction as exc:
+        abort(403, exc.message)
+    except answers.AnswersRefused as exc:
+        return _render_partner(
+            page, token, 422, values=MultiDict(request.form), errors=exc.errors, message=exc.message
+        )
+    except ServiceError as exc:
+        return _render_partner(page, token, 422, values=MultiDict(request.form), message=exc.message)
+    notice = ngettext(
+        "Your opinion is saved (%(num)d action).", "Your opinion is saved (%(num)d actions).", len(saved)
+    )
+    return _render_partner(partners.partner_page(db.session, contact, checkin, now), token, saved=notice)
+
+
+@bp.route("/admin/orgs/<int:org_id>/partners")
+@login_required
+def partner_contacts(org_id: int):
+    """The organisation's partner contacts: their actions, last answer, revoking."""
+    org_admin_or_404(db.session, current_user, org_id)
+    org = db.get_or_404(Organisation, org_id)
+    rows = partners.contacts_of(db.session, org_id)
+    return render_template("checkins/partners.html", org=org, rows=rows)
+
+
+@bp.route("/admin/orgs/<int:org_id>/partners/<int:contact_id>/revoke", methods=["POST"])
+@login_required
+def revoke_partner(org_id: int, contact_id: int):
+    org_admin_or_404(db.session, current_user, org_id)
+    back = url_for("checkins.partner_contacts", org_id=org_id)
+    try:
+        contact = partners.revoke_contact(
+            db.session, actor=current_user, organisation_id=org_id, contact_id=contact_id, now=clock.now()
+        )
+    except ServiceError as exc:
+        return refused_redirect(back, exc.message)
+    flash(_("%(email)s is revoked: its links no longer work.", email=contact.email), "success")
+    return redirect(back, code=303)
+
+
+@bp.route("/admin/orgs/<int:org_id>/partners/<int:contact_id>/email", methods=["POST"])
+@login_required
+def partner_email(org_id: int, contact_id: int):
+    org_admin_or_404(db.session, current_user, org_id)
+    back = url_for("checkins.partner_contacts", org_id=org_id)
+    try:
+        contact = partners.change_email(
+            db.session,
+            actor=current_user,
+            organisation_id=org_id,
+            contact_id=contact_id,
+            email=request.form.get("email", ""),
+        )
+    except ServiceError as exc:
+        return refused_redirect(back, exc.message)
+    flash(_("The contact's address is now %(email)s.", email=contact.email), "success")
     return redirect(back, code=303)

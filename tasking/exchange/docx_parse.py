@@ -51,7 +51,7 @@ BULLETS = "·•▪◦‣\uf0b7"
 MAX_TABLES = 200
 MAX_ROWS = 5_000
 _HEADING = re.compile(r"^\s*(\d{1,2})\s*[.)]\s+(\S.*)$")
-_STATUS_SUFFIX = re.compile(r"\s*\[([^\[\]]{1,40})\]\s*$")
+_STATUS_SUFFIX = re.compile(r"\s*\[([^\[\]]{1,2000})\]\s*$")
 _DATE = re.compile(
     r"\b(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4})"
     r"|(\d{1,2})(?:er)?\s+([^\W\d_]+)\.?\s+(\d{4}))\b"
@@ -79,6 +79,8 @@ class Item:
     title: str
     description: list[str] = field(default_factory=list)
     status: str = TaskStatus.TODO.value
+    # « [Bloqué : motif] »: a blocked action says why.
+    blocked_reason: str = ""
 
 
 @dataclass
@@ -182,8 +184,10 @@ def _items(lines: list[Line], statuses: dict[str, str] | None = None) -> list[It
     if statuses:
         for item in items:
             match = _STATUS_SUFFIX.search(item.title)
-            if match and fold(match.group(1)) in statuses:
-                item.status = statuses[fold(match.group(1))]
+            label, _colon, reason = match.group(1).partition(":") if match else ("", "", "")
+            if match and fold(label.strip()) in statuses:
+                item.status = statuses[fold(label.strip())]
+                item.blocked_reason = reason.strip() if item.status == TaskStatus.BLOCKED.value else ""
                 item.title = item.title[: match.start()].rstrip()
     return items
 
@@ -415,6 +419,16 @@ class _ThemeTable:
                         row=number,
                         num=MAX_TITLE,
                         start=action.title[:60],
+                    )
+                )
+            if action.status == TaskStatus.BLOCKED.value and not action.blocked_reason:
+                self.problems.append(
+                    _(
+                        "Table %(table)d, row %(row)d: the action “%(title)s” is blocked without a reason; "
+                        "write it as « [Bloqué : what blocks it] ».",
+                        table=self.table_number,
+                        row=number,
+                        title=action.title,
                     )
                 )
             marker = _STATUS_SUFFIX.search(action.title)

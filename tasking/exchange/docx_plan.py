@@ -148,6 +148,7 @@ def _actions(row: Row, people: People) -> list[ActionSpec]:
             title=action.title,
             description="\n".join(action.description),
             status=action.status,
+            blocked_reason=action.blocked_reason,
             owner_id=owner_id,
             collaborator_ids=collaborator_ids,
             partners=partners,

@@ -26,7 +26,7 @@ from tasking.exchange.tasksheet import (
     french_labels,
     neutralise,
 )
-from tasking.models import OperationalObjective, Plan, Task, Theme
+from tasking.models import OperationalObjective, Plan, Task, TaskStatus, Theme
 
 # The template's table, as a spreadsheet: the "À quel moment ?" dates split
 # into their four from/to columns so they can hold real dates.
@@ -147,8 +147,12 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 
 def action_line(task: Task, statuses: dict[str, str]) -> str:
-    """« · Title [En cours] » with the description's lines under it."""
-    line = f"{task.title} [{statuses.get(task.status, task.status)}]"
+    """« · Title [En cours] » with the description's lines under it; a blocked
+    action says why (« [Bloqué : motif] »), as the Word import requires."""
+    label = statuses.get(task.status, task.status)
+    if task.status == TaskStatus.BLOCKED.value and task.blocked_reason.strip():
+        label += " : " + " ".join(task.blocked_reason.replace("[", "(").replace("]", ")").split())
+    line = f"{task.title} [{label}]"
     if task.description:
         line += "\n" + task.description
     return line

@@ -24,8 +24,9 @@ from tasking.core.templating import STATUS_LABELS
 from tasking.exchange.parse_rows import RowReader, row_values
 from tasking.exchange.parse_sheet import MAX_ERRORS, ImportFailed, read_sheet
 from tasking.exchange.tasksheet import DATE_KEYS, fold
-from tasking.models import Membership, OperationalObjective, Task, User
+from tasking.models import Membership, OperationalObjective, Task, TaskStatus, User
 from tasking.plans.services import load_plan_layout
+from tasking.tasks.editing import ReasonRequired, check_blocked_reason
 
 # The fields an import may change, in the order the preview lists them.
 FIELDS = (
@@ -40,6 +41,12 @@ FIELDS = (
     "level",
     *DATE_KEYS,
 )
+
+
+def _blocked_without_reason() -> str:
+    return _("the action is blocked without a reason; say what blocks it in this column.")
+
+
 FIELD_LABELS = {
     "title": _l("Title"),
     "description": _l("Description"),
@@ -263,6 +270,11 @@ def _known_row(
     if not changed:
         result.unchanged += 1
         return
+    try:
+        check_blocked_reason(task, changed)
+    except ReasonRequired:
+        reader.problem(row, "blocked_reason", _blocked_without_reason())
+        return
     version = reader.integer(row, values, "version") if reader.has("version") else None
     if version is not None and version != task.version:
         reader.problem(
@@ -311,6 +323,9 @@ def _new_row(
     _resolve_people(reader, row, new, state.members, None)
     if not new.get("title"):
         reader.problem(row, "title", _("a new action needs a title."))
+        return
+    if new.get("status") == TaskStatus.BLOCKED.value and not (new.get("blocked_reason") or "").strip():
+        reader.problem(row, "blocked_reason", _blocked_without_reason())
         return
     # Importing the same edited file twice creates its new rows twice:
     # said before it happens (two actions of one title may be wanted).

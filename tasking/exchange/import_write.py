@@ -64,7 +64,10 @@ def apply_in_steps(
                 session, actor=actor, task=task, user_ids=collaborators, version=None, now=now
             )
         if partners is not None:
-            editing.set_partners(session, actor=actor, task=task, names=partners, version=None, now=now)
+            # A sheet names partners only: those kept keep their contact e-mail.
+            labels = {p.name: p.label for p in task.partners}
+            names = [labels.get(name, name) for name in partners]
+            editing.set_partners(session, actor=actor, task=task, names=names, version=None, now=now)
         done.updated += 1
         if done.updated % step == 0:
             session.flush()

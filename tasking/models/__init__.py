@@ -25,7 +25,15 @@ from tasking.models.plan import (
 )
 from tasking.models.schedule import DigestLog, JobRunStat, ReminderLog, SchedulerLease
 from tasking.models.snapshot import PlanWeek
-from tasking.models.task import Activity, Comment, Task, TaskPartner, TaskStatus, task_collaborators
+from tasking.models.task import (
+    Activity,
+    Comment,
+    PartnerContact,
+    Task,
+    TaskPartner,
+    TaskStatus,
+    task_collaborators,
+)
 
 __all__ = [
     "Activity",
@@ -49,6 +57,7 @@ __all__ = [
     "NotificationPreference",
     "OperationalObjective",
     "Organisation",
+    "PartnerContact",
     "OutboxMessage",
     "PendingImport",
     "Plan",

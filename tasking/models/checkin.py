@@ -1,9 +1,8 @@
 """The weekly check-in: a round per organisation and week, the answers
 people give on their actions, and what each person was sent.
 
-A respondent is a user today; partner contacts (people without an account)
-will answer too: ``user_id`` is therefore nullable on answers and messages,
-and a ``partner_contact_id`` column can sit beside it later.
+A respondent is a user or a partner contact (someone without an account):
+answers and messages carry one of ``user_id`` and ``partner_contact_id``.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from tasking.extensions import db
 
 if TYPE_CHECKING:
     from tasking.models.org import Organisation, User
-    from tasking.models.task import Task
+    from tasking.models.task import PartnerContact, Task
 
 
 class Health(enum.StrEnum):
@@ -72,6 +71,10 @@ class CheckinAnswer(db.Model):
     round_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_round.id", ondelete="CASCADE"))
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # A partner's opinion: kept and shown, never the task's own status.
+    partner_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partner_contact.id", ondelete="CASCADE"), index=True
+    )
     # Empty only for « Rien de nouveau » on an action never reported on before.
     health: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
@@ -84,6 +87,7 @@ class CheckinAnswer(db.Model):
 
     task: Mapped[Task] = relationship()
     user: Mapped[User | None] = relationship()
+    partner_contact: Mapped[PartnerContact | None] = relationship()
 
 
 class CheckinMessageKind(enum.StrEnum):
@@ -97,10 +101,16 @@ class CheckinMessage(db.Model):
     nudge and the late reminder, each at most once (the unique key is the claim)."""
 
     __tablename__ = "checkin_message"
-    __table_args__ = (UniqueConstraint("round_id", "user_id", "kind"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id", "kind"),
+        UniqueConstraint("round_id", "partner_contact_id", "kind", name="uq_checkin_message_partner"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("checkin_round.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    partner_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partner_contact.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(20))
     sent_at: Mapped[datetime] = mapped_column()

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tasking.extensions import db
@@ -91,15 +91,47 @@ class Task(db.Model):
 
 
 class TaskPartner(db.Model):
-    """A named external partner on a task (e.g. the CIUSSS), not a user."""
+    """A named external partner on a task (e.g. the CIUSSS), not a user;
+    optionally reached through a contact e-mail (the weekly check-in)."""
 
     __tablename__ = "task_partner"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partner_contact.id", ondelete="SET NULL"), index=True
+    )
 
     task: Mapped[Task] = relationship(back_populates="partners")
+    contact: Mapped[PartnerContact | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        """« Name <e-mail> », as the task page's form writes it."""
+        return f"{self.name} <{self.contact.email}>" if self.contact else self.name
+
+
+class PartnerContact(db.Model):
+    """An external partner's contact address in one organisation: no account,
+    only the check-in e-mail and its signed page. Revoked, its links stop
+    working and it gets no more e-mails."""
+
+    __tablename__ = "partner_contact"
+    __table_args__ = (UniqueConstraint("organisation_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    # The partner's name as first given (« CIUSSS de l'Estrie »).
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
 
 
 class Comment(db.Model):
@@ -131,6 +163,8 @@ class Activity(db.Model):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column()
+    # Who, when not a user: « CIUSSS (partenaire) » for a partner's check-in.
+    actor_label: Mapped[str | None] = mapped_column(String(240))
     # The task's version this change was made on: a form built on version v
     # missed exactly the lines with task_version >= v (what a conflict shows).
     task_version: Mapped[int | None] = mapped_column()

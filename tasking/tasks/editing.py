@@ -7,6 +7,7 @@ Functions flush but never commit; the caller commits once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from tasking.core import events
 from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.permissions import ASSIGNABLE_ROLES, CONTRIBUTOR_FIELDS, can_contribute, can_edit_task
 from tasking.core.validation import clean_text, clean_title
-from tasking.models import Membership, Plan, Task, TaskPartner, TaskStatus, User
+from tasking.models import Membership, PartnerContact, Plan, Task, TaskPartner, TaskStatus, User
 from tasking.models.plan import HORIZONS
 from tasking.models.task import LEVELS
 from tasking.tasks.activity import record_task
@@ -46,6 +47,14 @@ OPTIONAL_CHOICES = {
     "horizon": (HORIZONS, _l("Unknown horizon.")),
     "level": (LEVELS, _l("The level is O, G or E.")),
 }
+
+
+class ReasonRequired(ServiceError):
+    """An action marked blocked without saying why: every path (board, task
+    page, e-mail links, imports, check-ins) asks for the reason then."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Say what blocks the action: a blocked action needs a reason."), "blocked_reason")
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,22 @@ def _clean(session: Session, organisation_id: int, field: str, value: Any) -> An
     raise ServiceError(_("This field cannot be changed."), field)
 
 
+def check_blocked_reason(task: Task, changes: dict[str, Any]) -> None:
+    """The one rule: an action becoming blocked, or staying blocked while its
+    reason is cleared, needs a reason. (A task blocked without one before the
+    rule existed may still have its other fields edited.)"""
+    if "status" not in changes and "blocked_reason" not in changes:
+        return
+    status = changes.get("status", task.status)
+    reason = changes.get("blocked_reason", task.blocked_reason) or ""
+    if status != TaskStatus.BLOCKED.value or reason.strip():
+        return
+    becomes_blocked = task.status != TaskStatus.BLOCKED.value
+    clears_reason = "blocked_reason" in changes and (task.blocked_reason or "").strip()
+    if becomes_blocked or clears_reason:
+        raise ReasonRequired()
+
+
 def _check_consistency(task: Task) -> None:
     """Dates in order; a request for the region's help says what is needed."""
     if task.region_help and not task.region_help_reason.strip():
@@ -163,9 +188,10 @@ def update_task(
         raise ServiceError(_("You may not change this task."))
     check_version(task, version)
 
+    cleaned = {field: _clean(session, organisation_id, field, raw) for field, raw in changes.items()}
+    check_blocked_reason(task, cleaned)
     applied: list[Change] = []
-    for field, raw in changes.items():
-        new = _clean(session, organisation_id, field, raw)
+    for field, new in cleaned.items():
         old = getattr(task, field)
         if new != old:
             setattr(task, field, new)
@@ -230,9 +256,11 @@ def move_task(
     now: datetime,
     after_id: int | None = None,
     before_id: int | None = None,
+    blocked_reason: str | None = None,
 ) -> list[Change]:
     """Put the card in column ``status``, after card ``after_id`` or before
     ``before_id`` (neither: at the top of another column, or where it is).
+    Into « Bloqué », ``blocked_reason`` is required (ReasonRequired otherwise).
     Writes only this one row, except when positions need spreading out again."""
     organisation_id = organisation_id_of(session, task)
     if not can_contribute(session, actor, task, organisation_id):
@@ -249,12 +277,15 @@ def move_task(
         return []
 
     if task.status != status:
+        changes: dict[str, Any] = {"status": status}
+        if status == TaskStatus.BLOCKED.value and blocked_reason is not None:
+            changes["blocked_reason"] = blocked_reason
         # One UPDATE of the row: the status, its history and the new place together.
         return update_task(
             session,
             actor=actor,
             task=task,
-            changes={"status": status},
+            changes=changes,
             version=None,
             now=now,
             board_position=position,
@@ -352,23 +383,67 @@ def set_collaborators(
     return _list_changed(session, actor, task, organisation_id, now, change, names_old, names_new)
 
 
+PARTNER_LINE = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^<>\s]+)>\s*$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def parse_partner(line: str) -> tuple[str, str | None]:
+    """« CIUSSS de l'Estrie <marie@ciusss.qc.ca> » → (name, e-mail); a bare name has no e-mail."""
+    line = " ".join((line or "").split())
+    found = PARTNER_LINE.match(line)
+    if found is None:
+        return line[:200], None
+    email = found.group("email").lower()
+    if not EMAIL.match(email) or len(email) > 254:
+        raise ServiceError(_("“%(value)s” is not an e-mail address.", value=email), "partners")
+    return (found.group("name") or email)[:200], email
+
+
+def partner_contact(
+    session: Session, organisation_id: int, name: str, email: str, now: datetime
+) -> PartnerContact:
+    """The organisation's contact of that address (made on first use);
+    ServiceError for a contact an administrator revoked."""
+    contact = session.scalar(
+        select(PartnerContact).where(
+            PartnerContact.organisation_id == organisation_id, PartnerContact.email == email
+        )
+    )
+    if contact is None:
+        contact = PartnerContact(organisation_id=organisation_id, email=email, name=name, created_at=now)
+        session.add(contact)
+    elif not contact.active:
+        raise ServiceError(
+            _("%(email)s was revoked by an administrator: it cannot be a partner contact.", email=email),
+            "partners",
+        )
+    return contact
+
+
 def set_partners(
     session: Session, *, actor: User, task: Task, names: list[str], version: int | None, now: datetime
 ) -> list[Change]:
+    """The task's named partners, one a line, each optionally with a contact
+    e-mail (« Name <e-mail> ») that gets the weekly check-in."""
     organisation_id = _editable(session, actor, task, version)
-    cleaned: list[str] = []
-    for name in names:
-        name = " ".join((name or "").split())[:200]
-        if name and name not in cleaned:
-            cleaned.append(name)
-    old = [p.name for p in task.partners]
+    cleaned: list[tuple[str, str | None]] = []
+    for line in names:
+        name, email = parse_partner(line)
+        if name and name not in [n for n, _e in cleaned]:
+            cleaned.append((name, email))
+    old = [(p.name, p.contact.email if p.contact else None) for p in task.partners]
     if old == cleaned:
         return []
-    task.partners = [TaskPartner(name=name) for name in cleaned]
-    change = Change("partners", old, cleaned)
-    return _list_changed(
-        session, actor, task, organisation_id, now, change, ", ".join(old), ", ".join(cleaned)
-    )
+    task.partners = [
+        TaskPartner(
+            name=name, contact=partner_contact(session, organisation_id, name, email, now) if email else None
+        )
+        for name, email in cleaned
+    ]
+    old_text = ", ".join(n if not e else f"{n} <{e}>" for n, e in old)
+    new_text = ", ".join(n if not e else f"{n} <{e}>" for n, e in cleaned)
+    change = Change("partners", [n for n, _e in old], [n for n, _e in cleaned])
+    return _list_changed(session, actor, task, organisation_id, now, change, old_text, new_text)
 
 
 def _list_changed(

@@ -14,6 +14,7 @@ from tasking.models import (
     OperationalObjective,
     Target,
     Task,
+    TaskPartner,
     User,
 )
 
@@ -26,7 +27,7 @@ def load_task_page(session: Session, task_id: int) -> Task:
         .options(
             selectinload(Task.owner),
             selectinload(Task.collaborators),
-            selectinload(Task.partners),
+            selectinload(Task.partners).selectinload(TaskPartner.contact),
             selectinload(Task.comments).selectinload(Comment.author),
             selectinload(Task.plan),
             selectinload(Task.objective).options(

@@ -47,7 +47,7 @@ def current_value(task: Task, field: str) -> Any:
     if field == "collaborators":
         return [user.id for user in task.collaborators]
     if field == "partners":
-        return [partner.name for partner in task.partners]
+        return [partner.label for partner in task.partners]
     return getattr(task, field)
 
 

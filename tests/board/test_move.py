@@ -69,8 +69,16 @@ def test_the_order_inside_a_column_is_kept(client, people, build):
         == 200
     )  # noqa: E501
     # Into another column, before its only card.
-    client.post(f"/tasks/{b}/move", data={"status": "blocked", "version": "1"}, headers=HTMX)
-    client.post(f"/tasks/{c}/move", data={"status": "blocked", "version": "1", "before_id": b}, headers=HTMX)
+    client.post(
+        f"/tasks/{b}/move",
+        data={"status": "blocked", "version": "1", "blocked_reason": "Budget"},
+        headers=HTMX,
+    )
+    client.post(
+        f"/tasks/{c}/move",
+        data={"status": "blocked", "version": "1", "before_id": b, "blocked_reason": "Budget"},
+        headers=HTMX,
+    )
 
     board = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
     assert card_ids(column_html(board, "todo")) == [d, a]
@@ -86,7 +94,7 @@ def test_a_move_on_an_old_version_gets_a_conflict_showing_the_other_change(clien
         db.session,
         actor=people.admin,
         task=db.session.get(Task, task_id),
-        changes={"status": "blocked"},
+        changes={"status": "blocked", "blocked_reason": "Attente du budget"},
         version=1,
         now=now(),
     )

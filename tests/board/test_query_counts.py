@@ -54,7 +54,7 @@ def test_a_move_costs_the_same_for_50_and_500_tasks(client, people, two_plans, c
     client.login(people.admin.email)
     counts = {}
     for size, (_plan, ids, _owner) in two_plans.items():
-        data = {"status": "blocked", "version": "2", "after_id": ids[3]}
+        data = {"status": "blocked", "version": "2", "after_id": ids[3], "blocked_reason": "Budget"}
         counts[size] = statements(
             count_queries, lambda i=ids, d=data: client.post(f"/tasks/{i[10]}/move", data=d, headers=HTMX)
         )

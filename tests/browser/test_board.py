@@ -34,6 +34,15 @@ def wait_for_card(page, task_id: int, status: str, version: int) -> None:
     )
 
 
+def give_reason(page, task_id: int, reason: str) -> None:
+    """The card asks why it is blocked, its field focused: type, Enter."""
+    field = page.locator(f"#task-{task_id} .ask-reason input[name=blocked_reason]")
+    expect(field).to_be_focused()
+    assert "Dites ce qui bloque l’action" in page.locator(f"#task-{task_id} .ask-reason").inner_text()
+    field.fill(reason)
+    field.press("Enter")
+
+
 def test_drag_a_card_to_another_column_and_it_stays_there(live_server, page, people, build):  # noqa: F811
     plan = build.plan(people.org)
     first, second, third = build.tasks(plan, 3, owner_id=people.owner.id)
@@ -60,6 +69,34 @@ def test_drag_a_card_to_another_column_and_it_stays_there(live_server, page, peo
     assert column(page, "todo").locator("li.task-card").count() == 2
 
 
+def test_a_card_dropped_into_blocked_asks_why_before_it_moves(live_server, page, people, build):  # noqa: F811
+    plan = build.plan(people.org)
+    first, second = build.tasks(plan, 2, owner_id=people.owner.id)
+    browser_login(page, live_server, people.owner.email)
+    page.goto(f"{live_server}/plans/{plan.id}/board")
+
+    card = page.locator(f"#task-{second}")
+    target = column(page, "blocked")
+    start, end = card.bounding_box(), target.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + 10)
+    page.mouse.down()
+    page.mouse.move(start["x"] + start["width"] / 2 + 20, start["y"] + 20, steps=5)
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 20, steps=20)
+    page.mouse.up()
+
+    # Not moved: back in its column, asking for the reason.
+    column(page, "todo").locator(f"#task-{second} .ask-reason").wait_for()
+    assert stored_status(second) == "todo"
+    assert page.locator("#total-blocked").inner_text() == "0"
+    give_reason(page, second, "Le fournisseur n’a pas livré")
+    wait_for_card(page, second, "blocked", 2)
+    assert page.locator("#total-blocked").inner_text() == "1"
+    db.session.expire_all()
+    task = db.session.get(Task, second)
+    assert (task.status, task.blocked_reason) == ("blocked", "Le fournisseur n’a pas livré")
+    assert stored_status(first) == "todo"
+
+
 def test_move_a_card_with_the_keyboard_only(live_server, page, people, build):  # noqa: F811
     plan = build.plan(people.org)
     first, second = build.tasks(plan, 2, owner_id=people.owner.id)
@@ -76,7 +113,10 @@ def test_move_a_card_with_the_keyboard_only(live_server, page, people, build):  
     wait_for_card(page, first, "in_progress", 2)
     expect(page.locator(f"#task-{first}")).to_be_focused()
     page.keyboard.press("ArrowRight")
+    # Into « Bloqué »: the card stays where it was and asks why first.
+    give_reason(page, first, "Attente du budget")
     wait_for_card(page, first, "blocked", 3)
+    expect(page.locator(f"#task-{first}")).to_be_focused()
     assert "«\u00a0Tâche" in page.locator("#board-live").inner_text()
 
     # Down and up inside a column keep the order on the server.
@@ -84,6 +124,7 @@ def test_move_a_card_with_the_keyboard_only(live_server, page, people, build):  
     page.keyboard.press("ArrowRight")
     wait_for_card(page, second, "in_progress", 2)
     page.keyboard.press("ArrowRight")
+    give_reason(page, second, "Attente du CIUSSS")
     wait_for_card(page, second, "blocked", 3)
     assert column(page, "blocked").locator("li.task-card").evaluate_all("els => els.map(e => e.id)") == [
         f"task-{second}",
@@ -149,7 +190,7 @@ def test_a_drag_on_a_card_someone_else_changed_shows_their_change(live_server, p
         db.session,
         actor=people.admin,
         task=db.session.get(Task, task_id),
-        changes={"status": "blocked"},
+        changes={"status": "blocked", "blocked_reason": "Attente du budget"},
         version=1,
         now=now(),
     )
@@ -185,7 +226,12 @@ def test_a_task_opens_over_the_board_and_its_card_follows_the_change(live_server
     # Change the status on the task page (3b's form), then close the dialog.
     form = dialog.locator("form:has(select[name=status])").first
     form.locator("select[name=status]").select_option("blocked")
+    # Without a reason the change is refused on the reason's field; with one it is saved.
     form.locator("button").last.click()
+    refused = dialog.locator("form:has(select[name=status])").first
+    expect(refused).to_contain_text("Dites ce qui bloque l’action")
+    refused.locator("input[name=blocked_reason]").fill("Attente du budget")
+    refused.locator("button").last.click()
     for _ in range(100):
         if stored_status(first) == "blocked":
             break

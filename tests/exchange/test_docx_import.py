@@ -369,3 +369,22 @@ def test_what_cannot_be_read_as_written_is_said_in_the_preview(client, town):
         date(2026, 7, 1),
         date(2026, 9, 30),
     )
+
+
+def test_a_word_action_blocked_without_a_reason_is_refused(client, town):
+    client.login(town.admin.email)
+    refused(
+        client,
+        town,
+        one_theme_table(objective="Soutenir les aînés", actions="· Appeler les aînés [Bloqué]"),
+        "Tableau 1, ligne 2 : l’action « Appeler les aînés » est bloquée sans motif",
+    )
+    plan = import_docx(
+        client,
+        town.org.id,
+        one_theme_table(
+            objective="Soutenir les aînés", actions="· Appeler les aînés [Bloqué : pas de liste]"
+        ),
+    )
+    task = db.session.scalar(select(Task).where(Task.plan_id == plan.id))
+    assert (task.title, task.status, task.blocked_reason) == ("Appeler les aînés", "blocked", "pas de liste")

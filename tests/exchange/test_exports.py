@@ -196,7 +196,7 @@ def test_docx_is_laid_out_like_the_template_with_statuses(client, town, progress
     # An action's sub-points stay under it.
     continuity = [p.text for p in table.rows[3].cells[1].paragraphs]
     assert continuity[:4] == [
-        "· Plan de continuité des organismes [Bloqué]",
+        "· Plan de continuité des organismes [Bloqué : Attente du CIUSSS]",  # a blocked action says why
         "-connaître les besoins",
         "-connaître les disponibilités",
         "-connaître leur capacité",

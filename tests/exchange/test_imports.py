@@ -234,7 +234,7 @@ def test_a_task_changed_since_the_export_is_not_overwritten(client, town, progre
         db.session,
         actor=town.member,
         task=db.session.get(Task, first.id),
-        changes={"status": "blocked"},
+        changes={"status": "blocked", "blocked_reason": "Budget"},
         version=None,
         now=datetime(2026, 11, 21),
     )
@@ -619,3 +619,21 @@ def test_a_row_naming_another_objective_is_not_moved_and_says_so(client, town, p
         "un import ne déplace pas les actions (déplacez-la dans l’application)."
     ) in page
     assert "Aucun changement : le fichier correspond au plan." in page
+
+
+def test_a_row_blocked_without_a_reason_is_refused_with_its_place(client, town, progress):
+    first, _, _ = progress
+    client.login(town.admin.email)
+    text = client.get(f"/plans/{town.plan.id}/export.csv").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    place = next(i for i, row in enumerate(rows) if row[0] == str(first.id)) + 1
+    rows[place - 1][column("Statut") - 1] = "Bloqué"
+    rows[place - 1][column("Motif du blocage") - 1] = ""
+    out = io.StringIO()
+    csv.writer(out, delimiter=";").writerows(rows)
+    response = upload(client, f"/plans/{town.plan.id}/import", out.getvalue().encode(), "plan.csv")
+    page = text_of(response)
+    assert response.status_code == 422
+    assert f"ligne {place}, colonne Motif du blocage : l’action est bloquée sans motif" in page
+    db.session.expire_all()
+    assert db.session.get(Task, first.id).status == "in_progress"

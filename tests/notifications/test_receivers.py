@@ -127,7 +127,12 @@ def test_preferences_decide_the_email(world):
     assert outbox_to(world.owner) == []  # digest: no mail now, but the bell has it
     assert len(notes(world.owner, "assigned")) == 1
     editing.update_task(
-        db.session, actor=world.admin, task=world.third, changes={"status": "blocked"}, version=None, now=NOW
+        db.session,
+        actor=world.admin,
+        task=world.third,
+        changes={"status": "blocked", "blocked_reason": "Budget"},
+        version=None,
+        now=NOW,
     )
     db.session.commit()
     assert [m.kind for m in outbox_to(world.owner)] == ["status"]

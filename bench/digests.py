@@ -77,7 +77,7 @@ def build(db, models) -> None:
                 for i, uid in enumerate(user_ids)
             ],
         )
-        plan = models.Plan(organisation_id=org.id, title=f"Plan {org.name}")
+        plan = models.Plan(organisation_id=org.id, title=f"Plan {org.name}", created_at=created)
         db.session.add(plan)
         db.session.flush()
         tasks = []

@@ -2,7 +2,7 @@
 attendance, decisions and follow-ups
 
 Revision ID: 0013_meetings
-Revises: 0011_checkins (re-chained after 0012 at merge)
+Revises: 0012_region_weekly
 """
 
 import sqlalchemy as sa

@@ -18,6 +18,7 @@ from tasking.core.errors import ServiceError
 from tasking.core.permissions import is_org_admin, org_admin_or_404, region_to_configure_or_404
 from tasking.core.transaction import attempt, refused_redirect
 from tasking.extensions import db
+from tasking.meetings import invitation
 from tasking.models import Organisation, OutboxMessage, User
 from tasking.orgs import services, settings
 from tasking.outbox.sender import send_after_commit
@@ -153,7 +154,13 @@ def org_settings(org_id: int):
 def region_settings(slug: str):
     region = region_to_configure_or_404(db.session, current_user, slug)
     form = DigestSlotForm(data=settings.region_settings_values(region))
-    save = partial(settings.update_region_settings, db.session, actor=current_user, region=region)
+    now = clock.now()
+
+    def save(values: dict) -> None:
+        settings.update_region_settings(db.session, actor=current_user, region=region, values=values)
+        # The prepared meeting follows the slot; its participants get the update.
+        send_after_commit(invitation.follow_region_slot(db.session, region=region, now=now), now)
+
     if _save_settings(form, save):
         return redirect(url_for("admin.region_settings", slug=region.slug), code=303)
     status = 422 if form.errors else 200

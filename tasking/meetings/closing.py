@@ -11,20 +11,15 @@ from sqlalchemy.orm import Session
 
 from tasking.core.errors import ServiceError
 from tasking.core.urls import external_url
+from tasking.meetings.invitation import invited_ids
 from tasking.meetings.minutes import meeting_record
-from tasking.models import Meeting, MeetingFollowUp, Membership, Organisation, OutboxMessage, Role, Task, User
+from tasking.models import Meeting, MeetingFollowUp, OutboxMessage, Task, User
 from tasking.outbox.queue import queue
 
 
 def participants(session: Session, meeting: Meeting) -> list[User]:
     """Who receives the minutes: the region's coordinators, the admins of
     its municipalities and the owners of the meeting's follow-ups."""
-    region_id = meeting.region_id
-    admins = (
-        select(Membership.user_id)
-        .join(Organisation, Organisation.id == Membership.organisation_id)
-        .where(Organisation.region_id == region_id, Membership.role == Role.ADMIN.value)
-    )
     owners = (
         select(Task.owner_id)
         .join(MeetingFollowUp, MeetingFollowUp.task_id == Task.id)
@@ -35,7 +30,7 @@ def participants(session: Session, meeting: Meeting) -> list[User]:
             select(User)
             .where(
                 User.active.is_(True),
-                (User.regional_region_id == region_id) | User.id.in_(admins) | User.id.in_(owners),
+                User.id.in_(invited_ids(meeting.region_id)) | User.id.in_(owners),
             )
             .order_by(User.id)
         )

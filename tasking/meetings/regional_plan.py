@@ -39,6 +39,8 @@ def regional_organisation(session: Session, region: Region, *, now: datetime) ->
             name=region.name,
             staff_of_region_id=region.id,
             timezone=region.timezone,
+            digest_weekday=region.digest_weekday,
+            digest_time=region.digest_time,
             created_at=now,
         )
         session.add(org)

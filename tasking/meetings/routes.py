@@ -19,7 +19,7 @@ from tasking.core.permissions import (
 from tasking.core.transaction import attempt
 from tasking.core.validation import parse_id
 from tasking.extensions import db
-from tasking.meetings import closing, services
+from tasking.meetings import closing, invitation, services
 from tasking.meetings.docx_minutes import build_minutes_docx
 from tasking.meetings.minutes import meeting_record
 from tasking.models import Meeting, Region
@@ -75,7 +75,9 @@ def index(slug: str):
 def prepare(slug: str):
     region = meetings_region_or_404(db.session, current_user, slug)
     meeting_runner_or_404(current_user, region)
-    meeting = services.prepare_meeting(db.session, region=region, actor=current_user, now=clock.now())
+    now = clock.now()
+    meeting = services.prepare_meeting(db.session, region=region, actor=current_user, now=now)
+    send_after_commit(invitation.invite(db.session, meeting=meeting, now=now), now)
     return redirect(url_for("meetings.show", slug=region.slug, meeting_id=meeting.id), code=303)
 
 

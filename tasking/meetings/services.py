@@ -8,6 +8,7 @@ minutes: nothing of it changes any more.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -183,12 +184,22 @@ def set_attendance(session: Session, *, meeting: Meeting, present: set[int], nam
     session.flush()
 
 
-def follow_up_owners(session: Session, region: Region) -> list[tuple[User, str]]:
+class Owner(NamedTuple):
+    """Someone who may own a follow-up, as the form lists them."""
+
+    id: int
+    name: str
+    organisation: str
+
+
+def follow_up_owners(session: Session, region: Region) -> list[Owner]:
     """Who may own a follow-up: admins and members of the region's
-    municipalities and the region's staff, with their organisation's name."""
+    municipalities and the region's staff, with their organisation's name.
+    Plain rows, not users: a large region lists a thousand people on each
+    page of the meeting."""
     staff_of = Organisation.staff_of_region_id == region.id
     rows = session.execute(
-        select(User, Organisation.name)
+        select(User.id, User.name, Organisation.name)
         .join(Membership, Membership.user_id == User.id)
         .join(Organisation, Organisation.id == Membership.organisation_id)
         .where(
@@ -198,14 +209,16 @@ def follow_up_owners(session: Session, region: Region) -> list[tuple[User, str]]
         )
         .order_by(Organisation.name, User.name)
     )
-    seen: dict[int, tuple[User, str]] = {}
-    for user, org_name in rows:
-        seen.setdefault(user.id, (user, org_name))
-    coordinators = session.scalars(
-        select(User).where(User.regional_region_id == region.id, User.active.is_(True)).order_by(User.name)
+    seen: dict[int, Owner] = {}
+    for user_id, name, org_name in rows:
+        seen.setdefault(user_id, Owner(user_id, name, org_name))
+    coordinators = session.execute(
+        select(User.id, User.name)
+        .where(User.regional_region_id == region.id, User.active.is_(True))
+        .order_by(User.name)
     )
-    for user in coordinators:
-        seen.setdefault(user.id, (user, region.name))
+    for user_id, name in coordinators:
+        seen.setdefault(user_id, Owner(user_id, name, region.name))
     return list(seen.values())
 
 
@@ -234,10 +247,10 @@ def add_follow_up(
     _open(meeting)
     item = item_of(session, meeting, item_id)
     region = meeting.region
-    owners = {user.id: user for user, _org in follow_up_owners(session, region)}
-    owner = owners.get(parse_id(owner_id) or 0)
-    if owner is None:
+    chosen = parse_id(owner_id) or 0
+    if chosen not in {owner.id for owner in follow_up_owners(session, region)}:
         raise ServiceError(_("Choose the person responsible from the region."), "owner_id")
+    owner = session.get(User, chosen)
     spec = ActionSpec(title=clean_title(title), owner_id=owner.id, due_date=_due(due_date))
     plan = regional_plan(session, region, now=now)
     ensure_member(session, plan.organisation, owner, now=now)

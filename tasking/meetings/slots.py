@@ -11,8 +11,6 @@ from tasking.core.clock import local_today, zone
 from tasking.models import Region
 
 DEFAULT_TIME = time(8, 0)
-#: How long a meeting is taken to last (its calendar event).
-DURATION = timedelta(hours=1, minutes=30)
 
 
 def slot_of_week(region: Region, monday: date) -> tuple[str, datetime]:

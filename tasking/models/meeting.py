@@ -4,7 +4,7 @@ attended, what was noted and decided, and the follow-ups it assigned."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -22,6 +22,10 @@ class MeetingItemKind(enum.StrEnum):
     HELP = "help"  # a municipality's actions that need the region
     ROUND = "round"  # a municipality's turn of the round table
     OTHER = "other"  # added by the coordinator
+
+
+#: How long a meeting is taken to last (its calendar event).
+MEETING_LENGTH = timedelta(hours=1, minutes=30)
 
 
 class Meeting(db.Model):
@@ -55,6 +59,10 @@ class Meeting(db.Model):
     @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + MEETING_LENGTH
 
 
 class MeetingItem(db.Model):

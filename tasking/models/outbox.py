@@ -35,6 +35,9 @@ class OutboxMessage(db.Model):
     body_html: Mapped[str] = mapped_column(Text, default="")
     # Extra headers as "Name: value" lines (List-Unsubscribe and friends).
     headers: Mapped[str] = mapped_column(Text, default="")
+    # An iCalendar invitation (METHOD:REQUEST) sent as the message's
+    # text/calendar part; None for an ordinary message.
+    calendar: Mapped[str | None] = mapped_column(Text)
     locale: Mapped[str] = mapped_column(String(10), default="fr_CA")
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tasking.core.errors import ServiceError
@@ -211,7 +212,7 @@ def update_org_settings(
 
 
 def update_region_settings(session: Session, *, actor: User, region: Region, values: dict[str, Any]) -> None:
-    """The regional digest slot; the region's coordinators only."""
+    """The regional digest and meeting slot; the region's coordinators only."""
     if not can_configure_region(actor, region.id):
         raise ServiceError(_("Only the regional coordination can change the region's settings."))
     clean = {
@@ -220,4 +221,10 @@ def update_region_settings(session: Session, *, actor: User, region: Region, val
     }
     for field, value in clean.items():
         setattr(region, field, value)
+    # The region's own organisation keeps the region's slot: the check-in
+    # round of the regional plan's follow-ups is timed on it.
+    staff = session.scalar(select(Organisation).where(Organisation.staff_of_region_id == region.id))
+    if staff is not None:
+        for field, value in clean.items():
+            setattr(staff, field, value)
     session.flush()

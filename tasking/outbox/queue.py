@@ -53,9 +53,11 @@ def queue(
     organisation_id: int | None = None,
     locale: str | None = None,
     headers: dict[str, str] | None = None,
+    calendar: str | None = None,
     **context,
 ) -> OutboxMessage | None:
-    """Add one message unless its dedupe key is already there.
+    """Add one message unless its dedupe key is already there; ``calendar``
+    is an iCalendar invitation that goes with it as its text/calendar part.
 
     Returns the new row, or None when the key was taken (by an earlier run or
     by a concurrent one: the savepoint keeps the caller's transaction intact).
@@ -75,6 +77,7 @@ def queue(
         body_text=text,
         body_html=html,
         headers="\n".join(f"{k}: {v}" for k, v in (headers or {}).items()),
+        calendar=calendar,
         locale=locale,
         next_attempt_at=now,
         created_at=now,

@@ -12,6 +12,7 @@ from tasking.models import (
     OperationalObjective,
     Organisation,
     Plan,
+    Role,
     Target,
     Task,
     Theme,
@@ -20,12 +21,24 @@ from tasking.models import (
 
 
 def readable_plans(session: Session, user: User) -> list[Plan]:
-    """Plans of the user's organisations and, for a regional coordinator, of the region."""
+    """Plans of the user's organisations; for a regional coordinator, of the
+    region's municipalities; and the regional plan of the user's region (to
+    its coordinators, whenever they joined, and to its municipalities' admins),
+    as ``can_read_org`` decides."""
     member_orgs = select(Membership.organisation_id).where(Membership.user_id == user.id)
-    condition = Plan.organisation_id.in_(member_orgs)
+    admin_regions = (
+        select(Organisation.region_id)
+        .where(Organisation.id.in_(member_orgs.where(Membership.role == Role.ADMIN.value)))
+        .where(Organisation.region_id.is_not(None))
+    )
+    staff_of = Organisation.staff_of_region_id.in_(admin_regions)
     if user.regional_region_id is not None:
-        region_orgs = select(Organisation.id).where(Organisation.region_id == user.regional_region_id)
-        condition = or_(condition, Plan.organisation_id.in_(region_orgs))
+        staff_of = or_(staff_of, Organisation.staff_of_region_id == user.regional_region_id)
+    region_orgs = select(Organisation.id).where(staff_of)
+    condition = or_(Plan.organisation_id.in_(member_orgs), Plan.organisation_id.in_(region_orgs))
+    if user.regional_region_id is not None:
+        municipalities = select(Organisation.id).where(Organisation.region_id == user.regional_region_id)
+        condition = or_(condition, Plan.organisation_id.in_(municipalities))
     return list(
         session.scalars(
             select(Plan)

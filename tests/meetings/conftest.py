@@ -48,15 +48,15 @@ def _task(plan: Plan, objective_id: int, owner: User, title: str, due: date | No
     return task
 
 
-@pytest.fixture
-def two(mk: Factory) -> Region2:  # noqa: F811
-    region = mk.region("mrc-test", "MRC de Test")
-    a = mk.org("ville-a", "Ville A", region)
-    b = mk.org("ville-b", "Ville B", region)
-    coordinator = mk.user(a, "viewer", email="mrc@mrc-test.ca", name="Marie Régionale", regional=region)
-    admin_a = mk.user(a, "admin", email="admin@ville-a.ca", name="Claire Coordination")
-    admin_b = mk.user(b, "admin", email="admin@ville-b.ca", name="Bruno Bédard")
-    member_b = mk.user(b, "member", email="membre@ville-b.ca", name="Rémi Responsable")
+def build_two(factory: Factory) -> Region2:
+    """The region, on the app of the factory given (``make`` for the browser)."""
+    region = factory.region("mrc-test", "MRC de Test")
+    a = factory.org("ville-a", "Ville A", region)
+    b = factory.org("ville-b", "Ville B", region)
+    coordinator = factory.user(a, "viewer", email="mrc@mrc-test.ca", name="Marie Régionale", regional=region)
+    admin_a = factory.user(a, "admin", email="admin@ville-a.ca", name="Claire Coordination")
+    admin_b = factory.user(b, "admin", email="admin@ville-b.ca", name="Bruno Bédard")
+    member_b = factory.user(b, "member", email="membre@ville-b.ca", name="Rémi Responsable")
     plan_a, _theme, objective_a = small_plan(a)
     plan_b, _theme_b, objective_b = small_plan(b)
     blocked = _task(
@@ -73,6 +73,11 @@ def two(mk: Factory) -> Region2:  # noqa: F811
     return Region2(
         region, a, b, coordinator, admin_a, admin_b, member_b, plan_a, plan_b, blocked, late, task_b
     )
+
+
+@pytest.fixture
+def two(mk: Factory) -> Region2:  # noqa: F811
+    return build_two(mk)
 
 
 @pytest.fixture

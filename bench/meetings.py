@@ -1,0 +1,210 @@
+"""Benchmark of the region's weekly meeting.
+
+Builds the region of bench/digests.py (20 municipalities × 150 actions,
+1,000 people), then measures:
+
+- drafting the agenda (the digest's state of each municipality, the items
+  needing the region, the open follow-ups), n times;
+- preparing the meeting once (the regional plan created on first use, the
+  agenda written, the invitations queued to the participants);
+- the meeting page (server time in process, Flask's test client) for the
+  regional coordinator and for a municipality's admin, once the meeting has
+  a note, a decision and a follow-up on every item.
+
+Aims: agenda under 1 s; meeting page p95 under 100 ms.
+
+    .venv/bin/python bench/meetings.py                  # SQLite (temporary file) and PostgreSQL
+    .venv/bin/python bench/meetings.py --db sqlite      # one of them
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from digests import MUNICIPALITIES, OBJECTIVES, TASKS_PER_OBJECTIVE, THEMES, build  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import create_engine, select, text, update  # noqa: E402
+from werkzeug.security import generate_password_hash  # noqa: E402
+
+from tasking import create_app, models  # noqa: E402
+from tasking.core.clock import SetClock, local_today  # noqa: E402
+from tasking.extensions import db  # noqa: E402
+from tasking.meetings import services  # noqa: E402
+from tasking.meetings.agenda import draft_agenda  # noqa: E402
+from tasking.meetings.invitation import invite  # noqa: E402
+
+PASSWORD = "Banc-Essai-2026"
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+#: Wednesday 25 November 2026, 10:00 in Montréal: the day before the meeting.
+WEDNESDAY = datetime(2026, 11, 25, 15, 0)
+COORDINATOR, ADMIN = "p00-00@bench.qc.ca", "p05-00@bench.qc.ca"
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(times, n=20, method="inclusive")
+    return statistics.median(times), cuts[18]
+
+
+def login(client, email: str) -> None:  # noqa: ANN001
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 303, response.status_code
+
+
+def populate() -> None:
+    """The region, and passwords for the two people who open the page."""
+    upgrade()
+    build(db, models)
+    db.session.execute(
+        update(models.User)
+        .where(models.User.email.in_([COORDINATOR, ADMIN]))
+        .values(password_hash=generate_password_hash(PASSWORD))
+    )
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+
+
+def agenda(n: int) -> tuple[list[float], int]:
+    """Wall times (ms) of drafting the agenda, and its length."""
+    region = db.session.scalar(select(models.Region))
+    today = local_today(WEDNESDAY, region.timezone)
+    times, drafts = [], []
+    for _ in range(n + 1):
+        db.session.expire_all()
+        started = time.perf_counter()
+        drafts = draft_agenda(db.session, region, today=today, since=WEDNESDAY - timedelta(days=7))
+        times.append((time.perf_counter() - started) * 1000)
+    return times[1:], len(drafts)
+
+
+def prepare() -> tuple[float, models.Meeting]:
+    """Prepare the meeting once (regional plan, agenda, invitations), then
+    write a note, a decision and a follow-up on every item."""
+    region = db.session.scalar(select(models.Region))
+    coordinator = db.session.scalar(select(models.User).where(models.User.email == COORDINATOR))
+    started = time.perf_counter()
+    meeting = services.prepare_meeting(db.session, region=region, actor=coordinator, now=WEDNESDAY)
+    invite(db.session, meeting=meeting, now=WEDNESDAY)
+    db.session.commit()
+    took = (time.perf_counter() - started) * 1000
+    owner = db.session.scalar(select(models.User).where(models.User.email == "p07-03@bench.qc.ca"))
+    for item in list(meeting.items):
+        services.set_note(db.session, meeting=meeting, item_id=item.id, note="Point discuté en séance.")
+        services.add_decision(
+            db.session,
+            meeting=meeting,
+            item_id=item.id,
+            text="La MRC relance.",
+            actor=coordinator,
+            now=WEDNESDAY,
+        )
+        services.add_follow_up(
+            db.session,
+            meeting=meeting,
+            item_id=item.id,
+            title=f"Suivi de « {item.title[:40]} »",
+            owner_id=owner.id,
+            due_date="2026-12-03",
+            actor=coordinator,
+            now=WEDNESDAY,
+        )
+    db.session.commit()
+    return took, meeting
+
+
+def page_times(app, url: str, email: str, n: int) -> tuple[list[float], float, int]:  # noqa: ANN001
+    """Wall times (ms) of ``n`` GETs of the page, mean CPU ms, page size."""
+    client = app.test_client()
+    login(client, email)
+    first = client.get(url)
+    assert first.status_code == 200, first.status_code
+    times = []
+    cpu = time.process_time()
+    for _ in range(n):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return times, (time.process_time() - cpu) * 1000 / n, len(first.data)
+
+
+def run(url: str, label: str, n: int) -> list[str]:
+    print(f"== {label}: generating…", file=sys.stderr)
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench",
+            "MAIL_SERVER": None,
+            "APP_BASE_URL": "http://bench.test",
+            "CLOCK": SetClock(WEDNESDAY),
+        }
+    )
+    rows = []
+    with app.app_context():
+        populate()
+        times, length = agenda(n)
+        p50, p95 = percentiles(times)
+        rows.append(
+            f"| {label} | agenda drafted ({length} items) | {n} | {p50:.1f} | {p95:.1f} | | aim < 1000 ms |"
+        )
+        took, meeting = prepare()
+        rows.append(f"| {label} | meeting prepared (plan, agenda, invitations) | 1 | {took:.1f} | | | |")
+        path = f"/regions/{meeting.region.slug}/meetings/{meeting.id}"
+        items = len(meeting.items)
+        db.session.remove()
+    for who, email in (("coordinator", COORDINATOR), ("municipal admin", ADMIN)):
+        times, cpu, size = page_times(app, path, email, n)
+        p50, p95 = percentiles(times)
+        note = f"{items} items, {size / 1024:.0f} KB; aim p95 < 100 ms"
+        rows.append(f"| {label} | meeting page, {who} | {n} | {p50:.1f} | {p95:.1f} | {cpu:.1f} | {note} |")
+    with app.app_context():
+        db.engine.dispose()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("-n", type=int, default=60, help="iterations per measure")
+    args = parser.parse_args()
+    logging.getLogger().setLevel(logging.WARNING)
+    rows: list[str] = []
+    if args.db in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            rows += run(f"sqlite:///{tmp}/bench.db", "SQLite", args.n)
+    if args.db in ("postgresql", "both"):
+        name = f"retablir_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            rows += run(PG_ADMIN.rsplit("/", 1)[0] + "/" + name, "PostgreSQL", args.n)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    tasks = THEMES * OBJECTIVES * TASKS_PER_OBJECTIVE
+    print(f"Region: {MUNICIPALITIES} municipalities × {tasks} actions.")
+    print(f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end.\n")
+    print("| database | measure | n | p50 ms | p95 ms | CPU ms | note |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -147,7 +147,12 @@ def people(
     put(
         models.Membership,
         [
-            {"user_id": uid, "organisation_id": org, "role": "admin" if rank == 0 else "member"}
+            {
+                "user_id": uid,
+                "organisation_id": org,
+                "role": "admin" if rank == 0 else "member",
+                "created_at": CREATED,
+            }
             for uid, (org, rank) in zip(user_ids, homes, strict=True)
         ],
     )
@@ -163,7 +168,9 @@ def plans(org_ids: list[int], staff: dict[int, list[int]]) -> tuple[dict[int, in
     """A plan of 150 tasks per municipality, with targets, measurements,
     collaborators and a few notifications to read. (org → plan id, tasks)."""
     today = MONDAY_7.date()
-    plan_ids = ids_of(models.Plan, [{"organisation_id": o, "title": f"Plan {o}"} for o in org_ids])
+    plan_ids = ids_of(
+        models.Plan, [{"organisation_id": o, "title": f"Plan {o}", "created_at": CREATED} for o in org_ids]
+    )
     theme_ids = ids_of(
         models.Theme,
         [
@@ -290,9 +297,7 @@ def timed_job(label: str, job, now: datetime, aim: float) -> float:  # noqa: ANN
 
 
 def jobs() -> None:
-    from tasking.scheduling.digests import run_digests
-    from tasking.scheduling.regional import run_regional_digests
-    from tasking.scheduling.reminders import run_reminders
+    from tasking.scheduling.jobs import run_digests, run_regional_digests, run_reminders
 
     timed_job("personal digests", run_digests, MONDAY_7, 60)
     timed_job("regional digests", run_regional_digests, THURSDAY_8, 20)
@@ -465,6 +470,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200, help="simulated people")
     parser.add_argument("--think", type=float, default=5.0, help="mean pause between a person's pages (s)")
     parser.add_argument("--quick", action="store_true", help="--scale 0.05 --duration 20 --users 40")
+    parser.add_argument(
+        "--jobs-only", action="store_true", help="measure the jobs, skip the load on the pages"
+    )
     args = parser.parse_args()
     if args.quick:
         args.scale, args.duration, args.users = 0.05, 20, 40
@@ -509,7 +517,8 @@ def run(url: str, args: argparse.Namespace) -> None:
         db.engine.dispose()
     # The pages first, on a quiet machine; then the jobs, the reminders last
     # (the longest: the first run over generated data sends every reminder at once).
-    load_test(url, province, args.users, args.duration, args.think)
+    if not args.jobs_only:
+        load_test(url, province, args.users, args.duration, args.think)
     with app.app_context():
         jobs()
         db.engine.dispose()

@@ -32,3 +32,13 @@ def claim_many(session: Session, model: type, rows: list[dict], column) -> set:
         return set()
     statement = _insert(session)(model).values(rows).on_conflict_do_nothing().returning(column)
     return set(session.scalars(statement))
+
+
+def claim_rows(session: Session, table, rows: list[dict], *columns) -> list[tuple]:
+    """``claim_many`` for a job's thousands of rows: one compiled statement
+    run over the list (SQLAlchemy packs it into multi-row INSERTs), the
+    ``columns`` of the rows written back."""
+    if not rows:
+        return []
+    statement = _insert(session)(table).on_conflict_do_nothing().returning(*columns)
+    return [tuple(row) for row in session.execute(statement, rows)]

@@ -250,3 +250,20 @@ def regional_dashboard_of(session: Session, user: User, organisation: Organisati
     if user.regional_region_id == organisation.region_id or is_org_admin(session, user, organisation.id):
         return session.scalar(select(Region.slug).where(Region.id == organisation.region_id))
     return None
+
+
+def remember_roles(session: Session, user_ids) -> None:  # noqa: ANN001
+    """Read the roles of many people in one query, for the session's life
+    (a job deciding for thousands of people at once)."""
+    cache = session.info.setdefault("roles", {})
+    missing = set(user_ids) - set(cache)
+    if not missing:
+        return
+    for user_id in missing:
+        cache[user_id] = {}
+    for user_id, org_id, role in session.execute(
+        select(Membership.user_id, Membership.organisation_id, Membership.role).where(
+            Membership.user_id.in_(missing)
+        )
+    ):
+        cache[user_id][org_id] = role

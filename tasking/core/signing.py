@@ -23,14 +23,30 @@ class ClockSigner(TimestampSigner):
     def get_timestamp(self) -> int:
         return calendar.timegm(clock.now().timetuple())
 
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        # The same key for every token this signer makes: derived once.
+        if secret_key is not None:
+            return super().derive_key(secret_key)
+        if getattr(self, "_derived", None) is None:
+            self._derived = super().derive_key()
+        return self._derived
+
 
 class UncompressedTimedSerializer(URLSafeTimedSerializer):
     """Tokens without the zlib attempt: a link's payload (a few ids) never
     shrinks, and trying took half the cost of signing (a job signs thousands).
-    ``loads`` reads compressed and uncompressed tokens alike."""
+    ``loads`` reads compressed and uncompressed tokens alike. One signer
+    serves every token of the serializer's salt."""
 
     def dump_payload(self, obj) -> bytes:  # noqa: ANN001
         return base64_encode(Serializer.dump_payload(self, obj))
+
+    def make_signer(self, salt: str | bytes | None = None) -> TimestampSigner:
+        if salt is not None and salt != self.salt:
+            return super().make_signer(salt)
+        if getattr(self, "_signer", None) is None:
+            self._signer = super().make_signer()
+        return self._signer
 
 
 def timed_serializer(salt: str) -> URLSafeTimedSerializer:

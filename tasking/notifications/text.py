@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -94,6 +95,22 @@ def sentence(
 def subject(notification: Notification, task: Task | None = None, actor: User | None = None) -> str:
     """The e-mail subject: the sentence, the title shortened, no final dot."""
     return _("Rétablir: %(what)s", what=sentence(notification, task, actor, TITLE_IN_SUBJECT).rstrip("."))
+
+
+class JobLabels:
+    """Words a job writes thousands of times in its e-mails, each translated
+    and formatted once per language (translating or formatting a date costs
+    more than the rest of a listed task)."""
+
+    def __init__(self):
+        self._due: dict[tuple[str, date], str] = {}
+
+    def due(self, value: date) -> str:
+        """« Échéance 30 nov. 2026 » in the language being rendered."""
+        key = (str(get_locale()), value)
+        if key not in self._due:
+            self._due[key] = _("Due %(date)s", date=qc_date(value))
+        return self._due[key]
 
 
 def register(app) -> None:  # noqa: ANN001

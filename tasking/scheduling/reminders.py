@@ -60,6 +60,7 @@ from tasking.models import (
 from tasking.notifications import links
 from tasking.notifications.preferences import channels_for
 from tasking.notifications.services import available_actions, unsubscribe_headers
+from tasking.notifications.text import JobLabels
 from tasking.outbox.queue import insert_outbox, outbox_values
 
 #: Least time between two overdue reminders (or two escalations) to one person about one task.
@@ -348,7 +349,7 @@ def _email(
     of them go into the outbox in one statement; how many were new."""
     channels = {kind: channels_for(session, pending, kind) for kind in ("due_soon", "overdue")}
     remember_roles(session, pending)
-    job_links = links.JobLinks()
+    job_links, labels = links.JobLinks(), JobLabels()
     messages = []
     for user_id, (user, reminders) in pending.items():
         wanted = [r for r in reminders if channels[r.kind][user_id] == "immediate"]
@@ -360,12 +361,18 @@ def _email(
             actions = available_actions(session, user, task, organisation.id, collaborating=collaborating)
             reminder.action_links = job_links.actions(user_id, task.id, actions)
             reminder.link = job_links.task(task.id)
-        messages.append(_message(organisation, user, wanted, today=today, now=now))
+        messages.append(_message(organisation, user, wanted, labels, today=today, now=now))
     return insert_outbox(session, messages)
 
 
 def _message(
-    organisation: Organisation, user: User, wanted: list[Reminder], *, today: date, now: datetime
+    organisation: Organisation,
+    user: User,
+    wanted: list[Reminder],
+    labels: JobLabels,
+    *,
+    today: date,
+    now: datetime,
 ) -> dict:
     """The outbox row of one person's reminders: the reminder's own message
     when it is alone, else the grouped list."""
@@ -387,6 +394,7 @@ def _message(
         context = {
             "organisation": organisation,
             "count": len(wanted),
+            "labels": labels,
             "sections": [
                 (name, [r for r in wanted if r.section == name])
                 for name in SECTIONS

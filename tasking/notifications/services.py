@@ -86,10 +86,11 @@ def email_links(
     }
 
 
-def unsubscribe_headers(user: User, kind: str) -> dict[str, str]:
-    """List-Unsubscribe (RFC 2369) with the one-click POST of RFC 8058."""
+def unsubscribe_headers(user: User, kind: str, url: str | None = None) -> dict[str, str]:
+    """List-Unsubscribe (RFC 2369) with the one-click POST of RFC 8058
+    (``url``: the unsubscribe link, when the caller already made it)."""
     return {
-        "List-Unsubscribe": f"<{links.unsubscribe_url(user, kind)}>",
+        "List-Unsubscribe": f"<{url or links.unsubscribe_url(user, kind)}>",
         "List-Unsubscribe-Post": ONE_CLICK,
     }
 

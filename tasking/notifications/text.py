@@ -103,13 +103,20 @@ class JobLabels:
     more than the rest of a listed task)."""
 
     def __init__(self):
-        self._due: dict[tuple[str, date], str] = {}
+        self._due: dict[tuple, str] = {}
 
     def due(self, value: date) -> str:
         """« Échéance 30 nov. 2026 » in the language being rendered."""
         key = (str(get_locale()), value)
         if key not in self._due:
             self._due[key] = _("Due %(date)s", date=qc_date(value))
+        return self._due[key]
+
+    def due_on(self, value: date) -> str:
+        """« échéance 30 nov. 2026 », as a digest's line says it."""
+        key = (str(get_locale()), value, "on")
+        if key not in self._due:
+            self._due[key] = _("due %(date)s", date=qc_date(value))
         return self._due[key]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -105,16 +104,17 @@ class JobLabels:
     def __init__(self):
         self._due: dict[tuple, str] = {}
 
-    def due(self, value: date) -> str:
-        """« Échéance 30 nov. 2026 » in the language being rendered."""
-        key = (str(get_locale()), value)
+    def due(self, value: date, locale: str) -> str:
+        """« Échéance 30 nov. 2026 » (``locale``: the one being rendered, named
+        by the caller: asking Flask-Babel costs more than the lookup)."""
+        key = (locale, value)
         if key not in self._due:
             self._due[key] = _("Due %(date)s", date=qc_date(value))
         return self._due[key]
 
-    def due_on(self, value: date) -> str:
+    def due_on(self, value: date, locale: str) -> str:
         """« échéance 30 nov. 2026 », as a digest's line says it."""
-        key = (str(get_locale()), value, "on")
+        key = (locale, value, "on")
         if key not in self._due:
             self._due[key] = _("due %(date)s", date=qc_date(value))
         return self._due[key]

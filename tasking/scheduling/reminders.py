@@ -28,8 +28,11 @@ history lines and the e-mails go in bulk (a first run over a whole province
 records some 190,000 reminders).
 
 A run sends each person one e-mail per organisation: the reminder itself
-when there is one, else a list of all their reminders of that run, by
-section, each task with its link and one-click actions.
+when there is one, else a list of their reminders of that run, by section,
+the most urgent first, each task with its link and one-click actions. A
+section lists at most ``LIST_LIMIT`` tasks and counts the rest, with a link
+to where they all are: a first run over a plan long left alone would
+otherwise mail dozens of tasks (and a hundred buttons) to one person.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from tasking.core.calendar import in_working_hours
 from tasking.core.claim import claim_rows
 from tasking.core.clock import local_today
 from tasking.core.permissions import remember_roles
+from tasking.core.urls import external_url
 from tasking.models import (
     Activity,
     Membership,
@@ -67,6 +71,8 @@ from tasking.outbox.queue import insert_outbox, outbox_values
 OVERDUE_GAP = timedelta(days=7)
 #: The sections of a grouped e-mail, in order.
 SECTIONS = ("due", "overdue", "escalation")
+#: Longest list per section of a grouped e-mail.
+LIST_LIMIT = 10
 
 
 @dataclass
@@ -350,18 +356,34 @@ def _email(
     channels = {kind: channels_for(session, pending, kind) for kind in ("due_soon", "overdue")}
     remember_roles(session, pending)
     job_links, labels = links.JobLinks(), JobLabels()
+    my_tasks = external_url("me.tasks")
     messages = []
     for user_id, (user, reminders) in pending.items():
         wanted = [r for r in reminders if channels[r.kind][user_id] == "immediate"]
         if not wanted:
             continue
-        for reminder in wanted:
-            task = reminder.task
-            collaborating = any(u.id == user_id for u in task.collaborators)
-            actions = available_actions(session, user, task, organisation.id, collaborating=collaborating)
-            reminder.action_links = job_links.actions(user_id, task.id, actions)
-            reminder.link = job_links.task(task.id)
-        messages.append(_message(organisation, user, wanted, labels, today=today, now=now))
+        wanted.sort(key=lambda r: (r.task.due_date, r.task.id))
+        sections = []
+        for name in SECTIONS:
+            found = [r for r in wanted if r.section == name]
+            if not found:
+                continue
+            more = None
+            if len(found) > LIST_LIMIT:
+                plan_id = found[LIST_LIMIT].task.plan_id
+                more = (
+                    external_url("board.show", plan_id=plan_id, overdue=1)
+                    if name == "escalation"
+                    else my_tasks
+                )
+            sections.append((name, found, more))
+            for reminder in found[:LIST_LIMIT]:
+                task = reminder.task
+                collaborating = any(u.id == user_id for u in task.collaborators)
+                actions = available_actions(session, user, task, organisation.id, collaborating=collaborating)
+                reminder.action_links = job_links.actions(user_id, task.id, actions)
+                reminder.link = job_links.task(task.id)
+        messages.append(_message(organisation, user, wanted, sections, labels, today=today, now=now))
     return insert_outbox(session, messages)
 
 
@@ -369,6 +391,7 @@ def _message(
     organisation: Organisation,
     user: User,
     wanted: list[Reminder],
+    sections: list[tuple[str, list[Reminder], str | None]],
     labels: JobLabels,
     *,
     today: date,
@@ -395,11 +418,8 @@ def _message(
             "organisation": organisation,
             "count": len(wanted),
             "labels": labels,
-            "sections": [
-                (name, [r for r in wanted if r.section == name])
-                for name in SECTIONS
-                if any(r.section == name for r in wanted)
-            ],
+            "sections": sections,
+            "list_limit": LIST_LIMIT,
         }
     return outbox_values(
         dedupe_key=key,

@@ -41,7 +41,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tasking.core.calendar import in_working_hours
@@ -321,8 +321,9 @@ def _claim(
             Notification.dedupe_key,
         )
     }
-    session.execute(
-        insert(Activity.__table__),
+    claim_rows(
+        session,
+        Activity.__table__,
         [
             {
                 "organisation_id": organisation.id,
@@ -338,6 +339,7 @@ def _claim(
             }
             for r in claimed
         ],
+        Activity.id,
     )
     return claimed, [r for r in claimed if r.key in new_keys]
 

@@ -36,9 +36,9 @@ def claim_many(session: Session, model: type, rows: list[dict], column) -> set:
 
 
 def claim_rows(session: Session, table, rows: list[dict], *columns) -> list[tuple]:
-    """``claim_many`` for a job's thousands of rows: one compiled statement
-    run over the list (SQLAlchemy packs it into multi-row INSERTs), the
-    ``columns`` of the rows written back."""
+    """``claim_many`` for a job's thousands of rows: one statement over the
+    list, the ``columns`` of the rows written back (for a table without a
+    unique key but its id: a bulk insert)."""
     if not rows:
         return []
     if session.get_bind().dialect.name == "postgresql":

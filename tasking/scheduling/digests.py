@@ -301,7 +301,11 @@ def _fill_tasks(
             section = _open_section(digest, task, today)
             if section is not None:
                 section.append(TaskLine.of(task, role, link))
-    # Only the lines a digest shows carry signed links (signing is the dear part).
+    _sign_shown(digests, job_links)
+
+
+def _sign_shown(digests: dict[int, PersonalDigest], job_links: links.JobLinks) -> None:
+    """Only the lines a digest shows carry signed links (signing is the dear part)."""
     for digest in digests.values():
         for lines in digest.open_sections:
             for line in lines[:LIST_LIMIT]:

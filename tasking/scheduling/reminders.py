@@ -304,44 +304,46 @@ def _claim(
     new_keys = {
         key
         for (key,) in claim_rows(
-            session,
-            Notification.__table__,
-            [
-                {
-                    "user_id": r.user.id,
-                    "kind": r.kind,
-                    "task_id": r.task.id,
-                    "actor_id": None,
-                    "detail": r.task.due_date.isoformat(),
-                    "dedupe_key": r.key,
-                    "created_at": now,
-                }
-                for r in claimed
-            ],
-            Notification.dedupe_key,
+            session, Notification.__table__, _notifications(claimed, now), Notification.dedupe_key
         )
     }
-    claim_rows(
-        session,
-        Activity.__table__,
-        [
-            {
-                "organisation_id": organisation.id,
-                "plan_id": r.task.plan_id,
-                "task_id": r.task.id,
-                "actor_id": None,
-                "kind": "reminder",
-                "field": r.rule,
-                "old_value": None,
-                "new_value": r.user.name,
-                "created_at": now,
-                "task_version": r.task.version,
-            }
-            for r in claimed
-        ],
-        Activity.id,
-    )
+    claim_rows(session, Activity.__table__, _history(organisation, claimed, now), Activity.id)
     return claimed, [r for r in claimed if r.key in new_keys]
+
+
+def _notifications(claimed: list[Reminder], now: datetime) -> list[dict]:
+    """The in-app notification of each reminder (its key: a second run writes none)."""
+    return [
+        {
+            "user_id": r.user.id,
+            "kind": r.kind,
+            "task_id": r.task.id,
+            "actor_id": None,
+            "detail": r.task.due_date.isoformat(),
+            "dedupe_key": r.key,
+            "created_at": now,
+        }
+        for r in claimed
+    ]
+
+
+def _history(organisation: Organisation, claimed: list[Reminder], now: datetime) -> list[dict]:
+    """A line of the task's history per reminder, as ``tasks.activity.record`` writes it."""
+    return [
+        {
+            "organisation_id": organisation.id,
+            "plan_id": r.task.plan_id,
+            "task_id": r.task.id,
+            "actor_id": None,
+            "kind": "reminder",
+            "field": r.rule,
+            "old_value": None,
+            "new_value": r.user.name,
+            "created_at": now,
+            "task_version": r.task.version,
+        }
+        for r in claimed
+    ]
 
 
 def _email(

@@ -476,6 +476,9 @@ def main() -> None:
     parser.add_argument(
         "--regional-only", action="store_true", help="only the regional digests: no load, no other job"
     )
+    parser.add_argument(
+        "--jobs-only", action="store_true", help="measure the jobs, skip the load on the pages"
+    )
     args = parser.parse_args()
     if args.quick:
         args.scale, args.duration, args.users = 0.05, 20, 40
@@ -520,7 +523,7 @@ def run(url: str, args: argparse.Namespace) -> None:
         db.engine.dispose()
     # The pages first, on a quiet machine; then the jobs, the reminders last
     # (the longest: the first run over generated data sends every reminder at once).
-    if not args.regional_only:
+    if not (args.regional_only or args.jobs_only):
         load_test(url, province, args.users, args.duration, args.think)
     with app.app_context():
         jobs(args.regional_only)

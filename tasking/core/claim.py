@@ -8,6 +8,7 @@ by the outbox's bulk queueing.
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,3 +33,31 @@ def claim_many(session: Session, model: type, rows: list[dict], column) -> set:
         return set()
     statement = _insert(session)(model).values(rows).on_conflict_do_nothing().returning(column)
     return set(session.scalars(statement))
+
+
+def claim_rows(session: Session, table, rows: list[dict], *columns) -> list[tuple]:
+    """``claim_many`` for a job's thousands of rows: one statement over the
+    list, the ``columns`` of the rows written back (for a table without a
+    unique key but its id: a bulk insert)."""
+    if not rows:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        return _claim_unnest(session, table, rows, columns)
+    statement = _insert(session)(table).on_conflict_do_nothing().returning(*columns)
+    return [tuple(row) for row in session.execute(statement, rows)]
+
+
+def _claim_unnest(session: Session, table, rows: list[dict], columns) -> list[tuple]:  # noqa: ANN001
+    """On PostgreSQL, one array per column unnested into the rows: a short
+    statement whatever the number of rows (a long VALUES list costs more to
+    build and parse than to insert)."""
+    names = list(rows[0])
+    arrays = [
+        cast(bindparam(f"col_{name}", [row[name] for row in rows]), postgresql.ARRAY(table.c[name].type))
+        for name in names
+    ]
+    rows_of = select(*[func.unnest(array) for array in arrays])
+    statement = (
+        postgresql.insert(table).from_select(names, rows_of).on_conflict_do_nothing().returning(*columns)
+    )
+    return [tuple(row) for row in session.execute(statement)]

@@ -324,3 +324,29 @@ def may_see_detail_of(session: Session, user: User, organisation_id: int | None)
     """A meeting shows the drafted specifics of a municipality (its actions'
     titles) to those who may read that municipality; others see aggregates."""
     return organisation_id is None or can_read_org(session, user, organisation_id)
+
+
+def remember_roles(session: Session, user_ids) -> None:  # noqa: ANN001
+    """Read the roles of many people in one query, for the session's life
+    (a job deciding for thousands of people at once)."""
+    cache = session.info.setdefault("roles", {})
+    missing = set(user_ids) - set(cache)
+    if not missing:
+        return
+    for user_id in missing:
+        cache[user_id] = {}
+    for user_id, org_id, role in session.execute(
+        select(Membership.user_id, Membership.organisation_id, Membership.role).where(
+            Membership.user_id.in_(missing)
+        )
+    ):
+        cache[user_id][org_id] = role
+    # As roles_of: a region's coordinators administer the region's own organisation.
+    for user_id, region_id in session.execute(
+        select(User.id, User.regional_region_id).where(
+            User.id.in_(missing), User.regional_region_id.is_not(None)
+        )
+    ):
+        staff_org = regional_org_id(session, region_id)
+        if staff_org is not None:
+            cache[user_id][staff_org] = Role.ADMIN.value

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
-from tasking.core.permissions import can_contribute, can_edit_task, can_read_org
+from tasking.core.permissions import can_contribute, can_contribute_to, can_edit_task, can_read_org
 from tasking.core.templating import qc_date
 from tasking.models import Notification, Organisation, Plan, Task, TaskStatus, User
 from tasking.models.notify import KINDS
@@ -44,12 +44,23 @@ def organisation_of(session: Session, task: Task) -> Organisation:
 
 
 def available_actions(
-    session: Session, user: User, task: Task | None, organisation_id: int | None
+    session: Session,
+    user: User,
+    task: Task | None,
+    organisation_id: int | None,
+    collaborating: bool | None = None,
 ) -> list[str]:
-    """The mailbox actions ``user`` may take on ``task`` right now."""
+    """The mailbox actions ``user`` may take on ``task`` right now
+    (``collaborating``: whether they help with it, when the caller knows)."""
     if task is None or organisation_id is None or task.archived_at is not None:
         return []
-    if task.status == TaskStatus.DONE.value or not can_contribute(session, user, task, organisation_id):
+    if collaborating is None:
+        contributes = can_contribute(session, user, task, organisation_id)
+    else:
+        contributes = can_contribute_to(
+            session, user, organisation_id, owner_id=task.owner_id, collaborating=collaborating
+        )
+    if task.status == TaskStatus.DONE.value or not contributes:
         return []
     actions = ["done"]
     if task.status != TaskStatus.BLOCKED.value:
@@ -75,10 +86,11 @@ def email_links(
     }
 
 
-def unsubscribe_headers(user: User, kind: str) -> dict[str, str]:
-    """List-Unsubscribe (RFC 2369) with the one-click POST of RFC 8058."""
+def unsubscribe_headers(user: User, kind: str, url: str | None = None) -> dict[str, str]:
+    """List-Unsubscribe (RFC 2369) with the one-click POST of RFC 8058
+    (``url``: the unsubscribe link, when the caller already made it)."""
     return {
-        "List-Unsubscribe": f"<{links.unsubscribe_url(user, kind)}>",
+        "List-Unsubscribe": f"<{url or links.unsubscribe_url(user, kind)}>",
         "List-Unsubscribe-Post": ONE_CLICK,
     }
 

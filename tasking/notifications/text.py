@@ -96,6 +96,30 @@ def subject(notification: Notification, task: Task | None = None, actor: User | 
     return _("Rétablir: %(what)s", what=sentence(notification, task, actor, TITLE_IN_SUBJECT).rstrip("."))
 
 
+class JobLabels:
+    """Words a job writes thousands of times in its e-mails, each translated
+    and formatted once per language (translating or formatting a date costs
+    more than the rest of a listed task)."""
+
+    def __init__(self):
+        self._due: dict[tuple, str] = {}
+
+    def due(self, value: date, locale: str) -> str:
+        """« Échéance 30 nov. 2026 » (``locale``: the one being rendered, named
+        by the caller: asking Flask-Babel costs more than the lookup)."""
+        key = (locale, value)
+        if key not in self._due:
+            self._due[key] = _("Due %(date)s", date=qc_date(value))
+        return self._due[key]
+
+    def due_on(self, value: date, locale: str) -> str:
+        """« échéance 30 nov. 2026 », as a digest's line says it."""
+        key = (locale, value, "on")
+        if key not in self._due:
+            self._due[key] = _("due %(date)s", date=qc_date(value))
+        return self._due[key]
+
+
 def register(app) -> None:  # noqa: ANN001
     """Make the wording available to every template (pages and e-mails)."""
     app.jinja_env.globals.update(

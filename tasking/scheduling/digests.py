@@ -5,8 +5,10 @@ its time zone; default Monday 07:00). When a slot is due, each active member
 gets one message: their overdue tasks, tasks due this week, blocked tasks,
 tasks done since the last digest, and the comments, mentions and other
 notifications they chose to read in the digest since then, each with its
-link (and one-click action links on the tasks still open). Nobody gets an
-empty digest.
+link (and one-click action links on the tasks still open). Each open task
+shows what its latest check-in said (health and note), and a person asked
+for their update of a round still open is invited to give it. Nobody gets
+an empty digest.
 
 A ``DigestLog`` row per person and ISO week (written even for an empty
 digest) makes a second run do nothing; the outbox key
@@ -23,12 +25,15 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from tasking.checkins import links as checkin_links
 from tasking.core.calendar import due_weekly_slot, parse_hhmm
 from tasking.core.claim import claim_many
 from tasking.core.clock import local_today
-from tasking.core.signing import timed_serializer
 from tasking.core.urls import external_url
 from tasking.models import (
+    CheckinAnswer,
+    CheckinMessage,
+    CheckinRound,
     DigestLog,
     Membership,
     Notification,
@@ -40,9 +45,11 @@ from tasking.models import (
     User,
     task_collaborators,
 )
+from tasking.models.checkin import CheckinMessageKind
 from tasking.models.notify import DEFAULT_CHANNELS
 from tasking.notifications import links
 from tasking.notifications.services import unsubscribe_headers
+from tasking.notifications.text import JobLabels
 from tasking.outbox.queue import insert_outbox, outbox_values
 
 PERSONAL = "personal"
@@ -76,19 +83,32 @@ class TaskLine:
     role: str  # "owner" or "collaborator"
     link: str
     action_links: list[tuple[str, str]] = field(default_factory=list)
+    # What the task's latest check-in said.
+    health: str | None = None
+    note: str = ""
 
     @classmethod
-    def of(cls, task: Task, role: str, link: str, action_links=None) -> TaskLine:
-        return cls(
-            task.id,
-            task.title,
-            task.status,
-            task.due_date,
-            task.blocked_reason or "",
-            role,
-            link,
-            action_links or [],
-        )
+    def of(cls, task: Task, role: str, link: str) -> TaskLine:
+        return cls(task.id, task.title, task.status, task.due_date, task.blocked_reason or "", role, link)
+
+    def actions(self) -> list[str]:
+        """The one-click actions of an open task (the link checks the right again when used)."""
+        actions = ["done"]
+        if self.status != TaskStatus.BLOCKED.value:
+            actions.append("blocked")
+        if self.role == "owner":
+            actions.append("postpone")
+        return actions
+
+
+@dataclass
+class RoundInvite:
+    """A check-in round open at the digest's time that still waits for the person's update."""
+
+    organisation: str
+    link: str
+    closes_at: datetime
+    timezone: str
 
 
 @dataclass
@@ -113,6 +133,11 @@ class PersonalDigest:
     blocked: list[TaskLine] = field(default_factory=list)
     done: list[TaskLine] = field(default_factory=list)
     activity: list[ActivityLine] = field(default_factory=list)
+    rounds: list[RoundInvite] = field(default_factory=list)
+
+    @property
+    def open_sections(self) -> tuple[list[TaskLine], ...]:
+        return (self.overdue, self.due_this_week, self.blocked)
 
     @property
     def is_empty(self) -> bool:
@@ -137,29 +162,6 @@ def due_organisations(session: Session, now: datetime) -> dict[int, tuple[Organi
         if slot is not None:
             due[organisation.id] = (organisation, slot[0])
     return due
-
-
-class ActionLinks:
-    """Signed one-click task links, the same as ``links.task_action_url`` gives,
-    with one serializer and one URL pattern for the whole job (a digest run
-    signs thousands)."""
-
-    def __init__(self):
-        self.serializer = timed_serializer(links.TASK_ACTION_SALT)
-        marker = "TOKEN"
-        self.pattern = external_url("notifications.task_action", token=marker).replace(marker, "{}")
-
-    def __call__(self, user_id: int, task: Task, role: str) -> list[tuple[str, str]]:
-        """The links for an open task (the link checks the right again when used)."""
-        actions = ["done"]
-        if task.status != TaskStatus.BLOCKED.value:
-            actions.append("blocked")
-        if role == "owner":
-            actions.append("postpone")
-        return [
-            (action, self.pattern.format(self.serializer.dumps({"u": user_id, "t": task.id, "a": action})))
-            for action in actions
-        ]
 
 
 def build_digests(session: Session, *, now: datetime) -> list[PersonalDigest]:
@@ -238,6 +240,7 @@ def build_digests(session: Session, *, now: datetime) -> list[PersonalDigest]:
             for organisation in session.scalars(select(Organisation).where(Organisation.id.in_(others)))
         )
     _fill_tasks(session, digests, organisations, orgs_of, now, oldest)
+    _fill_checkins(session, digests, list(organisations), now)
     _fill_activity(session, digests, member_ids, oldest)
     return [digests[uid] for uid in wanted]
 
@@ -282,11 +285,11 @@ def _fill_tasks(
     today_of = {
         org_id: local_today(now, organisation.timezone) for org_id, organisation in organisations.items()
     }
-    action_links = ActionLinks()
+    job_links = links.JobLinks()
     for task_id, people in followers.items():
         task, organisation_id = tasks[task_id]
         today = today_of[organisation_id]
-        link = links.task_url(task)
+        link = job_links.task(task.id)
         for user_id, role in people:
             digest = digests[user_id]
             if organisation_id not in orgs_of[user_id]:
@@ -297,7 +300,73 @@ def _fill_tasks(
                 continue
             section = _open_section(digest, task, today)
             if section is not None:
-                section.append(TaskLine.of(task, role, link, action_links(user_id, task, role)))
+                section.append(TaskLine.of(task, role, link))
+    _sign_shown(digests, job_links)
+
+
+def _sign_shown(digests: dict[int, PersonalDigest], job_links: links.JobLinks) -> None:
+    """Only the lines a digest shows carry signed links (signing is the dear part)."""
+    for digest in digests.values():
+        for lines in digest.open_sections:
+            for line in lines[:LIST_LIMIT]:
+                line.action_links = job_links.actions(digest.user.id, line.id, line.actions())
+
+
+def _fill_checkins(
+    session: Session, digests: dict[int, PersonalDigest], org_ids: list[int], now: datetime
+) -> None:
+    """Each open line's latest check-in, and the rounds open at ``now`` that
+    asked the person for an update they have not given yet."""
+    newest = (
+        select(func.max(CheckinAnswer.id))
+        .join(Task, Task.id == CheckinAnswer.task_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(Plan.organisation_id.in_(org_ids))
+        .group_by(CheckinAnswer.task_id)
+    )
+    said = {
+        task_id: (health, note)
+        for task_id, health, note in session.execute(
+            select(CheckinAnswer.task_id, CheckinAnswer.health, CheckinAnswer.note).where(
+                CheckinAnswer.id.in_(newest)
+            )
+        )
+    }
+    for digest in digests.values():
+        for lines in digest.open_sections:
+            for line in lines:
+                line.health, line.note = said.get(line.id, (None, ""))
+    rounds = session.execute(
+        select(CheckinRound.id, Organisation.name, Organisation.timezone, CheckinRound.closes_at)
+        .join(Organisation, Organisation.id == CheckinRound.organisation_id)
+        .where(
+            CheckinRound.organisation_id.in_(org_ids),
+            CheckinRound.closed_at.is_(None),
+            CheckinRound.opens_at <= now,
+            CheckinRound.closes_at > now,
+        )
+        .order_by(Organisation.name)
+    ).all()
+    if not rounds:
+        return
+    ids = [row.id for row in rounds]
+    asked = set(
+        session.execute(
+            select(CheckinMessage.round_id, CheckinMessage.user_id).where(
+                CheckinMessage.round_id.in_(ids), CheckinMessage.kind == CheckinMessageKind.INVITATION.value
+            )
+        ).all()
+    )
+    answered = set(
+        session.execute(
+            select(CheckinAnswer.round_id, CheckinAnswer.user_id).where(CheckinAnswer.round_id.in_(ids))
+        ).all()
+    )
+    for uid, digest in digests.items():
+        for round_id, name, timezone, closes_at in rounds:
+            if (round_id, uid) in asked and (round_id, uid) not in answered:
+                link = checkin_links.update_url(round_id, uid)
+                digest.rounds.append(RoundInvite(name, link, closes_at, timezone))
 
 
 def _open_section(digest: PersonalDigest, task: Task, today: date) -> list[TaskLine] | None:
@@ -384,6 +453,14 @@ def queue_digests(session: Session, digests: list[PersonalDigest], *, now: datet
         DigestLog.user_id,
     )
     messages = []
+    job_links, labels = links.JobLinks(), JobLabels()
+    shared = {
+        "task_url": job_links.task,
+        "labels": labels,
+        "list_limit": LIST_LIMIT,
+        "my_tasks_link": external_url("me.tasks"),
+        "preferences_link": links.preferences_url(),
+    }
     for digest in digests:
         if digest.user.id not in won:
             continue
@@ -399,13 +476,10 @@ def queue_digests(session: Session, digests: list[PersonalDigest], *, now: datet
                 user=user,
                 template="digest",
                 now=now,
-                headers=unsubscribe_headers(user, "weekly_digest"),
+                headers=unsubscribe_headers(user, "weekly_digest", unsubscribe),
                 digest=digest,
-                task_url=links.task_url,
-                list_limit=LIST_LIMIT,
-                my_tasks_link=external_url("me.tasks"),
                 unsubscribe_link=unsubscribe,
-                preferences_link=links.preferences_url(),
+                **shared,
             )
         )
     report.queued = insert_outbox(session, messages)

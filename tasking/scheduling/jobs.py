@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tasking.models import Organisation
+from tasking.models import Organisation, User
 from tasking.scheduling.digests import DigestReport, build_digests, queue_digests
 from tasking.scheduling.regional import RegionalReport, digest_region, due_regions
 from tasking.scheduling.reminders import ReminderReport, remind_organisation
@@ -30,7 +30,11 @@ def run_digests(session: Session, *, now: datetime, batch_size: int = 100) -> Di
     report = DigestReport()
     digests = build_digests(session, now=now)
     for start in range(0, len(digests), batch_size):
-        done = queue_digests(session, digests[start : start + batch_size], now=now)
+        batch = digests[start : start + batch_size]
+        # The commit expired the people read by build_digests: one query
+        # reloads a batch of them, rather than one query each.
+        session.scalars(select(User).where(User.id.in_([d.user.id for d in batch]))).all()
+        done = queue_digests(session, batch, now=now)
         session.commit()
         report.queued += done.queued
         report.empty += done.empty

@@ -314,3 +314,20 @@ def test_unsubscribing_from_the_grouped_reminders_stops_both_kinds(world, cli, m
     db.session.expire_all()
     assert email_channel(db.session, world.owner, "due_soon") == "never"
     assert email_channel(db.session, world.owner, "overdue") == "never"
+
+
+def test_a_long_grouped_list_is_cut_most_urgent_first_with_a_link_to_the_rest(world, cli):
+    """A first run over a plan left alone: all twelve reminders are recorded,
+    the e-mail lists the ten most urgent with their buttons and counts the rest."""
+    for day in range(12):
+        world.task(f"Action {day:02d}", date(2026, 11, 24 + day % 7))
+    assert cli("notify", "reminders", "--now", MONDAY_9).output.strip() == "queued=12 emails=1"
+    [row] = outbox_rows()
+    text = row.body_text
+    assert "== Échéance qui approche (12) ==" in text and "Voici 12 rappels" in text
+    assert text.count("Marquer comme terminée") == 10
+    assert "… et 2 de plus" in text and "http://retablir.test/me/tasks" in text
+    # The most urgent first: the two left out are the last due (29 and 30 November).
+    left_out = [f"Action {day:02d}" for day in range(12) if f"Action {day:02d}\n" not in text]
+    assert left_out == ["Action 05", "Action 06"]
+    assert db.session.query(ReminderLog).count() == 12

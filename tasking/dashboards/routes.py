@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from babel.numbers import format_percent
 from flask import Blueprint
 from flask_babel import get_locale
@@ -17,9 +19,11 @@ from tasking.core.permissions import (
     plan_or_404,
     regional_dashboard_of,
     regional_scope_or_404,
+    roles_of,
 )
 from tasking.dashboards import services
 from tasking.extensions import db
+from tasking.models import Role
 
 bp = Blueprint("dashboards", __name__)
 
@@ -29,13 +33,27 @@ def qc_percent(share: float | None) -> str:
     """0.456 → « 46 % » (non-breaking space in French); None → « — »."""
     if share is None:
         return "—"
-    return format_percent(share, locale=str(get_locale()))
+    return _percent(share, str(get_locale()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _percent(share: float, locale: str) -> str:
+    # Babel's formatting costs more than the rest of a cell; a region's
+    # table repeats the same few shares (done / total of small counts).
+    return format_percent(share, locale=locale)
 
 
 @bp.app_template_global("coordinated_region_slug")
 def _coordinated_region_slug(user) -> str | None:  # noqa: ANN001
     """For the navigation: the regional dashboard of a regional coordinator."""
     return coordinated_region_slug(db.session, user)
+
+
+@bp.app_template_global("administers_an_organisation")
+def _administers_an_organisation(user) -> bool:  # noqa: ANN001
+    """For the navigation: whether to show the members and outbox pages. From
+    the roles the permission checks already read (no query of its own then)."""
+    return Role.ADMIN.value in roles_of(db.session, user).values()
 
 
 @bp.route("/plans/<int:plan_id>/dashboard")

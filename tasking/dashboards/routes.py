@@ -7,6 +7,7 @@ import functools
 from babel.numbers import format_percent
 from flask import Blueprint
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tasking.core import clock
@@ -54,6 +55,27 @@ def _administers_an_organisation(user) -> bool:  # noqa: ANN001
     """For the navigation: whether to show the members and outbox pages. From
     the roles the permission checks already read (no query of its own then)."""
     return Role.ADMIN.value in roles_of(db.session, user).values()
+
+
+class RegionText:
+    """Words every cell and line of the regional table repeats, translated
+    once per request (Flask-Babel's lookups cost more than the rest of a cell)."""
+
+    def __init__(self):
+        self._done_of = _("%(done)d of %(total)d actions done")
+        self._dashboard_of = _("Dashboard of %(name)s: %(plan)s")
+        self._board_of = _("Board of %(name)s: %(plan)s")
+        self.dashboard = _("Dashboard")
+        self.board = _("Board")
+
+    def done_of(self, done: int, total: int) -> str:
+        return self._done_of % {"done": done, "total": total}
+
+    def dashboard_of(self, name: str, plan: str) -> str:
+        return self._dashboard_of % {"name": name, "plan": plan}
+
+    def board_of(self, name: str, plan: str) -> str:
+        return self._board_of % {"name": name, "plan": plan}
 
 
 @bp.route("/plans/<int:plan_id>/dashboard")
@@ -107,4 +129,5 @@ def region(slug: str):
         "dashboards/_region.html",
         board=board,
         whole_region=current_user.regional_region_id == region.id,
+        w=RegionText(),
     )

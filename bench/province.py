@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -423,6 +424,8 @@ class Load:
         self.times: dict[str, list[float]] = {"board": [], "my tasks": [], "regional dashboard": []}
         self.errors: dict[str, int] = dict.fromkeys(self.times, 0)
         self.sizes: dict[str, int] = dict.fromkeys(self.times, 0)
+        # What went wrong: an HTTP status, or the exception's name (a timeout...).
+        self.failures: Counter[str] = Counter()
         self.deadline = 0.0
 
     def pages(self, n: int) -> tuple[str, list[tuple[str, str]]]:
@@ -437,7 +440,9 @@ class Load:
     async def run(self, users: int) -> None:
         # One pool of keep-alive connections shared by everyone (as a reverse
         # proxy keeps its upstream connections); cookies stay per person.
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
+        # Idle connections are closed before gunicorn's keep-alive (2 s) does:
+        # reusing one the server is closing would count as an error of the page.
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, keepalive_timeout=1.5)
         self.deadline = time.perf_counter() + self.duration
         try:
             await asyncio.gather(*(self.person(n, connector) for n in range(users)))
@@ -476,15 +481,16 @@ class Load:
         try:
             async with http.get(url, allow_redirects=False) as answer:
                 body = await answer.read()
-                ok = answer.status == 200
-        except (TimeoutError, aiohttp.ClientError):
-            ok, body = False, b""
+                ok, failure = answer.status == 200, str(answer.status)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            ok, body, failure = False, b"", type(exc).__name__
         took = (time.perf_counter() - started) * 1000
         if ok:
             self.times[name].append(took)
             self.sizes[name] += len(body)
         else:
             self.errors[name] += 1
+            self.failures[failure] += 1
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -534,6 +540,8 @@ def print_load(load: Load, users: int, elapsed: float, used: dict[str, float]) -
             f"| {'yes' if p95 < 150 else 'NO'} |",
             flush=True,
         )
+    if load.failures:
+        print("errors: " + ", ".join(f"{kind} × {n}" for kind, n in load.failures.most_common()))
     cores = os.cpu_count() or 1
     shares = ", ".join(
         f"{key} {seconds:.0f} s ({seconds / elapsed / cores:.0%})" for key, seconds in used.items()

@@ -24,6 +24,7 @@ PostgreSQL server of the tests (TEST_PG_ADMIN_URL) and drops it at the end.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import random
@@ -31,13 +32,14 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import requests
 from sqlalchemy import create_engine, insert, text
 
@@ -347,31 +349,85 @@ def wait_ready(base: str) -> None:
     raise SystemExit(f"{base} did not answer /readyz")
 
 
-def workers_rss(master: int) -> list[int]:
-    """VmRSS (KiB) of each worker of a gunicorn master."""
-    sizes = []
+def processes() -> dict[int, tuple[str, int, int]]:
+    """pid → (command name, parent pid, CPU ticks used so far) of every process."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if ppid != master:
-                continue
-            status = (entry / "status").read_text()
-        except (OSError, IndexError, ValueError):
+            name, rest = (entry / "stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        fields = rest.split()
+        found[int(entry.name)] = (name.split("(", 1)[1], int(fields[1]), int(fields[11]) + int(fields[12]))
+    return found
+
+
+def workers_rss(master: int) -> list[int]:
+    """VmRSS (KiB) of each worker of a gunicorn master."""
+    sizes = []
+    for pid, (_name, ppid, _ticks) in processes().items():
+        if ppid != master:
+            continue
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
             continue
         sizes += [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")]
     return sorted(sizes)
 
 
-class Load:
-    """Simulated people: each signs in, then reads pages with a pause between them."""
+class CpuShares:
+    """Who used the cores during the load: this client, the gunicorn
+    instances, PostgreSQL, and the machine in all (other work included).
+    Ticks of processes that ended meanwhile are lost (PostgreSQL's backends
+    live as long as the pools' connections, so little is)."""
 
-    def __init__(self, bases: list[str], province: Province, think: float, deadline: float):
-        self.bases, self.province, self.think, self.deadline = bases, province, think, deadline
+    def __init__(self, masters: list[int]):
+        self.masters = masters
+        self.start = self.sample()
+
+    def sample(self) -> dict[str, float]:
+        seen = processes()
+        gunicorn = [
+            pid for pid, (_n, ppid, _t) in seen.items() if pid in self.masters or ppid in self.masters
+        ]
+        with open("/proc/stat") as stat:
+            total = [int(v) for v in stat.readline().split()[1:]]
+        ticks = os.sysconf("SC_CLK_TCK")
+        return {
+            "client": time.process_time(),
+            "gunicorn": sum(seen[pid][2] for pid in gunicorn) / ticks,
+            "postgresql": sum(t for name, _p, t in seen.values() if name.startswith("postgres")) / ticks,
+            # user + nice + system + irq + softirq + steal (not idle nor iowait)
+            "machine": (sum(total[:3]) + sum(total[5:8])) / ticks,
+        }
+
+    def used(self) -> dict[str, float]:
+        """CPU seconds each used since the start."""
+        end = self.sample()
+        used = {key: end[key] - self.start[key] for key in end}
+        used["other work"] = max(
+            used["machine"] - used["client"] - used["gunicorn"] - used["postgresql"], 0.0
+        )
+        return used
+
+
+class Load:
+    """Simulated people on one asyncio loop (aiohttp, keep-alive): each signs
+    in, then reads pages with a pause between them. A person costs a coroutine,
+    not a thread, so the client takes little of the cores it shares with the
+    servers (its CPU is measured and printed)."""
+
+    def __init__(self, bases: list[str], province: Province, think: float, duration: float):
+        self.bases, self.province, self.think, self.duration = bases, province, think, duration
         self.times: dict[str, list[float]] = {"board": [], "my tasks": [], "regional dashboard": []}
         self.errors: dict[str, int] = dict.fromkeys(self.times, 0)
-        self.lock = threading.Lock()
+        self.sizes: dict[str, int] = dict.fromkeys(self.times, 0)
+        # What went wrong: an HTTP status, or the exception's name (a timeout...).
+        self.failures: Counter[str] = Counter()
+        self.deadline = 0.0
 
     def pages(self, n: int) -> tuple[str, list[tuple[str, str]]]:
         """The account of simulated person ``n`` and the pages they read, in turn."""
@@ -382,37 +438,60 @@ class Load:
         email, plan = self.province.members[n % len(self.province.members)]
         return email, [("my tasks", "/me/tasks"), ("board", f"/plans/{plan}/board")]
 
-    def person(self, n: int) -> None:
+    async def run(self, users: int) -> None:
+        # One pool of keep-alive connections shared by everyone (as a reverse
+        # proxy keeps its upstream connections); cookies stay per person.
+        # Idle connections are closed before gunicorn's keep-alive (2 s) does:
+        # reusing one the server is closing would count as an error of the page.
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, keepalive_timeout=1.5)
+        self.deadline = time.perf_counter() + self.duration
+        try:
+            await asyncio.gather(*(self.person(n, connector) for n in range(users)))
+        finally:
+            await connector.close()
+
+    async def person(self, n: int, connector: aiohttp.TCPConnector) -> None:
         rng = random.Random(n)
         email, pages = self.pages(n)
-        with requests.Session() as http:
+        timeout = aiohttp.ClientTimeout(total=30)
+        async with aiohttp.ClientSession(
+            connector=connector,
+            connector_owner=False,
+            cookie_jar=aiohttp.CookieJar(unsafe=True),
+            timeout=timeout,
+        ) as http:
             base = self.bases[n % len(self.bases)]
-            form = http.get(base + "/login", timeout=30).text
+            async with http.get(base + "/login") as answer:
+                form = await answer.text()
             token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
-            http.post(
-                base + "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, timeout=30
-            )
-            time.sleep(rng.uniform(0, self.think))  # people arrive spread out
+            sign_in = {"email": email, "password": PASSWORD, "csrf_token": token}
+            async with http.post(base + "/login", data=sign_in, allow_redirects=False) as answer:
+                if answer.status != 303 and answer.status != 302:
+                    raise SystemExit(f"{email} could not sign in ({answer.status})")
+            await asyncio.sleep(rng.uniform(0, self.think))  # people arrive spread out
             turn = 0
             while time.perf_counter() < self.deadline:
                 name, path = pages[turn % len(pages)]
                 base = self.bases[(n + turn) % len(self.bases)]  # any instance serves any session
                 turn += 1
-                self.fetch(http, name, base + path)
-                time.sleep(rng.uniform(0.5, 1.5) * self.think)
+                await self.fetch(http, name, base + path)
+                await asyncio.sleep(rng.uniform(0.5, 1.5) * self.think)
 
-    def fetch(self, http: requests.Session, name: str, url: str) -> None:
+    async def fetch(self, http: aiohttp.ClientSession, name: str, url: str) -> None:
         started = time.perf_counter()
         try:
-            ok = http.get(url, timeout=30, allow_redirects=False).status_code == 200
-        except requests.RequestException:
-            ok = False
+            async with http.get(url, allow_redirects=False) as answer:
+                body = await answer.read()
+                ok, failure = answer.status == 200, str(answer.status)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            ok, body, failure = False, b"", type(exc).__name__
         took = (time.perf_counter() - started) * 1000
-        with self.lock:
-            if ok:
-                self.times[name].append(took)
-            else:
-                self.errors[name] += 1
+        if ok:
+            self.times[name].append(took)
+            self.sizes[name] += len(body)
+        else:
+            self.errors[name] += 1
+            self.failures[failure] += 1
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -426,39 +505,55 @@ def load_test(url: str, province: Province, users: int, duration: float, think: 
         for _server, base in servers:
             wait_ready(base)
         rss_before = [workers_rss(server.pid) for server, _base in servers]
-        load = Load([base for _server, base in servers], province, think, time.perf_counter() + duration)
-        people = [threading.Thread(target=load.person, args=(n,), daemon=True) for n in range(users)]
+        load = Load([base for _server, base in servers], province, think, duration)
+        cpu = CpuShares([server.pid for server, _base in servers])
         started = time.perf_counter()
-        for thread in people:
-            thread.start()
-        for thread in people:
-            thread.join(timeout=duration + 120)
+        asyncio.run(load.run(users))
         elapsed = time.perf_counter() - started
+        used = cpu.used()
         rss_after = [workers_rss(server.pid) for server, _base in servers]
     finally:
         for server, _base in servers:
             server.terminate()
             server.wait(timeout=30)
-    total = sum(len(v) for v in load.times.values()) + sum(load.errors.values())
-    print(
-        f"load: {users} people over 2 instances × 2 workers × 4 threads, {elapsed:.0f} s, "
-        f"pause {think:.1f} s ± 50 % between pages: {total} requests ({total / elapsed:.1f}/s)"
-    )
-    print("| page | requests | errors | p50 ms | p95 ms | p99 ms | p95 < 150 ms |")
-    print("|---|---:|---:|---:|---:|---:|---|")
-    for name, values in load.times.items():
-        p95 = percentile(values, 0.95)
-        print(
-            f"| {name} | {len(values) + load.errors[name]} | {load.errors[name]} "
-            f"| {percentile(values, 0.5):.0f} | {p95:.0f} | {percentile(values, 0.99):.0f} "
-            f"| {'yes' if p95 < 150 else 'NO'} |",
-            flush=True,
-        )
+    print_load(load, users, elapsed, used)
     for n, (before, after) in enumerate(zip(rss_before, rss_after, strict=True)):
         print(
             f"instance {'AB'[n]} worker RSS (MiB): after start {[round(k / 1024) for k in before]}, "
             f"after the load {[round(k / 1024) for k in after]}"
         )
+
+
+def print_load(load: Load, users: int, elapsed: float, used: dict[str, float]) -> None:
+    total = sum(len(v) for v in load.times.values()) + sum(load.errors.values())
+    print(
+        f"load: {users} people over 2 instances × 2 workers × 4 threads, {elapsed:.0f} s, "
+        f"pause {load.think:.1f} s ± 50 % between pages: {total} requests ({total / elapsed:.1f}/s)"
+    )
+    print("| page | requests | errors | p50 ms | p95 ms | p99 ms | KB | p95 < 150 ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for name, values in load.times.items():
+        p95 = percentile(values, 0.95)
+        size = load.sizes[name] / len(values) / 1024 if values else 0
+        print(
+            f"| {name} | {len(values) + load.errors[name]} | {load.errors[name]} "
+            f"| {percentile(values, 0.5):.0f} | {p95:.0f} | {percentile(values, 0.99):.0f} | {size:.0f} "
+            f"| {'yes' if p95 < 150 else 'NO'} |",
+            flush=True,
+        )
+    if load.failures:
+        print("errors: " + ", ".join(f"{kind} × {n}" for kind, n in load.failures.most_common()))
+    cores = os.cpu_count() or 1
+    shares = ", ".join(
+        f"{key} {seconds:.0f} s ({seconds / elapsed / cores:.0%})" for key, seconds in used.items()
+    )
+    per_request = (used["gunicorn"] + used["postgresql"]) / max(total, 1) * 1000
+    print(
+        f"CPU during the load, share of {cores} cores: {shares}; "
+        f"client per request {used['client'] / max(total, 1) * 1000:.1f} ms, "
+        f"servers (gunicorn + PostgreSQL) per request {per_request:.1f} ms",
+        flush=True,
+    )
 
 
 # --------------------------------------------------------------------------- main
@@ -472,6 +567,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=300, help="seconds of load")
     parser.add_argument("--users", type=int, default=200, help="simulated people")
     parser.add_argument("--think", type=float, default=5.0, help="mean pause between a person's pages (s)")
+    parser.add_argument("--pages-only", action="store_true", help="the pages under load, not the jobs")
     parser.add_argument("--quick", action="store_true", help="--scale 0.05 --duration 20 --users 40")
     parser.add_argument(
         "--regional-only", action="store_true", help="only the regional digests: no load, no other job"
@@ -525,6 +621,8 @@ def run(url: str, args: argparse.Namespace) -> None:
     # (the longest: the first run over generated data sends every reminder at once).
     if not (args.regional_only or args.jobs_only):
         load_test(url, province, args.users, args.duration, args.think)
+    if args.pages_only:
+        return
     with app.app_context():
         jobs(args.regional_only)
         db.engine.dispose()

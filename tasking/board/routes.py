@@ -20,7 +20,7 @@ from tasking.core.templating import STATUS_LABELS
 from tasking.core.transaction import attempt, refused_redirect
 from tasking.core.validation import parse_id
 from tasking.extensions import db
-from tasking.models import Organisation, Plan, User
+from tasking.models import Plan, User
 from tasking.tasks.editing import ReasonRequired, move_task
 from tasking.tasks.forms import read_version
 from tasking.tasks.history import describe, field_label, human_value
@@ -32,8 +32,10 @@ bp.record_once(lambda state: services.register_sql_functions(state.app))
 
 def _scope(plan: Plan) -> Scope:
     # The whole row, not just its timezone: the page header names the
-    # organisation, and ``plan.organisation`` then reads it from the session.
-    organisation = db.session.get(Organisation, plan.organisation_id)
+    # organisation. Through the relationship, so that the plan holds it: the
+    # session's identity map holds rows weakly, and a row only this function
+    # referenced would be read again by the template.
+    organisation = plan.organisation
     # The user itself, not the proxy: the board reads it for every card.
     viewer = current_user._get_current_object()
     now = clock.now()

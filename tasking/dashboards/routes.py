@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from types import SimpleNamespace
 
 from babel.numbers import format_percent
 from flask import Blueprint
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tasking.checkins import status as checkin_status
@@ -20,9 +22,11 @@ from tasking.core.permissions import (
     plan_or_404,
     regional_dashboard_of,
     regional_scope_or_404,
+    roles_of,
 )
 from tasking.dashboards import services
 from tasking.extensions import db
+from tasking.models import Role
 
 bp = Blueprint("dashboards", __name__)
 # The check-in response rate of the last rounds (about a quarter).
@@ -34,13 +38,48 @@ def qc_percent(share: float | None) -> str:
     """0.456 → « 46 % » (non-breaking space in French); None → « — »."""
     if share is None:
         return "—"
-    return format_percent(share, locale=str(get_locale()))
+    return _percent(share, str(get_locale()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _percent(share: float, locale: str) -> str:
+    # Babel's formatting costs more than the rest of a cell; a region's
+    # table repeats the same few shares (done / total of small counts).
+    return format_percent(share, locale=locale)
 
 
 @bp.app_template_global("coordinated_region_slug")
 def _coordinated_region_slug(user) -> str | None:  # noqa: ANN001
     """For the navigation: the regional dashboard of a regional coordinator."""
     return coordinated_region_slug(db.session, user)
+
+
+@bp.app_template_global("administers_an_organisation")
+def _administers_an_organisation(user) -> bool:  # noqa: ANN001
+    """For the navigation: whether to show the members and outbox pages. From
+    the roles the permission checks already read (no query of its own then)."""
+    return Role.ADMIN.value in roles_of(db.session, user).values()
+
+
+class RegionText:
+    """Words every cell and line of the regional table repeats, translated
+    once per request (Flask-Babel's lookups cost more than the rest of a cell)."""
+
+    def __init__(self):
+        self._done_of = _("%(done)d of %(total)d actions done")
+        self._dashboard_of = _("Dashboard of %(name)s: %(plan)s")
+        self._board_of = _("Board of %(name)s: %(plan)s")
+        self.dashboard = _("Dashboard")
+        self.board = _("Board")
+
+    def done_of(self, done: int, total: int) -> str:
+        return self._done_of % {"done": done, "total": total}
+
+    def dashboard_of(self, name: str, plan: str) -> str:
+        return self._dashboard_of % {"name": name, "plan": plan}
+
+    def board_of(self, name: str, plan: str) -> str:
+        return self._board_of % {"name": name, "plan": plan}
 
 
 @bp.route("/plans/<int:plan_id>/dashboard")
@@ -99,4 +138,5 @@ def region(slug: str):
         "dashboards/_region.html",
         board=board,
         whole_region=current_user.regional_region_id == region.id,
+        w=RegionText(),
     )

@@ -101,57 +101,25 @@ def build_demo(session: Session, now: datetime) -> DemoSummary:
     )
 
 
+STATUS_CYCLE = (
+    [TaskStatus.DONE] * 3 + [TaskStatus.IN_PROGRESS] * 4 + [TaskStatus.BLOCKED] + [TaskStatus.TODO] * 6
+)
+
+
 def _put_plan_under_way(session, plan_id, doers, today: date, now: datetime, rng) -> None:  # noqa: ANN001
     """Owners, dates, statuses, comments and a few measurements, as after some weeks."""
     plan = session.get(Plan, plan_id)
     tasks = list(session.scalars(select(Task).where(Task.plan_id == plan_id).order_by(Task.id)))
-    statuses = (
-        [TaskStatus.DONE] * 3 + [TaskStatus.IN_PROGRESS] * 4 + [TaskStatus.BLOCKED] + [TaskStatus.TODO] * 6
-    )
     for index, task in enumerate(tasks):
-        task.owner = doers[index % len(doers)]
-        if len(doers) > 1 and index % 3 == 0:
-            task.collaborators.append(doers[(index + 1) % len(doers)])
-        if index % 5 == 0:
-            task.partners.append(TaskPartner(name=PARTNERS[index % len(PARTNERS)]))
-        # The due date closes the period of the task's horizon, as a plan says.
-        if index % 7 == 6:
-            task.horizon = "long"
-            task.long_start = today + timedelta(days=rng.randint(30, 90))
-            task.long_end = task.long_start + timedelta(days=rng.randint(120, 365))
-            task.due_date = task.long_end
-        else:
-            task.horizon = "short_medium"
-            task.due_date = today + timedelta(days=rng.randint(-20, 45))
-            task.short_start = min(today, task.due_date) - timedelta(days=rng.randint(10, 60))
-            task.short_end = task.due_date
-        status = statuses[index % len(statuses)]
+        _assign(task, index, doers)
+        _date(task, index, today, rng)
+        status = STATUS_CYCLE[index % len(STATUS_CYCLE)]
         task.status = status.value
         if status == TaskStatus.DONE:
             task.completed_at = now - timedelta(days=rng.randint(0, 10))
         if status == TaskStatus.BLOCKED:
             task.blocked_reason = "En attente des données du CIUSSS."
-        session.add(
-            Activity(
-                organisation_id=plan.organisation_id,
-                plan_id=plan.id,
-                task_id=task.id,
-                actor_id=task.owner.id,
-                kind="field",
-                field="status",
-                old_value=TaskStatus.TODO.value,
-                new_value=task.status,
-                created_at=now - timedelta(days=1),
-            )
-            if status != TaskStatus.TODO
-            else Activity(
-                organisation_id=plan.organisation_id,
-                plan_id=plan.id,
-                task_id=task.id,
-                kind="created",
-                created_at=now - timedelta(days=30),
-            )
-        )
+        session.add(_first_line(plan, task, status, now))
         if index % 9 == 0:
             session.add(
                 Comment(
@@ -161,6 +129,54 @@ def _put_plan_under_way(session, plan_id, doers, today: date, now: datetime, rng
                     created_at=now - timedelta(days=2),
                 )
             )
+    _measure_a_target(session, plan, doers[0], today, now)
+    session.flush()
+
+
+def _assign(task: Task, index: int, doers: list[User]) -> None:
+    task.owner = doers[index % len(doers)]
+    if len(doers) > 1 and index % 3 == 0:
+        task.collaborators.append(doers[(index + 1) % len(doers)])
+    if index % 5 == 0:
+        task.partners.append(TaskPartner(name=PARTNERS[index % len(PARTNERS)]))
+
+
+def _date(task: Task, index: int, today: date, rng) -> None:  # noqa: ANN001
+    """The due date closes the period of the task's horizon, as a plan says."""
+    if index % 7 == 6:
+        task.horizon = "long"
+        task.long_start = today + timedelta(days=rng.randint(30, 90))
+        task.long_end = task.long_start + timedelta(days=rng.randint(120, 365))
+        task.due_date = task.long_end
+    else:
+        task.horizon = "short_medium"
+        task.due_date = today + timedelta(days=rng.randint(-20, 45))
+        task.short_start = min(today, task.due_date) - timedelta(days=rng.randint(10, 60))
+        task.short_end = task.due_date
+
+
+def _first_line(plan: Plan, task: Task, status: TaskStatus, now: datetime) -> Activity:
+    """The history line that brought the task where it is."""
+    if status == TaskStatus.TODO:
+        return Activity(
+            organisation_id=plan.organisation_id, plan_id=plan.id, task_id=task.id, kind="created",
+            created_at=now - timedelta(days=30),
+        )  # fmt: skip
+    return Activity(
+        organisation_id=plan.organisation_id,
+        plan_id=plan.id,
+        task_id=task.id,
+        actor_id=task.owner.id,
+        kind="field",
+        field="status",
+        old_value=TaskStatus.TODO.value,
+        new_value=task.status,
+        created_at=now - timedelta(days=1),
+    )
+
+
+def _measure_a_target(session: Session, plan: Plan, author: User, today: date, now: datetime) -> None:
+    """The vaccination target of the first objective, measured over six weeks."""
     first_objective = plan.themes[1].objectives[0]
     target = next((t for t in first_objective.targets if "65 %" in t.text), first_objective.targets[0])
     target.unit = "%"
@@ -172,11 +188,10 @@ def _put_plan_under_way(session, plan_id, doers, today: date, now: datetime, rng
                 target=target,
                 value=value,
                 measured_on=today - timedelta(weeks=weeks_ago),
-                author=doers[0],
+                author=author,
                 created_at=now - timedelta(weeks=weeks_ago),
             )
         )
-    session.flush()
 
 
 def _recent_exchanges(session: Session, plan_id: int, users: dict[str, User], now: datetime) -> None:

@@ -237,16 +237,8 @@ def _warn(result: Preview, warning: str) -> None:
         result.warnings.append(warning)
 
 
-def _known_row(
-    state: _Plan,
-    reader: RowReader,
-    result: Preview,
-    row: int,
-    values: list[Any],
-    new: dict[str, Any],
-    task: Task,
-) -> None:
-    """A row naming an existing task: the fields it changes, if any."""
+def _warn_if_moved(reader: RowReader, result: Preview, row: int, values: list[Any], task: Task) -> None:
+    """A row that puts the task under another theme or objective: said, not done."""
     moved = any(
         reader.has(key) and fold(reader.text(values, key)) != fold(title)
         for key, title in (("theme", task.objective.theme.title), ("objective", task.objective.title))
@@ -261,6 +253,19 @@ def _known_row(
                 row=row,
             ),
         )
+
+
+def _known_row(
+    state: _Plan,
+    reader: RowReader,
+    result: Preview,
+    row: int,
+    values: list[Any],
+    new: dict[str, Any],
+    task: Task,
+) -> None:
+    """A row naming an existing task: the fields it changes, if any."""
+    _warn_if_moved(reader, result, row, values, task)
     _resolve_people(reader, row, new, state.members, task)
     if "title" in new and not new["title"]:
         reader.problem(row, "title", _("the title cannot be empty."))

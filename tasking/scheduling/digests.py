@@ -174,22 +174,43 @@ def build_digests(session: Session, *, now: datetime) -> list[PersonalDigest]:
     due = due_organisations(session, now)
     if not due:
         return []
-    org_ids = list(due)
+    people, period_of = _people_due(session, due)
+    member_ids = select(Membership.user_id).where(Membership.organisation_id.in_(list(due)))
+    wanted = _not_built_yet(session, people, period_of, member_ids)
+    if not wanted:
+        return []
+    since = _since(session, wanted, member_ids, now)
+    digests = {
+        uid: PersonalDigest(user=people[uid], period=period_of[uid], since=since[uid]) for uid in wanted
+    }
+    orgs_of, organisations = _organisations_of(session, wanted, due)
+    oldest = min(since.values())
+    _fill_tasks(session, digests, organisations, orgs_of, now, oldest)
+    _fill_checkins(session, digests, list(organisations), now)
+    _fill_activity(session, digests, member_ids, oldest)
+    return [digests[uid] for uid in wanted]
+
+
+def _people_due(session: Session, due: dict) -> tuple[dict[int, User], dict[int, str]]:
+    """The active members of the due organisations, and each one's period.
+    A person in several organisations gets one digest a week, at the slot of
+    the first one due, covering all of their organisations."""
     members = session.execute(
         select(User, Membership.organisation_id)
         .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organisation_id.in_(org_ids), User.active.is_(True))
+        .where(Membership.organisation_id.in_(list(due)), User.active.is_(True))
         .order_by(User.id, Membership.organisation_id)
     ).all()
-    # A person in several organisations gets one digest a week, at the slot of
-    # the first one due, covering all of their organisations.
     people: dict[int, User] = {}
     period_of: dict[int, str] = {}
     for user, organisation_id in members:
         people[user.id] = user
         period_of.setdefault(user.id, due[organisation_id][1])
-    member_ids = select(Membership.user_id).where(Membership.organisation_id.in_(org_ids))
+    return people, period_of
 
+
+def _not_built_yet(session: Session, people: dict, period_of: dict, member_ids) -> list[int]:  # noqa: ANN001
+    """Who still needs this period's digest and has not switched it off."""
     already = set(
         session.execute(
             select(DigestLog.user_id, DigestLog.period).where(
@@ -204,15 +225,17 @@ def build_digests(session: Session, *, now: datetime) -> list[PersonalDigest]:
             )
         ).all()
     )
-    wanted = [
+    return [
         uid
         for uid in people
         if (uid, period_of[uid]) not in already
         and switches.get(uid, DEFAULT_CHANNELS["weekly_digest"]) != "never"
     ]
-    if not wanted:
-        return []
 
+
+def _since(session: Session, wanted: list[int], member_ids, now: datetime) -> dict[int, datetime]:  # noqa: ANN001
+    """Each person's digest covers what happened since their last one (a week
+    at least, five weeks at most)."""
     last = dict(
         session.execute(
             select(DigestLog.user_id, func.max(DigestLog.created_at))
@@ -221,12 +244,13 @@ def build_digests(session: Session, *, now: datetime) -> list[PersonalDigest]:
         ).all()
     )
     week_ago = now - timedelta(days=7)
-    since = {uid: max(last.get(uid) or week_ago, now - timedelta(days=35)) for uid in wanted}
-    oldest = min(since.values())
+    return {uid: max(last.get(uid) or week_ago, now - timedelta(days=35)) for uid in wanted}
 
-    digests = {
-        uid: PersonalDigest(user=people[uid], period=period_of[uid], since=since[uid]) for uid in wanted
-    }
+
+def _organisations_of(
+    session: Session, wanted: list[int], due: dict
+) -> tuple[dict[int, set[int]], dict[int, Organisation]]:
+    """Each person's organisations, and every organisation concerned by id."""
     orgs_of: dict[int, set[int]] = defaultdict(set)
     for user_id, organisation_id in session.execute(
         select(Membership.user_id, Membership.organisation_id).where(Membership.user_id.in_(wanted))
@@ -239,10 +263,7 @@ def build_digests(session: Session, *, now: datetime) -> list[PersonalDigest]:
             (organisation.id, organisation)
             for organisation in session.scalars(select(Organisation).where(Organisation.id.in_(others)))
         )
-    _fill_tasks(session, digests, organisations, orgs_of, now, oldest)
-    _fill_checkins(session, digests, list(organisations), now)
-    _fill_activity(session, digests, member_ids, oldest)
-    return [digests[uid] for uid in wanted]
+    return orgs_of, organisations
 
 
 def _fill_tasks(

@@ -44,6 +44,7 @@ from tasking.models import (
     User,
 )
 from tasking.models.checkin import CheckinMessageKind
+from tasking.models.meeting import Meeting, MeetingFollowUp
 
 BLOCKED, DONE = TaskStatus.BLOCKED.value, TaskStatus.DONE.value
 #: Longest list of each section; the rest is counted.
@@ -143,7 +144,7 @@ class FollowUp:
     title: str
     owner: str | None
     due_date: date | None
-    meeting: str
+    meeting: date  # the day of the meeting that decided it, in the region's zone
     link: str
 
 
@@ -209,11 +210,31 @@ def normalise(text: str) -> str:
 
 
 def open_follow_ups(session: Session, region: Region, now: datetime) -> list[FollowUp]:
-    """The open follow-ups of the region's past meetings, oldest first.
-
-    Hook for the meetings feature (branch ``meetings``): until its follow-up
-    tasks exist this returns an empty list, and the digest says so."""
-    return []
+    """The open follow-ups decided in the region's meetings (tasks of its
+    regional plan), oldest meeting first, then by due date."""
+    rows = session.execute(
+        select(Task.id, Task.title, User.name, Task.due_date, Meeting.starts_at)
+        .join(MeetingFollowUp, MeetingFollowUp.task_id == Task.id)
+        .join(Meeting, Meeting.id == MeetingFollowUp.meeting_id)
+        .outerjoin(User, User.id == Task.owner_id)
+        .where(
+            Meeting.region_id == region.id,
+            Meeting.starts_at <= now,
+            Task.status != TaskStatus.DONE.value,
+            Task.archived_at.is_(None),
+        )
+        .order_by(Meeting.starts_at, Task.due_date, Task.id)
+    )
+    return [
+        FollowUp(
+            title=title,
+            owner=owner,
+            due_date=due_date,
+            meeting=local(starts_at, region.timezone).date(),
+            link=external_url("tasks.show", task_id=task_id),
+        )
+        for task_id, title, owner, due_date, starts_at in rows
+    ]
 
 
 def region_summary(

@@ -27,18 +27,18 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from databases import on_databases  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, event, func, insert, select, text  # noqa: E402
+from sqlalchemy import event, func, insert, select, text  # noqa: E402
 
 from tasking import create_app  # noqa: E402
 from tasking.checkins.links import update_token  # noqa: E402
@@ -50,7 +50,6 @@ from tasking.models import CheckinAnswer, CheckinRound, OperationalObjective, Or
 from tasking.orgs import services as orgs  # noqa: E402
 
 SECRET = "bench-secret-key"
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ACTIONS = 3000
 OWNERS = 200
 MINE = 60
@@ -258,20 +257,7 @@ def main() -> None:
     if given:
         rows += run(given, given.split(":", 1)[0], args.n)
     else:
-        if args.db in ("sqlite", "both"):
-            with tempfile.TemporaryDirectory() as tmp:
-                rows += run(f"sqlite:///{tmp}/bench.db", "SQLite", args.n)
-        if args.db in ("postgresql", "both"):
-            name = f"retablir_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            try:
-                rows += run(PG_ADMIN.rsplit("/", 1)[0] + "/" + name, "PostgreSQL", args.n)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+        rows += on_databases(args.db, lambda url, label: run(url, label, args.n))
 
     load = os.getloadavg()
     averages = " / ".join(f"{value:.1f}" for value in load)

@@ -25,9 +25,7 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -35,9 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from databases import on_databases  # noqa: E402
 from digests import MUNICIPALITIES, OBJECTIVES, TASKS_PER_OBJECTIVE, THEMES, build  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, select, text, update  # noqa: E402
+from sqlalchemy import select, text, update  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from tasking import create_app, models  # noqa: E402
@@ -48,7 +47,6 @@ from tasking.meetings.agenda import draft_agenda  # noqa: E402
 from tasking.meetings.invitation import invite  # noqa: E402
 
 PASSWORD = "Banc-Essai-2026"
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 #: Wednesday 25 November 2026, 10:00 in Montréal: the day before the meeting.
 WEDNESDAY = datetime(2026, 11, 25, 15, 0)
 COORDINATOR, ADMIN = "p00-00@bench.qc.ca", "p05-00@bench.qc.ca"
@@ -183,21 +181,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=60, help="iterations per measure")
     args = parser.parse_args()
     logging.getLogger().setLevel(logging.WARNING)
-    rows: list[str] = []
-    if args.db in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            rows += run(f"sqlite:///{tmp}/bench.db", "SQLite", args.n)
-    if args.db in ("postgresql", "both"):
-        name = f"retablir_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            rows += run(PG_ADMIN.rsplit("/", 1)[0] + "/" + name, "PostgreSQL", args.n)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    rows: list[str] = on_databases(args.db, lambda url, label: run(url, label, args.n))
     tasks = THEMES * OBJECTIVES * TASKS_PER_OBJECTIVE
     print(f"Region: {MUNICIPALITIES} municipalities × {tasks} actions.")
     print(f"Machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end.\n")

@@ -48,11 +48,16 @@ def roles_of(session: Session, user: User) -> dict[int, str]:
             select(Membership.organisation_id, Membership.role).where(Membership.user_id == user.id)
         )
         roles = {org_id: role for org_id, role in rows}
-        staff_org = regional_org_id(session, user.regional_region_id) if user.regional_region_id else None
-        if staff_org is not None:
-            roles[staff_org] = Role.ADMIN.value
+        _add_staff_role(session, roles, user.regional_region_id)
         cache[user.id] = roles
     return cache[user.id]
+
+
+def _add_staff_role(session: Session, roles: dict[int, str], region_id: int | None) -> None:
+    """A region's coordinators administer the region's own organisation."""
+    staff_org = regional_org_id(session, region_id) if region_id else None
+    if staff_org is not None:
+        roles[staff_org] = Role.ADMIN.value
 
 
 def regional_org_id(session: Session, region_id: int) -> int | None:
@@ -341,12 +346,9 @@ def remember_roles(session: Session, user_ids) -> None:  # noqa: ANN001
         )
     ):
         cache[user_id][org_id] = role
-    # As roles_of: a region's coordinators administer the region's own organisation.
     for user_id, region_id in session.execute(
         select(User.id, User.regional_region_id).where(
             User.id.in_(missing), User.regional_region_id.is_not(None)
         )
     ):
-        staff_org = regional_org_id(session, region_id)
-        if staff_org is not None:
-            cache[user_id][staff_org] = Role.ADMIN.value
+        _add_staff_role(session, cache[user_id], region_id)

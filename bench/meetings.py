@@ -40,7 +40,7 @@ from sqlalchemy import select, text, update  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from tasking import create_app, models  # noqa: E402
-from tasking.core.clock import SetClock, local_today  # noqa: E402
+from tasking.core.clock import SetClock  # noqa: E402
 from tasking.extensions import db  # noqa: E402
 from tasking.meetings import services  # noqa: E402
 from tasking.meetings.agenda import draft_agenda  # noqa: E402
@@ -80,12 +80,11 @@ def populate() -> None:
 def agenda(n: int) -> tuple[list[float], int]:
     """Wall times (ms) of drafting the agenda, and its length."""
     region = db.session.scalar(select(models.Region))
-    today = local_today(WEDNESDAY, region.timezone)
     times, drafts = [], []
     for _ in range(n + 1):
         db.session.expire_all()
         started = time.perf_counter()
-        drafts = draft_agenda(db.session, region, today=today, since=WEDNESDAY - timedelta(days=7))
+        drafts = draft_agenda(db.session, region, now=WEDNESDAY, since=WEDNESDAY - timedelta(days=7))
         times.append((time.perf_counter() - started) * 1000)
     return times[1:], len(drafts)
 

@@ -1,61 +1,38 @@
-"""The agenda drafted from the region's state.
+"""The agenda drafted from the region's summary.
 
-:func:`region_state` is the one place the agenda reads the region from: per
-municipality its progress, overdue and blocked actions. The regional digest
-is being reworked to summarise a region (municipality table, « ce qui
-demande la région », what is new); when that summary lands, this function is
-the one to make call it. The draft lists, in order: the open follow-ups of
-past meetings with what was done on them since the last meeting, the
-municipalities whose blocked actions need the region, then each
-municipality's turn of the round table.
+The agenda reads the region from ``tasking.regions.summary.region_summary``,
+the very summary the regional digest renders, so the digest people read
+before the meeting and the agenda they meet on agree. The draft lists, in
+order: the open follow-ups of past meetings with what was done on them since
+the last meeting; what needs the region (each municipality's help requests,
+then the blockers shared by several municipalities); then each
+municipality's turn of the round table with its figures, their change since
+last week and what is new since the last meeting.
+
+An item's ``detail`` names actions of one municipality and is shown only to
+those who may read it (``organisation_id``); items of no municipality (a
+shared blocker) carry names and counts only, as the digest does.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tasking.models import (
-    Activity,
-    Comment,
-    Meeting,
-    MeetingFollowUp,
-    MeetingItemKind,
-    Organisation,
-    Plan,
-    Region,
-    Task,
-    TaskStatus,
-    User,
-)
+from tasking.models import Activity, Comment, MeetingItemKind, Region, User
+from tasking.regions.summary import ActionRef, MunicipalityRow, RegionSummary, region_summary, signed
 from tasking.tasks.history import describe, field_label
 
 #: Longest list of action titles in an item's detail; the rest is counted.
 DETAIL_LIMIT = 8
 #: Lines of "what was done since" per follow-up.
 DONE_SINCE_LIMIT = 4
-
-
-@dataclass
-class MunicipalityState:
-    organisation_id: int
-    name: str
-    total: int = 0
-    done: int = 0
-    overdue: int = 0
-    blocked: int = 0
-    blocked_lines: list[str] = field(default_factory=list)
-    overdue_lines: list[str] = field(default_factory=list)
-
-    @property
-    def progress(self) -> float | None:
-        return self.done / self.total if self.total else None
 
 
 @dataclass
@@ -67,74 +44,11 @@ class ItemDraft:
     task_id: int | None = None
 
 
-def _live(query, region_id: int):  # noqa: ANN001, ANN202
-    return (
-        query.join(Plan, Plan.id == Task.plan_id)
-        .join(Organisation, Organisation.id == Plan.organisation_id)
-        .where(Organisation.region_id == region_id, Plan.archived_at.is_(None), Task.archived_at.is_(None))
-    )
-
-
-def region_state(session: Session, region: Region, today: date) -> list[MunicipalityState]:
-    """Each municipality of the region with its counts and the titles of its
-    blocked and overdue actions, in three queries whatever its size."""
-    states = {
-        org_id: MunicipalityState(org_id, name)
-        for org_id, name in session.execute(
-            select(Organisation.id, Organisation.name)
-            .where(Organisation.region_id == region.id)
-            .order_by(Organisation.name)
-        )
-    }
-    open_ = Task.status != TaskStatus.DONE.value
-    counts = _live(
-        select(
-            Plan.organisation_id,
-            func.count(Task.id),
-            func.sum(case((Task.status == TaskStatus.DONE.value, 1), else_=0)),
-            func.sum(case((open_ & (Task.due_date < today), 1), else_=0)),
-            func.sum(case((Task.status == TaskStatus.BLOCKED.value, 1), else_=0)),
-        ),
-        region.id,
-    ).group_by(Plan.organisation_id)
-    for org_id, total, done, overdue, blocked in session.execute(counts):
-        state = states[org_id]
-        state.total, state.done, state.overdue, state.blocked = total, done or 0, overdue or 0, blocked or 0
-    lines = _live(
-        select(Plan.organisation_id, Task.title, Task.blocked_reason, Task.status, Task.due_date),
-        region.id,
-    ).where(open_, (Task.status == TaskStatus.BLOCKED.value) | (Task.due_date < today))
-    for org_id, title, reason, status, due in session.execute(lines.order_by(Task.due_date, Task.id)):
-        state = states[org_id]
-        if status == TaskStatus.BLOCKED.value:
-            state.blocked_lines.append(f"{title} — {reason}" if reason else title)
-        elif due is not None and due < today:
-            state.overdue_lines.append(f"{title} ({due.isoformat()})")
-    return list(states.values())
-
-
-def _listing(lines: list[str]) -> str:
+def _listing(lines: list[str]) -> list[str]:
     shown = [f"• {line}" for line in lines[:DETAIL_LIMIT]]
     if len(lines) > DETAIL_LIMIT:
         shown.append(_("… and %(count)d more", count=len(lines) - DETAIL_LIMIT))
-    return "\n".join(shown)
-
-
-def open_follow_ups(session: Session, region_id: int) -> list[Task]:
-    """The follow-ups of the region's meetings that are not done yet, oldest first."""
-    return list(
-        session.scalars(
-            select(Task)
-            .join(MeetingFollowUp, MeetingFollowUp.task_id == Task.id)
-            .join(Meeting, Meeting.id == MeetingFollowUp.meeting_id)
-            .where(
-                Meeting.region_id == region_id,
-                Task.archived_at.is_(None),
-                Task.status != TaskStatus.DONE.value,
-            )
-            .order_by(Task.due_date, Task.id)
-        )
-    )
+    return shown
 
 
 def done_since(session: Session, task_ids: list[int], since: datetime) -> dict[int, list[str]]:
@@ -165,61 +79,119 @@ def done_since(session: Session, task_ids: list[int], since: datetime) -> dict[i
     return {task_id: lines[:DONE_SINCE_LIMIT] for task_id, lines in found.items()}
 
 
-def follow_up_drafts(session: Session, region: Region, since: datetime) -> list[ItemDraft]:
-    tasks = open_follow_ups(session, region.id)
-    owners = dict(
-        session.execute(select(User.id, User.name).where(User.id.in_({t.owner_id for t in tasks}))).all()
-    )
-    history = done_since(session, [t.id for t in tasks], since)
+def follow_up_drafts(session: Session, summary: RegionSummary) -> list[ItemDraft]:
+    """The summary's open follow-ups, each with what was done on it since the last meeting."""
+    history = done_since(session, [f.task_id for f in summary.follow_ups], summary.since)
     drafts = []
-    for task in tasks:
-        due = task.due_date.isoformat() if task.due_date else "—"
+    for follow_up in summary.follow_ups:
         title = _(
             "Follow-up: %(title)s (%(owner)s, due %(due)s)",
-            title=task.title,
-            owner=owners.get(task.owner_id, "—"),
-            due=due,
+            title=follow_up.title,
+            owner=follow_up.owner or "—",
+            due=follow_up.due_date.isoformat() if follow_up.due_date else "—",
         )
-        lines = history.get(task.id) or [_("Nothing recorded since the last meeting.")]
-        drafts.append(ItemDraft(MeetingItemKind.FOLLOW_UP.value, title, "\n".join(lines), task_id=task.id))
+        lines = history.get(follow_up.task_id) or [_("Nothing recorded since the last meeting.")]
+        drafts.append(
+            ItemDraft(MeetingItemKind.FOLLOW_UP.value, title, "\n".join(lines), task_id=follow_up.task_id)
+        )
     return drafts
 
 
-def draft_agenda(session: Session, region: Region, *, today: date, since: datetime) -> list[ItemDraft]:
-    """The agenda the coordinator starts from (see the module's docstring)."""
-    drafts = follow_up_drafts(session, region, since)
-    states = region_state(session, region, today)
-    for state in states:
-        if state.blocked:
-            title = ngettext(
-                "%(org)s: %(num)d blocked action needs the region",
-                "%(org)s: %(num)d blocked actions need the region",
-                state.blocked,
-                org=state.name,
+def _action_line(action: ActionRef, blocked: str, *, why_help: bool = False) -> str:
+    """« title — why help is asked (Blocked: reason) », the parts it has."""
+    line = f"{action.title} — {action.help_reason}" if why_help and action.help_reason else action.title
+    return f"{line} ({blocked} {action.blocked_reason})" if action.blocked_reason else line
+
+
+def help_drafts(summary: RegionSummary) -> list[ItemDraft]:
+    """One item per municipality whose owners asked for the region's help,
+    then one per blocker shared by several municipalities (as the digest's
+    « Ce qui demande la région »)."""
+    asked: dict[int, list[ActionRef]] = defaultdict(list)
+    for action in summary.help:
+        asked[action.organisation_id].append(action)
+    blocked = _("Blocked:")
+    drafts = []
+    for row in summary.rows:
+        actions = asked.get(row.organisation_id)
+        if not actions:
+            continue
+        title = ngettext(
+            "%(org)s: %(num)d action asks for the region’s help",
+            "%(org)s: %(num)d actions ask for the region’s help",
+            len(actions),
+            org=row.name,
+        )
+        detail = "\n".join(_listing([_action_line(action, blocked, why_help=True) for action in actions]))
+        drafts.append(
+            ItemDraft(MeetingItemKind.HELP.value, title, detail, organisation_id=row.organisation_id)
+        )
+    for shared in summary.shared:
+        title = _(
+            "Shared blocker — %(label)s %(what)s — %(where)s",
+            label=_("Partner:") if shared.kind == "partner" else _("Reason:"),
+            what=shared.label,
+            where=", ".join(f"{name} ({count})" for name, count in shared.municipalities),
+        )
+        drafts.append(ItemDraft(MeetingItemKind.HELP.value, title))
+    return drafts
+
+
+def _round_detail(row: MunicipalityRow, newly_blocked: list[ActionRef], blocked: str) -> str:
+    """The municipality's change since last week, what is new since the last
+    meeting, and its newly blocked actions by title."""
+    lines = []
+    if row.last_week is not None:
+        lines.append(
+            _(
+                "Since last week: progress %(progress)s, overdue %(overdue)s, blocked %(blocked)s",
+                progress=signed(row.progress_change, _(" pts")),
+                overdue=signed(row.overdue_change),
+                blocked=signed(row.blocked_change),
             )
-            drafts.append(
-                ItemDraft(
-                    MeetingItemKind.HELP.value,
-                    title,
-                    _listing(state.blocked_lines),
-                    organisation_id=state.organisation_id,
-                )
-            )
-    for state in states:
+        )
+    if row.response_rate is not None:
+        lines.append(_("Check-in answered by %(rate)d %% of the people asked", rate=row.response_rate))
+    if row.changed_since:
+        news = _(
+            "done: %(done)d, newly blocked: %(blocked)d, due dates moved: %(moved)d, help requests: %(help)d",
+            done=row.done_since,
+            blocked=row.blocked_since,
+            moved=row.moved_since,
+            help=row.help_since,
+        )
+        lines.append(_("%(label)s: %(value)s", label=_("New since the last meeting"), value=news))
+    if newly_blocked:
+        lines.append(_("Newly blocked"))
+        lines.extend(_listing([_action_line(action, blocked) for action in newly_blocked]))
+    return "\n".join(lines)
+
+
+def round_drafts(summary: RegionSummary) -> list[ItemDraft]:
+    """Each municipality's turn of the round table, in the digest's order."""
+    newly_blocked: dict[int, list[ActionRef]] = defaultdict(list)
+    for action in summary.new_blockers:
+        newly_blocked[action.organisation_id].append(action)
+    blocked = _("Blocked:")
+    drafts = []
+    for row in summary.rows:
         title = _(
             "Round table — %(org)s: %(done)d/%(total)d done, %(overdue)d overdue, %(blocked)d blocked",
-            org=state.name,
-            done=state.done,
-            total=state.total,
-            overdue=state.overdue,
-            blocked=state.blocked,
+            org=row.name,
+            done=row.now.done,
+            total=row.now.total,
+            overdue=row.now.overdue,
+            blocked=row.now.blocked,
         )
+        detail = _round_detail(row, newly_blocked[row.organisation_id], blocked)
         drafts.append(
-            ItemDraft(
-                MeetingItemKind.ROUND.value,
-                title,
-                _listing(state.overdue_lines),
-                organisation_id=state.organisation_id,
-            )
+            ItemDraft(MeetingItemKind.ROUND.value, title, detail, organisation_id=row.organisation_id)
         )
     return drafts
+
+
+def draft_agenda(session: Session, region: Region, *, now: datetime, since: datetime) -> list[ItemDraft]:
+    """The agenda the coordinator starts from (see the module's docstring);
+    ``since`` (naive UTC) is the last meeting."""
+    summary = region_summary(session, region, now=now, since=since)
+    return [*follow_up_drafts(session, summary), *help_drafts(summary), *round_drafts(summary)]

@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
 from tasking.core.validation import clean_text, clean_title, parse_id
 from tasking.meetings.agenda import draft_agenda
@@ -79,7 +78,7 @@ def prepare_meeting(session: Session, *, region: Region, actor: User, now: datet
         region_id=region.id, week=week, starts_at=starts_at, created_at=now, created_by_id=actor.id
     )
     session.add(meeting)
-    drafts = draft_agenda(session, region, today=local_today(now, region.timezone), since=since)
+    drafts = draft_agenda(session, region, now=now, since=since)
     for position, draft in enumerate(drafts, start=1):
         meeting.items.append(
             MeetingItem(

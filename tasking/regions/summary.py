@@ -3,7 +3,8 @@ change since last week, overdue, blocked, check-in response rate), what needs
 the region (help asked for, blockers shared by several municipalities), what
 is new since the last meeting, and the open follow-ups of past meetings.
 
-The regional digest renders it; the meeting's agenda is drafted from it.
+The regional digest renders it and the meeting's agenda is drafted from it
+(``tasking.meetings.agenda``), so the two agree.
 ``region_summary`` reads the region in a fixed number of queries whatever its
 size. ``RegionSummary.for_viewer`` is what one person may read: another
 municipality's actions appear only as counts, except the help requests and
@@ -141,7 +142,9 @@ class SharedBlocker:
 class FollowUp:
     """An open follow-up decided in a past meeting (see ``open_follow_ups``)."""
 
+    task_id: int
     title: str
+    owner_id: int | None
     owner: str | None
     due_date: date | None
     meeting: date  # the day of the meeting that decided it, in the region's zone
@@ -196,6 +199,15 @@ class RegionSummary:
         )
 
 
+def signed(value: int | None, unit: str = "") -> str:
+    """A change as the table shows it: « +3 », « −2 », « = », « — » when unknown."""
+    if value is None:
+        return "—"
+    if value == 0:
+        return "="
+    return f"{'+' if value > 0 else '−'}{abs(value)}{unit}"
+
+
 def previous_week(week: str) -> str:
     """The ISO week before ``week`` ("2026-W48" → "2026-W47")."""
     year, number = week.split("-W")
@@ -213,7 +225,7 @@ def open_follow_ups(session: Session, region: Region, now: datetime) -> list[Fol
     """The open follow-ups decided in the region's meetings (tasks of its
     regional plan), oldest meeting first, then by due date."""
     rows = session.execute(
-        select(Task.id, Task.title, User.name, Task.due_date, Meeting.starts_at)
+        select(Task.id, Task.title, Task.owner_id, User.name, Task.due_date, Meeting.starts_at)
         .join(MeetingFollowUp, MeetingFollowUp.task_id == Task.id)
         .join(Meeting, Meeting.id == MeetingFollowUp.meeting_id)
         .outerjoin(User, User.id == Task.owner_id)
@@ -227,13 +239,15 @@ def open_follow_ups(session: Session, region: Region, now: datetime) -> list[Fol
     )
     return [
         FollowUp(
+            task_id=task_id,
             title=title,
+            owner_id=owner_id,
             owner=owner,
             due_date=due_date,
             meeting=local(starts_at, region.timezone).date(),
             link=external_url("tasks.show", task_id=task_id),
         )
-        for task_id, title, owner, due_date, starts_at in rows
+        for task_id, title, owner_id, owner, due_date, starts_at in rows
     ]
 
 

@@ -43,7 +43,7 @@ from tasking.models import (
 from tasking.notifications import links
 from tasking.notifications.services import unsubscribe_headers
 from tasking.outbox.queue import insert_outbox, outbox_values
-from tasking.regions.summary import LIST_LIMIT, RegionSummary, record_week, region_summary
+from tasking.regions.summary import LIST_LIMIT, RegionSummary, record_week, region_summary, signed
 
 DEFAULT_SLOT = time(8, 0)
 
@@ -161,15 +161,6 @@ def digest_region(session: Session, region: Region, period: str, *, now: datetim
     queued = insert_outbox(session, messages)
     session.flush()
     return queued
-
-
-def signed(value: int | None, unit: str = "") -> str:
-    """A change as the table shows it: « +3 », « −2 », « = », « — » when unknown."""
-    if value is None:
-        return "—"
-    if value == 0:
-        return "="
-    return f"{'+' if value > 0 else '−'}{abs(value)}{unit}"
 
 
 def digest_context(summary: RegionSummary, visible: set[int] | None) -> dict:

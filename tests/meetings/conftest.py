@@ -1,6 +1,7 @@
 """A region of two municipalities for the meetings: Ville A has a blocked
-and an overdue action, Ville B one action; a regional coordinator, each
-municipality's admin, and a member of Ville B who will own a follow-up."""
+action whose owner asks for the region's help and an overdue action, Ville B
+one action; a regional coordinator, each municipality's admin, and a member
+of Ville B who will own a follow-up."""
 
 from __future__ import annotations
 
@@ -67,6 +68,8 @@ def build_two(factory: Factory) -> Region2:
         date(2026, 12, 15),
         status="blocked",
         blocked_reason="Attente du CISSS",
+        region_help=True,
+        region_help_reason="La MRC peut relancer le CISSS",
     )
     late = _task(plan_a, objective_a.id, admin_a, "Inventaire des besoins", date(2026, 11, 10))
     task_b = _task(plan_b, objective_b.id, member_b, "Banque alimentaire", date(2026, 12, 20))

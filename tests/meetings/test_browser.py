@@ -31,10 +31,10 @@ def test_run_the_meeting_page(live_server, page, make):
     # Drafted: what needs the region, then each municipality's round.
     expect(page.locator("li.meeting-item")).to_have_count(3)
     help_title, round_a, round_b = titles(page)
-    assert help_title.startswith("Ville A : 1 action bloquée")
+    assert help_title == "Ville A\u00a0: 1 action demande l’aide de la région"
     assert round_a.startswith("Tour de table — Ville A")
     assert round_b.startswith("Tour de table — Ville B")
-    expect(page.get_by_text("Entente secrète avec le CISSS — Attente du CISSS")).to_be_visible()
+    expect(page.get_by_text("Entente secrète avec le CISSS — La MRC peut relancer le CISSS")).to_be_visible()
 
     # Ville B's round goes up, before Ville A's.
     page.locator("li.meeting-item").nth(2).get_by_role("button", name="Monter").click()

@@ -32,11 +32,12 @@ def test_agenda_drafted_from_the_region(two: Region2, web):
     assert "Préparer l’ordre du jour" in page
     meeting_id = _prepare(coordinator)
     titles = [item.title for item in _items(meeting_id)]
-    assert titles[0].startswith("Ville A : 1 action bloquée")
+    assert titles[0] == "Ville A\u00a0: 1 action demande l’aide de la région"
     assert any(t.startswith("Tour de table — Ville A : 0/2") for t in titles)
     assert any(t.startswith("Tour de table — Ville B : 0/1") for t in titles)
     page = coordinator.get(f"{BASE}/{meeting_id}").get_data(as_text=True)
-    assert "Entente secrète avec le CISSS — Attente du CISSS" in page
+    detail = "Entente secrète avec le CISSS — La MRC peut relancer le CISSS (Bloquée\u00a0: Attente du CISSS)"
+    assert detail in page
     # Preparing again gives the same meeting.
     assert _prepare(coordinator) == meeting_id
 

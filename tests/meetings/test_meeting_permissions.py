@@ -20,7 +20,7 @@ def test_admin_of_another_municipality_sees_aggregates_and_what_was_said(two: Re
     admin_b = web(two.admin_b)
     assert admin_b.get(BASE).status_code == 200
     page = admin_b.get(f"{BASE}/{meeting_id}").get_data(as_text=True)
-    assert "Ville A : 1 action bloquée demande la région" in page
+    assert "Ville A\u00a0: 1 action demande l’aide de la région" in page
     assert "Le CISSS répond lundi." in page
     assert "Entente secrète" not in page
     assert admin_b.get(f"/tasks/{two.blocked.id}").status_code == 404

@@ -1,4 +1,5 @@
-"""Dashboard pages: the plan's report for council, its indicators, the region."""
+"""Dashboard pages: the plan's report for council, its indicators, the region
+and its weeks (trend, meetings' follow-ups, attendance)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ from tasking.core.permissions import (
     regional_scope_or_404,
     roles_of,
 )
-from tasking.dashboards import services
+from tasking.dashboards import region_weeks, services
 from tasking.extensions import db
 from tasking.models import Role
+from tasking.regions.summary import signed
 
 bp = Blueprint("dashboards", __name__)
 # The check-in response rate of the last rounds (about a quarter).
@@ -129,14 +131,23 @@ def indicators(plan_id: int):
 @login_required
 def region(slug: str):
     region, organisation_ids = regional_scope_or_404(db.session, current_user, slug)
-    today = local_today(clock.now(), region.timezone)
+    now = clock.now()
+    today = local_today(now, region.timezone)
     board = services.regional_dashboard(
         db.session, region=region, organisation_ids=organisation_ids, today=today
     )
+    organisations = [organisation for organisation, _rows in board.municipalities]
+    # The trend and the attendance are the lines the reader may see; the
+    # meetings and their follow-ups are the region's, read in the minutes.
     return render(
         "dashboards/region.html",
         "dashboards/_region.html",
         board=board,
+        trend=region_weeks.region_trend(db.session, board),
+        follow_ups=region_weeks.follow_ups_by_owner(db.session, region, now=now, today=today),
+        held=region_weeks.meetings_held(db.session, region, organisations=organisations, now=now),
+        signed=signed,
+        spark=SimpleNamespace(width=region_weeks.SPARK_WIDTH, height=region_weeks.SPARK_HEIGHT),
         whole_region=current_user.regional_region_id == region.id,
         w=RegionText(),
     )

@@ -70,15 +70,19 @@ class TrendRow:
 
     @property
     def sparkline(self) -> list[list[tuple[float, float]]]:
-        """The progress (0–100 %) as (x, y) runs of known weeks, broken where a
-        week is unknown (a run of one week is drawn as a dot)."""
+        """The progress as (x, y) runs of known weeks, broken where a week is
+        unknown (a run of one week is drawn as a dot). The scale runs from 0 to
+        the row's highest progress rounded up to ten points, so a plan at 3 %
+        still shows its slope; the figures are in the table."""
         step = SPARK_WIDTH / max(len(self.points) - 1, 1)
+        known = [point.progress for point in self.points if point is not None and point.total]
+        top = max(10, -(-max(known, default=0) // 10) * 10)
         runs: list[list[tuple[float, float]]] = [[]]
         for index, point in enumerate(self.points):
             if point is None or not point.total:
                 runs.append([])
                 continue
-            y = SPARK_HEIGHT - 2 - point.progress / 100 * (SPARK_HEIGHT - 4)
+            y = SPARK_HEIGHT - 2 - point.progress / top * (SPARK_HEIGHT - 4)
             runs[-1].append((round(index * step, 1), round(y, 1)))
         return [run for run in runs if run]
 

@@ -78,7 +78,8 @@ def test_the_trend_reads_twelve_weeks_of_snapshots_and_today(client, dataset: Da
     assert 'aria-hidden="true"' in spark
     # Broken where weeks were not recorded: weeks 37 and 45 alone, week 47 to today.
     assert spark.count("<circle") == 2 and spark.count("<polyline") == 1
-    assert '<polyline class="spark-line" points="109.1,25.8 120.0,25.3"/>' in spark
+    # On a scale of 0 to 10 %: week 47 at 1 %, today at 3 %.
+    assert '<polyline class="spark-line" points="109.1,23.6 120.0,18.8"/>' in spark
 
 
 def test_before_any_snapshot_the_trend_is_today_only(client, dataset: Dataset):

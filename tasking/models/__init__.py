@@ -1,6 +1,7 @@
 """The data model, one module per aggregate. Importing this package registers
 every table with the metadata, which Alembic and the tests rely on."""
 
+from tasking.models.api import ApiToken
 from tasking.models.checkin import CheckinAnswer, CheckinMessage, CheckinRound, Health
 from tasking.models.imports import PendingImport
 from tasking.models.meeting import (
@@ -37,6 +38,7 @@ from tasking.models.task import (
 
 __all__ = [
     "Activity",
+    "ApiToken",
     "CheckinAnswer",
     "CheckinMessage",
     "CheckinRound",

@@ -140,6 +140,7 @@ def register_api(app: Flask) -> None:
     from tasking.api.blueprint import OwnErrorsApi, blp, rate_limit_key
     from tasking.api.docs import bp as docs_bp
     from tasking.api.token_pages import bp as tokens_bp
+    from tasking.webhooks.routes import bp as webhooks_bp
 
     api = OwnErrorsApi(app)
     api.spec.components.security_scheme("token", {"type": "http", "scheme": "bearer"})
@@ -148,14 +149,17 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(blp)
     app.register_blueprint(docs_bp)
     app.register_blueprint(tokens_bp)
+    app.register_blueprint(webhooks_bp)
 
 
 def register_receivers(app: Flask) -> None:
     """Notifications: template wording, and the receivers of the task events."""
     from tasking.notifications import receivers, text
+    from tasking.webhooks import receivers as webhook_receivers
 
     text.register(app)
     receivers.connect()
+    webhook_receivers.connect()
 
 
 def render_error(status: int, message: str, **details):  # noqa: ANN003

@@ -16,7 +16,8 @@ from tasking.api.tokens import create_token
 from tasking.core.clock import now
 from tasking.extensions import db
 from tasking.meetings.services import prepare_meeting
-from tasking.models import CheckinRound, OutboxMessage, PartnerContact, Task
+from tasking.models import CheckinRound, OutboxMessage, PartnerContact, Task, WebhookDelivery
+from tasking.webhooks.settings import add_webhook
 from tests.conftest import app_now
 
 # The right each endpoint needs. "token" routes carry their own signed secret
@@ -114,6 +115,11 @@ RIGHTS = {
     "meetings.attendance": "coordinate",
     "meetings.close": "coordinate",
     # Personal access tokens: listed and created by their owner, revoked only by them.
+    "webhooks.index": "admin",
+    "webhooks.add": "admin",
+    "webhooks.toggle": "admin",
+    "webhooks.delete": "admin",
+    "webhooks.retry": "admin",
     "tokens.index": "user",
     "tokens.create": "user",
     "tokens.revoke": "own",
@@ -203,7 +209,32 @@ def world(make):
     )
     db.session.add_all([message, checkin, contact])
     meeting = prepare_meeting(db.session, region=region, actor=people["coordinator"], now=app_now())
+    # Two webhooks: the walk removes the first before it retries a delivery of the second.
+    hooks = [
+        add_webhook(
+            db.session,
+            actor=people["admin"],
+            organisation_id=org_a.id,
+            url=f"http://127.0.0.1:9/{n}",
+            events=["task.changed"],
+            format="json",
+            now=app_now(),
+        )
+        for n in (1, 2)
+    ]
+    delivery = WebhookDelivery(
+        webhook_id=hooks[1].id,
+        event="task.changed",
+        dedupe_key="matrix",
+        payload="{}",
+        created_at=app_now(),
+        next_attempt_at=app_now(),
+        attempts=1,
+        status="failed",
+    )
+    db.session.add(delivery)
     db.session.commit()
+    params_ids = {"webhook_id": hooks[0].id, "delivery_id": delivery.id}
     objective = task.objective
     params = {
         "plan_id": plan.id,
@@ -217,6 +248,7 @@ def world(make):
         "round_id": checkin.id,
         "contact_id": contact.id,
         "organisation_id": org_a.id,
+        **params_ids,
         "slug": region.slug,
         "kind": "actions",
         "item_id": task.id,

@@ -35,6 +35,7 @@ from tasking.models.task import (
     TaskStatus,
     task_collaborators,
 )
+from tasking.models.webhook import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent, WebhookFormat
 
 __all__ = [
     "Activity",
@@ -43,6 +44,7 @@ __all__ = [
     "CheckinMessage",
     "CheckinRound",
     "Comment",
+    "DeliveryStatus",
     "DigestLog",
     "GeneralObjective",
     "Health",
@@ -76,5 +78,9 @@ __all__ = [
     "TaskStatus",
     "Theme",
     "User",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookFormat",
     "task_collaborators",
 ]

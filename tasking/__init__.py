@@ -136,7 +136,7 @@ def register_api(app: Flask) -> None:
     """The JSON API and its OpenAPI document (/api/v1/openapi.json)."""
     from flask_limiter import Limiter
 
-    from tasking.api import reads, writes  # noqa: F401  (their routes join the blueprint)
+    from tasking.api import meetings, reads, writes  # noqa: F401  (their routes join the blueprint)
     from tasking.api.blueprint import OwnErrorsApi, blp, rate_limit_key
     from tasking.api.docs import bp as docs_bp
     from tasking.api.token_pages import bp as tokens_bp

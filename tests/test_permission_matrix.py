@@ -140,6 +140,8 @@ RIGHTS = {
     "api.post_comment": "contribute",
     "api.post_measurement": "contribute",
     "api.post_update": "own",
+    "api.meetings": "region",
+    "api.meeting": "region",
 }
 
 # Query strings a route needs to find its object.
@@ -349,7 +351,10 @@ def test_api_matrix(role, world, app, client):
         right = RIGHTS[rule.endpoint]
         if right == "own":
             continue
-        url = _url(rule, world["params"])
+        params = world["params"]
+        if rule.endpoint.startswith("api.meeting"):
+            params = {**params, **world["meeting_params"]}
+        url = _url(rule, params)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             body = world["api_data"].get(rule.endpoint) if method != "GET" else None
             status = client.open(url, method=method, json=body, headers=headers).status_code

@@ -188,6 +188,45 @@ class MeasurementInSchema(Schema):
     note = fields.Str(load_default="")
 
 
+class MeetingSchema(Schema):
+    id = fields.Int(required=True)
+    week = fields.Str(required=True, metadata={"description": "ISO week, e.g. 2026-W49."})
+    starts_at = UtcDateTime(required=True)
+    closed_at = UtcDateTime(allow_none=True)
+    url = fields.Str()
+
+
+class FollowUpSchema(Schema):
+    task_id = fields.Int(required=True)
+    title = fields.Str(required=True)
+    owner = fields.Str()
+    due_date = fields.Date(allow_none=True)
+    status = fields.Str()
+
+
+class MeetingItemSchema(Schema):
+    id = fields.Int(required=True)
+    kind = fields.Str()
+    title = fields.Str(required=True)
+    detail = fields.Str(metadata={"description": "Empty unless the caller may read that municipality."})
+    note = fields.Str()
+    struck = fields.Bool()
+    decisions = fields.List(fields.Str())
+    follow_ups = fields.List(fields.Nested(FollowUpSchema))
+
+
+class AttendanceSchema(Schema):
+    organisation_id = fields.Int(required=True)
+    name = fields.Str(required=True)
+    present = fields.Bool()
+    attendees = fields.Str()
+
+
+class MeetingDetailSchema(MeetingSchema):
+    items = fields.List(fields.Nested(MeetingItemSchema))
+    attendance = fields.List(fields.Nested(AttendanceSchema))
+
+
 class ProblemSchema(Schema):
     """A refusal (RFC 9457): ``detail`` says what to do, in the caller's language."""
 

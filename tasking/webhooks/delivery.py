@@ -20,6 +20,8 @@ CLAIM_FOR = timedelta(minutes=2)
 #: What is kept of the receiver's answer, for the admin page.
 KEEP_RESPONSE = 2000
 USER_AGENT = "Retablir-Webhooks/1"
+#: Client errors that pass: request timeout, too early, too many requests.
+RETRIED_4XX = {408, 425, 429}
 
 
 @dataclass
@@ -64,7 +66,9 @@ def _claim(session: Session, now: datetime, limit: int) -> list[int]:
     return sorted(claimed)
 
 
-def _post(webhook: Webhook, delivery: WebhookDelivery, now: datetime) -> tuple[int | None, str]:
+def _post(
+    http: requests.Session, webhook: Webhook, delivery: WebhookDelivery, now: datetime
+) -> tuple[int | None, str]:
     body = delivery.payload.encode()
     timestamp = str(int(now.timestamp()))
     headers = {
@@ -97,7 +101,7 @@ def _settle(
         delivery.status = DeliveryStatus.DELIVERED.value
         delivery.delivered_at = now
         report.delivered += 1
-    elif delivery.attempts >= MAX_ATTEMPTS:
+    elif delivery.attempts >= MAX_ATTEMPTS or (status is not None and _refused_for_good(status)):
         delivery.status = DeliveryStatus.FAILED.value
         report.failed += 1
     else:
@@ -105,20 +109,28 @@ def _settle(
         report.waiting += 1
 
 
+def _refused_for_good(status: int) -> bool:
+    """A 4xx says the request itself is wrong (gone, forbidden, malformed): the
+    same body would be refused again. Timeouts and rate limits are worth a retry."""
+    return 400 <= status < 500 and status not in RETRIED_4XX
+
+
 def deliver_webhooks(session: Session, *, now: datetime, limit: int = 100) -> DeliveryReport:
     """Send what is due; each outcome is committed at once, so a slow receiver
     never holds back what was already sent. A paused webhook's deliveries wait."""
     report = DeliveryReport()
-    for delivery_id in _claim(session, now, limit):
-        delivery = session.get(WebhookDelivery, delivery_id)
-        webhook = delivery.webhook
-        if not webhook.active:
-            delivery.claimed_until = None
+    # One connection per receiver for the whole batch (keep-alive).
+    with requests.Session() as http:
+        for delivery_id in _claim(session, now, limit):
+            delivery = session.get(WebhookDelivery, delivery_id)
+            webhook = delivery.webhook
+            if not webhook.active:
+                delivery.claimed_until = None
+                session.commit()
+                continue
+            status, text = _post(http, webhook, delivery, now)
+            _settle(delivery, status, text, now, report)
             session.commit()
-            continue
-        status, text = _post(webhook, delivery, now)
-        _settle(delivery, status, text, now, report)
-        session.commit()
     return report
 
 

@@ -3,8 +3,10 @@ with a plan and an admin who adds webhooks."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,8 +35,9 @@ class Received:
 class Receiver:
     url: str
     received: list[Received] = field(default_factory=list)
-    #: The status the receiver answers with.
+    #: The status the receiver answers with, after waiting ``delay`` seconds.
     status: int = 200
+    delay: float = 0
 
 
 @pytest.fixture
@@ -45,9 +48,12 @@ def receiver():
         def do_POST(self):  # noqa: N802  (http.server's name)
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.received.append(Received(self.path, dict(self.headers), body))
-            self.send_response(state.status)
-            self.end_headers()
-            self.wfile.write(b"ok" if state.status < 300 else b"busy")
+            time.sleep(state.delay)
+            # A sender that gave up waiting has closed the connection.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.send_response(state.status)
+                self.end_headers()
+                self.wfile.write(b"ok" if state.status < 300 else b"busy")
 
         def log_message(self, *_args):  # noqa: ANN002
             pass

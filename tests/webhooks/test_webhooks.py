@@ -232,3 +232,28 @@ def test_check_in_answers_and_closed_meetings(town, receiver):
     assert events["meeting.closed"]["title"].startswith("Statutaire hebdomadaire de ")
     assert db.session.scalar(select(func.count()).select_from(WebhookDelivery)) == 2
     assert json.loads(_deliveries()[1].payload)["url"].endswith(f"/meetings/{meeting.id}")
+
+
+def test_a_client_error_is_not_retried_but_a_rate_limit_is(town, receiver):
+    town.webhook(receiver.url, ["task.changed"])
+    _change_status(town)
+    receiver.status = 429
+    deliver_webhooks(db.session, now=app_now())
+    assert (_deliveries()[0].status, _deliveries()[0].attempts) == ("pending", 1)
+    receiver.status = 410
+    deliver_webhooks(db.session, now=app_now() + timedelta(minutes=1))
+    assert (_deliveries()[0].status, _deliveries()[0].last_status) == ("failed", 410)
+    assert len(receiver.received) == 2
+
+
+def test_a_slow_receiver_is_given_up_on_and_retried(town, receiver, monkeypatch):
+    town.webhook(receiver.url, ["task.changed"])
+    _change_status(town)
+    monkeypatch.setattr("tasking.webhooks.delivery.TIMEOUT_SECONDS", 0.2)
+    receiver.delay = 1.0
+    deliver_webhooks(db.session, now=app_now())
+    delivery = _deliveries()[0]
+    assert (delivery.status, delivery.attempts, delivery.last_status) == ("pending", 1, None)
+    assert "Timeout" in delivery.last_response
+    receiver.delay = 0
+    assert deliver_webhooks(db.session, now=app_now() + timedelta(minutes=1)).delivered == 1

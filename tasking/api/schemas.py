@@ -7,9 +7,12 @@ from datetime import UTC, datetime
 
 from marshmallow import Schema, fields, validate
 
+from tasking.core.validation import MAX_ID
 from tasking.models import Health, TaskStatus
 
 STATUSES = [status.value for status in TaskStatus]
+#: Ids and versions are 32-bit in the database: a larger number is refused by the schema.
+ID = validate.Range(min=1, max=MAX_ID)
 
 
 class UtcDateTime(fields.DateTime):
@@ -100,7 +103,7 @@ class TaskListSchema(Schema):
 
 class TaskQuerySchema(Schema):
     status = fields.List(fields.Str(validate=validate.OneOf(STATUSES)))
-    theme = fields.Int(metadata={"description": "A theme's id."})
+    theme = fields.Int(validate=ID, metadata={"description": "A theme's id."})
     owner = fields.Str(metadata={"description": "A person's id, or `me`."})
     overdue = fields.Bool()
     updated_since = fields.DateTime(metadata={"description": "ISO 8601, UTC."})
@@ -146,19 +149,21 @@ class TargetSchema(Schema):
 
 
 class TaskChangeSchema(Schema):
-    version = fields.Int(required=True, metadata={"description": "The version the change is based on."})
+    version = fields.Int(
+        required=True, validate=ID, metadata={"description": "The version the change is based on."}
+    )
     status = fields.Str(validate=validate.OneOf(STATUSES))
     blocked_reason = fields.Str()
     due_date = fields.Date(allow_none=True)
     due_date_reason = fields.Str(metadata={"description": "Why the due date moves (required when it does)."})
-    owner_id = fields.Int(allow_none=True)
-    collaborator_ids = fields.List(fields.Int())
+    owner_id = fields.Int(allow_none=True, validate=ID)
+    collaborator_ids = fields.List(fields.Int(validate=ID))
 
 
 class UpdateSchema(Schema):
     """An owner's weekly word on their action, as in the check-in."""
 
-    version = fields.Int(required=True)
+    version = fields.Int(required=True, validate=ID)
     health = fields.Str(required=True, validate=validate.OneOf(HEALTHS))
     note = fields.Str(load_default="")
     due_date = fields.Date(allow_none=True)
@@ -179,7 +184,7 @@ class UpdateOutSchema(Schema):
 
 
 class CommentInSchema(Schema):
-    body = fields.Str(required=True)
+    body = fields.Str(required=True, validate=[validate.Length(min=1, max=10000), validate.Regexp(r"\S")])
 
 
 class MeasurementInSchema(Schema):

@@ -24,6 +24,8 @@ class World:
     tasks: list[Task]
     other_org: Organisation
     other_plan: Plan
+    #: A read-and-write token of the plan's owner of most actions.
+    secret: str = ""
 
     def token(self, user: User, scope: str = "write", days: int = 30) -> str:
         _token, secret = tokens.create_token(
@@ -69,7 +71,9 @@ def world(app) -> World:  # noqa: ANN001
     other_plan = factories.plan(session, other_org)
     session.commit()
     tasks = list(session.scalars(db.select(Task).where(Task.plan_id == plan.id).order_by(Task.id)))
-    return World(org, admin, owner, viewer, plan, tasks, other_org, other_plan)
+    world = World(org, admin, owner, viewer, plan, tasks, other_org, other_plan)
+    world.secret = world.token(owner)
+    return world
 
 
 def bearer(secret: str, **headers: str) -> dict[str, str]:

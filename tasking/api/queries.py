@@ -6,11 +6,13 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
+from tasking.api.task_rows import task_rows
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import roles_of
@@ -53,35 +55,31 @@ def _owner_id(owner: str, user: User) -> int:
 
 def plan_tasks(
     session: Session, *, user: User, plan: Plan, filters: TaskFilters, now: datetime
-) -> tuple[list[Task], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """One page of the plan's live tasks in id order, and the cursor of the next page."""
-    query = select(Task).where(Task.plan_id == plan.id, Task.archived_at.is_(None))
+    where = [Task.plan_id == plan.id, Task.archived_at.is_(None)]
     if filters.statuses:
-        query = query.where(Task.status.in_(filters.statuses))
+        where.append(Task.status.in_(filters.statuses))
     if filters.theme_id is not None:
         objectives = select(OperationalObjective.id).where(OperationalObjective.theme_id == filters.theme_id)
-        query = query.where(Task.objective_id.in_(objectives))
+        where.append(Task.objective_id.in_(objectives))
     if filters.owner:
-        query = query.where(Task.owner_id == _owner_id(filters.owner, user))
+        where.append(Task.owner_id == _owner_id(filters.owner, user))
     if filters.overdue is not None:
         today = local_today(now, session.get(Organisation, plan.organisation_id).timezone)
         late = (Task.due_date < today) & (Task.status != TaskStatus.DONE.value)
-        query = query.where(late if filters.overdue else ~late | Task.due_date.is_(None))
+        where.append(late if filters.overdue else ~late | Task.due_date.is_(None))
     if filters.updated_since is not None:
         since = filters.updated_since
         if since.tzinfo is not None:
             since = since.astimezone(UTC).replace(tzinfo=None)
-        query = query.where(Task.updated_at >= since)
+        where.append(Task.updated_at >= since)
     if filters.cursor:
-        query = query.where(Task.id > decode_cursor(filters.cursor))
-    query = query.order_by(Task.id).limit(filters.limit + 1)
-    query = query.options(
-        selectinload(Task.owner), selectinload(Task.collaborators), selectinload(Task.partners)
-    )
-    tasks = list(session.scalars(query))
+        where.append(Task.id > decode_cursor(filters.cursor))
+    tasks = task_rows(session, where, limit=filters.limit + 1)
     more = len(tasks) > filters.limit
     tasks = tasks[: filters.limit]
-    return tasks, encode_cursor(tasks[-1].id) if more else None
+    return tasks, encode_cursor(tasks[-1]["id"]) if more else None
 
 
 def visible_organisations(session: Session, user: User) -> list[tuple[Organisation, str | None]]:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from tasking.api import queries, schemas, views
-from tasking.api.blueprint import api_user, blp
+from tasking.api.blueprint import api_user, blp, json_answer
+from tasking.api.task_rows import task_row
 from tasking.core.clock import now
 from tasking.core.permissions import can_read_org, plan_or_404, task_or_404
 from tasking.extensions import db
@@ -96,7 +97,7 @@ def tasks(plan_id: int, **args):
     headers = {}
     if cursor:
         headers["Link"] = f'<{request.base_url}?{_with_cursor(cursor)}>; rel="next"'
-    return {"items": [views.task_view(task) for task in rows], "next_cursor": cursor}, 200, headers
+    return json_answer({"items": rows, "next_cursor": cursor}, headers=headers)
 
 
 def _with_cursor(cursor: str) -> str:
@@ -108,7 +109,8 @@ def _with_cursor(cursor: str) -> str:
 @blp.route("/tasks/<int:task_id>")
 @blp.response(200, schemas.TaskSchema)
 def task(task_id: int):
-    return views.task_view(task_or_404(db.session, api_user(), task_id))
+    task_or_404(db.session, api_user(), task_id)
+    return json_answer(task_row(db.session, task_id))
 
 
 @blp.route("/tasks/<int:task_id>/history")

@@ -4,43 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasking.core.urls import external_url
-from tasking.models import Activity, CheckinAnswer, Comment, Measurement, Target, Task, User
+from tasking.models import Activity, CheckinAnswer, Comment, Measurement, Target, User
 
 
 def person(user: User | None) -> dict[str, Any] | None:
     return {"id": user.id, "name": user.name} if user is not None else None
-
-
-def task_view(task: Task) -> dict[str, Any]:
-    fields = [
-        "id",
-        "plan_id",
-        "objective_id",
-        "title",
-        "description",
-        "status",
-        "blocked_reason",
-        "region_help",
-        "region_help_reason",
-        "due_date",
-        "horizon",
-        "level",
-        "short_start",
-        "short_end",
-        "long_start",
-        "long_end",
-        "version",
-        "created_at",
-        "updated_at",
-        "completed_at",
-    ]
-    view = {name: getattr(task, name) for name in fields}
-    view["owner"] = person(task.owner)
-    view["collaborators"] = [person(user) for user in task.collaborators]
-    view["partners"] = [partner.name for partner in task.partners]
-    view["url"] = external_url("tasks.show", task_id=task.id)
-    return view
 
 
 def activity_view(line: Activity) -> dict[str, Any]:

@@ -13,8 +13,9 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from tasking.api import schemas, views
-from tasking.api.blueprint import api_user, blp
+from tasking.api.blueprint import api_user, blp, json_answer
 from tasking.api.problems import problem
+from tasking.api.task_rows import task_row
 from tasking.checkins.answers import AnswerInput, AnswersRefused, save_answers, update_page
 from tasking.core.clock import now
 from tasking.core.errors import ConflictError, ServiceError
@@ -42,7 +43,7 @@ def _stale(task_id: int) -> None:
         problem(
             409,
             _("Someone changed this task since your version: here is the current one."),
-            current=schemas.TaskSchema().dump(views.task_view(current)),
+            current=task_row(db.session, current.id),
         )
     )
 
@@ -91,7 +92,8 @@ def change_task(change: dict[str, Any], task_id: int):
         _apply(task, change, now())
     except (ConflictError, StaleDataError):
         _stale(task_id)
-    return views.task_view(task)
+    db.session.flush()
+    return json_answer(task_row(db.session, task.id))
 
 
 @blp.route("/tasks/<int:task_id>/updates", methods=["POST"])

@@ -4,8 +4,8 @@ however odd, gets a server error, and every answer matches the document."""
 from __future__ import annotations
 
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import checks
 
 from tests.api.conftest import bearer
 

@@ -142,6 +142,7 @@ RIGHTS = {
     "api.post_update": "own",
     "api.meetings": "region",
     "api.meeting": "region",
+    "api.summary": "region",
 }
 
 # Query strings a route needs to find its object.

@@ -1,5 +1,6 @@
-"""The region's weekly meetings, for its coordinators and its municipalities'
-admins: what was said, decided and followed up (the minutes' content)."""
+"""The region's week and its weekly meetings, for its coordinators and its
+municipalities' admins: the digest's figures, and what was said, decided
+and followed up (the minutes' content)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from sqlalchemy import select
 
 from tasking.api import schemas
 from tasking.api.blueprint import api_user, blp
+from tasking.core.clock import now
 from tasking.core.permissions import may_see_detail_of, meetings_region_or_404
 from tasking.core.urls import external_url
 from tasking.extensions import db
 from tasking.meetings.minutes import meeting_record
 from tasking.models import Meeting, Region
+from tasking.regions.summary import region_summary
 
 
 def _meeting_view(region: Region, meeting: Meeting) -> dict[str, Any]:
@@ -70,3 +73,35 @@ def meeting(slug: str, meeting_id: int):
         for a in record.attendance
     ]
     return {**_meeting_view(region, found), "items": items, "attendance": attendance}
+
+
+@blp.route("/regions/<slug>/summary")
+@blp.response(200, schemas.RegionWeekSchema)
+def summary(slug: str):
+    """The regional digest's top table for this week: each municipality's
+    progress, change since last week, overdue, blocked and check-in response."""
+    region = meetings_region_or_404(db.session, api_user(), slug)
+    week = region_summary(db.session, region, now=now())
+    rows = [
+        {
+            "organisation_id": row.organisation_id,
+            "name": row.name,
+            "actions": row.now.total,
+            "progress": row.now.progress,
+            "progress_change": row.progress_change,
+            "overdue": row.now.overdue,
+            "overdue_change": row.overdue_change,
+            "blocked": row.now.blocked,
+            "response_rate": row.response_rate,
+        }
+        for row in week.rows
+    ]
+    return {
+        "region": week.region,
+        "week": week.week,
+        "municipalities": rows,
+        "help_requests": len(week.help),
+        "shared_blockers": len(week.shared),
+        "open_follow_ups": len(week.follow_ups),
+        "url": external_url("dashboards.region", slug=region.slug),
+    }

@@ -232,6 +232,32 @@ class MeetingDetailSchema(MeetingSchema):
     attendance = fields.List(fields.Nested(AttendanceSchema))
 
 
+class MunicipalityWeekSchema(Schema):
+    organisation_id = fields.Int(required=True)
+    name = fields.Str(required=True)
+    actions = fields.Int()
+    progress = fields.Int(metadata={"description": "Share of the actions done, in percent."})
+    progress_change = fields.Int(
+        allow_none=True, metadata={"description": "Points since last week's snapshot."}
+    )
+    overdue = fields.Int()
+    overdue_change = fields.Int(allow_none=True)
+    blocked = fields.Int()
+    response_rate = fields.Int(allow_none=True, metadata={"description": "This week's check-in, in percent."})
+
+
+class RegionWeekSchema(Schema):
+    region = fields.Str(required=True)
+    week = fields.Str(required=True)
+    municipalities = fields.List(fields.Nested(MunicipalityWeekSchema))
+    help_requests = fields.Int(
+        metadata={"description": "Blocked actions whose owners ask the region for help."}
+    )
+    shared_blockers = fields.Int()
+    open_follow_ups = fields.Int()
+    url = fields.Str(metadata={"description": "The regional dashboard."})
+
+
 class ProblemSchema(Schema):
     """A refusal (RFC 9457): ``detail`` says what to do, in the caller's language."""
 

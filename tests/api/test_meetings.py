@@ -58,3 +58,15 @@ def test_members_do_not_see_the_meetings(client, world):
     assert client.get("/api/v1/regions/mrc-demo/meetings", headers=bearer(secret)).status_code == 404
     answer = client.get(f"/api/v1/regions/mrc-demo/meetings/{meeting.id}", headers=bearer(secret))
     assert answer.status_code == 404
+
+
+def test_the_regions_week_in_figures(client, world):
+    _meeting, neighbour_admin, _coordinator = _region(world)
+    answer = client.get("/api/v1/regions/mrc-demo/summary", headers=bearer(world.token(neighbour_admin)))
+    assert answer.status_code == 200
+    rows = {row["name"]: row for row in answer.json["municipalities"]}
+    assert set(rows) == {"Ville de Démo", "Ville Voisine"}
+    demo = rows["Ville de Démo"]
+    assert (demo["actions"], demo["overdue"], demo["blocked"], demo["progress"]) == (5, 1, 1, 20)
+    assert answer.json["url"].endswith("/regions/mrc-demo/dashboard")
+    assert client.get("/api/v1/regions/mrc-demo/summary", headers=bearer(world.secret)).status_code == 404

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from tasking import config
+from tasking.api.problems import problem
 from tasking.core import catalogues
 from tasking.core.validation import MAX_ID
 from tasking.extensions import babel, csrf, db, login_manager, mail, migrate
@@ -126,22 +127,49 @@ def register_blueprints(app: Flask) -> None:
         meetings_bp,
     ):
         app.register_blueprint(blueprint)
+    register_api(app)
     # Browsers ask for /favicon.ico whatever the page links: give them the same icon.
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.svg"))
+
+
+def register_api(app: Flask) -> None:
+    """The JSON API and its OpenAPI document (/api/v1/openapi.json)."""
+    from flask_limiter import Limiter
+
+    from tasking.api import meetings, reads, writes  # noqa: F401  (their routes join the blueprint)
+    from tasking.api.blueprint import OwnErrorsApi, blp, rate_limit_key
+    from tasking.api.docs import bp as docs_bp
+    from tasking.api.token_pages import bp as tokens_bp
+    from tasking.webhooks.routes import bp as webhooks_bp
+
+    api = OwnErrorsApi(app)
+    api.spec.components.security_scheme("token", {"type": "http", "scheme": "bearer"})
+    limiter = Limiter(key_func=rate_limit_key, app=app)
+    limiter.limit(lambda: app.config["API_RATE_LIMIT"])(blp)
+    api.register_blueprint(blp)
+    app.register_blueprint(docs_bp)
+    app.register_blueprint(tokens_bp)
+    app.register_blueprint(webhooks_bp)
 
 
 def register_receivers(app: Flask) -> None:
     """Notifications: template wording, and the receivers of the task events."""
     from tasking.notifications import receivers, text
+    from tasking.webhooks import receivers as webhook_receivers
 
     text.register(app)
     receivers.connect()
+    webhook_receivers.connect()
 
 
-def render_error(status: int, message: str):
-    """An error as JSON, a fragment for htmx, or a page."""
+def render_error(status: int, message: str, **details):  # noqa: ANN003
+    """An error as a problem document (the API), JSON, a fragment for htmx, or
+    a page. ``details`` (the field, the invalid parts) go to the API's caller."""
     from tasking.core.htmx import is_htmx
 
+    headers = details.pop("headers", None)
+    if request.path.startswith("/api/"):
+        return problem(status, message, headers=headers, **details)
     if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": message}), status
     if is_htmx():
@@ -160,7 +188,7 @@ def register_unit_of_work(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def refused(error: ServiceError):
         # For views with nothing better to show than the sentence.
-        return render_error(422, error.message)
+        return render_error(422, error.message, field=error.field)
 
     @app.errorhandler(ConflictError)
     def conflict(error: ConflictError):
@@ -193,7 +221,13 @@ def register_errorhandlers(app: Flask) -> None:
             return error
         # Werkzeug's own descriptions are English: a sentence given to abort() wins.
         own = error.description if error.description != type(error).description else None
-        return render_error(error.code, own or generic.get(error.code) or _("This request cannot be served."))
+        # The API's arguments refused by their schema, field by field.
+        invalid = (getattr(error, "data", None) or {}).get("messages")
+        if invalid:
+            own = _("Some values are invalid: see « errors ».")
+        sentence = own or generic.get(error.code) or _("This request cannot be served.")
+        headers = {key: value for key, value in error.get_headers() if key.lower() != "content-type"}
+        return render_error(error.code, sentence, errors=invalid, headers=headers)
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):  # noqa: ANN001

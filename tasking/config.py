@@ -66,10 +66,21 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": base_url.startswith("https://"),
         "REMEMBER_COOKIE_SECURE": base_url.startswith("https://"),
         "APP_TIMEZONE": env("APP_TIMEZONE") or "America/Montreal",
+        # Calls per token: `memory://` counts per worker; several instances share redis://….
+        "API_RATE_LIMIT": env("API_RATE_LIMIT") or "600 per minute",
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
     }
 
 
 DEFAULTS = {
+    # The JSON API's OpenAPI document (flask-smorest), at /api/v1/openapi.json.
+    "API_TITLE": "Rétablir",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.1.0",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "API_SPEC_OPTIONS": {"security": [{"token": []}]},
+    "RATELIMIT_HEADERS_ENABLED": True,
     # What `core.clock.now()` reads: tests replace it with a clock they set.
     "CLOCK": utcnow,
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

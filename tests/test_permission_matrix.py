@@ -12,10 +12,12 @@ from datetime import timedelta
 
 import pytest
 
+from tasking.api.tokens import create_token
 from tasking.core.clock import now
 from tasking.extensions import db
 from tasking.meetings.services import prepare_meeting
-from tasking.models import CheckinRound, OutboxMessage, PartnerContact, Task
+from tasking.models import CheckinRound, OutboxMessage, PartnerContact, Task, WebhookDelivery
+from tasking.webhooks.settings import add_webhook
 from tests.conftest import app_now
 
 # The right each endpoint needs. "token" routes carry their own signed secret
@@ -112,6 +114,35 @@ RIGHTS = {
     "meetings.follow_up": "coordinate",
     "meetings.attendance": "coordinate",
     "meetings.close": "coordinate",
+    # Personal access tokens: listed and created by their owner, revoked only by them.
+    "webhooks.index": "admin",
+    "webhooks.add": "admin",
+    "webhooks.toggle": "admin",
+    "webhooks.delete": "admin",
+    "webhooks.retry": "admin",
+    "tokens.index": "user",
+    "tokens.create": "user",
+    "tokens.revoke": "own",
+    "api_docs.index": "public",
+    "api-docs.openapi_json": "public",
+    # The JSON API: walked below with each person's token instead of a session.
+    "api.organisations": "user",
+    "api.plans": "read",
+    "api.plan": "read",
+    "api.themes": "read",
+    "api.tasks": "read",
+    "api.task": "read",
+    "api.history": "read",
+    "api.comments": "read",
+    "api.targets": "read",
+    "api.updates": "read",
+    "api.change_task": "contribute",
+    "api.post_comment": "contribute",
+    "api.post_measurement": "contribute",
+    "api.post_update": "own",
+    "api.meetings": "region",
+    "api.meeting": "region",
+    "api.summary": "region",
 }
 
 # Query strings a route needs to find its object.
@@ -181,7 +212,32 @@ def world(make):
     )
     db.session.add_all([message, checkin, contact])
     meeting = prepare_meeting(db.session, region=region, actor=people["coordinator"], now=app_now())
+    # Two webhooks: the walk removes the first before it retries a delivery of the second.
+    hooks = [
+        add_webhook(
+            db.session,
+            actor=people["admin"],
+            organisation_id=org_a.id,
+            url=f"http://127.0.0.1:9/{n}",
+            events=["task.changed"],
+            format="json",
+            now=app_now(),
+        )
+        for n in (1, 2)
+    ]
+    delivery = WebhookDelivery(
+        webhook_id=hooks[1].id,
+        event="task.changed",
+        dedupe_key="matrix",
+        payload="{}",
+        created_at=app_now(),
+        next_attempt_at=app_now(),
+        attempts=1,
+        status="failed",
+    )
+    db.session.add(delivery)
     db.session.commit()
+    params_ids = {"webhook_id": hooks[0].id, "delivery_id": delivery.id}
     objective = task.objective
     params = {
         "plan_id": plan.id,
@@ -194,6 +250,8 @@ def world(make):
         "message_id": message.id,
         "round_id": checkin.id,
         "contact_id": contact.id,
+        "organisation_id": org_a.id,
+        **params_ids,
         "slug": region.slug,
         "kind": "actions",
         "item_id": task.id,
@@ -212,9 +270,20 @@ def world(make):
         "admin.change_role": {"role": "member"},
         "admin.change_active": {"active": "1"},
     }
+    api_data = {
+        "api.change_task": {"version": task.version, "status": "in_progress"},
+        "api.post_comment": {"body": "Vu."},
+        "api.post_measurement": {"value": 12, "measured_on": "2026-11-20"},
+    }
     # The meeting's routes find an agenda item of that meeting, not a plan item.
     overrides = {"meeting_id": meeting.id, "item_id": meeting.items[0].id}
-    return {"people": people, "params": params, "post_data": post_data, "meeting_params": overrides}
+    return {
+        "people": people,
+        "params": params,
+        "post_data": post_data,
+        "api_data": api_data,
+        "meeting_params": overrides,
+    }
 
 
 def _url(rule, params):
@@ -231,7 +300,7 @@ def test_route_matrix(role, world, app, make_client):
     failures = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         right = RIGHTS[rule.endpoint]
-        if right in ("public", "token", "own") or rule.endpoint == "auth.logout":
+        if right in ("public", "token", "own") or rule.endpoint in ("auth.logout",) or _api(rule):
             continue
         params = world["params"]
         if rule.endpoint.startswith("meetings."):
@@ -252,6 +321,54 @@ def test_route_matrix(role, world, app, make_client):
                 if status in (401, 403, 404):
                     failures.append(where + " expected access")
             elif role in READERS and right != "region":
+                if status not in (403, 404):
+                    failures.append(where + " expected 403 or 404")
+            elif status != 404:
+                failures.append(where + " expected 404")
+    assert failures == []
+
+
+def _api(rule) -> bool:  # noqa: ANN001
+    return rule.endpoint.startswith("api.")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_matrix(role, world, app, client):
+    """A token acts with its owner's permissions, never more; none is 401."""
+    headers = {}
+    if role != "anonymous":
+        _token, secret = create_token(
+            db.session,
+            actor=world["people"][role],
+            name="matrix",
+            scope="write",
+            expires_on=app_now().date() + timedelta(days=30),
+            now=app_now(),
+        )
+        db.session.commit()
+        headers = {"Authorization": f"Bearer {secret}"}
+    failures = []
+    for rule in sorted(filter(_api, app.url_map.iter_rules()), key=lambda r: r.rule):
+        right = RIGHTS[rule.endpoint]
+        if right == "own":
+            continue
+        params = world["params"]
+        if rule.endpoint.startswith("api.meeting"):
+            params = {**params, **world["meeting_params"]}
+        url = _url(rule, params)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            body = world["api_data"].get(rule.endpoint) if method != "GET" else None
+            status = client.open(url, method=method, json=body, headers=headers).status_code
+            where = f"{role} {method} {url} ({rule.endpoint}) → {status}"
+            if status >= 500:
+                failures.append(where + " server error")
+            elif role == "anonymous":
+                if status != 401:
+                    failures.append(where + " expected 401")
+            elif right in GRANTS[role]:
+                if status in (401, 403, 404):
+                    failures.append(where + " expected access")
+            elif role in READERS:
                 if status not in (403, 404):
                     failures.append(where + " expected 403 or 404")
             elif status != 404:

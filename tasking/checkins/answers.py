@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 from tasking.checkins.links import read_update_token
 from tasking.checkins.rounds import current_round, late_first
 from tasking.checkins.text import NEEDS_NOTE
+from tasking.core import events
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import ASSIGNABLE_ROLES
@@ -286,6 +287,10 @@ def save_answers(
             )
         saved.append(answer)
     session.flush()
+    for answer in saved:
+        events.checkin_answered.send(
+            None, session=session, actor=person, now=now, task=answer.task, answer=answer
+        )
     return saved
 
 

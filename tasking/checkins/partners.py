@@ -23,6 +23,7 @@ from tasking.checkins.answers import HEALTHS, MAX_NOTE, AnswerInput, AnswersRefu
 from tasking.checkins.links import LINK_MAX_AGE
 from tasking.checkins.rounds import late_first
 from tasking.checkins.text import NEEDS_NOTE
+from tasking.core import events
 from tasking.core.claim import claim
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
@@ -250,6 +251,10 @@ def save_partner_answers(
         line.actor_label = _("%(name)s (partner)", name=item.partner_name)
         saved.append(answer)
     session.flush()
+    for answer in saved:
+        events.checkin_answered.send(
+            None, session=session, actor=None, now=now, task=answer.task, answer=answer
+        )
     return saved
 
 

@@ -18,3 +18,7 @@ comment_posted = _signals.signal("comment-posted")
 measurement_added = _signals.signal("measurement-added")
 #: task_id, user; a receiver returns how many notifications it marked read
 task_opened = _signals.signal("task-opened")
+#: task, answer: CheckinAnswer (a person's or a partner's word in the weekly check-in)
+checkin_answered = _signals.signal("checkin-answered")
+#: meeting: Meeting, just closed (its minutes queued)
+meeting_closed = _signals.signal("meeting-closed")

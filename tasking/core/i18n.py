@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, session
+from flask import current_app, g, has_request_context, session
 from flask_login import current_user
 
 LOCALES = ("fr_CA", "en_CA")
@@ -19,6 +19,9 @@ def normalise_locale(value: str | None) -> str:
 def select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    # Chosen by the request itself (the API reads Accept-Language).
+    if "locale" in g:
+        return g.locale
     if current_user and current_user.is_authenticated:
         return normalise_locale(current_user.locale)
     return normalise_locale(session.get("locale"))

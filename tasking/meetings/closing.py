@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tasking.core import events
 from tasking.core.errors import ServiceError
 from tasking.core.urls import external_url
 from tasking.meetings.invitation import invited_ids
@@ -62,4 +63,5 @@ def close_meeting(session: Session, *, meeting: Meeting, actor: User, now: datet
             docx_link=external_url("meetings.minutes_docx", slug=meeting.region.slug, meeting_id=meeting.id),
         )
         rows.append(row)
+    events.meeting_closed.send(None, session=session, actor=actor, now=now, meeting=meeting)
     return [row for row in rows if row is not None]

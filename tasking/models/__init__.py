@@ -1,6 +1,7 @@
 """The data model, one module per aggregate. Importing this package registers
 every table with the metadata, which Alembic and the tests rely on."""
 
+from tasking.models.api import ApiToken
 from tasking.models.checkin import CheckinAnswer, CheckinMessage, CheckinRound, Health
 from tasking.models.imports import PendingImport
 from tasking.models.meeting import (
@@ -34,13 +35,16 @@ from tasking.models.task import (
     TaskStatus,
     task_collaborators,
 )
+from tasking.models.webhook import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent, WebhookFormat
 
 __all__ = [
     "Activity",
+    "ApiToken",
     "CheckinAnswer",
     "CheckinMessage",
     "CheckinRound",
     "Comment",
+    "DeliveryStatus",
     "DigestLog",
     "GeneralObjective",
     "Health",
@@ -74,5 +78,9 @@ __all__ = [
     "TaskStatus",
     "Theme",
     "User",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookFormat",
     "task_collaborators",
 ]

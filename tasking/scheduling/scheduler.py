@@ -8,7 +8,7 @@ APScheduler 3 (BlockingScheduler) runs, in this process only:
   so one trigger serves every time zone and a slot missed while the process
   was down is caught up (within its week);
 - the weekly check-in (rounds due to open, late reminders), every 15 minutes;
-- the outbox, every ``outbox_seconds`` (30 s).
+- the outbox and the webhooks' deliveries, every ``outbox_seconds`` (30 s).
 
 Only the holder of the lease acts: a heartbeat renews it every third of its
 length; a second scheduler stands by and takes over when the lease expires.
@@ -48,6 +48,7 @@ from tasking.outbox.sender import deliver, worker_name
 from tasking.scheduling import lease
 from tasking.scheduling.jobs import run_digests, run_regional_digests, run_reminders
 from tasking.scheduling.runs import record_run
+from tasking.webhooks.jobs import run_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ JOBS: dict[str, Callable] = {
     "regional-digests": run_regional_digests,
     "outbox": send_outbox,
     "checkins": run_checkins,
+    "webhooks": run_webhooks,
 }
 
 
@@ -156,9 +158,10 @@ class Scheduler:
         quarter = CronTrigger(minute="*/15", timezone="UTC")
         for job_id in ("reminders", "digests", "regional-digests", "checkins"):
             self.scheduler.add_job(self.run_job, quarter, args=[job_id], id=job_id)
-        self.scheduler.add_job(
-            self.run_job, IntervalTrigger(seconds=self.outbox_seconds), args=["outbox"], id="outbox"
-        )
+        for job_id in ("outbox", "webhooks"):
+            self.scheduler.add_job(
+                self.run_job, IntervalTrigger(seconds=self.outbox_seconds), args=[job_id], id=job_id
+            )
 
     def stop(self, *_args) -> None:
         """Signal handler: let running jobs finish (they commit what they did)

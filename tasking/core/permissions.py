@@ -12,6 +12,8 @@ person's roles is kept in that session's ``info`` for the rest of its life
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -167,6 +169,19 @@ def can_contribute_to(
     if role == Role.ADMIN.value:
         return True
     return role == Role.MEMBER.value and (owner_id == user.id or collaborating)
+
+
+def contribution_test(
+    session: Session, user: User, organisation_id: int
+) -> Callable[[int | None, bool], bool]:
+    """``can_contribute_to`` for many tasks of one organisation: the role read
+    once, then ``test(owner_id, collaborating)`` per task."""
+    role = role_in(session, user, organisation_id)
+    if role == Role.ADMIN.value:
+        return lambda _owner_id, _collaborating: True
+    if role != Role.MEMBER.value:
+        return lambda _owner_id, _collaborating: False
+    return lambda owner_id, collaborating: owner_id == user.id or collaborating
 
 
 def can_change_task_fields(

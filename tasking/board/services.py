@@ -18,10 +18,11 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import Flask
-from sqlalchemy import ColumnElement, Select, and_, bindparam, event, exists, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, event, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from tasking.checkins.status import NO_CHECKIN, CheckinStatus, checkin_status
+from tasking.core.ids import in_ids
 from tasking.core.permissions import ASSIGNABLE_ROLES, contribution_test
 from tasking.core.templating import qc_number
 from tasking.core.validation import parse_id
@@ -395,11 +396,24 @@ def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
     return cards
 
 
-@functools.cache
-def _progress_statements() -> tuple[Select, Select]:
-    """The two statements of ``objective_progress``, built once (building a
-    windowed subquery costs more than running it)."""
-    targets = (
+def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[int, tuple[float | None, str]]:
+    """For each objective with a measurable target: the first such target's
+    progress (0..1) and a short label « latest / target unit ». One statement:
+    the latest and first measurement of each target by index, beside it."""
+    objective_ids = list(objective_ids)
+    if not objective_ids:
+        return {}
+
+    def measured(*order: ColumnElement) -> ColumnElement:
+        return (
+            select(Measurement.value)
+            .where(Measurement.target_id == Target.id)
+            .order_by(*order)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    targets = session.execute(
         select(
             Target.id,
             Target.objective_id,
@@ -407,58 +421,23 @@ def _progress_statements() -> tuple[Select, Select]:
             Target.baseline,
             Target.target_value,
             Target.direction,
+            measured(Measurement.measured_on.desc(), Measurement.id.desc()).label("latest"),
+            measured(Measurement.measured_on, Measurement.id).label("first"),
         )
-        .where(
-            Target.objective_id.in_(bindparam("objectives", expanding=True)), Target.target_value.is_not(None)
-        )
+        .where(in_ids(session, Target.objective_id, objective_ids), Target.target_value.is_not(None))
         .order_by(Target.objective_id, Target.position, Target.id)
     )
-    # The first and the latest measurement of each target, in one windowed query.
-    newest = func.row_number().over(
-        partition_by=Measurement.target_id, order_by=(Measurement.measured_on.desc(), Measurement.id.desc())
-    )
-    oldest = func.row_number().over(
-        partition_by=Measurement.target_id, order_by=(Measurement.measured_on, Measurement.id)
-    )
-    ranked = (
-        select(Measurement.target_id, Measurement.value, newest.label("newest"), oldest.label("oldest"))
-        .where(Measurement.target_id.in_(bindparam("targets", expanding=True)))
-        .subquery()
-    )
-    measurements = select(ranked).where(or_(ranked.c.newest == 1, ranked.c.oldest == 1))
-    return targets, measurements
-
-
-def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[int, tuple[float | None, str]]:
-    """For each objective with a measurable target: the first such target's
-    progress (0..1) and a short label « latest / target unit »."""
-    objective_ids = list(objective_ids)
-    if not objective_ids:
-        return {}
-    targets_of, measurements_of = _progress_statements()
-    first_target = {}
-    for target in session.execute(targets_of, {"objectives": objective_ids}):
-        first_target.setdefault(target.objective_id, target)
-    if not first_target:
-        return {}
-    target_ids = [target.id for target in first_target.values()]
-    latest: dict[int, float] = {}
-    first: dict[int, float] = {}
-    for row in session.execute(measurements_of, {"targets": target_ids}):
-        if row.newest == 1:
-            latest[row.target_id] = row.value
-        if row.oldest == 1:
-            first[row.target_id] = row.value
     # Many objectives share a figure (100 %): each is formatted once.
     number = functools.cache(qc_number)
     result: dict[int, tuple[float | None, str]] = {}
-    for objective_id, target in first_target.items():
-        value = latest.get(target.id)
+    for target in targets:
+        if target.objective_id in result:
+            continue  # the first measurable target speaks for its objective
         # Target.progress reads only the columns selected above.
-        share = Target.progress(target, value, first.get(target.id))
-        latest_text = number(value) if value is not None else "—"
+        share = Target.progress(target, target.latest, target.first)
+        latest = number(target.latest) if target.latest is not None else "—"
         unit = f" {target.unit}" if target.unit else ""
-        result[objective_id] = (share, f"{latest_text} / {number(target.target_value)}{unit}")
+        result[target.objective_id] = (share, f"{latest} / {number(target.target_value)}{unit}")
     return result
 
 

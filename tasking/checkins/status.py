@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
+from tasking.core.ids import in_ids
 from tasking.models import (
     CheckinAnswer,
     CheckinMessage,
@@ -89,7 +90,7 @@ def checkin_status(session: Session, task_ids: Iterable[int], now: datetime) -> 
     """Task id → its latest check-in (health, note, date, who) and staleness.
     Tasks never reported on and not stale are left out (see ``NO_CHECKIN``)."""
     ids = list(task_ids)
-    return _status(session, Task.id.in_(ids), now) if ids else {}
+    return _status(session, in_ids(session, Task.id, ids), now) if ids else {}
 
 
 def plan_checkin_status(session: Session, plan_id: int, now: datetime) -> dict[int, CheckinStatus]:

@@ -202,6 +202,7 @@ class Lane:
     theme_id: int | None = None
     title: str = ""
     colour: str = ""
+    number: int | None = None
 
     @property
     def count(self) -> int:
@@ -455,15 +456,15 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
     page_size = first_page_size(filters)
     if filters.lanes:
         themes = session.execute(
-            select(Theme.id, Theme.title, Theme.colour)
+            select(Theme.id, Theme.title, Theme.colour, Theme.number)
             .where(Theme.plan_id == scope.plan_id, Theme.archived_at.is_(None))
             .order_by(Theme.position, Theme.id)
         ).all()
         if filters.theme:
             themes = [theme for theme in themes if theme.id == filters.theme]
-        lane_specs = [(lane_key(theme.id), theme.id, theme.title, theme.colour) for theme in themes]
+        lane_specs = [(lane_key(theme.id), theme) for theme in themes]
     else:
-        lane_specs = [("all", None, "", "")]
+        lane_specs = [("all", None)]
     where = _where(session, scope, filters)
     if filters.q:
         # Matching text is the costly test: run it once, over the whole
@@ -478,13 +479,13 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
     else:
         counts = column_counts(session, scope, filters)
         parts = []
-        for key, theme_id, _title, _colour in lane_specs:
+        for key, theme in lane_specs:
             for status in STATUSES:
                 if not counts.get((key, status)):
                     continue
                 stmt = _card_select(scope.viewer.id).where(*where, Task.status == status)
-                if theme_id is not None:
-                    stmt = stmt.where(Theme.id == theme_id)
+                if theme is not None:
+                    stmt = stmt.where(Theme.id == theme.id)
                 page = stmt.order_by(Task.board_position, Task.id).limit(page_size + 1)
                 parts.append(page.subquery().select())
         rows = session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all() if parts else []
@@ -499,13 +500,17 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
     fill_cards(session, scope, [card for cards in pages.values() for card in cards[:page_size]])
 
     lanes = []
-    for key, theme_id, title, colour in lane_specs:
+    for key, theme in lane_specs:
         columns = []
         for status in STATUSES:
             cards = pages.get((key, status), [])
             more = cards[page_size - 1].cursor if len(cards) > page_size else None
             columns.append(Column(status, key, cards[:page_size], counts.get((key, status), 0), more))
-        lanes.append(Lane(key, columns, theme_id, title, colour))
+        lanes.append(
+            Lane(key, columns, theme.id, theme.title, theme.colour, theme.number)
+            if theme
+            else Lane(key, columns)
+        )
     return Board(lanes=lanes, totals=totals_of(counts), today=scope.today, filters=filters)
 
 
@@ -578,7 +583,7 @@ def load_card(session: Session, scope: Scope, task_id: int) -> Card | None:
 def filter_choices(session: Session, scope: Scope) -> tuple[list, list]:
     """Themes of the plan and the people who may own a task, for the filter form."""
     themes = session.execute(
-        select(Theme.id, Theme.title, Theme.colour)
+        select(Theme.id, Theme.title, Theme.colour, Theme.number)
         .where(Theme.plan_id == scope.plan_id, Theme.archived_at.is_(None))
         .order_by(Theme.position, Theme.id)
     ).all()

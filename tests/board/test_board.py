@@ -46,7 +46,7 @@ def test_the_board_shows_the_template_plan_in_four_french_columns(client, make, 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     for label in ("À faire", "En cours", "Bloqué", "Terminé"):
-        assert f">{label} <span" in html
+        assert f"<span>{label}</span> <span class=\"count\"" in html
     assert total(html, "todo") == 145
     assert total(html, "in_progress") == total(html, "blocked") == total(html, "done") == 0
     # The first page of the column, and a sentinel loading the rest when revealed.

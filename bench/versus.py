@@ -386,17 +386,29 @@ def _ticks() -> dict[int, tuple[str, int, int]]:
 
 
 class Cpu:
-    """CPU milliseconds used by the gunicorn workers and by PostgreSQL."""
+    """CPU milliseconds used by the gunicorn workers and by the PostgreSQL
+    backends serving this run's database (found by its name in their title)."""
 
-    def __init__(self, master: int):
+    def __init__(self, master: int, database: str | None):
         self.master = master
+        self.database = database.encode() if database else None
 
     def sample(self) -> tuple[float, float]:
         seen = _ticks()
         tick = 1000 / os.sysconf("SC_CLK_TCK")
         app = sum(t for _name, ppid, t in seen.values() if ppid == self.master) * tick
-        database = sum(t for name, _ppid, t in seen.values() if name.startswith("postgres")) * tick
-        return app, database
+        backends = 0
+        if self.database:
+            for pid, (name, _ppid, ticks) in seen.items():
+                if name.startswith("postgres") and self._serves(pid):
+                    backends += ticks
+        return app, backends * tick
+
+    def _serves(self, pid: int) -> bool:
+        try:
+            return self.database in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
 
 
 class Server:
@@ -416,7 +428,7 @@ class Server:
             cwd=ROOT.parent,
             env=env,
         )
-        self.cpu = Cpu(self.process.pid)
+        self.cpu = Cpu(self.process.pid, url.rsplit("/", 1)[1] if url.startswith("postgresql") else None)
         for _ in range(150):
             try:
                 if requests.get(self.base + "/readyz", timeout=2).status_code == 200:

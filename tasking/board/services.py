@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, Select, and_, event, exists, func, or_, se
 from sqlalchemy.orm import Session
 
 from tasking.checkins.status import NO_CHECKIN, CheckinStatus, checkin_status
-from tasking.core.ids import in_ids
+from tasking.core.ids import in_ids_param
 from tasking.core.permissions import ASSIGNABLE_ROLES, contribution_test
 from tasking.core.templating import qc_number
 from tasking.core.validation import parse_id
@@ -397,13 +397,10 @@ def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
     return cards
 
 
-def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[int, tuple[float | None, str]]:
-    """For each objective with a measurable target: the first such target's
-    progress (0..1) and a short label « latest / target unit ». One statement:
-    the latest and first measurement of each target by index, beside it."""
-    objective_ids = list(objective_ids)
-    if not objective_ids:
-        return {}
+@functools.cache
+def _targets_of(postgresql: bool) -> Select:
+    """The measurable targets of some objectives with their latest and first
+    measurement (by index, beside each), built once with the ids as one parameter."""
 
     def measured(*order: ColumnElement) -> ColumnElement:
         return (
@@ -414,7 +411,7 @@ def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[i
             .scalar_subquery()
         )
 
-    targets = session.execute(
+    return (
         select(
             Target.id,
             Target.objective_id,
@@ -425,9 +422,19 @@ def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[i
             measured(Measurement.measured_on.desc(), Measurement.id.desc()).label("latest"),
             measured(Measurement.measured_on, Measurement.id).label("first"),
         )
-        .where(in_ids(session, Target.objective_id, objective_ids), Target.target_value.is_not(None))
+        .where(in_ids_param(Target.objective_id, "objectives", postgresql), Target.target_value.is_not(None))
         .order_by(Target.objective_id, Target.position, Target.id)
     )
+
+
+def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[int, tuple[float | None, str]]:
+    """For each objective with a measurable target: the first such target's
+    progress (0..1) and a short label « latest / target unit ». One statement."""
+    objective_ids = list(objective_ids)
+    if not objective_ids:
+        return {}
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    targets = session.execute(_targets_of(postgresql), {"objectives": objective_ids})
     # Many objectives share a figure (100 %): each is formatted once.
     number = functools.cache(qc_number)
     result: dict[int, tuple[float | None, str]] = {}

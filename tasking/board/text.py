@@ -9,7 +9,7 @@ costs several times an attribute read).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
@@ -19,7 +19,7 @@ from flask import request
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from tasking.board.services import Card, Filters
 from tasking.core.templating import HEALTH_LABELS, STATUS_LABELS
@@ -27,8 +27,13 @@ from tasking.core.templating import HEALTH_LABELS, STATUS_LABELS
 
 @dataclass(slots=True)
 class CardWords:
-    """One card's links and words, as the template prints them."""
+    """One card's links and words, escaped once here: the card's markup prints
+    them without escaping each again (a card printed some forty escaped values)."""
 
+    title: Markup
+    theme_title: Markup
+    colour: Markup
+    initials: Markup
     url: str
     move_url: str
     card_url: str
@@ -48,16 +53,17 @@ class CardText:
 
     def __init__(self, filters: Filters):
         self.status = {key: str(label) for key, label in STATUS_LABELS.items()}
-        self.move = _("Move")
-        self.confirm = _("Confirm")
-        self.overdue = _("overdue")
-        self.due_soon = _("due soon")
+        # Escaped once: the card prints them without escaping.
+        self.move = escape(_("Move"))
+        self.confirm = escape(_("Confirm"))
+        self.overdue = escape(_("overdue"))
+        self.due_soon = escape(_("due soon"))
         self.target_progress = _("Target progress")
         self.health = {key: str(label) for key, label in HEALTH_LABELS.items()}
         self.health_title = _("Last check-in")
         self.stale = _("To update")
         self.stale_title = _("No update for three check-in rounds")
-        self.csrf = generate_csrf()
+        self.csrf = escape(generate_csrf())
         self.query = "?" + urlencode(filters.query_args()) if filters.query_args() else ""
         self.root = request.script_root
         self._responsible = _("Responsible: %(name)s")
@@ -82,25 +88,36 @@ class CardText:
     def dress(self, cards: Iterable[Card]) -> None:
         """Give each card its ``CardWords``."""
         root, query = self.root, self.query
-        owners: dict[str, str] = {}
+        shared: dict[tuple[str, object], Markup] = {}
+
+        def once(kind: str, value: object, words: Callable[[], str]) -> Markup:
+            # Owners, counts, dates and themes repeat from card to card.
+            key = (kind, value)
+            if key not in shared:
+                shared[key] = escape(words())
+            return shared[key]
+
         for card in cards:
             task = f"{root}/tasks/{card.id}"
-            due = card.due_date
-            owner = card.owner_name
-            if owner and owner not in owners:
-                owners[owner] = self.responsible(owner)
+            due, owner, theme = card.due_date, card.owner_name, (card.theme_number, card.theme_title)
+            helpers, comments = card.collaborators, card.comments
             card.text = CardWords(
-                task,
-                f"{task}/move{query}",
-                f"{task}/card{query}",
-                self.date(due) if due else "",
+                escape(card.title),
+                once("theme title", card.theme_title, lambda c=card: c.theme_title),
+                once("colour", card.theme_colour, lambda c=card: c.theme_colour),
+                once("initials", card.owner_initials, lambda c=card: c.owner_initials),
+                escape(task),
+                escape(f"{task}/move{query}"),
+                escape(f"{task}/card{query}"),
+                once("due", due, lambda d=due: self.date(d)) if due else "",
                 due.isoformat() if due else "",
-                owners[owner] if owner else "",
-                self.collaborators(card.collaborators) if card.collaborators else "",
-                self.comments(card.comments) if card.comments else "",
-                self.short_title(card.title),
-                self.column_of(card.title),
-                *self.theme(card.theme_number, card.theme_title),
+                once("owner", owner, lambda o=owner: self.responsible(o)) if owner else "",
+                once("helpers", helpers, lambda n=helpers: self.collaborators(n)) if helpers else "",
+                once("comments", comments, lambda n=comments: self.comments(n)) if comments else "",
+                escape(self.short_title(card.title)),
+                escape(self.column_of(card.title)),
+                once("theme", theme, lambda t=theme: self.theme(*t)[0]),
+                once("theme name", theme, lambda t=theme: self.theme(*t)[1]),
             )
 
     def theme(self, number: int | None, title: str) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tasking.board.services import FIRST_PAGE_SIZE, PAGE_SIZE
 from tasking.extensions import db
-from tasking.models import Measurement, Target, Task
+from tasking.models import Measurement, Target, Task, Theme
 from tasking.models.task import task_collaborators
 from tests.board.conftest import today
 from tests.conftest import app_now
@@ -46,7 +46,7 @@ def test_the_board_shows_the_template_plan_in_four_french_columns(client, make, 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     for label in ("À faire", "En cours", "Bloqué", "Terminé"):
-        assert f"<span>{label}</span> <span class=\"count\"" in html
+        assert f'<span>{label}</span> <span class="count"' in html
     assert total(html, "todo") == 145
     assert total(html, "in_progress") == total(html, "blocked") == total(html, "done") == 0
     # The first page of the column, and a sentinel loading the rest when revealed.
@@ -296,3 +296,22 @@ def test_archived_tasks_objectives_and_themes_are_not_on_the_board(client, peopl
     assert on_board == {first} and kept in card_ids(html) and archived_task not in card_ids(html)
     assert total(html, "todo") == len(card_ids(html))
     assert len(re.findall(r'<h3 class="lane-head"', lanes)) == 2
+
+
+def test_what_people_typed_is_escaped_on_every_card(client, people, build, make):
+    """The card's markup prints values escaped once in CardText.dress: a
+    title, a person's name and a theme title with markup in them stay text."""
+    plan = build.plan(people.org, themes=1)
+    db.session.scalars(select(Theme).where(Theme.plan_id == plan.id)).one().title = 'Enjeu <i>"x"</i>'
+    odd = make.user(people.org, "member", "odd@tableau.qc.ca", 'Zoé <b onclick="x">Z</b>')
+    (task_id,) = build.tasks(plan, 1, owner_id=odd.id, title='<script>alert("x")</script> & co')
+    db.session.commit()
+    client.login(people.admin.email)
+
+    html = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
+
+    assert "<script>alert" not in html and "<b onclick" not in html and "<i>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in html
+    assert "Responsable\u00a0: Zoé &lt;b onclick=&#34;x&#34;&gt;Z&lt;/b&gt;" in html
+    assert 'title="Enjeu &lt;i&gt;&#34;x&#34;&lt;/i&gt;"' in html
+    assert f'id="task-{task_id}"' in html

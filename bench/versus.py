@@ -340,11 +340,14 @@ def query_counts(app, data: dict) -> dict[str, str]:  # noqa: ANN001
     task, _ = statements(member, "get", f"/tasks/{data['task']}")
     mine, _ = statements(member, "get", "/me/tasks")
     task_id = data["movers"][0]
+    with app.app_context():
+        status = db.session.scalar(select(Task.status).where(Task.id == task_id))
     moved, _ = statements(
         coordinator,
         "post",
         f"/tasks/{task_id}/move",
-        data={"status": "done", "version": data["versions"][task_id]},
+        # To another column, as the load's moves mostly are.
+        data={"status": "in_progress" if status == "todo" else "todo", "version": data["versions"][task_id]},
         headers={**HTMX, "X-CSRFToken": csrf},
     )
     data["versions"][task_id] += 1

@@ -1,10 +1,11 @@
 """Reading the kanban board: filters, columns loaded page by page, card facts.
 
 Every function here sends a fixed number of SQL statements whatever the size
-of the plan: the first page of every column comes from one windowed query, the
-next pages from a keyset query on (board_position, id), and the facts a card
-shows (owner, collaborators, comments, target progress) from one grouped query
-each for the cards on screen, and their latest check-in from a fixed two.
+of the plan: the first page of every column comes from one statement (a UNION
+of one short query per column), the next pages from a keyset query on
+(board_position, id); each card's owner, theme and counts of collaborators and
+comments come in the same row, its objective's progress from one statement for
+the cards on screen, and their latest check-in from a fixed two.
 """
 
 from __future__ import annotations

@@ -475,15 +475,7 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
         lane_specs = [("all", None)]
     where = _where(session, scope, filters)
     if filters.q:
-        # Matching text is the costly test: run it once, over the whole
-        # plan, and count and cut the pages from that one result.
-        rows = session.execute(
-            _card_select(scope.viewer.id).where(*where).order_by(Task.board_position, Task.id)
-        ).all()
-        counts: dict[tuple[str, str], int] = {}
-        for row in rows:
-            key = (lane_key(row.theme_id if filters.lanes else None), row.status)
-            counts[key] = counts.get(key, 0) + 1
+        counts, rows = _searched(session, scope, where, filters.lanes, page_size)
     else:
         counts = column_counts(session, scope, filters)
         parts = []
@@ -520,6 +512,33 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
             else Lane(key, columns)
         )
     return Board(lanes=lanes, totals=totals_of(counts), today=scope.today, filters=filters)
+
+
+def _searched(
+    session: Session, scope: Scope, where: list[ColumnElement[bool]], lanes: bool, page_size: int
+) -> tuple[dict[tuple[str, str], int], list]:
+    """Counts and first pages when words are searched. Matching text is the
+    costly test: run it once over the whole plan, reading only what counts
+    and orders the matches, then read the cards of the first pages alone
+    (a card's row counts its collaborators and comments)."""
+    matches = session.execute(
+        _joined(select(Task.id, Task.status, Theme.id.label("theme_id")))
+        .where(*where)
+        .order_by(Task.board_position, Task.id)
+    ).all()
+    counts: dict[tuple[str, str], int] = {}
+    shown = []
+    for match in matches:
+        key = (lane_key(match.theme_id if lanes else None), match.status)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] <= page_size + 1:
+            shown.append(match.id)
+    if not shown:
+        return counts, []
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    cards = _card_select(scope.viewer.id).where(in_ids_param(Task.id, "shown", postgresql))
+    rows = session.execute(cards.order_by(Task.board_position, Task.id), {"shown": shown}).all()
+    return counts, rows
 
 
 def totals_of(counts: dict[tuple[str, str], int]) -> dict[str, int]:

@@ -159,7 +159,10 @@ def generate(size: int, org, people: list[User], rng: random.Random, title: str)
         for weeks in range(3):
             db.session.add(
                 Measurement(
-                    target_id=target.id, value=20.0 * (weeks + 1), measured_on=today - timedelta(weeks=weeks)
+                    target_id=target.id,
+                    value=20.0 * (weeks + 1),
+                    measured_on=today - timedelta(weeks=weeks),
+                    created_at=now,
                 )
             )
     db.session.commit()
@@ -175,7 +178,8 @@ def populate(app) -> dict:  # noqa: ANN001
     rng = random.Random(2026)
     with app.app_context():
         upgrade()
-        org = orgs.create_organisation(db.session, "banc-essai", "Ville du banc d’essai")
+        now = utcnow()
+        org = orgs.create_organisation(db.session, "banc-essai", "Ville du banc d’essai", now=now)
         people = [
             orgs.create_user(
                 db.session,
@@ -184,6 +188,7 @@ def populate(app) -> dict:  # noqa: ANN001
                 password=PASSWORD if i < 2 else None,
                 org=org,
                 role="admin" if i == 0 else "member",
+                now=now,
             )
             for i in range(50)
         ]
@@ -289,7 +294,7 @@ def move(app, client, csrf: str, task_ids: list[int], rng: random.Random):  # no
     target = rng.choice([s for s in ("todo", "in_progress", "blocked", "done") if s != status])
     return client.post(
         f"/tasks/{task_id}/move",
-        data={"status": target, "version": version},
+        data={"status": target, "version": version, "blocked_reason": "Attente du budget"},
         headers={"HX-Request": "true", "X-CSRFToken": csrf},
     )
 

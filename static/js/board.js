@@ -142,8 +142,35 @@
     }
   });
 
+  // On a phone the filters fold away (they would push the board below the
+  // screen) and one column shows at a time: the one whose head is checked,
+  // kept when a filter redraws the board.
+  const PHONE = window.matchMedia("(max-width: 600px)");
+  let shownColumn = null;
+
+  function foldFilters() {
+    const fold = document.getElementById("board-filters-fold");
+    if (!fold) return;
+    const follow = () => {
+      fold.open = !PHONE.matches;
+    };
+    follow();
+    PHONE.addEventListener("change", follow);
+  }
+
+  document.addEventListener("change", (event) => {
+    if (event.target.name === "board-column") shownColumn = event.target.value;
+  });
+
+  function keepShownColumn(root) {
+    if (!shownColumn) return;
+    const pick = root.querySelector(`input[name="board-column"][value="${shownColumn}"]`);
+    if (pick) pick.checked = true;
+  }
+
   document.addEventListener("htmx:afterSettle", (event) => {
     const elt = event.detail.elt;
+    if (elt && elt.id === "board") keepShownColumn(elt);
     if (elt && elt.classList && elt.classList.contains("task-card")) {
       relocate(elt);
       focusReason(elt);
@@ -175,6 +202,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     initSortable(document);
+    foldFilters();
     const dialog = document.getElementById("task-dialog");
     if (!dialog) return;
     let opened = null;

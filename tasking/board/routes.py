@@ -50,13 +50,15 @@ def show(plan_id: int):
     filters = Filters.from_args(request.args)
     board = services.load_board(db.session, scope, filters)
     themes, people = services.filter_choices(db.session, scope)
+    text = CardText(filters)
+    text.dress(card for lane in board.lanes for column in lane.columns for card in column.cards)
     return render(
         "board/show.html",
         "board/_board.html",
         plan=plan,
         board=board,
         filters=filters,
-        t=CardText(filters),
+        t=text,
         themes=themes,
         people=people,
     )
@@ -83,9 +85,16 @@ def column(plan_id: int):
         theme_id=theme_id,
         after=services.parse_cursor(request.args.get("after")),
     )
-    return render(
-        "board/column.html", "board/_cards.html", plan=plan, column=page, filters=filters, t=CardText(filters)
-    )
+    text = CardText(filters)
+    text.dress(page.cards)
+    return render("board/column.html", "board/_cards.html", plan=plan, column=page, filters=filters, t=text)
+
+
+def _words(filters: Filters, card: services.Card | None) -> CardText:
+    """The words of the board, and of the one card shown."""
+    text = CardText(filters)
+    text.dress([card] if card else [])
+    return text
 
 
 def _board_url(plan_id: int, filters: Filters, task_id: int | None = None) -> str:
@@ -195,7 +204,7 @@ def _ask_reason(plan: Plan, filters: Filters, task_id: int, message: str, wanted
             card=card,
             plan=plan,
             filters=filters,
-            t=CardText(filters),
+            t=_words(filters, card),
             counts=counts,
             totals=services.totals_of(counts),
             ask_reason=ask,
@@ -206,7 +215,7 @@ def _ask_reason(plan: Plan, filters: Filters, task_id: int, message: str, wanted
         "board/blocked_reason.html",
         card=card,
         plan=plan,
-        t=CardText(filters),
+        t=_words(filters, card),
         ask_reason=ask,
         back=_board_url(plan.id, filters, task_id),
     )
@@ -228,7 +237,7 @@ def _moved(plan: Plan, filters: Filters, task_id: int, status: int = 200, confli
             card=card,
             plan=plan,
             filters=filters,
-            t=CardText(filters),
+            t=_words(filters, card),
             counts=counts,
             totals=services.totals_of(counts),
             conflict=conflict,
@@ -258,14 +267,15 @@ def card(task_id: int):
     if not is_htmx():
         return redirect(_board_url(plan.id, filters, task_id))
     scope = _scope(plan)
+    card = services.load_card(db.session, scope, task_id)
     counts = services.column_counts(db.session, scope, filters)
     return fragment(
         render_template(
             "board/_refreshed.html",
-            card=services.load_card(db.session, scope, task_id),
+            card=card,
             plan=plan,
             filters=filters,
-            t=CardText(filters),
+            t=_words(filters, card),
             counts=counts,
             totals=services.totals_of(counts),
         )

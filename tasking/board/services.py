@@ -1,10 +1,11 @@
 """Reading the kanban board: filters, columns loaded page by page, card facts.
 
 Every function here sends a fixed number of SQL statements whatever the size
-of the plan: the first page of every column comes from one windowed query, the
-next pages from a keyset query on (board_position, id), and the facts a card
-shows (owner, collaborators, comments, target progress) from one grouped query
-each for the cards on screen, and their latest check-in from a fixed two.
+of the plan: the first page of every column comes from one statement (a UNION
+of one short query per column), the next pages from a keyset query on
+(board_position, id); each card's owner, theme and counts of collaborators and
+comments come in the same row, its objective's progress from one statement for
+the cards on screen, and their latest check-in from a fixed two.
 """
 
 from __future__ import annotations
@@ -15,14 +16,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from flask import Flask
-from sqlalchemy import ColumnElement, Select, and_, case, event, exists, func, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, event, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from tasking.checkins.status import NO_CHECKIN, CheckinStatus, checkin_status
-from tasking.core.permissions import ASSIGNABLE_ROLES, can_contribute_to
+from tasking.core.ids import in_ids_param
+from tasking.core.permissions import ASSIGNABLE_ROLES, contribution_test
 from tasking.core.templating import qc_number
 from tasking.core.validation import parse_id
 from tasking.extensions import db
@@ -40,10 +42,16 @@ from tasking.models import (
 from tasking.models.plan import HORIZONS
 from tasking.models.task import task_collaborators
 
+if TYPE_CHECKING:
+    from tasking.board.text import CardWords
+
 STATUSES = tuple(s.value for s in TaskStatus)
-PAGE_SIZE = 15
-# The swimlane view shows a column per theme and status: shorter pages.
-LANE_PAGE_SIZE = 6
+# Cards of each column on the first screen, then per « more » page: few
+# round trips to see a whole column (a card costs far less than a request).
+FIRST_PAGE_SIZE = 50
+PAGE_SIZE = 200
+# The swimlane view shows a column per theme and status: a shorter first screen.
+LANE_FIRST_PAGE_SIZE = 6
 # A due date this many days ahead (or fewer) turns the card amber.
 SOON_DAYS = 7
 VIEWS = ("columns", "themes")
@@ -138,9 +146,9 @@ class Filters:
         return self.view == "themes"
 
 
-@dataclass
+@dataclass(slots=True)
 class Card:
-    """What one card shows."""
+    """What one card shows (``CardText.dress`` adds its words and links)."""
 
     id: int
     title: str
@@ -162,6 +170,11 @@ class Card:
     due_state: str | None = None
     movable: bool = False
     checkin: CheckinStatus = NO_CHECKIN
+    theme_number: int | None = None
+    # Whether the reader helps with it (a collaborator may move it).
+    helping: bool = False
+    # Set by CardText.dress: the words and links the template prints as they are.
+    text: CardWords | None = None
 
     @property
     def cursor(self) -> str:
@@ -190,6 +203,7 @@ class Lane:
     theme_id: int | None = None
     title: str = ""
     colour: str = ""
+    number: int | None = None
 
     @property
     def count(self) -> int:
@@ -293,21 +307,34 @@ def _accent_pattern(word: str) -> str:
     return "".join(f"[{classes[letter]}]" if letter in classes else re.escape(letter) for letter in word)
 
 
-_CARD_COLUMNS = (
-    Task.id,
-    Task.title,
-    Task.status,
-    Task.version,
-    Task.board_position,
-    Task.due_date,
-    Task.owner_id,
-    Theme.id.label("theme_id"),
-    Theme.title.label("theme_title"),
-    Theme.colour.label("theme_colour"),
-    Task.objective_id,
-    User.name.label("owner_name"),
-    User.email.label("owner_email"),
-)
+def _card_select(viewer_id: int) -> Select:
+    """The columns a card needs, its theme's and its owner's, and its
+    collaborators and comments counted in the same statement."""
+    helpers = select(func.count()).where(task_collaborators.c.task_id == Task.id).scalar_subquery()
+    helping = exists().where(
+        task_collaborators.c.task_id == Task.id, task_collaborators.c.user_id == viewer_id
+    )
+    comments = select(func.count()).where(Comment.task_id == Task.id).scalar_subquery()
+    columns = (
+        Task.id,
+        Task.title,
+        Task.status,
+        Task.version,
+        Task.board_position,
+        Task.due_date,
+        Task.owner_id,
+        Theme.id.label("theme_id"),
+        Theme.title.label("theme_title"),
+        Theme.colour.label("theme_colour"),
+        Theme.number.label("theme_number"),
+        Task.objective_id,
+        User.name.label("owner_name"),
+        User.email.label("owner_email"),
+        helpers.label("helpers"),
+        helping.label("helping"),
+        comments.label("comment_count"),
+    )
+    return _joined(select(*columns)).outerjoin(User, User.id == Task.owner_id)
 
 
 def _joined(stmt: Select) -> Select:
@@ -316,86 +343,76 @@ def _joined(stmt: Select) -> Select:
     )
 
 
-def _card_select() -> Select:
-    """The columns a card needs, its theme's and its owner's."""
-    return _joined(select(*_CARD_COLUMNS)).outerjoin(User, User.id == Task.owner_id)
+def _initials(name: str, email: str) -> str:
+    """The same initials as User.initials, from the row's columns."""
+    parts = [p for p in name.replace("-", " ").split() if p]
+    return "".join(p[0] for p in parts[:2]).upper() or email[:2].upper()
 
 
-def _card(row) -> Card:  # noqa: ANN001
-    owner = SimpleNamespace(name=row.owner_name, email=row.owner_email) if row.owner_id else None
-    return Card(
-        id=row.id,
-        title=row.title,
-        status=row.status,
-        version=row.version,
-        board_position=row.board_position,
-        due_date=row.due_date,
-        owner_id=row.owner_id,
-        theme_id=row.theme_id,
-        theme_title=row.theme_title,
-        theme_colour=row.theme_colour,
-        objective_id=row.objective_id,
-        owner_name=owner.name if owner else "",
-        # The same initials as User.initials, from the row (no ORM object needed).
-        owner_initials=User.initials.fget(owner) if owner else "",
-    )
-
-
-def due_state(due: date | None, status: str, today: date) -> str | None:
-    """ "overdue" (red), "soon" (amber, within SOON_DAYS days) or None."""
-    if due is None or status == TaskStatus.DONE.value:
-        return None
-    if due < today:
-        return "overdue"
-    if due <= today + timedelta(days=SOON_DAYS):
-        return "soon"
-    return None
-
-
-def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
-    """Add the facts a card shows, in six queries whatever the number of cards."""
-    if not cards:
-        return cards
-    ids = [card.id for card in cards]
-    helping: dict[int, tuple[int, bool]] = {
-        task_id: (count, bool(me))
-        for task_id, count, me in session.execute(
-            select(
-                task_collaborators.c.task_id,
-                func.count(),
-                func.max(case((task_collaborators.c.user_id == scope.viewer.id, 1), else_=0)),
-            )
-            .where(task_collaborators.c.task_id.in_(ids))
-            .group_by(task_collaborators.c.task_id)
+def _cards(rows: Iterable) -> list[Card]:
+    initials: dict[tuple[str, str], str] = {}
+    cards = []
+    for row in rows:
+        owner = (row.owner_name, row.owner_email) if row.owner_id else None
+        if owner and owner not in initials:
+            initials[owner] = _initials(*owner)
+        card = Card(
+            id=row.id,
+            title=row.title,
+            status=row.status,
+            version=row.version,
+            board_position=row.board_position,
+            due_date=row.due_date,
+            owner_id=row.owner_id,
+            theme_id=row.theme_id,
+            theme_title=row.theme_title,
+            theme_colour=row.theme_colour,
+            objective_id=row.objective_id,
+            owner_name=row.owner_name or "",
+            owner_initials=initials[owner] if owner else "",
+            collaborators=row.helpers,
+            comments=row.comment_count,
+            theme_number=row.theme_number,
+            helping=bool(row.helping),
         )
-    }
-    comments: dict[int, int] = {
-        task_id: count
-        for task_id, count in session.execute(
-            select(Comment.task_id, func.count()).where(Comment.task_id.in_(ids)).group_by(Comment.task_id)
-        )
-    }
-    progress = objective_progress(session, {card.objective_id for card in cards})
-    checkins = checkin_status(session, ids, scope.now)
-    for card in cards:
-        card.checkin = checkins.get(card.id, NO_CHECKIN)
-        card.collaborators, collaborating = helping.get(card.id, (0, False))
-        card.comments = comments.get(card.id, 0)
-        card.progress, card.progress_label = progress.get(card.objective_id, (None, ""))
-        card.due_state = due_state(card.due_date, card.status, scope.today)
-        card.movable = can_contribute_to(
-            session, scope.viewer, scope.organisation_id, owner_id=card.owner_id, collaborating=collaborating
-        )
+        cards.append(card)
     return cards
 
 
-def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[int, tuple[float | None, str]]:
-    """For each objective with a measurable target: the first such target's
-    progress (0..1) and a short label « latest / target unit »."""
-    objective_ids = list(objective_ids)
-    if not objective_ids:
-        return {}
-    targets = session.execute(
+def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
+    """Add the facts a card shows from other tables, in four queries whatever the number of cards."""
+    if not cards:
+        return cards
+    progress = objective_progress(session, {card.objective_id for card in cards})
+    checkins = checkin_status(session, [card.id for card in cards], scope.now)
+    may_move = contribution_test(session, scope.viewer, scope.organisation_id)
+    today, soon = scope.today, scope.today + timedelta(days=SOON_DAYS)
+    done = TaskStatus.DONE.value
+    for card in cards:
+        card.checkin = checkins.get(card.id, NO_CHECKIN)
+        card.progress, card.progress_label = progress.get(card.objective_id, (None, ""))
+        due = card.due_date
+        if due is not None and card.status != done:
+            card.due_state = "overdue" if due < today else "soon" if due <= soon else None
+        card.movable = may_move(card.owner_id, card.helping)
+    return cards
+
+
+@functools.cache
+def _targets_of(postgresql: bool) -> Select:
+    """The measurable targets of some objectives with their latest and first
+    measurement (by index, beside each), built once with the ids as one parameter."""
+
+    def measured(*order: ColumnElement) -> ColumnElement:
+        return (
+            select(Measurement.value)
+            .where(Measurement.target_id == Target.id)
+            .order_by(*order)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    return (
         select(
             Target.id,
             Target.objective_id,
@@ -403,53 +420,39 @@ def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[i
             Target.baseline,
             Target.target_value,
             Target.direction,
+            measured(Measurement.measured_on.desc(), Measurement.id.desc()).label("latest"),
+            measured(Measurement.measured_on, Measurement.id).label("first"),
         )
-        .where(Target.objective_id.in_(objective_ids), Target.target_value.is_not(None))
+        .where(in_ids_param(Target.objective_id, "objectives", postgresql), Target.target_value.is_not(None))
         .order_by(Target.objective_id, Target.position, Target.id)
-    ).all()
-    first_target = {}
-    for target in targets:
-        first_target.setdefault(target.objective_id, target)
-    if not first_target:
+    )
+
+
+def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[int, tuple[float | None, str]]:
+    """For each objective with a measurable target: the first such target's
+    progress (0..1) and a short label « latest / target unit ». One statement."""
+    objective_ids = list(objective_ids)
+    if not objective_ids:
         return {}
-    target_ids = [target.id for target in first_target.values()]
-    # The first and the latest measurement of each target, in one windowed query.
-    newest = func.row_number().over(
-        partition_by=Measurement.target_id, order_by=(Measurement.measured_on.desc(), Measurement.id.desc())
-    )
-    oldest = func.row_number().over(
-        partition_by=Measurement.target_id, order_by=(Measurement.measured_on, Measurement.id)
-    )
-    ranked = (
-        select(Measurement.target_id, Measurement.value, newest.label("newest"), oldest.label("oldest"))
-        .where(Measurement.target_id.in_(target_ids))
-        .subquery()
-    )
-    latest: dict[int, float] = {}
-    first: dict[int, float] = {}
-    for row in session.execute(select(ranked).where(or_(ranked.c.newest == 1, ranked.c.oldest == 1))):
-        if row.newest == 1:
-            latest[row.target_id] = row.value
-        if row.oldest == 1:
-            first[row.target_id] = row.value
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    targets = session.execute(_targets_of(postgresql), {"objectives": objective_ids})
+    # Many objectives share a figure (100 %): each is formatted once.
+    number = functools.cache(qc_number)
     result: dict[int, tuple[float | None, str]] = {}
-    for objective_id, target in first_target.items():
-        value = latest.get(target.id)
+    for target in targets:
+        if target.objective_id in result:
+            continue  # the first measurable target speaks for its objective
         # Target.progress reads only the columns selected above.
-        share = Target.progress(target, value, first.get(target.id))
-        result[objective_id] = (share, _progress_label(value, target))
+        share = Target.progress(target, target.latest, target.first)
+        latest = number(target.latest) if target.latest is not None else "—"
+        unit = f" {target.unit}" if target.unit else ""
+        result[target.objective_id] = (share, f"{latest} / {number(target.target_value)}{unit}")
     return result
 
 
-def _progress_label(value: float | None, target) -> str:  # noqa: ANN001
-    latest = qc_number(value) if value is not None else "—"
-    unit = f" {target.unit}" if target.unit else ""
-    return f"{latest} / {qc_number(target.target_value)}{unit}"
-
-
-def page_size_for(filters: Filters) -> int:
-    """Cards per column page: fewer when every theme has its own row."""
-    return LANE_PAGE_SIZE if filters.lanes else PAGE_SIZE
+def first_page_size(filters: Filters) -> int:
+    """Cards per column on the first screen: fewer when every theme has its own row."""
+    return LANE_FIRST_PAGE_SIZE if filters.lanes else FIRST_PAGE_SIZE
 
 
 def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
@@ -458,59 +461,84 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
     One statement: a UNION ALL of one short query per column, each reading
     the (plan, status, board_position) index and stopping after a page.
     """
-    page_size = page_size_for(filters)
+    page_size = first_page_size(filters)
     if filters.lanes:
         themes = session.execute(
-            select(Theme.id, Theme.title, Theme.colour)
+            select(Theme.id, Theme.title, Theme.colour, Theme.number)
             .where(Theme.plan_id == scope.plan_id, Theme.archived_at.is_(None))
             .order_by(Theme.position, Theme.id)
         ).all()
         if filters.theme:
             themes = [theme for theme in themes if theme.id == filters.theme]
-        lane_specs = [(lane_key(theme.id), theme.id, theme.title, theme.colour) for theme in themes]
+        lane_specs = [(lane_key(theme.id), theme) for theme in themes]
     else:
-        lane_specs = [("all", None, "", "")]
+        lane_specs = [("all", None)]
     where = _where(session, scope, filters)
     if filters.q:
-        # Matching text is the costly test: run it once, over the whole
-        # plan, and count and cut the pages from that one result.
-        rows = session.execute(_card_select().where(*where).order_by(Task.board_position, Task.id)).all()
-        counts: dict[tuple[str, str], int] = {}
-        for row in rows:
-            key = (lane_key(row.theme_id if filters.lanes else None), row.status)
-            counts[key] = counts.get(key, 0) + 1
+        counts, rows = _searched(session, scope, where, filters.lanes, page_size)
     else:
         counts = column_counts(session, scope, filters)
         parts = []
-        for key, theme_id, _title, _colour in lane_specs:
+        for key, theme in lane_specs:
             for status in STATUSES:
                 if not counts.get((key, status)):
                     continue
-                stmt = _card_select().where(*where, Task.status == status)
-                if theme_id is not None:
-                    stmt = stmt.where(Theme.id == theme_id)
+                stmt = _card_select(scope.viewer.id).where(*where, Task.status == status)
+                if theme is not None:
+                    stmt = stmt.where(Theme.id == theme.id)
                 page = stmt.order_by(Task.board_position, Task.id).limit(page_size + 1)
                 parts.append(page.subquery().select())
         rows = session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all() if parts else []
         rows = sorted(rows, key=lambda row: (row.board_position, row.id))
 
     pages: dict[tuple[str, str], list[Card]] = {}
-    for row in rows:
-        key = (lane_key(row.theme_id if filters.lanes else None), row.status)
+    for card in _cards(rows):
+        key = (lane_key(card.theme_id if filters.lanes else None), card.status)
         page = pages.setdefault(key, [])
         if len(page) <= page_size:
-            page.append(_card(row))
+            page.append(card)
     fill_cards(session, scope, [card for cards in pages.values() for card in cards[:page_size]])
 
     lanes = []
-    for key, theme_id, title, colour in lane_specs:
+    for key, theme in lane_specs:
         columns = []
         for status in STATUSES:
             cards = pages.get((key, status), [])
             more = cards[page_size - 1].cursor if len(cards) > page_size else None
             columns.append(Column(status, key, cards[:page_size], counts.get((key, status), 0), more))
-        lanes.append(Lane(key, columns, theme_id, title, colour))
+        lanes.append(
+            Lane(key, columns, theme.id, theme.title, theme.colour, theme.number)
+            if theme
+            else Lane(key, columns)
+        )
     return Board(lanes=lanes, totals=totals_of(counts), today=scope.today, filters=filters)
+
+
+def _searched(
+    session: Session, scope: Scope, where: list[ColumnElement[bool]], lanes: bool, page_size: int
+) -> tuple[dict[tuple[str, str], int], list]:
+    """Counts and first pages when words are searched. Matching text is the
+    costly test: run it once over the whole plan, reading only what counts
+    and orders the matches, then read the cards of the first pages alone
+    (a card's row counts its collaborators and comments)."""
+    matches = session.execute(
+        _joined(select(Task.id, Task.status, Theme.id.label("theme_id")))
+        .where(*where)
+        .order_by(Task.board_position, Task.id)
+    ).all()
+    counts: dict[tuple[str, str], int] = {}
+    shown = []
+    for match in matches:
+        key = (lane_key(match.theme_id if lanes else None), match.status)
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] <= page_size + 1:
+            shown.append(match.id)
+    if not shown:
+        return counts, []
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    cards = _card_select(scope.viewer.id).where(in_ids_param(Task.id, "shown", postgresql))
+    rows = session.execute(cards.order_by(Task.board_position, Task.id), {"shown": shown}).all()
+    return counts, rows
 
 
 def totals_of(counts: dict[tuple[str, str], int]) -> dict[str, int]:
@@ -550,7 +578,7 @@ def load_column_page(
     after: tuple[float, int] | None,
 ) -> Column:
     """The next page of one column (keyset pagination on board_position, id)."""
-    page_size = page_size_for(filters)
+    page_size = PAGE_SIZE
     conditions = [*_where(session, scope, filters), Task.status == status]
     if theme_id is not None:
         conditions.append(Theme.id == theme_id)
@@ -560,9 +588,12 @@ def load_column_page(
             or_(Task.board_position > position, and_(Task.board_position == position, Task.id > last_id))
         )
     rows = session.execute(
-        _card_select().where(*conditions).order_by(Task.board_position, Task.id).limit(page_size + 1)
+        _card_select(scope.viewer.id)
+        .where(*conditions)
+        .order_by(Task.board_position, Task.id)
+        .limit(page_size + 1)
     ).all()
-    cards = [_card(row) for row in rows]
+    cards = _cards(rows)
     more = cards[page_size - 1].cursor if len(cards) > page_size else None
     cards = fill_cards(session, scope, cards[:page_size])
     return Column(status, lane_key(theme_id), cards, count=0, more=more)
@@ -570,16 +601,16 @@ def load_column_page(
 
 def load_card(session: Session, scope: Scope, task_id: int) -> Card | None:
     """One card, as the board shows it (after a move, or to refresh it)."""
-    row = session.execute(_card_select().where(Task.id == task_id)).one_or_none()
+    row = session.execute(_card_select(scope.viewer.id).where(Task.id == task_id)).one_or_none()
     if row is None:
         return None
-    return fill_cards(session, scope, [_card(row)])[0]
+    return fill_cards(session, scope, _cards([row]))[0]
 
 
 def filter_choices(session: Session, scope: Scope) -> tuple[list, list]:
     """Themes of the plan and the people who may own a task, for the filter form."""
     themes = session.execute(
-        select(Theme.id, Theme.title, Theme.colour)
+        select(Theme.id, Theme.title, Theme.colour, Theme.number)
         .where(Theme.plan_id == scope.plan_id, Theme.archived_at.is_(None))
         .order_by(Theme.position, Theme.id)
     ).all()

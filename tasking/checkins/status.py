@@ -10,6 +10,7 @@ since it was last updated (or since it was created, if it never was).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, Subquery, and_, func, select
 from sqlalchemy.orm import Session
 
+from tasking.core.ids import in_ids_param
 from tasking.models import (
     CheckinAnswer,
     CheckinMessage,
@@ -89,19 +91,29 @@ def checkin_status(session: Session, task_ids: Iterable[int], now: datetime) -> 
     """Task id → its latest check-in (health, note, date, who) and staleness.
     Tasks never reported on and not stale are left out (see ``NO_CHECKIN``)."""
     ids = list(task_ids)
-    return _status(session, Task.id.in_(ids), now) if ids else {}
+    if not ids:
+        return {}
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    return _status(session, _by_ids(postgresql), now, {"ids": ids})
 
 
 def plan_checkin_status(session: Session, plan_id: int, now: datetime) -> dict[int, CheckinStatus]:
     """``checkin_status`` of every action of a plan."""
-    return _status(session, Task.plan_id == plan_id, now)
+    return _status(session, _rows(Task.plan_id == plan_id), now)
 
 
-def _status(session: Session, which: ColumnElement[bool], now: datetime) -> dict[int, CheckinStatus]:
+@functools.cache
+def _by_ids(postgresql: bool) -> Select:
+    """The board asks this for every page of cards: built once (building it
+    cost more than running it), with its ids as one parameter."""
+    return _rows(in_ids_param(Task.id, "ids", postgresql))
+
+
+def _rows(which: ColumnElement[bool]) -> Select:
     tasks = select(Task.id).where(which)
     latest, noted = _latest_ids(tasks), _latest_ids(tasks, with_note=True)
     answer, with_note = CheckinAnswer, CheckinAnswer.__table__.alias("noted_answer")
-    rows = session.execute(
+    return (
         select(
             Task.id,
             Task.status,
@@ -121,7 +133,13 @@ def _status(session: Session, which: ColumnElement[bool], now: datetime) -> dict
         .outerjoin(noted, noted.c.task_id == Task.id)
         .outerjoin(with_note, with_note.c.id == noted.c.answer_id)
         .where(which)
-    ).all()
+    )
+
+
+def _status(
+    session: Session, rows_of: Select, now: datetime, params: dict | None = None
+) -> dict[int, CheckinStatus]:
+    rows = session.execute(rows_of, params or {}).all()
     since = stale_since(session, {row.organisation_id for row in rows}, now)
     result = {}
     for row in rows:

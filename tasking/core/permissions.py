@@ -12,6 +12,8 @@ person's roles is kept in that session's ``info`` for the rest of its life
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -45,12 +47,23 @@ def roles_of(session: Session, user: User) -> dict[int, str]:
     cache = session.info.setdefault("roles", {})
     if user.id not in cache:
         rows = session.execute(
-            select(Membership.organisation_id, Membership.role).where(Membership.user_id == user.id)
-        )
-        roles = {org_id: role for org_id, role in rows}
+            select(Membership.organisation_id, Membership.role, Organisation.timezone)
+            .join(Organisation, Organisation.id == Membership.organisation_id)
+            .where(Membership.user_id == user.id)
+            .order_by(Membership.id)
+        ).all()
+        roles = {org_id: role for org_id, role, _timezone in rows}
+        # Read here for free: My tasks needs it and would otherwise ask again.
+        session.info.setdefault("home_timezone", {})[user.id] = rows[0].timezone if rows else None
         _add_staff_role(session, roles, user.regional_region_id)
         cache[user.id] = roles
     return cache[user.id]
+
+
+def home_timezone(session: Session, user: User) -> str | None:
+    """The time zone of the first organisation the person joined, if any."""
+    roles_of(session, user)
+    return session.info["home_timezone"].get(user.id)
 
 
 def _add_staff_role(session: Session, roles: dict[int, str], region_id: int | None) -> None:
@@ -169,6 +182,19 @@ def can_contribute_to(
     return role == Role.MEMBER.value and (owner_id == user.id or collaborating)
 
 
+def contribution_test(
+    session: Session, user: User, organisation_id: int
+) -> Callable[[int | None, bool], bool]:
+    """``can_contribute_to`` for many tasks of one organisation: the role read
+    once, then ``test(owner_id, collaborating)`` per task."""
+    role = role_in(session, user, organisation_id)
+    if role == Role.ADMIN.value:
+        return lambda _owner_id, _collaborating: True
+    if role != Role.MEMBER.value:
+        return lambda _owner_id, _collaborating: False
+    return lambda owner_id, collaborating: owner_id == user.id or collaborating
+
+
 def can_change_task_fields(
     session: Session, user: User, task: Task, organisation_id: int, fields: set[str]
 ) -> bool:
@@ -230,11 +256,20 @@ def plan_or_404(session: Session, user: User, plan_id: int) -> Plan:
     return plan
 
 
+def plan_organisation_id(session: Session, plan_id: int) -> int | None:
+    """The organisation of a plan (which never changes), asked once per session:
+    a move asked it three times."""
+    cache = session.info.setdefault("plan_organisation", {})
+    if plan_id not in cache:
+        cache[plan_id] = session.scalar(select(Plan.organisation_id).where(Plan.id == plan_id))
+    return cache[plan_id]
+
+
 def task_or_404(session: Session, user: User, task_id: int) -> Task:
     task = session.get(Task, task_id)
     if task is None or task.archived_at is not None:
         abort(404)
-    organisation_id = session.scalar(select(Plan.organisation_id).where(Plan.id == task.plan_id))
+    organisation_id = plan_organisation_id(session, task.plan_id)
     if organisation_id is None or not can_read_org(session, user, organisation_id):
         abort(404)
     return task

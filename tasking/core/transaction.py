@@ -12,13 +12,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
-from flask import Flask, Response, flash, g, redirect
+from flask import Flask, Response, flash, g, redirect, request
 
 from tasking.extensions import db
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def register(app: Flask) -> None:
     """Commit or roll back each request's session once the view has answered."""
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+
+        @app.before_request
+        def write_lock_first() -> None:
+            # SQLite: a request that may write takes the write lock before it
+            # reads. A deferred transaction that read first cannot take the
+            # lock once another writer has committed (SQLITE_BUSY_SNAPSHOT,
+            # raised at once, busy_timeout or not): 8 clients moving cards
+            # got « database is locked » 500s. Waiting for the lock instead
+            # makes writers take turns.
+            if request.method not in SAFE_METHODS:
+                db.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
     @app.after_request
     def finish(response: Response) -> Response:

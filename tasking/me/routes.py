@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from babel.dates import format_date
 from flask import Blueprint, current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from tasking.core import clock
 from tasking.core.clock import local_today
 from tasking.core.htmx import render
-from tasking.core.templating import STATUS_LABELS
+from tasking.core.permissions import home_timezone
+from tasking.core.templating import STATUS_LABELS, qc_datetime
 from tasking.extensions import db
 from tasking.me import services
-from tasking.models import Membership, Organisation
 
 bp = Blueprint("me", __name__)
 
@@ -31,8 +30,12 @@ class LineText:
         self.collaborator = _("Collaborator")
         self.no_date = _("No due date")
         self._due = _("Due %(date)s")
+        self._done = _("Done on %(date)s")
         self._locale = get_locale()
         self._dates: dict[date, str] = {}
+
+    def done(self, value: datetime) -> str:
+        return self._done % {"date": qc_datetime(value)}
 
     def due(self, value: date) -> str:
         if value not in self._dates:
@@ -42,16 +45,7 @@ class LineText:
 
 def _timezone() -> str:
     """The time zone of the person's (first) organisation: "today" is theirs."""
-    return (
-        db.session.scalar(
-            select(Organisation.timezone)
-            .join(Membership, Membership.organisation_id == Organisation.id)
-            .where(Membership.user_id == current_user.id)
-            .order_by(Membership.id)
-            .limit(1)
-        )
-        or current_app.config["APP_TIMEZONE"]
-    )
+    return home_timezone(db.session, current_user) or current_app.config["APP_TIMEZONE"]
 
 
 @bp.route("/me/tasks")

@@ -1,17 +1,18 @@
 """My tasks: what a person owns or helps with, grouped by urgency.
 
 Groups: overdue, this week (due within the next seven days), later (further
-or no date) and recently done (the last fourteen days). Two queries
-whatever the number of tasks: the facts that sort the person's tasks into
-groups, then the lines shown (each group capped).
+or no date) and recently done (the last fourteen days). One query
+whatever the number of tasks: the person's tasks with what a line shows,
+sorted into groups here (each group capped).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, or_, select, union
+from sqlalchemy import Select, bindparam, or_, select, union
 from sqlalchemy.orm import Session
 
 from tasking.models import Membership, OperationalObjective, Plan, Task, TaskStatus, Theme, User
@@ -62,39 +63,13 @@ class MyTasks:
         return sum(group.count for group in self.groups)
 
 
-def _base_conditions(user: User) -> list[ColumnElement[bool]]:
-    # Ids first, through the owner and collaborator indexes: an OR of the two
-    # would make every group scan all the organisation's tasks.
-    mine = union(
-        select(Task.id).where(Task.owner_id == user.id),
-        select(task_collaborators.c.task_id).where(task_collaborators.c.user_id == user.id),
-    )
-    # Only organisations the person still belongs to.
-    member_of = select(Membership.organisation_id).where(Membership.user_id == user.id)
-    return [
-        Task.id.in_(mine),
-        Task.archived_at.is_(None),
-        OperationalObjective.archived_at.is_(None),
-        Theme.archived_at.is_(None),
-        Plan.archived_at.is_(None),
-        Plan.organisation_id.in_(member_of),
-    ]
-
-
-def _joined(stmt):  # noqa: ANN001, ANN202
-    return (
-        stmt.join(OperationalObjective, OperationalObjective.id == Task.objective_id)
-        .join(Theme, Theme.id == OperationalObjective.theme_id)
-        .join(Plan, Plan.id == Task.plan_id)
-    )
-
-
 _ITEM_COLUMNS = (
     Task.id,
     Task.title,
     Task.status,
     Task.due_date,
     Task.completed_at,
+    Task.board_position,
     Task.owner_id,
     Plan.id.label("plan_id"),
     Plan.title.label("plan_title"),
@@ -103,27 +78,53 @@ _ITEM_COLUMNS = (
 )
 
 
+@functools.cache
+def _my_tasks_statement() -> Select:
+    """Built once (building it cost about as much as running it); the
+    person and the start of « recently done » are parameters."""
+    user_id = bindparam("user_id")
+    # Ids first, through the owner and collaborator indexes: an OR of the two
+    # would make every group scan all the organisation's tasks.
+    mine = union(
+        select(Task.id).where(Task.owner_id == user_id),
+        select(task_collaborators.c.task_id).where(task_collaborators.c.user_id == user_id),
+    )
+    # Only organisations the person still belongs to.
+    member_of = select(Membership.organisation_id).where(Membership.user_id == user_id)
+    return (
+        select(*_ITEM_COLUMNS)
+        .join(OperationalObjective, OperationalObjective.id == Task.objective_id)
+        .join(Theme, Theme.id == OperationalObjective.theme_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(
+            Task.id.in_(mine),
+            Task.archived_at.is_(None),
+            OperationalObjective.archived_at.is_(None),
+            Theme.archived_at.is_(None),
+            Plan.archived_at.is_(None),
+            Plan.organisation_id.in_(member_of),
+            or_(Task.status != TaskStatus.DONE.value, Task.completed_at >= bindparam("done_since")),
+        )
+    )
+
+
 def my_tasks(
     session: Session, *, user: User, today: date, now: datetime, expand: str | None = None
 ) -> MyTasks:
     """The person's tasks by group; ``expand`` names a group shown in full
     (up to FULL_CAP lines) instead of its first CAP.
 
-    Two statements: the short facts (status, dates) of every task the person
-    may see in a group, through the owner and collaborator indexes; then the
-    lines shown. The first grows with the person's own tasks only, never with
-    the size of the plan, and keeps PostgreSQL's planning simple.
+    One statement: every task the person may see in a group, found through
+    the owner and collaborator indexes, with what its line shows. It grows
+    with the person's own tasks only, never with the size of the plan; the
+    groups are sorted and capped here (a second statement for the lines shown
+    cost more, on PostgreSQL above all, than the lines not shown).
     """
     week_end = today + timedelta(days=WEEK_DAYS - 1)
     done_since = now - timedelta(days=DONE_DAYS)
-    facts = session.execute(
-        _joined(select(Task.id, Task.status, Task.due_date, Task.completed_at, Task.board_position)).where(
-            *_base_conditions(user),
-            or_(Task.status != TaskStatus.DONE.value, Task.completed_at >= done_since),
-        )
-    ).all()
+    rows = session.execute(_my_tasks_statement(), {"user_id": user.id, "done_since": done_since}).all()
     grouped: dict[str, list] = {key: [] for key in GROUPS}
-    for row in facts:
+    for row in rows:
         if row.status == TaskStatus.DONE.value:
             grouped["done"].append(row)
         elif row.due_date is not None and row.due_date < today:
@@ -137,24 +138,23 @@ def my_tasks(
     grouped["week"].sort(key=lambda row: (row.due_date, row.id))
     grouped["later"].sort(key=lambda row: (row.due_date or far, row.board_position, row.id))
     grouped["done"].sort(key=lambda row: (-row.completed_at.timestamp(), row.id))
-    shown = {
-        key: [row.id for row in rows[: FULL_CAP if expand == key else CAP]] for key, rows in grouped.items()
-    }
-    wanted = [task_id for ids in shown.values() for task_id in ids]
-    lines = {}
-    if wanted:
-        for row in session.execute(_joined(select(*_ITEM_COLUMNS)).where(Task.id.in_(wanted))):
-            lines[row.id] = Item(
-                id=row.id,
-                title=row.title,
-                status=row.status,
-                due_date=row.due_date,
-                completed_at=row.completed_at,
-                plan_id=row.plan_id,
-                plan_title=row.plan_title,
-                theme_title=row.theme_title,
-                theme_colour=row.theme_colour,
-                owned=row.owner_id == user.id,
-            )
-    groups = [Group(key, [lines[task_id] for task_id in shown[key]], len(grouped[key])) for key in GROUPS]
+    groups = [
+        Group(key, [_item(row, user.id) for row in rows[: FULL_CAP if expand == key else CAP]], len(rows))
+        for key, rows in grouped.items()
+    ]
     return MyTasks(groups=groups, today=today, week_end=week_end)
+
+
+def _item(row, user_id: int) -> Item:  # noqa: ANN001
+    return Item(
+        id=row.id,
+        title=row.title,
+        status=row.status,
+        due_date=row.due_date,
+        completed_at=row.completed_at,
+        plan_id=row.plan_id,
+        plan_title=row.plan_title,
+        theme_title=row.theme_title,
+        theme_colour=row.theme_colour,
+        owned=row.owner_id == user_id,
+    )

@@ -20,9 +20,15 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from tasking.core import events
 from tasking.core.errors import ConflictError, ServiceError
-from tasking.core.permissions import ASSIGNABLE_ROLES, CONTRIBUTOR_FIELDS, can_contribute, can_edit_task
+from tasking.core.permissions import (
+    ASSIGNABLE_ROLES,
+    CONTRIBUTOR_FIELDS,
+    can_contribute,
+    can_edit_task,
+    plan_organisation_id,
+)
 from tasking.core.validation import clean_text, clean_title
-from tasking.models import Membership, PartnerContact, Plan, Task, TaskPartner, TaskStatus, User
+from tasking.models import Membership, PartnerContact, Task, TaskPartner, TaskStatus, User
 from tasking.models.plan import HORIZONS
 from tasking.models.task import LEVELS
 from tasking.tasks.activity import record_task
@@ -65,7 +71,7 @@ class Change:
 
 
 def organisation_id_of(session: Session, task: Task) -> int:
-    return session.scalar(select(Plan.organisation_id).where(Plan.id == task.plan_id))
+    return plan_organisation_id(session, task.plan_id)
 
 
 def check_version(task: Task, version: int | None) -> None:

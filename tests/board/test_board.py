@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from tasking.board.services import PAGE_SIZE
+from tasking.board.services import FIRST_PAGE_SIZE, PAGE_SIZE
 from tasking.extensions import db
-from tasking.models import Measurement, Target, Task
+from tasking.models import Measurement, Target, Task, Theme
 from tasking.models.task import task_collaborators
 from tests.board.conftest import today
 from tests.conftest import app_now
@@ -46,11 +46,11 @@ def test_the_board_shows_the_template_plan_in_four_french_columns(client, make, 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     for label in ("À faire", "En cours", "Bloqué", "Terminé"):
-        assert f">{label} <span" in html
+        assert f'<span>{label}</span> <span class="count"' in html
     assert total(html, "todo") == 145
     assert total(html, "in_progress") == total(html, "blocked") == total(html, "done") == 0
     # The first page of the column, and a sentinel loading the rest when revealed.
-    assert len(card_ids(column_html(html, "todo"))) == PAGE_SIZE
+    assert len(card_ids(column_html(html, "todo"))) == FIRST_PAGE_SIZE
     assert 'hx-trigger="intersect once"' in html
     assert "Tableau" in html and "Rechercher" in html
     # A viewer reads the board but moves nothing.
@@ -183,10 +183,13 @@ def test_the_swimlane_view_has_a_lane_per_theme(client, people, build):
 
 def test_long_columns_load_page_by_page_in_board_order_with_the_filters(client, people, build):
     plan = build.plan(people.org, themes=1)
-    mine = build.tasks(plan, 75, owner_id=people.owner.id)
+    # The first screen, a full « more » page and a part of one.
+    size = FIRST_PAGE_SIZE + PAGE_SIZE + 10
+    mine = build.tasks(plan, size, owner_id=people.owner.id)
     build.tasks(plan, 20)
-    # Two tasks share a position: the id breaks the tie, nothing is skipped.
-    db.session.get(Task, mine[40]).board_position = db.session.get(Task, mine[41]).board_position
+    # Two tasks share a position across a page's end: the id breaks the tie, nothing is skipped.
+    last = FIRST_PAGE_SIZE - 1
+    db.session.get(Task, mine[last]).board_position = db.session.get(Task, mine[last + 1]).board_position
     db.session.commit()
     client.login(people.owner.email)
 
@@ -210,12 +213,12 @@ def test_long_columns_load_page_by_page_in_board_order_with_the_filters(client, 
         db.session.scalars(select(Task.id).where(Task.id.in_(mine)).order_by(Task.board_position, Task.id))
     )
     assert seen == expected
-    assert pages == -(-75 // PAGE_SIZE)
+    assert pages == 3
 
 
 def test_without_javascript_the_next_page_of_a_column_is_a_page(client, people, build):
     plan = build.plan(people.org, themes=1)
-    build.tasks(plan, PAGE_SIZE + 5)
+    build.tasks(plan, FIRST_PAGE_SIZE + 5)
     client.login(people.viewer.email)
     html = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
     url = (
@@ -293,3 +296,22 @@ def test_archived_tasks_objectives_and_themes_are_not_on_the_board(client, peopl
     assert on_board == {first} and kept in card_ids(html) and archived_task not in card_ids(html)
     assert total(html, "todo") == len(card_ids(html))
     assert len(re.findall(r'<h3 class="lane-head"', lanes)) == 2
+
+
+def test_what_people_typed_is_escaped_on_every_card(client, people, build, make):
+    """The card's markup prints values escaped once in CardText.dress: a
+    title, a person's name and a theme title with markup in them stay text."""
+    plan = build.plan(people.org, themes=1)
+    db.session.scalars(select(Theme).where(Theme.plan_id == plan.id)).one().title = 'Enjeu <i>"x"</i>'
+    odd = make.user(people.org, "member", "odd@tableau.qc.ca", 'Zoé <b onclick="x">Z</b>')
+    (task_id,) = build.tasks(plan, 1, owner_id=odd.id, title='<script>alert("x")</script> & co')
+    db.session.commit()
+    client.login(people.admin.email)
+
+    html = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
+
+    assert "<script>alert" not in html and "<b onclick" not in html and "<i>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in html
+    assert "Responsable\u00a0: Zoé &lt;b onclick=&#34;x&#34;&gt;Z&lt;/b&gt;" in html
+    assert 'title="Enjeu &lt;i&gt;&#34;x&#34;&lt;/i&gt;"' in html
+    assert f'id="task-{task_id}"' in html

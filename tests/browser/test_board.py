@@ -7,10 +7,12 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from tasking.board.services import FIRST_PAGE_SIZE
 from tasking.core.clock import now
 from tasking.extensions import db
-from tasking.models import Task
+from tasking.models import Task, Theme
 from tasking.tasks.editing import update_task
 from tests.board.conftest import build, people  # noqa: F401
 from tests.conftest import browser_login
@@ -249,21 +251,22 @@ def test_a_task_opens_over_the_board_and_its_card_follows_the_change(live_server
 
 def test_a_long_column_loads_the_rest_as_the_user_scrolls(live_server, page, people, build):  # noqa: F811
     plan = build.plan(people.org)
-    build.tasks(plan, 45, owner_id=people.owner.id)
+    size = FIRST_PAGE_SIZE + 30
+    build.tasks(plan, size, owner_id=people.owner.id)
     browser_login(page, live_server, people.owner.email)
     page.goto(f"{live_server}/plans/{plan.id}/board")
     todo = column(page, "todo").locator("li.task-card")
-    assert todo.count() < 45
+    assert todo.count() == FIRST_PAGE_SIZE
 
     for _ in range(10):
-        page.mouse.wheel(0, 4000)
+        page.mouse.wheel(0, 20000)
         page.wait_for_timeout(300)
-        if todo.count() == 45:
+        if todo.count() == size:
             break
-    assert todo.count() == 45
+    assert todo.count() == size
     assert column(page, "todo").locator("li.more").count() == 0
     ids = todo.evaluate_all("els => els.map(e => Number(e.dataset.id))")
-    assert ids == sorted(ids) and len(set(ids)) == 45
+    assert ids == sorted(ids) and len(set(ids)) == size
 
 
 def test_a_long_unbroken_title_wraps_on_the_board_and_the_task_page(live_server, page, people, build):  # noqa: F811
@@ -275,3 +278,81 @@ def test_a_long_unbroken_title_wraps_on_the_board_and_the_task_page(live_server,
     assert page.evaluate(overflow) <= 0
     page.goto(f"{live_server}/tasks/{task_id}")
     assert page.evaluate(overflow) <= 0
+
+
+def _two_themes_of_one_colour(plan) -> list[Theme]:
+    themes = db.session.scalars(select(Theme).where(Theme.plan_id == plan.id).order_by(Theme.position)).all()
+    themes[0].title, themes[1].title = "Continuité des services", "Communications"
+    for theme in themes:
+        theme.colour = "#e0b400"
+    db.session.commit()
+    return themes
+
+
+def test_at_1280_cards_name_their_theme_though_two_themes_share_a_colour(live_server, page, people, build):  # noqa: F811
+    plan = build.plan(people.org, themes=2)
+    first, second = _two_themes_of_one_colour(plan)
+    # The builder spreads tasks over the themes' objectives in turn.
+    one, other = build.tasks(plan, 2, owner_id=people.owner.id)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    browser_login(page, live_server, people.owner.email)
+    page.goto(f"{live_server}/plans/{plan.id}/board")
+
+    marks = [page.locator(f"#task-{task_id} .theme-mark") for task_id in (one, other)]
+    colours = [mark.evaluate("el => getComputedStyle(el, '::before').backgroundColor") for mark in marks]
+    assert colours[0] == colours[1]  # the same colour: the words tell them apart
+    expect(marks[0].locator("[aria-hidden=true]")).to_have_text(f"Enjeu {first.number}")
+    expect(marks[1].locator("[aria-hidden=true]")).to_have_text(f"Enjeu {second.number}")
+    expect(marks[0].locator(".visually-hidden")).to_have_text(
+        f"Enjeu {first.number}\u00a0: Continuité des services"
+    )
+    # The theme filter lists them by number too.
+    options = page.locator("#filter-theme option").all_inner_texts()
+    assert f"{first.number}. Continuité des services" in options
+    assert f"{second.number}. Communications" in options
+    # On a laptop: the filters open, the four columns side by side, the keyboard's hint shown.
+    expect(page.locator("#filter-q")).to_be_visible()
+    expect(page.locator("#board-filters-fold > summary")).to_be_hidden()
+    for status in ("todo", "in_progress", "blocked", "done"):
+        expect(column(page, status)).to_be_visible()
+    expect(page.locator("#board-keys")).to_be_visible()
+
+
+def test_at_390_the_filters_fold_and_one_column_shows_at_a_time(live_server, browser, people, build):  # noqa: F811
+    plan = build.plan(people.org, themes=2)
+    build.tasks(plan, 2, owner_id=people.owner.id)
+    (started,) = build.tasks(plan, 1, owner_id=people.owner.id, status="in_progress")
+    context = browser.new_context(
+        locale="fr-CA",
+        timezone_id="America/Montreal",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        browser_login(page, live_server, people.owner.email)
+        page.goto(f"{live_server}/plans/{plan.id}/board")
+
+        # The filters are folded under « Filtres » and open on a tap.
+        expect(page.locator("#filter-q")).to_be_hidden()
+        page.locator("#board-filters-fold > summary").filter(has_text="Filtres").tap()
+        expect(page.locator("#filter-q")).to_be_visible()
+
+        # One column at a time; every head names its column and its count.
+        expect(column(page, "todo")).to_be_visible()
+        for status in ("in_progress", "blocked", "done"):
+            expect(column(page, status)).to_be_hidden()
+        expect(page.locator("#head-todo")).to_have_text(re.compile(r"À faire\s*2"))
+        expect(page.locator("#head-in_progress")).to_have_text(re.compile(r"En cours\s*1"))
+        page.locator("#head-in_progress label").tap()
+        expect(column(page, "in_progress").locator(f"#task-{started}")).to_be_visible()
+        expect(column(page, "todo")).to_be_hidden()
+
+        # No keyboard hint on a touch screen, and nothing scrolls sideways.
+        assert page.locator("#board-keys").count() == 1
+        expect(page.locator("#board-keys")).to_be_hidden()
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    finally:
+        context.close()

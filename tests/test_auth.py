@@ -26,7 +26,7 @@ def test_sign_in_and_out(client, make):
     org = make.org()
     user = make.user(org, email="ami@ville.qc.ca")
     response = client.login(user.email)
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/me/tasks"  # a member starts from their tasks
     assert client.get("/plans").status_code == 200
     assert client.post("/logout").status_code == 303
     response = client.get("/plans")
@@ -119,7 +119,7 @@ def test_next_parameter_cannot_leave_the_site(client, make):
         "/login?next=//evil.example/x",
         data={"email": user.email, "password": PASSWORD, "csrf_token": client.csrf},
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/me/tasks"
 
 
 def _reset_link(user_id):

@@ -17,6 +17,7 @@ from tasking.core.i18n import normalise_locale
 from tasking.core.transaction import attempt, keep_refusal
 from tasking.core.urls import safe_next
 from tasking.extensions import db, login_manager
+from tasking.me.home import start_of
 from tasking.outbox.sender import send_after_commit
 
 bp = Blueprint("auth", __name__)
@@ -68,7 +69,10 @@ def login():
         if user is not None:
             login_user(user, remember=form.remember.data)
             session.permanent = True
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            # Straight to the page the person's role starts from, unless a link asked for another.
+            home = start_of(db.session, user).home
+            target = safe_next(request.args.get("next"), url_for(home.endpoint, **home.values))
+            return redirect(target, code=303)
     page = render_template("auth/login.html", form=form)
     if paused:
         return page, 429, {"Retry-After": str(paused)}

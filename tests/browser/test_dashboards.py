@@ -27,8 +27,14 @@ def test_regional_coordinator_compares_municipalities_and_drills_down(live_serve
     db.session.commit()
 
     browser_login(page, live_server, coordinator.email)
-    page.get_by_role("link", name="Région").click()
+    # A regional coordinator starts on the region's dashboard, the menu's « Tableau de bord ».
     page.wait_for_url(re.compile(r"/regions/mrc-nav/dashboard$"))
+    assert (
+        page.get_by_role("navigation", name="Menu principal")
+        .get_by_role("link", name="Tableau de bord", exact=True)
+        .get_attribute("aria-current")
+        == "page"
+    )
 
     assert page.get_by_role("heading", name="Tableau de bord régional").is_visible()
     rows = page.locator("table.heatmap tbody tr")

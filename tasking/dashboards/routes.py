@@ -28,6 +28,7 @@ from tasking.extensions import db
 from tasking.models import Role
 
 bp = Blueprint("dashboards", __name__)
+bp.add_app_template_global(services.BAR_ORDER, "BAR_ORDER")
 # The check-in response rate of the last rounds (about a quarter).
 RATE_WEEKS = 12
 

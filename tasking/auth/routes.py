@@ -18,6 +18,7 @@ from tasking.core.transaction import attempt, keep_refusal
 from tasking.core.urls import safe_next
 from tasking.extensions import db, login_manager
 from tasking.me.home import start_of
+from tasking.outbox.notice import flash_mail_notice
 from tasking.outbox.sender import send_after_commit
 
 bp = Blueprint("auth", __name__)
@@ -98,7 +99,13 @@ def forgot_password():
         row = services.request_password_reset(db.session, form.email.data, now)
         send_after_commit([row], now)
         # The same answer whether or not the address has an account.
-        flash(_("If an account uses this address, a link to choose a new password has been sent."), "info")
+        flash_mail_notice(
+            _("If an account uses this address, a link to choose a new password has been sent."),
+            _(
+                "If an account uses this address, a link to choose a new password waits in the outbox: "
+                "no mail server is set. An administrator of your organisation can give it to you."
+            ),
+        )
         return redirect(url_for("auth.login"), code=303)
     return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
 

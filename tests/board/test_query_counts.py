@@ -46,8 +46,9 @@ def test_the_board_costs_the_same_for_50_and_500_tasks(client, people, two_plans
         more = re.search(r'<li class="more" hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
         counts[size]["next page"] = statements(count_queries, lambda u=more: client.get(u, headers=HTMX))
     assert counts[50] == counts[500]
-    # Two statements read the cards' latest check-ins (tasking/checkins/status.py).
-    assert counts[500]["board"] <= 13 + 2
+    # Two statements read the cards' latest check-ins (tasking/checkins/status.py),
+    # one the person's dashboard for the menu (tasking/me/home.py).
+    assert counts[500]["board"] <= 13 + 2 + 1
 
 
 def test_a_move_costs_the_same_for_50_and_500_tasks(client, people, two_plans, count_queries):
@@ -70,4 +71,5 @@ def test_my_tasks_costs_the_same_for_50_and_500_tasks(client, make_client, peopl
         page = person.get("/me/tasks").get_data(as_text=True)
         assert len(re.findall(r'class="my-item', page)) >= min(size, 25)
     assert counts[50] == counts[500]
-    assert counts[500] <= 5
+    # One of them reads the person's dashboard for the menu (tasking/me/home.py).
+    assert counts[500] <= 6

@@ -56,7 +56,7 @@ def test_coordinator_sees_counts_changes_nudges_and_closes(
     nudge = f"{url}/{_round_id()}/nudge/{world.helper.id}"
     assert coordinator.post(nudge).status_code == 303
     html = coordinator.get(url).get_data(as_text=True)
-    assert "Une relance a été envoyée par courriel à Alice Aide." in html and "Relance envoyée" in html
+    assert "Une relance a été envoyée par courriel à Alice Aide." in html and "Relance faite" in html
     coordinator.post(nudge)
     assert "Alice Aide a déjà reçu une relance" in coordinator.get(url).get_data(as_text=True)
     refused = coordinator.post(f"{url}/{_round_id()}/nudge/{world.owner.id}")

@@ -69,6 +69,42 @@ def test_invite_a_user_by_email_who_then_sets_a_password(client, make_client, ma
     assert members.split("sophie@ville-a.qc.ca")[1].split("</tr>")[0].count("—") == 0
 
 
+def _flashes(page: str) -> str:
+    start = page.index('id="flashes"')
+    return page[start : page.index("</div>", start)]
+
+
+def test_without_a_mail_server_the_invitation_is_said_to_wait_in_the_outbox(client, make):
+    org, _ = _admin(client, make)
+    client.post(
+        f"/admin/orgs/{org.id}/members",
+        data={"name": "Sophie Roy", "email": "sophie@ville-a.qc.ca", "role": "viewer", "password": ""},
+    )
+    flashes = _flashes(client.get(f"/admin/orgs/{org.id}/members").get_data(as_text=True))
+    assert "envoyée" not in flashes
+    assert (
+        "L’invitation à sophie@ville-a.qc.ca attend dans la file d’envoi\u00a0: "
+        "aucun serveur de courriel n’est configuré." in flashes
+    )
+    # The admin's way to the message.
+    assert f'<a href="/admin/orgs/{org.id}/outbox">Ouvrir la file d’envoi</a>' in flashes
+    outbox = client.get(f"/admin/orgs/{org.id}/outbox").get_data(as_text=True)
+    assert "sophie@ville-a.qc.ca" in outbox
+
+
+def test_with_a_mail_server_the_invitation_is_said_sent_and_is(mail_app, smtp_server, make):
+    client = mail_app.test_client()
+    org, _ = _admin(client, make)
+    client.post(
+        f"/admin/orgs/{org.id}/members",
+        data={"name": "Sophie Roy", "email": "sophie@ville-a.qc.ca", "role": "viewer", "password": ""},
+    )
+    flashes = _flashes(client.get(f"/admin/orgs/{org.id}/members").get_data(as_text=True))
+    assert "Une invitation a été envoyée à sophie@ville-a.qc.ca." in flashes
+    assert "file d’envoi" not in flashes
+    assert [m["To"] for m in smtp_server.messages] == ["sophie@ville-a.qc.ca"]
+
+
 def test_bad_input_is_shown_on_the_form_and_creates_nothing(client, make):
     org, _ = _admin(client, make)
     cases = [

@@ -21,6 +21,7 @@ from tasking.extensions import db
 from tasking.meetings import invitation
 from tasking.models import Organisation, OutboxMessage, User
 from tasking.orgs import services, settings
+from tasking.outbox.notice import flash_mail_notice
 from tasking.outbox.sender import send_after_commit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -59,9 +60,17 @@ def members(org_id: int):
                 flash(_("%(name)s can now sign in.", name=user.name), "success")
             else:
                 send_after_commit([invitation], clock.now())
-                flash(_("An invitation was sent to %(email)s.", email=user.email), "success")
+                _tell_invited(user.email, org.id)
             return redirect(url_for("admin.members", org_id=org.id), code=303)
     return _render_members(org, form, 422 if form.errors else 200)
+
+
+def _tell_invited(email: str, org_id: int) -> None:
+    flash_mail_notice(
+        _("An invitation was sent to %(email)s.", email=email),
+        _("The invitation to %(email)s waits in the outbox: no mail server is set.", email=email),
+        outbox_of=org_id,
+    )
 
 
 def _add_member(org: Organisation, form: NewMemberForm) -> tuple[User, OutboxMessage | None]:

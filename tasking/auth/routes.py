@@ -17,6 +17,8 @@ from tasking.core.i18n import normalise_locale
 from tasking.core.transaction import attempt, keep_refusal
 from tasking.core.urls import safe_next
 from tasking.extensions import db, login_manager
+from tasking.me.home import start_of
+from tasking.outbox.notice import flash_mail_notice
 from tasking.outbox.sender import send_after_commit
 
 bp = Blueprint("auth", __name__)
@@ -68,7 +70,10 @@ def login():
         if user is not None:
             login_user(user, remember=form.remember.data)
             session.permanent = True
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            # Straight to the page the person's role starts from, unless a link asked for another.
+            home = start_of(db.session, user).home
+            target = safe_next(request.args.get("next"), url_for(home.endpoint, **home.values))
+            return redirect(target, code=303)
     page = render_template("auth/login.html", form=form)
     if paused:
         return page, 429, {"Retry-After": str(paused)}
@@ -94,7 +99,13 @@ def forgot_password():
         row = services.request_password_reset(db.session, form.email.data, now)
         send_after_commit([row], now)
         # The same answer whether or not the address has an account.
-        flash(_("If an account uses this address, a link to choose a new password has been sent."), "info")
+        flash_mail_notice(
+            _("If an account uses this address, a link to choose a new password has been sent."),
+            _(
+                "If an account uses this address, a link to choose a new password waits in the outbox: "
+                "no mail server is set. An administrator of your organisation can give it to you."
+            ),
+        )
         return redirect(url_for("auth.login"), code=303)
     return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
 

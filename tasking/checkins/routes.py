@@ -24,6 +24,7 @@ from tasking.core.transaction import attempt, refused_redirect
 from tasking.core.validation import parse_id
 from tasking.extensions import db
 from tasking.models import CheckinRound, Organisation
+from tasking.outbox.notice import flash_mail_notice
 from tasking.tasks.history import describe, field_label, human_value
 
 bp = Blueprint("checkins", __name__)
@@ -178,7 +179,11 @@ def nudge(org_id: int, round_id: int, user_id: int):
         )
     except ServiceError as exc:
         return refused_redirect(back, exc.message)
-    flash(_("%(name)s was followed up by e-mail.", name=person.name), "success")
+    flash_mail_notice(
+        _("%(name)s was followed up by e-mail.", name=person.name),
+        _("The follow-up to %(name)s waits in the outbox: no mail server is set.", name=person.name),
+        outbox_of=org_id,
+    )
     return redirect(back, code=303)
 
 

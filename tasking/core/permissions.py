@@ -321,13 +321,6 @@ def region_to_configure_or_404(session: Session, user: User, slug: str) -> Regio
     return region
 
 
-def coordinated_region_slug(session: Session, user: User) -> str | None:
-    """The region a regional coordinator coordinates (for the navigation), else None."""
-    if not user.is_authenticated or user.regional_region_id is None:
-        return None
-    return session.scalar(select(Region.slug).where(Region.id == user.regional_region_id))
-
-
 def regional_dashboard_of(session: Session, user: User, organisation: Organisation) -> str | None:
     """The slug of the regional dashboard showing this organisation's line to the
     user (its region's coordinators and its own admins), else None."""

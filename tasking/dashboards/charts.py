@@ -7,7 +7,7 @@ dashboard (small) and the indicators page (larger).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -117,3 +117,37 @@ def trend_chart(
     if baseline is not None:
         chart.baseline_y = _scale(baseline, low, high, top, bottom)
     return chart
+
+
+#: The narrowest a stacked bar is drawn (the bar cell's min-width less its
+#: padding, in CSS pixels), and what a number needs inside a segment: its
+#: digits and the chip around them, at the bar's font size.
+BAR_MIN_PX = 112.0
+DIGIT_PX = 7.0
+CHIP_PX = 8.0
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One status of a stacked bar: how wide it is (in percent of the bar),
+    and whether its number fits inside it."""
+
+    status: str
+    count: int
+    width: float
+    inside: bool
+
+
+def stacked_segments(counts: Mapping[str, int], order: Sequence[str]) -> list[Segment]:
+    """The non-empty segments of a bar of ``counts``, in ``order``. A number
+    too wide for its segment at the bar's narrowest is written beside the bar
+    instead (``inside`` False): colour is never the only carrier of a count."""
+    total = sum(counts.get(status, 0) for status in order)
+    segments = []
+    for status in order:
+        count = counts.get(status, 0)
+        if count:
+            width = count / total * 100
+            needed = len(str(count)) * DIGIT_PX + CHIP_PX
+            segments.append(Segment(status, count, width, width / 100 * BAR_MIN_PX >= needed))
+    return segments

@@ -18,7 +18,6 @@ from tasking.core.clock import local_today
 from tasking.core.htmx import render
 from tasking.core.permissions import (
     can_plan,
-    coordinated_region_slug,
     may_record_measurements,
     plan_or_404,
     regional_dashboard_of,
@@ -31,6 +30,7 @@ from tasking.models import Role
 from tasking.regions.summary import signed
 
 bp = Blueprint("dashboards", __name__)
+bp.add_app_template_global(services.BAR_ORDER, "BAR_ORDER")
 # The check-in response rate of the last rounds (about a quarter).
 RATE_WEEKS = 12
 
@@ -48,12 +48,6 @@ def _percent(share: float, locale: str) -> str:
     # Babel's formatting costs more than the rest of a cell; a region's
     # table repeats the same few shares (done / total of small counts).
     return format_percent(share, locale=locale)
-
-
-@bp.app_template_global("coordinated_region_slug")
-def _coordinated_region_slug(user) -> str | None:  # noqa: ANN001
-    """For the navigation: the regional dashboard of a regional coordinator."""
-    return coordinated_region_slug(db.session, user)
 
 
 @bp.app_template_global("administers_an_organisation")

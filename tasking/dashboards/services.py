@@ -16,7 +16,7 @@ from itertools import groupby
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from tasking.dashboards.charts import TrendChart, trend_chart
+from tasking.dashboards.charts import Segment, TrendChart, stacked_segments, trend_chart
 from tasking.models import (
     Measurement,
     OperationalObjective,
@@ -33,6 +33,8 @@ from tasking.models import (
 STATUSES = tuple(status.value for status in TaskStatus)
 DONE = TaskStatus.DONE.value
 BLOCKED = TaskStatus.BLOCKED.value
+#: The order of a stacked bar's segments (and of its legend): done first, to do last.
+BAR_ORDER = (DONE, TaskStatus.IN_PROGRESS.value, BLOCKED, TaskStatus.TODO.value)
 
 
 @dataclass
@@ -61,6 +63,11 @@ class StatusCounts:
 
     def share(self, status: str) -> float:
         return self.counts[status] / self.total if self.total else 0.0
+
+    @property
+    def segments(self) -> list[Segment]:
+        """The stacked bar of these counts."""
+        return stacked_segments(self.counts, BAR_ORDER)
 
     def add(self, status: str, count: int, overdue: int) -> None:
         # An unknown status (should not happen) still counts toward the total as to do.

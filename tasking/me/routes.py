@@ -17,8 +17,15 @@ from tasking.core.permissions import home_timezone
 from tasking.core.templating import STATUS_LABELS, qc_datetime
 from tasking.extensions import db
 from tasking.me import services
+from tasking.me.home import Destination, start_of
 
 bp = Blueprint("me", __name__)
+
+
+@bp.app_template_global("dashboard_of")
+def _dashboard_of(user) -> Destination | None:  # noqa: ANN001
+    """For the menu: the dashboard the person's role works from, if any."""
+    return start_of(db.session, user).dashboard if user.is_authenticated else None
 
 
 class LineText:

@@ -10,6 +10,7 @@ from tasking.checkins.status import plan_checkin_status
 from tasking.core import clock
 from tasking.core.permissions import is_org_admin, org_admin_or_404, plan_or_404
 from tasking.extensions import db
+from tasking.me.home import start_of
 from tasking.models import Organisation
 from tasking.plans import services
 from tasking.plans.template import import_template
@@ -20,7 +21,8 @@ bp = Blueprint("plans", __name__)
 @bp.route("/")
 @login_required
 def home():
-    return redirect(url_for("me.tasks"))
+    home = start_of(db.session, current_user).home
+    return redirect(url_for(home.endpoint, **home.values))
 
 
 @bp.route("/plans")

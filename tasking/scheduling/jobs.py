@@ -1,6 +1,7 @@
 """The scheduler's jobs, also run by `notify …`: each calls the services and
 commits in steps, so a job stopped half-way keeps what it did and a second
-run queues nothing twice. The modules they call never commit."""
+run queues nothing twice. The modules they call never commit. With
+``commit=False`` (`--dry-run`) a job only flushes and its caller rolls back."""
 
 from __future__ import annotations
 
@@ -10,21 +11,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tasking.models import Organisation, User
+from tasking.outbox.dry_run import end_step
 from tasking.scheduling.digests import DigestReport, build_digests, queue_digests
 from tasking.scheduling.regional import RegionalReport, digest_region, due_regions
 from tasking.scheduling.reminders import ReminderReport, remind_organisation
 
 
-def run_reminders(session: Session, *, now: datetime) -> ReminderReport:
+def run_reminders(session: Session, *, now: datetime, commit: bool = True) -> ReminderReport:
     """The reminders job: every organisation, committing after each one."""
     report = ReminderReport()
     for organisation in session.scalars(select(Organisation).order_by(Organisation.id)).all():
         report.add(remind_organisation(session, organisation, now=now))
-        session.commit()
+        end_step(session, commit)
     return report
 
 
-def run_digests(session: Session, *, now: datetime, batch_size: int = 100) -> DigestReport:
+def run_digests(
+    session: Session, *, now: datetime, batch_size: int = 100, commit: bool = True
+) -> DigestReport:
     """The digests job: build what is due, record and queue it, committing
     after each batch of ``batch_size`` people."""
     report = DigestReport()
@@ -35,16 +39,16 @@ def run_digests(session: Session, *, now: datetime, batch_size: int = 100) -> Di
         # reloads a batch of them, rather than one query each.
         session.scalars(select(User).where(User.id.in_([d.user.id for d in batch]))).all()
         done = queue_digests(session, batch, now=now)
-        session.commit()
+        end_step(session, commit)
         report.queued += done.queued
         report.empty += done.empty
     return report
 
 
-def run_regional_digests(session: Session, *, now: datetime) -> RegionalReport:
+def run_regional_digests(session: Session, *, now: datetime, commit: bool = True) -> RegionalReport:
     """The regional digest job: every region whose slot is due, committing after each."""
     report = RegionalReport()
     for region, period in due_regions(session, now=now):
         report.queued += digest_region(session, region, period, now=now)
-        session.commit()
+        end_step(session, commit)
     return report

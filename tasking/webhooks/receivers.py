@@ -23,7 +23,7 @@ from tasking.models import (
     WebhookEvent,
 )
 from tasking.tasks.history import field_label
-from tasking.webhooks.queue import queue_event, task_members
+from tasking.webhooks.queue import listening_to, queue_event, task_members
 
 EXCERPT = 280
 
@@ -46,6 +46,9 @@ def on_task_changed(
     changes: list,
     **_extra: Any,
 ) -> None:
+    if not listening_to(session, WebhookEvent.TASK_CHANGED.value):
+        return
+
     def describe(_org: Organisation) -> dict[str, Any]:
         fields = ", ".join(field_label(change.field) for change in changes)
         summary = _("%(actor)s changed %(fields)s.", actor=_name(actor), fields=fields)
@@ -78,6 +81,9 @@ def _plain(value: Any) -> Any:  # noqa: ANN401
 def on_comment_posted(
     _sender: Any, *, session: Session, actor: User, now: datetime, task: Task, comment: Comment, **_extra: Any
 ) -> None:
+    if not listening_to(session, WebhookEvent.COMMENT.value):
+        return
+
     def describe(_org: Organisation) -> dict[str, Any]:
         excerpt = comment.body if len(comment.body) <= EXCERPT else comment.body[:EXCERPT] + "…"
         summary = _("%(actor)s commented: %(excerpt)s", actor=_name(actor), excerpt=excerpt)
@@ -109,6 +115,9 @@ def on_checkin_answered(
     answer: CheckinAnswer,
     **_extra: Any,
 ) -> None:
+    if not listening_to(session, WebhookEvent.CHECKIN.value):
+        return
+
     def describe(_org: Organisation) -> dict[str, Any]:
         who = actor.name if actor is not None else _("A partner")
         health = health_label(answer.health) if not answer.nothing_new else _("nothing new")
@@ -132,6 +141,8 @@ def on_meeting_closed(
     _sender: Any, *, session: Session, actor: User, now: datetime, meeting: Meeting, **_extra: Any
 ) -> None:
     """Every municipality of the region hears of it, and the region's own organisation."""
+    if not listening_to(session, WebhookEvent.MEETING_CLOSED.value):
+        return
     region = meeting.region
     organisation_ids = set(
         session.scalars(

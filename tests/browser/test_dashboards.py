@@ -27,8 +27,14 @@ def test_regional_coordinator_compares_municipalities_and_drills_down(live_serve
     db.session.commit()
 
     browser_login(page, live_server, coordinator.email)
-    page.get_by_role("link", name="Région").click()
+    # A regional coordinator starts on the region's dashboard, the menu's « Tableau de bord ».
     page.wait_for_url(re.compile(r"/regions/mrc-nav/dashboard$"))
+    assert (
+        page.get_by_role("navigation", name="Menu principal")
+        .get_by_role("link", name="Tableau de bord", exact=True)
+        .get_attribute("aria-current")
+        == "page"
+    )
 
     assert page.get_by_role("heading", name="Tableau de bord régional").is_visible()
     rows = page.locator("table.heatmap tbody tr")
@@ -50,7 +56,7 @@ def test_regional_coordinator_compares_municipalities_and_drills_down(live_serve
     blocked = page.locator("#blocked")
     assert "En attente du CIUSSS" in blocked.inner_text()
     # The stacked bar of the social theme is drawn.
-    assert page.locator("#progress-by-theme svg.stacked").count() == 6
+    assert page.locator("#progress-by-theme .stacked").count() == 6
 
     page.go_back()
     page.locator("#org-ville-b").get_by_role(
@@ -87,3 +93,39 @@ def test_the_printed_report_lists_every_overdue_and_blocked_action(live_server, 
     assert all(overdue_rows.nth(i).is_visible() for i in range(29))
     assert all(blocked_rows.nth(i).is_visible() for i in range(15))
     assert "autres dans l’application" not in page.locator("#plan-dashboard").inner_text()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_each_segment_of_the_stacked_bars_writes_its_number(live_server, page, make, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    org = make.org("ville-barres", "Ville Barres")
+    viewer = make.user(org, "viewer", "elu@ville-barres.qc.ca")
+    plan = make.plan(org)
+    social = list(db.session.scalars(select(Task).where(Task.plan_id == plan.id).order_by(Task.id)))[:24]
+    for task in social[:12]:
+        task.status = "done"
+    for task in social[12:17]:
+        task.status = "in_progress"
+    social[17].status, social[17].blocked_reason = "blocked", "En attente"
+    db.session.commit()
+
+    browser_login(page, live_server, viewer.email)
+    row = page.locator("#progress-by-theme tbody tr").first
+    assert "Enjeux sociaux" in row.locator("th").inner_text()
+    # 12 done, 5 in progress, 6 to do: wide enough for their number, written inside and not cut.
+    for status, number in (("done", "12"), ("in_progress", "5"), ("todo", "6")):
+        segment = row.locator(f".stacked .seg-{status}")
+        chip = segment.locator(".seg-n")
+        assert chip.is_visible() and chip.inner_text() == number, status
+        outer, inner = segment.bounding_box(), chip.bounding_box()
+        assert outer["x"] <= inner["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"], status
+    # 1 blocked of 24 is too thin for its number: it is written beside the bar, with its status.
+    assert row.locator(".stacked .seg-blocked .seg-n").count() == 0
+    assert row.locator(".stacked-aside").inner_text() == "Bloqué\u00a0: 1"
+    assert row.locator(".stacked-aside").is_visible()
+    # The picture's name reads every count too.
+    label = row.locator(".stacked").get_attribute("aria-label")
+    assert "Terminé\u00a0: 12, En cours\u00a0: 5, Bloqué\u00a0: 1, À faire\u00a0: 6" in label
+    # A theme with nothing done: one segment, its number inside.
+    last = page.locator("#progress-by-theme tbody tr").last
+    assert last.locator(".stacked .seg-n").all_inner_texts() == ["24"]

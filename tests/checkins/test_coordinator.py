@@ -56,7 +56,7 @@ def test_coordinator_sees_counts_changes_nudges_and_closes(
     nudge = f"{url}/{_round_id()}/nudge/{world.helper.id}"
     assert coordinator.post(nudge).status_code == 303
     html = coordinator.get(url).get_data(as_text=True)
-    assert "Une relance a été envoyée par courriel à Alice Aide." in html and "Relance envoyée" in html
+    assert "Une relance a été envoyée par courriel à Alice Aide." in html and "Relance faite" in html
     coordinator.post(nudge)
     assert "Alice Aide a déjà reçu une relance" in coordinator.get(url).get_data(as_text=True)
     refused = coordinator.post(f"{url}/{_round_id()}/nudge/{world.owner.id}")
@@ -114,3 +114,22 @@ def _round_id() -> int:
     from tasking.models import CheckinRound
 
     return db.session.query(CheckinRound.id).scalar()
+
+
+def test_without_a_mail_server_the_follow_up_is_said_to_wait_in_the_outbox(
+    world, actions, cli, clock, mail_app
+):
+    open_round(cli, clock)
+    mail_app.config["MAIL_SERVER"] = None
+    coordinator = mail_app.test_client()
+    coordinator.login("coordination@ville-a.ca")
+    url = f"/admin/orgs/{world.org.id}/checkins"
+    coordinator.post(f"{url}/{_round_id()}/nudge/{world.helper.id}")
+    flashes = coordinator.get(url).get_data(as_text=True)
+    flashes = flashes[flashes.index('id="flashes"') : flashes.index("</div>", flashes.index('id="flashes"'))]
+    assert "envoyée" not in flashes
+    assert (
+        "La relance à Alice Aide attend dans la file d’envoi\u00a0: "
+        "aucun serveur de courriel n’est configuré." in flashes
+    )
+    assert f'<a href="/admin/orgs/{world.org.id}/outbox">Ouvrir la file d’envoi</a>' in flashes

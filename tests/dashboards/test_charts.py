@@ -1,8 +1,11 @@
-"""The SVG trend chart: points placed by date and value, the target as a line."""
+"""The SVG trend chart: points placed by date and value, the target as a line;
+the stacked bar's segments and where each writes its number."""
 
 from datetime import date
 
-from tasking.dashboards.charts import trend_chart
+import pytest
+
+from tasking.dashboards.charts import Segment, stacked_segments, trend_chart
 
 SERIES = [(date(2026, 10, 1), 12.0), (date(2026, 10, 15), 25.0), (date(2026, 11, 1), 38.0)]
 
@@ -56,3 +59,24 @@ def test_the_scale_names_the_lowest_and_highest_values_at_their_height():
     assert [t.value for t in trend_chart(SERIES, target=None).ticks] == [12.0, 38.0]
     one = trend_chart([(date(2026, 11, 1), 5.0)], target=5.0)
     assert [(t.value, t.y) for t in one.ticks] == [(5.0, one.points[0].y)]
+
+
+def test_stacked_segments_keep_the_order_skip_empty_statuses_and_say_where_the_number_goes():
+    order = ("done", "in_progress", "blocked", "todo")
+    segments = stacked_segments({"todo": 9, "done": 6, "in_progress": 7, "blocked": 2}, order)
+    shown = [(s.status, s.count) for s in segments]
+    assert shown == [("done", 6), ("in_progress", 7), ("blocked", 2), ("todo", 9)]
+    assert sum(s.width for s in segments) == pytest.approx(100)
+    # 2 of 24 is 8 % of the bar: 9 px at its narrowest, too little for a number and its chip.
+    assert [s.inside for s in segments] == [True, True, False, True]
+    # Nothing done: no empty segment, and the only one holds its number.
+    assert stacked_segments({"todo": 145, "done": 0}, order) == [Segment("todo", 145, 100.0, True)]
+    assert stacked_segments({}, order) == []
+
+
+def test_a_number_goes_inside_once_its_digits_fit():
+    order = ("done", "todo")
+    # 1 digit needs 15 px: 14 % of a 112 px bar is 15.7 px, 13 % is 14.6 px.
+    assert stacked_segments({"done": 14, "todo": 86}, order)[0].inside is False  # two digits
+    assert stacked_segments({"done": 1, "todo": 6}, order)[0].inside is True  # 1/7 = 14 %
+    assert stacked_segments({"done": 1, "todo": 7}, order)[0].inside is False  # 1/8 = 12.5 %

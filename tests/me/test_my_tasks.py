@@ -22,7 +22,7 @@ def groups(html: str) -> dict[str, list[int]]:
 
 def test_signing_in_lands_on_my_tasks(client, people):
     response = client.login(people.owner.email)
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/me/tasks"
     home = client.get("/")
     assert home.status_code == 302 and home.headers["Location"] == "/me/tasks"
     page = client.get("/me/tasks").get_data(as_text=True)

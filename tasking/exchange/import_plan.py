@@ -27,6 +27,7 @@ from tasking.exchange.parse_sheet import MAX_ERRORS, ImportFailed, read_sheet
 from tasking.exchange.tasksheet import DATE_KEYS, fold
 from tasking.models import Membership, OperationalObjective, Task, TaskStatus, User
 from tasking.plans.services import load_plan_layout
+from tasking.tasks.dates import WINDOW_FIELDS, due_date_warning
 from tasking.tasks.editing import ReasonRequired, check_blocked_reason
 
 # The fields an import may change, in the order the preview lists them.
@@ -254,6 +255,16 @@ def _warn(result: Preview, warning: str) -> None:
         result.warnings.append(warning)
 
 
+def _warn_dates(reader: RowReader, result: Preview, row: int, values: dict[str, Any]) -> None:
+    """A due date outside the action's period: imported, and said (as the task page says it)."""
+    warning = due_date_warning(values)
+    if warning:
+        _warn(
+            result,
+            _("Sheet %(sheet)s, row %(row)d: %(message)s", sheet=reader.sheet.name, row=row, message=warning),
+        )
+
+
 def _warn_if_moved(reader: RowReader, result: Preview, row: int, values: list[Any], task: Task) -> None:
     """A row that puts the task under another theme or objective: said, not done."""
     moved = any(
@@ -301,12 +312,16 @@ def _known_row(
     if version is not None and version < task.version:
         state.stale.append(_StaleRow(row, task, version, changed))
         return
-    _update(state, result, row, task, changed)
+    _update(state, reader, result, row, task, changed)
 
 
-def _update(state: _Plan, result: Preview, row: int, task: Task, changed: dict[str, Any]) -> None:
+def _update(
+    state: _Plan, reader: RowReader, result: Preview, row: int, task: Task, changed: dict[str, Any]
+) -> None:
     """A row's changes to a task, as the preview lists them."""
     old = _old_values(task)
+    if WINDOW_FIELDS & changed.keys():
+        _warn_dates(reader, result, row, old | changed)
     shown = [
         FieldChange(
             k,
@@ -356,7 +371,7 @@ def _merge_stale(session: Session, state: _Plan, reader: RowReader, result: Prev
             except ReasonRequired:
                 reader.problem(stale.row, "blocked_reason", _blocked_without_reason())
                 continue
-            _update(state, result, stale.row, task, apply)
+            _update(state, reader, result, stale.row, task, apply)
     result.updates.sort(key=lambda update: update.row)
 
 
@@ -400,6 +415,7 @@ def _new_row(
                 title=new["title"],
             ),
         )
+    _warn_dates(reader, result, row, new)
     result.creations.append(
         TaskCreation(
             row=row,

@@ -707,3 +707,36 @@ def test_a_row_blocked_without_a_reason_is_refused_with_its_place(client, town, 
     assert f"ligne {place}, colonne Motif du blocage : l’action est bloquée sans motif" in page
     db.session.expire_all()
     assert db.session.get(Task, first.id).status == "in_progress"
+
+
+def test_the_preview_says_which_due_dates_fall_outside_their_period(client, town, progress):
+    first, _, _ = progress
+    client.login(town.admin.email)
+    book = workbook(export_xlsx(client, town.plan))
+    sheet = book["Tâches"]
+    row = row_of(sheet, first.id)
+    sheet.cell(row=row, column=column("Échéance")).value = "2027-02-01"
+    new_row = sheet.max_row + 1
+    for header, value in (
+        ("Enjeu", "Enjeux sociaux"),
+        ("Objectif opérationnel", first.objective.title),
+        ("Action", "Recenser les bénévoles"),
+        ("Statut", "À faire"),
+        ("Horizon", "Long terme"),
+        ("Long terme du", "2027-01-01"),
+        ("Long terme au", "2027-06-30"),
+        ("Échéance", "2026-12-20"),
+    ):
+        sheet.cell(row=new_row, column=column(header)).value = value
+    page = text_of(upload(client, f"/plans/{town.plan.id}/import", save(book), "plan.xlsx"))
+    assert (
+        f"Feuille Tâches, ligne {row} : L’échéance, le 1 févr. 2027, tombe hors de la période court et "
+        "moyen terme de l’action (du 1 nov. 2026 au 15 déc. 2026)."
+    ) in page
+    assert (
+        f"Feuille Tâches, ligne {new_row} : L’échéance, le 20 déc. 2026, tombe hors de la période long "
+        "terme de l’action (du 1 janv. 2027 au 30 juin 2027)."
+    ) in page
+    # Said, not refused: both rows are still to be imported.
+    assert "1 action à modifier" in page and "1 action à créer" in page
+    assert "Confirmer l’import" in page

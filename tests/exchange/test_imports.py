@@ -316,6 +316,7 @@ def test_the_preview_shows_the_refused_rows_side_by_side(client, town, progress)
     assert "1 ligne refusée" in page
     assert re.search(r"<td class=\"file\">2027-03-01</td>\s*<td class=\"app\">2026-12-20</td>", page)
     assert "Confirmer l’import" not in page  # nothing else to apply
+    assert "le fichier correspond au plan" not in page
 
 
 def new_rows_csv(town, titles: list[str]) -> bytes:

@@ -9,16 +9,18 @@ from datetime import date
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.section import Section
 from docx.shared import Cm, Pt, RGBColor
-from docx.table import _Cell
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
 from flask_babel import force_locale
 
-from tasking.checkins.status import CheckinStatus
 from tasking.core.templating import qc_date
 from tasking.exchange.exports import BULLET, objective_summary, text_colour
-from tasking.exchange.tasksheet import clean_text, export_rows, french_labels
+from tasking.exchange.tasksheet import NOTE_MARK, PlanExport, clean_text, export_rows, french_labels
 from tasking.models import Plan, Theme
 
 GENERAL_HEADERS = ("Temporalité", "Objectifs généraux", "Objectifs spécifiques", "Précisions")
@@ -35,7 +37,9 @@ THEME_HEADERS = (
 )
 SHORT_HEADER = "Court et moyen terme\nDu (date) au (date)"
 LONG_HEADER = "Long terme\nDu (date) au (date)"
-WIDTHS_CM = (4.0, 7.0, 4.5, 2.6, 2.6, 2.3, 2.3, 2.7)
+# Within the landscape page's 24.9 cm between margins.
+WIDTHS_CM = (3.6, 6.4, 4.0, 2.3, 2.3, 2.1, 2.1, 2.1)
+NOTE_COLOUR = "404040"
 
 
 def _shade(cell: _Cell, colour: str) -> None:
@@ -58,6 +62,19 @@ def _write(cell: _Cell, lines: list[str], bold: bool = False, colour: str | None
         run.font.size = Pt(8)
         if colour:
             run.font.color.rgb = RGBColor.from_string(colour)
+        elif line.startswith(NOTE_MARK):
+            # Who does the action and what was last said: set apart from the action itself.
+            run.italic = True
+            run.font.color.rgb = RGBColor.from_string(NOTE_COLOUR)
+
+
+def _widths(table: Table, widths_cm: tuple[float, ...]) -> None:
+    """Column widths in the table's grid (LibreOffice reads those) and on each cell (Word)."""
+    for column, width in zip(table.columns, widths_cm, strict=True):
+        column.width = Cm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_cm, strict=True):
+            cell.width = Cm(width)
 
 
 def _dates(start: date | None, end: date | None) -> list[str]:
@@ -88,7 +105,7 @@ def _general_table(document: Document, plan: Plan) -> None:
             _write(cells[3], [specific.precision])
 
 
-def _theme_section(document: Document, theme: Theme, statuses: dict[str, str]) -> None:
+def _theme_section(document: Document, theme: Theme, statuses: dict[str, str], export: PlanExport) -> None:
     heading = f"{theme.number}. {theme.title}" if theme.number else theme.title
     if theme.subtitle:
         heading += f" : {theme.subtitle}"
@@ -125,7 +142,7 @@ def _theme_section(document: Document, theme: Theme, statuses: dict[str, str]) -
     for objective in theme.objectives:
         if objective.archived_at is not None:
             continue
-        summary = objective_summary(objective, statuses)
+        summary = objective_summary(objective, statuses, export)
         cells = table.add_row().cells
         _write(cells[0], [objective.title, *objective.description.splitlines()])
         _write(cells[1], str(summary["actions"]).splitlines())
@@ -135,20 +152,18 @@ def _theme_section(document: Document, theme: Theme, statuses: dict[str, str]) -
         _write(cells[5], _dates(summary["short_start"], summary["short_end"]))
         _write(cells[6], _dates(summary["long_start"], summary["long_end"]))
         _write(cells[7], str(summary["comments"]).splitlines())
-    for row in table.rows:
-        for cell, width in zip(row.cells, WIDTHS_CM, strict=True):
-            cell.width = Cm(width)
+    _widths(table, WIDTHS_CM)
 
 
 CHECKIN_HEADING = "Suivi hebdomadaire"
 CHECKIN_HEADERS = ("Enjeu", "Action", "Santé", "Dernière mise à jour", "Note")
-CHECKIN_WIDTHS_CM = (4.0, 8.0, 3.5, 4.0, 5.5)
+CHECKIN_WIDTHS_CM = (4.0, 8.0, 3.4, 4.0, 5.5)
 
 
-def _checkin_section(document: Document, plan: Plan, checkins: dict[int, CheckinStatus]) -> None:
+def _checkin_section(document: Document, export: PlanExport) -> None:
     """After the template's tables, one line per action with something said
     (or to say: stale): the import reads theme tables only, never this one."""
-    rows = [row for row in export_rows(plan, checkins) if row["health"] or row["checkin_at"]]
+    rows = [row for row in export_rows(export) if row["health"] or row["checkin_at"]]
     if not rows:
         return
     document.add_heading(CHECKIN_HEADING, level=1)
@@ -165,14 +180,48 @@ def _checkin_section(document: Document, plan: Plan, checkins: dict[int, Checkin
         _write(cells[2], [str(row["health"])])
         _write(cells[3], [line for line in when if line])
         _write(cells[4], str(row["checkin_note"]).splitlines())
-    for table_row in table.rows:
-        for cell, width in zip(table_row.cells, CHECKIN_WIDTHS_CM, strict=True):
-            cell.width = Cm(width)
+    _widths(table, CHECKIN_WIDTHS_CM)
 
 
-def build_docx(plan: Plan, checkins: dict[int, CheckinStatus]) -> bytes:
-    """The Word document; ``plan`` loaded with ``load_plan_layout``, ``checkins``
-    its actions' latest check-ins (``plan_checkin_status``)."""
+def _field(paragraph: Paragraph, instruction: str) -> None:
+    """A field Word and LibreOffice fill in when they lay out the page (PAGE, NUMPAGES)."""
+    run = paragraph.add_run()
+    for kind, text in (("begin", None), (None, instruction), ("separate", None), (None, "1"), ("end", None)):
+        if kind is not None:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        elif text == instruction:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = f" {instruction} "
+        else:
+            element = OxmlElement("w:t")
+            element.text = text
+        run._r.append(element)
+
+
+def _state_line(today: date) -> str:
+    """« État au 25 nov. 2026 »: the day the document shows the plan at."""
+    with force_locale("fr_CA"):
+        return f"État au {qc_date(today)}"
+
+
+def _footer(section: Section, plan: Plan, today: date) -> None:
+    """On every page: the plan, the day it shows, « Page 3 de 12 »."""
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    heading = f"{plan.title} · {plan.organisation.name} · {_state_line(today)} · Page "
+    paragraph.add_run(clean_text(heading))
+    _field(paragraph, "PAGE")
+    paragraph.add_run(" de ")
+    _field(paragraph, "NUMPAGES")
+    for run in paragraph.runs:
+        run.font.size = Pt(8)
+
+
+def build_docx(export: PlanExport) -> bytes:
+    """The Word document, landscape, its footer saying the day it shows and the page."""
+    plan = export.plan
     statuses, _ = french_labels()
     document = Document()
     section = document.sections[0]
@@ -180,14 +229,16 @@ def build_docx(plan: Plan, checkins: dict[int, CheckinStatus]) -> bytes:
     section.page_width, section.page_height = Cm(27.94), Cm(21.59)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
         setattr(section, side, Cm(1.5))
+    _footer(section, plan, export.today)
     document.add_heading(clean_text(plan.title), level=0)
     subtitle = " · ".join(part for part in (plan.organisation.name, plan.event) if part)
     document.add_paragraph(clean_text(subtitle))
+    document.add_paragraph(_state_line(export.today))
     _general_table(document, plan)
     for theme in plan.themes:
         if theme.archived_at is None:
-            _theme_section(document, theme, statuses)
-    _checkin_section(document, plan, checkins)
+            _theme_section(document, theme, statuses, export)
+    _checkin_section(document, export)
     if plan.timing_note:
         document.add_paragraph(clean_text(f"Note sur les échéanciers : {plan.timing_note}"))
     if plan.source:

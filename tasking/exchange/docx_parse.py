@@ -42,7 +42,7 @@ from flask_babel import gettext as _
 
 from tasking.core.validation import MAX_TITLE
 from tasking.exchange.parse_sheet import ImportFailed
-from tasking.exchange.tasksheet import fold, status_lookup
+from tasking.exchange.tasksheet import NOTE_MARK, fold, status_lookup
 from tasking.models import (
     TaskStatus,
 )
@@ -164,6 +164,8 @@ def _lines(paragraphs: list[Paragraph]) -> list[Line]:
     for paragraph in paragraphs:
         text = paragraph.text.replace("\t", " ")
         for index, part in enumerate(text.split("\n")):
+            if part.startswith(NOTE_MARK):
+                continue  # what our own export adds under an action, not part of it
             bullet = _is_bullet(paragraph, part) if index == 0 else part[:1] in BULLETS
             part = part.strip().lstrip(BULLETS).strip() if bullet else part.strip()
             if part:

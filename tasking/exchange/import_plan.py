@@ -21,11 +21,13 @@ from sqlalchemy.orm import Session
 
 from tasking.core.permissions import may_be_assigned
 from tasking.core.templating import STATUS_LABELS
+from tasking.exchange.merge import ConflictField, RowConflict, exported_values, merge
 from tasking.exchange.parse_rows import RowReader, row_values
 from tasking.exchange.parse_sheet import MAX_ERRORS, ImportFailed, read_sheet
 from tasking.exchange.tasksheet import DATE_KEYS, fold
 from tasking.models import Membership, OperationalObjective, Task, TaskStatus, User
 from tasking.plans.services import load_plan_layout
+from tasking.tasks.dates import WINDOW_FIELDS, due_date_warning
 from tasking.tasks.editing import ReasonRequired, check_blocked_reason
 
 # The fields an import may change, in the order the preview lists them.
@@ -103,6 +105,9 @@ class Preview:
     creations: list[TaskCreation] = field(default_factory=list)
     # Things the import will not do, said before it runs.
     warnings: list[str] = field(default_factory=list)
+    # Rows changed both in the file and in the application since the export:
+    # refused, the others applied.
+    conflicts: list[RowConflict] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
@@ -145,6 +150,16 @@ def _display(field_name: str, value: Any, users: dict[int, User], statuses: dict
 
 
 @dataclass
+class _StaleRow:
+    """A row whose task changed in the application since the file's version."""
+
+    row: int
+    task: Task
+    version: int
+    changed: dict[str, Any]
+
+
+@dataclass
 class _Plan:
     """What the preview compares the rows with."""
 
@@ -153,6 +168,8 @@ class _Plan:
     members: dict[str, tuple[User, str]]
     users: dict[int, User]
     statuses: dict[str, str]
+    # Rows exported from an older version of their task, merged after the read.
+    stale: list[_StaleRow] = field(default_factory=list)
 
 
 def _plan_state(session: Session, plan_id: int) -> _Plan:
@@ -210,6 +227,7 @@ def preview(session: Session, *, plan_id: int, content: bytes, kind: str) -> Pre
         else:
             seen_ids.add(task_id)
             _known_row(state, reader, result, row, values, new, state.current[task_id])
+    _merge_stale(session, state, reader, result)
     if reader.problems:
         raise ImportFailed(reader.problems)
     return result
@@ -235,6 +253,16 @@ def _warn(result: Preview, warning: str) -> None:
     """Things the import will not do as the file might suggest, said before it runs."""
     if len(result.warnings) < MAX_ERRORS:
         result.warnings.append(warning)
+
+
+def _warn_dates(reader: RowReader, result: Preview, row: int, values: dict[str, Any]) -> None:
+    """A due date outside the action's period: imported, and said (as the task page says it)."""
+    warning = due_date_warning(values)
+    if warning:
+        _warn(
+            result,
+            _("Sheet %(sheet)s, row %(row)d: %(message)s", sheet=reader.sheet.name, row=row, message=warning),
+        )
 
 
 def _warn_if_moved(reader: RowReader, result: Preview, row: int, values: list[Any], task: Task) -> None:
@@ -281,17 +309,19 @@ def _known_row(
         reader.problem(row, "blocked_reason", _blocked_without_reason())
         return
     version = reader.integer(row, values, "version") if reader.has("version") else None
-    if version is not None and version != task.version:
-        reader.problem(
-            row,
-            None,
-            _(
-                "task %(id)d was changed in the application since this file was exported; "
-                "export the plan again and redo this row's changes.",
-                id=task.id,
-            ),
-        )
+    if version is not None and version < task.version:
+        state.stale.append(_StaleRow(row, task, version, changed))
         return
+    _update(state, reader, result, row, task, changed)
+
+
+def _update(
+    state: _Plan, reader: RowReader, result: Preview, row: int, task: Task, changed: dict[str, Any]
+) -> None:
+    """A row's changes to a task, as the preview lists them."""
+    old = _old_values(task)
+    if WINDOW_FIELDS & changed.keys():
+        _warn_dates(reader, result, row, old | changed)
     shown = [
         FieldChange(
             k,
@@ -304,6 +334,45 @@ def _known_row(
     result.updates.append(
         TaskUpdate(row=row, task_id=task.id, title=task.title, changes=shown, values=changed)
     )
+
+
+def _merge_stale(session: Session, state: _Plan, reader: RowReader, result: Preview) -> None:
+    """Rows exported before their task changed in the application: the
+    fields changed on one side only are applied, a row changed on both sides
+    is refused and shown side by side (file / application)."""
+    exported = exported_values(session, {s.task.id: s.version for s in state.stale}, FIELDS)
+    for stale in state.stale:
+        task = stale.task
+        apply, conflicts = merge(stale.changed, exported[task.id], task.status, state.users)
+        if conflicts:
+            old = _old_values(task)
+            result.conflicts.append(
+                RowConflict(
+                    row=stale.row,
+                    task_id=task.id,
+                    title=task.title,
+                    fields=[
+                        ConflictField(
+                            k,
+                            str(FIELD_LABELS[k]),
+                            _display(k, stale.changed[k], state.users, state.statuses),
+                            _display(k, old[k], state.users, state.statuses),
+                        )
+                        for k in FIELDS
+                        if k in conflicts
+                    ],
+                )
+            )
+        elif not apply:
+            result.unchanged += 1
+        else:
+            try:
+                check_blocked_reason(task, apply)
+            except ReasonRequired:
+                reader.problem(stale.row, "blocked_reason", _blocked_without_reason())
+                continue
+            _update(state, reader, result, stale.row, task, apply)
+    result.updates.sort(key=lambda update: update.row)
 
 
 def _new_row(
@@ -346,6 +415,7 @@ def _new_row(
                 title=new["title"],
             ),
         )
+    _warn_dates(reader, result, row, new)
     result.creations.append(
         TaskCreation(
             row=row,

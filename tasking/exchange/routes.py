@@ -38,10 +38,10 @@ from tasking.exchange import calendar, docx_parse, docx_plan, files, import_plan
 from tasking.exchange.docx_export import build_docx
 from tasking.exchange.exports import build_csv, build_xlsx
 from tasking.exchange.parse_sheet import ImportFailed
-from tasking.exchange.tasksheet import export_filename
+from tasking.exchange.tasksheet import PlanExport, export_filename
 from tasking.extensions import db
 from tasking.models import Organisation, PendingImport, Plan, User
-from tasking.plans.services import load_plan_layout
+from tasking.plans.services import latest_comments, load_plan_layout
 
 bp = Blueprint("exchange", __name__)
 log = logging.getLogger(__name__)
@@ -90,7 +90,13 @@ def export(plan_id: int, extension: str):
     build, mimetype = EXPORTS[extension]
     now = clock.now()
     today = local_today(now, plan.organisation.timezone)
-    response = Response(build(plan, plan_checkin_status(db.session, plan_id, now)), mimetype=mimetype)
+    export = PlanExport(
+        plan=plan,
+        checkins=plan_checkin_status(db.session, plan_id, now),
+        comments=latest_comments(db.session, plan_id),
+        today=today,
+    )
+    response = Response(build(export), mimetype=mimetype)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{export_filename(plan, today, extension)}"'
     )
@@ -196,7 +202,13 @@ def _importing(plan: Plan, pending: PendingImport, preview: import_plan.Preview,
         db.session.delete(db.session.get(PendingImport, pending_id))
 
     def outcome(problem: str | None) -> str:
-        return render_template("exchange/_import_outcome.html", plan_id=plan_id, done=done, problem=problem)
+        return render_template(
+            "exchange/_import_outcome.html",
+            plan_id=plan_id,
+            done=done,
+            problem=problem,
+            conflicts=preview.conflicts,
+        )
 
     @stream_with_context
     def body() -> Iterator[str]:

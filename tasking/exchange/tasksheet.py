@@ -14,8 +14,9 @@ from flask_babel import force_locale
 
 from tasking.checkins.status import NO_CHECKIN, CheckinStatus
 from tasking.core.clock import to_local
-from tasking.core.templating import HEALTH_LABELS, HORIZON_LABELS, STATUS_LABELS
-from tasking.models import OperationalObjective, Plan, Task, Theme
+from tasking.core.markdown import markdown_excerpt
+from tasking.core.templating import HEALTH_LABELS, HORIZON_LABELS, STATUS_LABELS, qc_date
+from tasking.models import Comment, OperationalObjective, Plan, Task, Theme
 
 TASK_SHEET = "Tâches"
 
@@ -49,13 +50,14 @@ COLUMNS = (
     Column("version", "Version", 8),
 )
 HEADERS = {c.key: c.header for c in COLUMNS}
-# What was last said in the weekly check-in: written after the task sheet's
-# columns, never read back (the import knows only COLUMNS, so it ignores them).
+# What was last said in the weekly check-in and in the comments: written after
+# the task sheet's columns, never read back (the import knows only COLUMNS).
 CHECKIN_COLUMNS = (
     Column("health", "Santé", 16),
     Column("checkin_at", "Dernière mise à jour", 16),
     Column("checkin_by", "Mise à jour par", 22),
     Column("checkin_note", "Note", 40),
+    Column("latest_comment", "Dernier commentaire", 40),
 )
 EXPORT_COLUMNS = COLUMNS + CHECKIN_COLUMNS
 # Said of an action without update for three rounds (tasking/checkins/status.py).
@@ -71,6 +73,25 @@ PARTNER_SEPARATOR = "; "
 # as a formula ("CSV injection"); a leading apostrophe makes it plain text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+# A comment in a cell: enough to know what was said, not the whole thread.
+COMMENT_LENGTH = 280
+# Starts the lines the theme sheets and the Word file add under an action
+# (its owner, its latest comment): the Word import skips them.
+NOTE_MARK = "→ "
+
+
+@dataclass(frozen=True)
+class PlanExport:
+    """What an export writes: the plan (loaded with ``load_plan_layout``), its
+    actions' latest check-ins (``plan_checkin_status``) and latest comments
+    (``latest_comments``), and the day it shows the plan at."""
+
+    plan: Plan
+    checkins: dict[int, CheckinStatus]
+    comments: dict[int, tuple[Comment, int]]
+    today: date
 
 
 def clean_text(value: str | None) -> str:
@@ -116,6 +137,18 @@ def checkin_values(status: CheckinStatus, healths: dict[str, str], timezone: str
         "checkin_by": clean_text(status.who),
         "checkin_note": clean_text(status.note),
     }
+
+
+def comment_line(latest: tuple[Comment, int] | None, timezone: str) -> str:
+    """« 25 nov. 2026, Claire Coordination : what was said » (French, as the
+    files are), or nothing for an action without comments."""
+    if latest is None:
+        return ""
+    comment, _total = latest
+    author = comment.author.name if comment.author else "—"
+    with force_locale("fr_CA"):
+        when = qc_date(to_local(comment.created_at, timezone).date())
+    return clean_text(f"{when}, {author}\u00a0: {markdown_excerpt(comment.body, COMMENT_LENGTH)}")
 
 
 def fold(text: str) -> str:
@@ -195,15 +228,16 @@ def task_row(
     }
 
 
-def export_rows(plan: Plan, checkins: dict[int, CheckinStatus]) -> list[dict[str, object]]:
-    """Every live task as the exported sheet's values, check-in included."""
+def export_rows(export: PlanExport) -> list[dict[str, object]]:
+    """Every live task as the exported sheet's values, check-in and latest comment included."""
     statuses, horizons = french_labels()
     healths = french_healths()
-    timezone = plan.organisation.timezone
+    timezone = export.plan.organisation.timezone
     return [
         task_row(theme, objective, task, statuses, horizons)
-        | checkin_values(checkins.get(task.id, NO_CHECKIN), healths, timezone)
-        for theme, objective, task in ordered_tasks(plan)
+        | checkin_values(export.checkins.get(task.id, NO_CHECKIN), healths, timezone)
+        | {"latest_comment": comment_line(export.comments.get(task.id), timezone)}
+        for theme, objective, task in ordered_tasks(export.plan)
     ]
 
 

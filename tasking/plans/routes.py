@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from tasking.checkins.status import plan_checkin_status
 from tasking.core import clock
+from tasking.core.clock import local_today
 from tasking.core.permissions import is_org_admin, org_admin_or_404, plan_or_404
 from tasking.extensions import db
 from tasking.me.home import start_of
@@ -65,5 +66,5 @@ def show(plan_id: int):
         plan=plan,
         latest_comments=services.latest_comments(db.session, plan_id),
         checkins=plan_checkin_status(db.session, plan_id, now),
-        today=now.date(),
+        today=local_today(now, plan.organisation.timezone),
     )

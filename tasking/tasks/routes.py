@@ -27,7 +27,7 @@ from tasking.core.permissions import (
 from tasking.core.transaction import attempt
 from tasking.extensions import db
 from tasking.models import Target, Task, User
-from tasking.tasks import comments, editing, measurements, mentions, queries
+from tasking.tasks import comments, dates, editing, measurements, mentions, queries
 from tasking.tasks.forms import GROUPS, read_group, read_version
 from tasking.tasks.history import describe, field_label, human_value, render_comment, user_ids_in
 
@@ -72,6 +72,7 @@ def page_context(task_id: int, **extra: Any) -> dict[str, Any]:
         "handles": handles,
         "comments": [(comment, render_comment(comment.body, set(handles))) for comment in task.comments],
         "today": local_today(clock.now(), task.plan.organisation.timezone),
+        "due_warning": dates.task_due_date_warning(task),
         "groups": GROUPS,
         "human": human_value,
         "field_label": field_label,

@@ -46,7 +46,8 @@ def test_csv_and_xlsx_carry_the_latest_checkin(client, town, said):
     blocked, fine, quiet = said
     client.login(town.viewer.email)
     rows = {row["ID"]: row for row in _csv_rows(client, town.plan)}
-    assert list(rows[str(blocked.id)])[-4:] == CHECKIN_HEADERS
+    # After them, the latest comment (none here).
+    assert list(rows[str(blocked.id)])[-5:] == [*CHECKIN_HEADERS, "Dernier commentaire"]
     assert [rows[str(blocked.id)][h] for h in CHECKIN_HEADERS] == [
         "Bloquée",
         "2026-11-17",
@@ -63,9 +64,9 @@ def test_csv_and_xlsx_carry_the_latest_checkin(client, town, said):
 
     sheet = workbook(client.get(f"/plans/{town.plan.id}/export.xlsx").data)["Tâches"]
     headers = [cell.value for cell in sheet[1]]
-    assert headers[-4:] == CHECKIN_HEADERS
+    assert headers[-5:] == [*CHECKIN_HEADERS, "Dernier commentaire"]
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == blocked.id)
-    assert row[-4:] == ("Bloquée", datetime(2026, 11, 17), "Rémi Responsable", "Pas de local; en attente")
+    assert row[-5:-1] == ("Bloquée", datetime(2026, 11, 17), "Rémi Responsable", "Pas de local; en attente")
 
 
 def test_docx_has_a_weekly_follow_up_table(client, town, said):

@@ -51,9 +51,12 @@ def test_xlsx_holds_the_plan_as_the_template_lays_it_out(client, town, progress)
     assert social.column_dimensions["B"].width == 60
     template = load_template()["themes"][0]["objectives"][0]
     assert social["A3"].value == template["title"]
+    # Each action names its owner, under it.
     assert social["B3"].value.splitlines() == [
         f"· {template['actions'][0]['title']} [En cours]",
+        "→ Responsable\u00a0: Rémi Responsable",
         f"· {template['actions'][1]['title']} [Terminé]",
+        "→ Responsable\u00a0: Colette Collaboratrice",
     ]
     assert social["C3"].value.splitlines() == ["· " + t for t in template["targets"]]
     assert social["D3"].value.splitlines() == ["· Rémi Responsable", "· Colette Collaboratrice"]
@@ -187,7 +190,9 @@ def test_docx_is_laid_out_like_the_template_with_statuses(client, town, progress
     assert row[0].text == objective["title"]
     assert [p.text for p in row[1].paragraphs] == [
         f"· {objective['actions'][0]['title']} [En cours]",
+        "→ Responsable\u00a0: Rémi Responsable",
         f"· {objective['actions'][1]['title']} [Terminé]",
+        "→ Responsable\u00a0: Colette Collaboratrice",
     ]
     assert [p.text for p in row[2].paragraphs] == ["· " + t for t in objective["targets"]]
     assert [p.text for p in row[3].paragraphs] == ["· Rémi Responsable", "· Colette Collaboratrice"]
@@ -195,11 +200,12 @@ def test_docx_is_laid_out_like_the_template_with_statuses(client, town, progress
     assert len(table.rows) == 2 + len(social["objectives"])
     # An action's sub-points stay under it.
     continuity = [p.text for p in table.rows[3].cells[1].paragraphs]
-    assert continuity[:4] == [
+    assert continuity[:5] == [
         "· Plan de continuité des organismes [Bloqué : Attente du CIUSSS]",  # a blocked action says why
         "-connaître les besoins",
         "-connaître les disponibilités",
         "-connaître leur capacité",
+        "→ Responsable\u00a0: Rémi Responsable",
     ]
 
 

@@ -221,31 +221,102 @@ def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(client, town, progres
     assert f"ligne {position + 1}, colonne Statut : « Bizarre » n’est pas un statut connu." in page
 
 
-def test_a_task_changed_since_the_export_is_not_overwritten(client, town, progress):
-    first, second, _ = progress
+def test_a_row_changed_in_the_file_and_in_the_app_is_refused_the_others_applied(client, town, progress):
+    first, second, third = progress
     client.login(town.admin.email)
     book = workbook(export_xlsx(client, town.plan))
     sheet = book["Tâches"]
     sheet.cell(row=row_of(sheet, first.id), column=column("Statut")).value = "Terminé"
     sheet.cell(row=row_of(sheet, second.id), column=column("Action")).value = "Nouveau titre"
+    # The third row changes the due date; the app changes its owner meanwhile.
+    sheet.cell(row=row_of(sheet, third.id), column=column("Échéance")).value = "2027-02-20"
     page = text_of(upload(client, f"/plans/{town.plan.id}/import", save(book), "plan.xlsx"))
-    # Meanwhile someone changes the first task in the application.
+    # Meanwhile someone changes the first and third tasks in the application.
+    changed_at = datetime(2026, 11, 21)
     editing.update_task(
         db.session,
-        actor=town.member,
+        actor=town.admin,
         task=db.session.get(Task, first.id),
         changes={"status": "blocked", "blocked_reason": "Budget"},
+        version=None,
+        now=changed_at,
+    )
+    editing.update_task(
+        db.session,
+        actor=town.admin,
+        task=db.session.get(Task, third.id),
+        changes={"owner_id": town.other_member.id},
+        version=None,
+        now=changed_at,
+    )
+    db.session.commit()
+    response = client.post(confirm_url(page))
+    outcome = text_of(response)
+    assert response.status_code == 200, outcome[-3000:]
+    assert "Import terminé : 2 actions modifiées, 0 créée." in outcome
+    # The refusal stays on the page, file and application side by side.
+    assert "1 ligne refusée : modifiée dans le fichier et dans l’application" in outcome
+    assert re.search(
+        rf"#{first.id}</a>.*?<td>Statut</td>\s*<td class=\"file\">Terminé</td>\s*"
+        r"<td class=\"app\">Bloqué</td>",
+        outcome,
+        re.S,
+    )
+    db.session.expire_all()
+    assert db.session.get(Task, first.id).status == "blocked"
+    assert db.session.get(Task, second.id).title == "Nouveau titre"
+    # Changed on different fields: both changes kept.
+    merged = db.session.get(Task, third.id)
+    assert (merged.owner_id, merged.due_date) == (town.other_member.id, date(2027, 2, 20))
+
+
+def test_an_old_export_does_not_undo_the_apps_changes(client, town, progress):
+    """A row the file left as exported keeps what the application changed since."""
+    first, _, _ = progress
+    client.login(town.admin.email)
+    content = export_xlsx(client, town.plan)
+    editing.update_task(
+        db.session,
+        actor=town.admin,
+        task=db.session.get(Task, first.id),
+        changes={"status": "done", "title": "Titre changé dans l’application"},
+        version=None,
+        now=datetime(2026, 11, 21),
+    )
+    editing.set_collaborators(
+        db.session,
+        actor=town.admin,
+        task=db.session.get(Task, first.id),
+        user_ids=[],
         version=None,
         now=datetime(2026, 11, 21),
     )
     db.session.commit()
-    before = snapshot(town.plan.id)
-    response = client.post(confirm_url(page))
-    assert response.status_code == 422
-    assert f"la tâche {first.id} a été modifiée dans l’application depuis l’export" in response.get_data(
-        as_text=True
+    page = text_of(upload(client, f"/plans/{town.plan.id}/import", content, "plan.xlsx"))
+    assert "Aucun changement : le fichier correspond au plan." in page
+    assert "refusée" not in page
+
+
+def test_the_preview_shows_the_refused_rows_side_by_side(client, town, progress):
+    first, _, _ = progress
+    client.login(town.admin.email)
+    book = workbook(export_xlsx(client, town.plan))
+    sheet = book["Tâches"]
+    sheet.cell(row=row_of(sheet, first.id), column=column("Échéance")).value = "2027-03-01"
+    editing.update_task(
+        db.session,
+        actor=town.member,
+        task=db.session.get(Task, first.id),
+        changes={"due_date": date(2026, 12, 20)},
+        version=None,
+        now=datetime(2026, 11, 21),
     )
-    assert snapshot(town.plan.id) == before  # the second row was not applied either
+    db.session.commit()
+    page = text_of(upload(client, f"/plans/{town.plan.id}/import", save(book), "plan.xlsx"))
+    assert "1 ligne refusée" in page
+    assert re.search(r"<td class=\"file\">2027-03-01</td>\s*<td class=\"app\">2026-12-20</td>", page)
+    assert "Confirmer l’import" not in page  # nothing else to apply
+    assert "le fichier correspond au plan" not in page
 
 
 def new_rows_csv(town, titles: list[str]) -> bytes:
@@ -637,3 +708,36 @@ def test_a_row_blocked_without_a_reason_is_refused_with_its_place(client, town, 
     assert f"ligne {place}, colonne Motif du blocage : l’action est bloquée sans motif" in page
     db.session.expire_all()
     assert db.session.get(Task, first.id).status == "in_progress"
+
+
+def test_the_preview_says_which_due_dates_fall_outside_their_period(client, town, progress):
+    first, _, _ = progress
+    client.login(town.admin.email)
+    book = workbook(export_xlsx(client, town.plan))
+    sheet = book["Tâches"]
+    row = row_of(sheet, first.id)
+    sheet.cell(row=row, column=column("Échéance")).value = "2027-02-01"
+    new_row = sheet.max_row + 1
+    for header, value in (
+        ("Enjeu", "Enjeux sociaux"),
+        ("Objectif opérationnel", first.objective.title),
+        ("Action", "Recenser les bénévoles"),
+        ("Statut", "À faire"),
+        ("Horizon", "Long terme"),
+        ("Long terme du", "2027-01-01"),
+        ("Long terme au", "2027-06-30"),
+        ("Échéance", "2026-12-20"),
+    ):
+        sheet.cell(row=new_row, column=column(header)).value = value
+    page = text_of(upload(client, f"/plans/{town.plan.id}/import", save(book), "plan.xlsx"))
+    assert (
+        f"Feuille Tâches, ligne {row} : L’échéance, le 1 févr. 2027, tombe hors de la période court et "
+        "moyen terme de l’action (du 1 nov. 2026 au 15 déc. 2026)."
+    ) in page
+    assert (
+        f"Feuille Tâches, ligne {new_row} : L’échéance, le 20 déc. 2026, tombe hors de la période long "
+        "terme de l’action (du 1 janv. 2027 au 30 juin 2027)."
+    ) in page
+    # Said, not refused: both rows are still to be imported.
+    assert "1 action à modifier" in page and "1 action à créer" in page
+    assert "Confirmer l’import" in page

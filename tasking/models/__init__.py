@@ -11,7 +11,7 @@ from tasking.models.meeting import (
     MeetingItem,
     MeetingItemKind,
 )
-from tasking.models.notify import Notification, NotificationPreference
+from tasking.models.notify import Notification, NotificationPreference, UsedTaskLink
 from tasking.models.org import Membership, Organisation, Region, Role, SignInFailure, User
 from tasking.models.outbox import OutboxMessage
 from tasking.models.plan import (
@@ -73,6 +73,7 @@ __all__ = [
     "TaskPartner",
     "TaskStatus",
     "Theme",
+    "UsedTaskLink",
     "User",
     "task_collaborators",
 ]

@@ -27,7 +27,8 @@ def test_the_owner_link_is_replayed_within_its_round(world, actions, cli, clock,
     db.session.expire_all()
     late = db.session.merge(late)
     again = web.post(
-        link, data=_form(page, late, **{f"health-{late.id}": "blocked", f"note-{late.id}": "Rupture de stock"})
+        link,
+        data=_form(page, late, **{f"health-{late.id}": "blocked", f"note-{late.id}": "Rupture de stock"}),
     )
     assert again.status_code == 303
     healths = db.session.scalars(select(CheckinAnswer.health).order_by(CheckinAnswer.id)).all()

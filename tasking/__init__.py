@@ -255,6 +255,15 @@ def register_security_headers(app: Flask) -> None:
         "form-action 'self'"
     )
 
+    from tasking.core import sessions
+
+    sessions.register(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     @app.after_request
     def headers(response):  # noqa: ANN001
         response.headers.setdefault("Content-Security-Policy", csp)

@@ -39,6 +39,8 @@ RIGHTS = {
     "auth.logout": "user",
     "auth.set_language": "public",
     "auth.account": "user",
+    "auth.reauthenticate": "user",
+    "auth.change_password": "user",
     "plans.home": "user",
     "plans.index": "user",
     "me.tasks": "user",

@@ -95,6 +95,7 @@ class IdConverter(IntegerConverter):
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     from tasking.admin.routes import bp as admin_bp
+    from tasking.auth.factor_routes import bp as two_factor_bp
     from tasking.auth.routes import bp as auth_bp
     from tasking.board.routes import bp as board_bp
     from tasking.checkins.routes import bp as checkins_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         auth_bp,
+        two_factor_bp,
         health_bp,
         plans_bp,
         admin_bp,

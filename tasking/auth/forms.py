@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo
 
 
@@ -30,3 +30,7 @@ class ConfirmPasswordForm(FlaskForm):
 
 class ChangePasswordForm(SetPasswordForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired()])

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tasking.auth import services
+from tasking.auth import factor_routes, services
 from tasking.auth.forms import (
     ChangePasswordForm,
     ConfirmPasswordForm,
@@ -73,9 +73,10 @@ def login():
         keep_refusal()
         if user is not None:
             # The session cookie itself carries « rester connecté » (core/sessions.py).
-            login_user(user, remember=False)
-            sessions.start(form.remember.data, clock.now())
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            target = _safe_next(request.args.get("next"))
+            if user.has_two_factor:
+                return factor_routes.ask_code(user, form.remember.data, target)
+            return factor_routes.finish_sign_in(user, form.remember.data, target)
     page = render_template("auth/login.html", form=form)
     if paused:
         return page, 429, {"Retry-After": str(paused)}
@@ -120,10 +121,11 @@ def _password_page(token: str, salt: str, max_age: int, heading: str):
             form.password.errors.append(exc.message)
         else:
             logout_user()
-            login_user(user)
-            sessions.start(False, clock.now())
             flash(_("Your password is saved."), "success")
-            return redirect(url_for("plans.home"), code=303)
+            # The mailbox is one factor: a second one is still asked for.
+            if user.has_two_factor:
+                return factor_routes.ask_code(user, False, url_for("plans.home"))
+            return factor_routes.finish_sign_in(user, False, url_for("plans.home"))
     status = 422 if form.errors else 200
     return render_template("auth/set_password.html", form=form, heading=heading, user=user), status
 

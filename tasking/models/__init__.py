@@ -12,7 +12,7 @@ from tasking.models.meeting import (
     MeetingItemKind,
 )
 from tasking.models.notify import Notification, NotificationPreference, UsedTaskLink
-from tasking.models.org import Membership, Organisation, Region, Role, SignInFailure, User
+from tasking.models.org import Membership, Organisation, RecoveryCode, Region, Role, SignInFailure, User
 from tasking.models.outbox import OutboxMessage
 from tasking.models.plan import (
     GeneralObjective,
@@ -62,6 +62,7 @@ __all__ = [
     "PendingImport",
     "Plan",
     "PlanWeek",
+    "RecoveryCode",
     "Region",
     "ReminderLog",
     "Role",

@@ -96,6 +96,7 @@ class IdConverter(IntegerConverter):
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = IdConverter
     from tasking.admin.routes import bp as admin_bp
+    from tasking.auth.factor_routes import bp as two_factor_bp
     from tasking.auth.routes import bp as auth_bp
     from tasking.board.routes import bp as board_bp
     from tasking.checkins.routes import bp as checkins_bp
@@ -112,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         auth_bp,
+        two_factor_bp,
         health_bp,
         plans_bp,
         admin_bp,
@@ -288,6 +290,15 @@ def register_security_headers(app: Flask) -> None:
         "img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
         "form-action 'self'"
     )
+
+    from tasking.core import sessions
+
+    sessions.register(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     @app.after_request
     def headers(response):  # noqa: ANN001

@@ -69,7 +69,32 @@ def from_environment(instance_path: str) -> dict:
         # Calls per token: `memory://` counts per worker; several instances share redis://….
         "API_RATE_LIMIT": env("API_RATE_LIMIT") or "600 per minute",
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
+        **session_settings(env),
     }
+
+
+def session_settings(env) -> dict:  # noqa: ANN001
+    """How long sessions last (core/sessions.py), and how many proxies to trust."""
+    remember_days = _int(env, "SESSION_REMEMBER_DAYS", 14)
+    return {
+        "SESSION_IDLE_MINUTES": _int(env, "SESSION_IDLE_MINUTES", 120),
+        "SESSION_MAX_HOURS": _int(env, "SESSION_MAX_HOURS", 12),
+        "SESSION_REMEMBER_DAYS": remember_days,
+        "SESSION_REAUTH_MINUTES": _int(env, "SESSION_REAUTH_MINUTES", 15),
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * remember_days,
+        # Behind nginx (deploy/): 1, so that X-Forwarded-Proto tells https (HSTS, cookies).
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
+    }
+
+
+def _int(env, name: str, default: int) -> int:  # noqa: ANN001
+    """A whole number from the environment; a bad one stops the start, naming it."""
+    value = (env(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number, not {value!r}")
+    return int(value)
 
 
 DEFAULTS = {
@@ -91,7 +116,6 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
-    "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
     "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 14,
     # Above the 5 MB an import may weigh: a bigger body is refused unread (413).
     "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,

@@ -110,7 +110,7 @@ def test_bad_input_is_shown_on_the_form_and_creates_nothing(client, make):
     cases = [
         ({"name": "X Y", "email": "pas-un-courriel", "role": "member"}, "adresse courriel valide"),
         ({"name": "X Y", "email": "admin@ville-a.qc.ca", "role": "member"}, "déjà"),
-        ({"name": "X Y", "email": "x@ville-a.qc.ca", "role": "member", "password": "court"}, "au moins 10"),
+        ({"name": "X Y", "email": "x@ville-a.qc.ca", "role": "member", "password": "court"}, "au moins 12"),
         ({"name": "X Y", "email": "x@ville-a.qc.ca", "role": "chef"}, "est pas un choix valide"),
     ]
     for data, message in cases:

@@ -146,7 +146,7 @@ def test_password_reset_by_emailed_single_use_link(client, make):
 
     weak = client.post(link, data={"password": "abc", "confirm": "abc"})
     assert weak.status_code == 422
-    assert "au moins 10" in weak.get_data(as_text=True)
+    assert "au moins 12" in weak.get_data(as_text=True)
 
     assert db.session.get(User, user.id).last_login_at is None
     done = client.post(link, data={"password": "Nouveau-Depart-9", "confirm": "Nouveau-Depart-9"})

@@ -62,3 +62,8 @@ class OrgSettingsForm(DigestSlotForm):
     )
     checkin_close_time = StringField(_l("The round closes at (HH:MM, the working day before the meeting)"))
     checkin_grace_hours = StringField(_l("Late reminder to those who have not answered, hours after opening"))
+    admins_need_2fa = SelectField(
+        _l("Two-factor sign-in for the administrators"),
+        choices=[SelectChoice("0", _l("Optional")), SelectChoice("1", _l("Required"))],
+        validate_choice=False,
+    )

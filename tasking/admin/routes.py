@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 
 from tasking.admin.forms import DigestSlotForm, NewMemberForm, OrgSettingsForm, RoleForm
 from tasking.auth.services import queue_invitation
-from tasking.core import clock
+from tasking.core import clock, sessions
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import is_org_admin, org_admin_or_404, region_to_configure_or_404
 from tasking.core.transaction import attempt, refused_redirect
@@ -102,6 +102,8 @@ def _member_or_404(org_id: int, user_id: int) -> tuple[Organisation, User]:
 @login_required
 def change_role(org_id: int, user_id: int):
     org, user = _member_or_404(org_id, user_id)
+    if (asked := sessions.ask_password_again()) is not None:
+        return asked
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400, _("Unknown role."))
@@ -118,6 +120,8 @@ def change_role(org_id: int, user_id: int):
 @login_required
 def change_active(org_id: int, user_id: int):
     org, user = _member_or_404(org_id, user_id)
+    if (asked := sessions.ask_password_again()) is not None:
+        return asked
     active = request.form.get("active") == "1"
     back = url_for("admin.members", org_id=org.id)
     try:

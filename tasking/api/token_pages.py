@@ -12,6 +12,7 @@ from tasking.api import tokens
 from tasking.api.forms import TokenForm
 from tasking.core import clock
 from tasking.core.errors import ServiceError
+from tasking.core.sessions import recent_password_required
 from tasking.core.transaction import attempt
 from tasking.extensions import db
 
@@ -35,6 +36,7 @@ def _page(form: TokenForm, status: int = 200, secret: str | None = None):
 
 @bp.route("")
 @login_required
+@recent_password_required
 def index():
     form = TokenForm(expires_on=(clock.now() + timedelta(days=DEFAULT_DAYS)).date())
     return _page(form)
@@ -42,6 +44,7 @@ def index():
 
 @bp.route("", methods=["POST"])
 @login_required
+@recent_password_required
 def create():
     form = TokenForm()
     if not form.validate():

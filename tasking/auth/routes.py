@@ -8,9 +8,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from tasking.auth import services
-from tasking.auth.forms import ForgotPasswordForm, LoginForm, SetPasswordForm
-from tasking.core import clock
+from tasking.auth import factor_routes, services
+from tasking.auth.forms import (
+    ChangePasswordForm,
+    ConfirmPasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    SetPasswordForm,
+)
+from tasking.core import clock, sessions
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import sign_in_first
 from tasking.core.i18n import normalise_locale
@@ -68,12 +74,13 @@ def login():
         # Kept either way: a failure counts towards the lock.
         keep_refusal()
         if user is not None:
-            login_user(user, remember=form.remember.data)
-            session.permanent = True
-            # Straight to the page the person's role starts from, unless a link asked for another.
+            # Straight to the page the person's role starts from, unless a link asked
+            # for another; the session cookie itself carries « rester connecté » (core/sessions.py).
             home = start_of(db.session, user).home
             target = safe_next(request.args.get("next"), url_for(home.endpoint, **home.values))
-            return redirect(target, code=303)
+            if user.has_two_factor:
+                return factor_routes.ask_code(user, form.remember.data, target)
+            return factor_routes.finish_sign_in(user, form.remember.data, target)
     page = render_template("auth/login.html", form=form)
     if paused:
         return page, 429, {"Retry-After": str(paused)}
@@ -124,9 +131,11 @@ def _password_page(token: str, salt: str, max_age: int, heading: str):
             form.password.errors.append(exc.message)
         else:
             logout_user()
-            login_user(user)
             flash(_("Your password is saved."), "success")
-            return redirect(url_for("plans.home"), code=303)
+            # The mailbox is one factor: a second one is still asked for.
+            if user.has_two_factor:
+                return factor_routes.ask_code(user, False, url_for("plans.home"))
+            return factor_routes.finish_sign_in(user, False, url_for("plans.home"))
     status = 422 if form.errors else 200
     return render_template("auth/set_password.html", form=form, heading=heading, user=user), status
 
@@ -160,3 +169,59 @@ def set_language():
 @login_required
 def account():
     return render_template("auth/account.html")
+
+
+def _check_own_password(password: str, field) -> bool:  # noqa: ANN001
+    """The signed-in person's password, checked as at sign-in (the same pause
+    after wrong guesses); the reason appended to ``field`` when it fails."""
+    config = current_app.config
+    try:
+        user = services.authenticate(
+            db.session,
+            current_user.email,
+            password,
+            clock.now(),
+            max_failures=config["LOGIN_MAX_FAILURES"],
+            lock=timedelta(minutes=config["LOGIN_LOCK_MINUTES"]),
+        )
+    except services.SignInPaused as exc:
+        user = None
+        field.errors.append(exc.message)
+    else:
+        if user is None:
+            field.errors.append(_("This is not your password."))
+    # Kept either way: a failure counts towards the pause.
+    keep_refusal()
+    return user is not None
+
+
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@login_required
+def reauthenticate():
+    """The password again before a security-sensitive action, in a session
+    kept with « rester connecté »; then back where the person was going."""
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit() and _check_own_password(form.password.data, form.password):
+        sessions.password_confirmed(clock.now())
+        return redirect(_safe_next(request.args.get("next")), code=303)
+    return render_template("auth/reauthenticate.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """A new password, with the current one: every other session then ends."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit() and _check_own_password(form.current.data, form.current):
+        try:
+            with attempt():
+                services.set_password(db.session, current_user, form.password.data, clock.now())
+        except ServiceError as exc:
+            form.password.errors.append(exc.message)
+        else:
+            remember = bool(session.get(sessions.REMEMBER))
+            login_user(current_user._get_current_object())
+            sessions.start(remember, clock.now())
+            flash(_("Your password is changed. Your other sessions are signed out."), "success")
+            return redirect(url_for("auth.account"), code=303)
+    return render_template("auth/change_password.html", form=form), 422 if form.errors else 200

@@ -59,26 +59,61 @@ def authenticate(
     nor its time tells which addresses have an account. Raises SignInPaused.
     """
     address = (email or "").strip().lower()[:254]
-    paused = session.get(SignInFailure, address)
-    if paused is not None and paused.locked_until is not None and paused.locked_until > now:
-        raise SignInPaused(int((paused.locked_until - now).total_seconds()))
-    # Counted before the password is checked: of many guesses sent at once,
-    # only the first ``max_failures`` are checked at all.
-    attempt = _count_attempt(session, address, now)
-    if attempt > max_failures:
-        _pause(session, address, now + lock)
-        raise SignInPaused(int(lock.total_seconds()))
+    attempt = start_attempt(session, address, now, max_failures=max_failures, lock=lock)
     user = user_by_email(session, address)
     if user is None:
         check_password_hash(_decoy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
     elif user.active and user.check_password(password):
-        session.execute(delete(SignInFailure).where(SignInFailure.email == address))
+        if user.has_two_factor:
+            # Only the code ends the count: else each right password would
+            # buy as many more guesses at the code.
+            _uncount(session, address)
+        else:
+            succeeded(session, address)
         user.last_login_at = now
         return user
+    after_failure(session, address, attempt, now, max_failures=max_failures, lock=lock)
+    return None
+
+
+def start_attempt(
+    session: Session, address: str, now: datetime, *, max_failures: int, lock: timedelta
+) -> int:
+    """One more attempt (a password or a second-factor code) for the address;
+    SignInPaused when it is paused or has used up its tries. Counted before
+    the secret is checked: of many guesses sent at once, only the first
+    ``max_failures`` are checked at all."""
+    paused = session.get(SignInFailure, address)
+    if paused is not None and paused.locked_until is not None and paused.locked_until > now:
+        raise SignInPaused(int((paused.locked_until - now).total_seconds()))
+    attempt = _count_attempt(session, address, now)
+    if attempt > max_failures:
+        _pause(session, address, now + lock)
+        raise SignInPaused(int(lock.total_seconds()))
+    return attempt
+
+
+def after_failure(
+    session: Session, address: str, attempt: int, now: datetime, *, max_failures: int, lock: timedelta
+) -> None:
+    """The last try wrong: the address pauses (SignInPaused)."""
     if attempt == max_failures:
         _pause(session, address, now + lock)
         raise SignInPaused(int(lock.total_seconds()))
-    return None
+
+
+def succeeded(session: Session, address: str) -> None:
+    """A right answer ends the count of wrong ones."""
+    session.execute(delete(SignInFailure).where(SignInFailure.email == address))
+
+
+def _uncount(session: Session, address: str) -> None:
+    """This attempt was right: it does not count as a failure."""
+    session.execute(
+        update(SignInFailure)
+        .where(SignInFailure.email == address)
+        .values(failures=SignInFailure.failures - 1)
+    )
 
 
 def _pause(session: Session, address: str, until: datetime) -> None:

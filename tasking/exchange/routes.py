@@ -27,11 +27,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from tasking.checkins.status import plan_checkin_status
-from tasking.core import clock
+from tasking.core import clock, sessions
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import go, is_htmx, render
 from tasking.core.permissions import is_org_admin, org_admin_or_404, plan_or_404
+from tasking.core.sessions import recent_password_required
 from tasking.core.transaction import attempt, committed_stream
 from tasking.core.urls import external_url
 from tasking.exchange import calendar, docx_parse, docx_plan, files, import_plan, import_write, uploads
@@ -86,6 +87,9 @@ def _uploaded() -> tuple[bytes, str]:
 def export(plan_id: int, extension: str):
     """The plan as a file; whoever may read the plan may export it."""
     plan_or_404(db.session, current_user, plan_id)
+    # The files name the people responsible for the actions (personal data).
+    if (asked := sessions.ask_password_again()) is not None:
+        return asked
     plan = load_plan_layout(db.session, plan_id)
     build, mimetype = EXPORTS[extension]
     now = clock.now()
@@ -342,6 +346,7 @@ def calendar_feed(token: str):
 
 @bp.route("/account/calendar", methods=["POST"])
 @login_required
+@recent_password_required
 def calendar_token():
     """Create, regenerate or revoke the signed-in person's feed token."""
     action = request.form.get("action")

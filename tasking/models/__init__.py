@@ -12,8 +12,8 @@ from tasking.models.meeting import (
     MeetingItem,
     MeetingItemKind,
 )
-from tasking.models.notify import Notification, NotificationPreference
-from tasking.models.org import Membership, Organisation, Region, Role, SignInFailure, User
+from tasking.models.notify import Notification, NotificationPreference, UsedTaskLink
+from tasking.models.org import Membership, Organisation, RecoveryCode, Region, Role, SignInFailure, User
 from tasking.models.outbox import OutboxMessage
 from tasking.models.plan import (
     GeneralObjective,
@@ -66,6 +66,7 @@ __all__ = [
     "PendingImport",
     "Plan",
     "PlanWeek",
+    "RecoveryCode",
     "Region",
     "ReminderLog",
     "Role",
@@ -77,6 +78,7 @@ __all__ = [
     "TaskPartner",
     "TaskStatus",
     "Theme",
+    "UsedTaskLink",
     "User",
     "Webhook",
     "WebhookDelivery",

@@ -81,3 +81,20 @@ class NotificationPreference(db.Model):
     kind: Mapped[str] = mapped_column(String(30))
     channel: Mapped[str] = mapped_column(String(10))
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class UsedTaskLink(db.Model):
+    """A one-click task link of an e-mail that has acted: it acts once only,
+    and a second visit shows what it did, by whom and when. Only the token's
+    SHA-256 is kept: the row cannot be turned back into a working link."""
+
+    __tablename__ = "used_task_link"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    used_at: Mapped[datetime] = mapped_column()
+
+    user: Mapped[User] = relationship()
+    task: Mapped[Task] = relationship()

@@ -62,6 +62,8 @@ class Organisation(db.Model):
     checkin_days_before: Mapped[int] = mapped_column(default=2)
     checkin_close_time: Mapped[str] = mapped_column(String(5), default="17:00")
     checkin_grace_hours: Mapped[int] = mapped_column(default=24)
+    # Its administrators must sign in with a second factor (sent to set it up).
+    admins_need_2fa: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column()
 
     region: Mapped[Region | None] = relationship(back_populates="organisations", foreign_keys=[region_id])
@@ -89,6 +91,12 @@ class User(UserMixin, db.Model):
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column()
     last_login_at: Mapped[datetime | None]
+    # Two-factor sign-in (auth/two_factor.py): the authenticator app's shared
+    # secret (base32), when it was turned on, and the last 30-second step a
+    # code was accepted for (a code is good once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
     regional_region: Mapped[Region | None] = relationship()
@@ -108,6 +116,10 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_epoch}"
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def initials(self) -> str:
@@ -141,3 +153,16 @@ class SignInFailure(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     last_failure_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app (a lost
+    phone). Only its keyed hash is stored; ``used_at`` marks it spent."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None]

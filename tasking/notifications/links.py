@@ -4,11 +4,14 @@
   they are bound to a user and a kind and can only turn that kind off.
 - Task action links (mark done, report blocked, postpone) expire after
   ``TASK_LINK_MAX_AGE`` and are bound to one user, one task and one action;
-  they act as that user for that task only, and only after a confirmation.
+  they act as that user for that task only, only after a confirmation, and
+  only once (the hash of a used token is stored: whoever holds a forwarded
+  e-mail cannot act again with it).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from flask import current_app
@@ -71,6 +74,11 @@ def task_action_token(user: User, task: Task, action: str) -> str:
     if action not in ACTIONS:
         raise ValueError(f"unknown task action {action!r}")
     return timed_serializer(TASK_ACTION_SALT).dumps({"u": user.id, "t": task.id, "a": action})
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 of a token, as a used link is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def task_action_url(user: User, task: Task, action: str) -> str:

@@ -185,15 +185,23 @@ def unsubscribe(token: str):
 # --- acting on a task from the mailbox ---------------------------------------
 
 
+def _used_page(action: services.MailboxAction, used, status: int):
+    """A link that has acted: what it did, by whom and when; sign in to do more."""
+    return render_template("notifications/task_action_used.html", action=action, used=used), status
+
+
 @bp.route("/m/<token>", methods=["GET", "POST"])
 def task_action(token: str):
     """A signed task link: GET shows what will happen and asks to confirm;
-    POST does it as the link's person, for that one task."""
+    POST does it as the link's person, for that one task, once. A used link
+    shows what it did."""
     session = db.session
     try:
         action = services.resolve_task_link(session, token)
     except ServiceError as exc:
         return render_template("notifications/link_invalid.html", message=exc.message), 400
+    if action.used is not None:
+        return _used_page(action, action.used, 409 if request.method == "POST" else 200)
     now = clock.now()
     form = {"reason": "", "due_date": action.default_due_date(now).isoformat()}
     errors: dict[str, str] = {}
@@ -207,6 +215,8 @@ def task_action(token: str):
                 applied = services.act_on_task(
                     session, action=action, now=now, reason=form["reason"], due_date=form["due_date"] or None
                 )
+        except services.LinkAlreadyUsed:
+            return _used_page(action, services.used_link(session, action.token_hash), 409)
         except ServiceError as exc:
             errors[exc.field or "form"] = exc.message
             status = 422

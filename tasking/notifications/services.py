@@ -22,7 +22,7 @@ from tasking.core.errors import ServiceError
 from tasking.core.permissions import can_contribute, can_contribute_to, can_edit_task, can_read_org
 from tasking.core.templating import qc_date
 from tasking.models import Notification, Organisation, Plan, Task, TaskStatus, User
-from tasking.models.notify import KINDS
+from tasking.models.notify import KINDS, UsedTaskLink
 from tasking.notifications import links
 from tasking.notifications.preferences import email_channel
 from tasking.outbox.queue import queue
@@ -262,6 +262,9 @@ class MailboxAction:
     organisation: Organisation
     allowed: bool
     refusal: str = ""
+    token_hash: str = ""
+    #: Set when the link has already acted: then it shows what it did.
+    used: UsedTaskLink | None = None
 
     def default_due_date(self, now: datetime) -> date:
         base = max(self.task.due_date or date.min, local_today(now, self.organisation.timezone))
@@ -276,6 +279,8 @@ def resolve_task_link(session: Session, token: str) -> MailboxAction:
     the person lacks the right for that action.
     """
     data = links.read_task_action_token(token)
+    token_hash = links.token_digest(token)
+    used = session.get(UsedTaskLink, token_hash)
     user = session.get(User, data.user_id)
     task = session.get(Task, data.task_id)
     if user is None or not user.active or task is None or task.archived_at is not None:
@@ -290,7 +295,38 @@ def resolve_task_link(session: Session, token: str) -> MailboxAction:
     elif not can_contribute(session, user, task, organisation.id):
         allowed = False
         refusal = _("You may no longer change this task.")
-    return MailboxAction(user, task, data.action, organisation, allowed, refusal)
+    return MailboxAction(user, task, data.action, organisation, allowed, refusal, token_hash, used)
+
+
+class LinkAlreadyUsed(ServiceError):
+    """A second use of a one-click task link (a replay, or two clicks at once)."""
+
+    def __init__(self):
+        super().__init__(_("This link has already been used."))
+
+
+def _spend_link(session: Session, action: MailboxAction, now: datetime) -> None:
+    """Record the link as used before it acts. The token's hash is the key:
+    of two uses at once, the second waits for the first and is refused."""
+    if action.used is not None:
+        raise LinkAlreadyUsed()
+    try:
+        with session.begin_nested():
+            session.add(
+                UsedTaskLink(
+                    token_hash=action.token_hash,
+                    task_id=action.task.id,
+                    user_id=action.user.id,
+                    action=action.action,
+                    used_at=now,
+                )
+            )
+    except IntegrityError as exc:
+        raise LinkAlreadyUsed() from exc
+
+
+def used_link(session: Session, token_hash: str) -> UsedTaskLink | None:
+    return session.get(UsedTaskLink, token_hash)
 
 
 def act_on_task(
@@ -304,9 +340,11 @@ def act_on_task(
     """Carry out a confirmed mailbox action as its user, through the task
     services (history lines "field:email"). A postponement's reason becomes a
     comment; a blockage's reason is the task's blocked reason. Returns the
-    changes made (empty when the task already was in that state)."""
+    changes made (empty when the task already was in that state). The link
+    acts once: LinkAlreadyUsed for a second use."""
     if not action.allowed:
         raise ServiceError(action.refusal)
+    _spend_link(session, action, now)
     reason = (reason or "").strip()
     task, user = action.task, action.user
     if action.action == "done":

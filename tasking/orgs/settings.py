@@ -125,6 +125,16 @@ def _checkin_enabled(value: Any) -> bool:
     return text == "1"
 
 
+def _admins_need_2fa(value: Any, organisation: Organisation) -> bool:
+    """Required or optional; left out of a submission, it stays as it is."""
+    text = _text(value)
+    if not text:
+        return organisation.admins_need_2fa
+    if text not in ("0", "1"):
+        raise ServiceError(_("Two-factor sign-in: choose optional or required."), "admins_need_2fa")
+    return text == "1"
+
+
 def _whole_number(value: Any, field: str, low: int, high: int, message: str) -> int:
     text = _text(value)
     if not text.isdigit() or not low <= int(text) <= high:
@@ -184,6 +194,7 @@ def org_settings_values(organisation: Organisation) -> dict[str, Any]:
         "checkin_days_before": str(organisation.checkin_days_before),
         "checkin_close_time": organisation.checkin_close_time,
         "checkin_grace_hours": str(organisation.checkin_grace_hours),
+        "admins_need_2fa": "1" if organisation.admins_need_2fa else "0",
     }
 
 
@@ -205,6 +216,7 @@ def update_org_settings(
         "digest_weekday": _weekday(values.get("digest_weekday")),
         "digest_time": _digest_time(values.get("digest_time")),
         **_checkin_values(values),
+        "admins_need_2fa": _admins_need_2fa(values.get("admins_need_2fa"), organisation),
     }
     for field, value in clean.items():
         setattr(organisation, field, value)

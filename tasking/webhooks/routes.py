@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from tasking.core import clock
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import org_admin_or_404
+from tasking.core.sessions import recent_password_required
 from tasking.core.transaction import attempt
 from tasking.extensions import db
 from tasking.models import Organisation, Webhook, WebhookDelivery
@@ -57,6 +58,7 @@ def index(org_id: int):
 
 @bp.route("", methods=["POST"])
 @login_required
+@recent_password_required
 def add(org_id: int):
     org_admin_or_404(db.session, current_user, org_id)
     form = WebhookForm()

@@ -127,8 +127,10 @@ def test_follow_up_in_owner_tasks_and_next_agenda(two: Region2, web, mail_app):
     admin_a = web(two.admin_a)
     assert admin_a.get(f"/tasks/{task.id}").status_code == 200
     assert admin_a.post(f"/tasks/{task.id}/comments", data={"body": "Moi aussi"}).status_code in (403, 404)
-    # Next week: the agenda carries the open follow-up with what was done since.
+    # Next week: the agenda carries the open follow-up with what was done since
+    # (the coordinator signs in again: a session does not outlast a week idle).
     mail_app.config["CLOCK"].advance(days=6)
+    coordinator = web(two.coordinator)
     next_id = _prepare(coordinator)
     assert next_id != meeting_id
     first = _items(next_id)[0]

@@ -1,0 +1,197 @@
+"""Two-factor sign-in pages: the code asked after the password, and the
+account's page to set it up, get new recovery codes or turn it off."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+
+from tasking.auth import services, two_factor
+from tasking.auth.forms import CodeForm
+from tasking.core import clock, sessions
+from tasking.core.errors import ServiceError
+from tasking.core.htmx import sign_in_first
+from tasking.core.sessions import recent_password_required
+from tasking.core.transaction import attempt, keep_refusal, refused_redirect
+from tasking.core.urls import safe_next
+from tasking.extensions import db
+from tasking.models import User
+
+bp = Blueprint("two_factor", __name__)
+
+PENDING = "pending_2fa"
+SETUP_SECRET = "totp_setup"
+MUST_ENROL = "must_enrol_2fa"
+#: The password is good this long for the code page.
+PENDING_FOR = timedelta(minutes=5)
+#: What an administrator who must set it up may still open meanwhile.
+OPEN_WHILE_ENROLLING = {
+    "two_factor.setup",
+    "two_factor.manage",
+    "auth.logout",
+    "auth.set_language",
+    "auth.reauthenticate",
+    "static",
+    "favicon",
+    "notifications.bell",
+}
+
+
+def _stamp(instant: datetime) -> int:
+    return int(instant.replace(tzinfo=UTC).timestamp())
+
+
+def ask_code(user: User, remember: bool, next_url: str):  # noqa: ANN201
+    """After a right password for an account with two factors: the code page."""
+    session[PENDING] = {
+        "u": user.id,
+        "e": user.session_epoch,
+        "at": _stamp(clock.now()),
+        "r": bool(remember),
+        "n": next_url,
+    }
+    return redirect(url_for("two_factor.challenge"), code=303)
+
+
+def finish_sign_in(user: User, remember: bool, next_url: str):  # noqa: ANN201
+    """Sign the person in; an administrator whose organisation requires two
+    factors and who has none is sent to set it up first."""
+    login_user(user, remember=False)
+    sessions.start(remember, clock.now())
+    if not user.has_two_factor and two_factor.required_for(db.session, user):
+        session[MUST_ENROL] = True
+        flash(_("Your organisation requires two-factor sign-in for administrators: set it up now."), "info")
+        return redirect(url_for("two_factor.setup"), code=303)
+    return redirect(next_url, code=303)
+
+
+def _pending_user() -> tuple[User | None, dict]:
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict):
+        return None, {}
+    started = datetime.fromtimestamp(int(pending.get("at", 0)), UTC).replace(tzinfo=None)
+    user = db.session.get(User, pending.get("u"))
+    if (
+        clock.now() - started > PENDING_FOR
+        or user is None
+        or not user.active
+        or user.session_epoch != pending.get("e")
+        or not user.has_two_factor
+    ):
+        return None, {}
+    return user, pending
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def challenge():
+    """The authenticator app's code (or a recovery code) after the password."""
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING, None)
+        flash(_("Sign in again: the code must follow the password within five minutes."), "info")
+        return redirect(url_for("auth.login"), code=303)
+    form = CodeForm()
+    paused = 0
+    if form.validate_on_submit():
+        config = current_app.config
+        try:
+            right = two_factor.check_second_factor(
+                db.session,
+                user=user,
+                code=form.code.data,
+                now=clock.now(),
+                max_failures=config["LOGIN_MAX_FAILURES"],
+                lock=timedelta(minutes=config["LOGIN_LOCK_MINUTES"]),
+            )
+        except services.SignInPaused as exc:
+            right, paused = False, exc.seconds
+            form.code.errors.append(exc.message)
+        else:
+            if not right:
+                form.code.errors.append(_("This code is not right, or it has already been used."))
+        keep_refusal()
+        if right:
+            session.pop(PENDING, None)
+            user.last_login_at = clock.now()
+            return finish_sign_in(user, pending["r"], safe_next(pending["n"], url_for("plans.home")))
+    page = render_template("auth/two_factor_challenge.html", form=form)
+    if paused:
+        return page, 429, {"Retry-After": str(paused)}
+    return page, 422 if form.errors else 200
+
+
+@bp.route("/account/two-factor")
+@login_required
+def manage():
+    left = two_factor.recovery_codes_left(db.session, current_user) if current_user.has_two_factor else 0
+    required = two_factor.required_for(db.session, current_user)
+    return render_template("auth/two_factor.html", codes_left=left, required=required)
+
+
+@bp.route("/account/two-factor/setup", methods=["GET", "POST"])
+@login_required
+@recent_password_required
+def setup():
+    """Scan the QR code, type the first code: two factors are on, and the
+    recovery codes are shown, once."""
+    if current_user.has_two_factor:
+        return redirect(url_for("two_factor.manage"))
+    secret = session.get(SETUP_SECRET) or two_factor.new_secret()
+    session[SETUP_SECRET] = secret
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            with attempt():
+                codes = two_factor.enable(
+                    db.session, user=current_user, secret=secret, code=form.code.data, now=clock.now()
+                )
+        except ServiceError as exc:
+            form.code.errors.append(exc.message)
+        else:
+            session.pop(SETUP_SECRET, None)
+            session.pop(MUST_ENROL, None)
+            return render_template("auth/recovery_codes.html", codes=codes, first=True)
+    uri = two_factor.provisioning_uri(current_user, secret)
+    page = render_template(
+        "auth/two_factor_setup.html", form=form, qr=two_factor.qr_svg(uri), secret=secret, uri=uri
+    )
+    return page, 422 if form.errors else 200
+
+
+@bp.route("/account/two-factor/recovery-codes", methods=["POST"])
+@login_required
+@recent_password_required
+def recovery_codes():
+    """Ten new recovery codes; the former ones stop working."""
+    if not current_user.has_two_factor:
+        return refused_redirect(url_for("two_factor.manage"), _("Two-factor sign-in is not on."))
+    codes = two_factor.new_recovery_codes(db.session, user=current_user, now=clock.now())
+    return render_template("auth/recovery_codes.html", codes=codes, first=False)
+
+
+@bp.route("/account/two-factor/disable", methods=["POST"])
+@login_required
+@recent_password_required
+def disable():
+    back = url_for("two_factor.manage")
+    if not current_user.has_two_factor:
+        return redirect(back, code=303)
+    try:
+        two_factor.disable(db.session, user=current_user)
+    except ServiceError as exc:
+        return refused_redirect(back, exc.message)
+    flash(_("Two-factor sign-in is off: your password alone signs you in."), "success")
+    return redirect(back, code=303)
+
+
+@bp.before_app_request
+def enrol_first():  # noqa: ANN201
+    """An administrator who must set up two factors sees nothing else first."""
+    if not session.get(MUST_ENROL) or "_user_id" not in session:
+        return None
+    if request.endpoint in OPEN_WHILE_ENROLLING:
+        return None
+    return sign_in_first(url_for("two_factor.setup"))

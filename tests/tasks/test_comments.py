@@ -48,7 +48,9 @@ def test_comment_with_markdown_and_a_mention(world, client):
     assert html.lstrip().startswith(f'<section id="task-comments-{world.task.id}"')
     assert "<strong>12 aînés</strong>" in html
     # The mention links the person (their actions on the plan's board), by name.
-    link = re.search(r'<span class="mention"><a href="([^"]+)" title="@responsable"[^>]*>@Luc Gagnon</a></span>', html)
+    link = re.search(
+        r'<span class="mention"><a href="([^"]+)" title="@responsable"[^>]*>@Luc Gagnon</a></span>', html
+    )
     assert link and link.group(1) == f"/plans/{world.plan.id}/board?owner={world.owner.id}"
     assert "@inconnu" in html and 'title="@inconnu"' not in html  # names nobody: left as written
     assert "Sophie Roy" in html

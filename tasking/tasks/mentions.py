@@ -78,8 +78,11 @@ def suggest(handles: Mapping[str, User], query: str, limit: int = 8) -> list[tup
     for handle, user in handles.items():
         name = fold(user.name)
         words = name.replace("-", " ").split()
-        if not wanted or handle.startswith(wanted) or name.startswith(wanted) or any(
-            word.startswith(wanted) for word in words
+        if (
+            not wanted
+            or handle.startswith(wanted)
+            or name.startswith(wanted)
+            or any(word.startswith(wanted) for word in words)
         ):
             found.append((handle, user))
     found.sort(key=lambda pair: (fold(pair[1].name), pair[0]))

@@ -166,9 +166,9 @@ def test_two_people_with_the_same_handle_are_named_by_their_address(world, clien
     assert 'data-mention="@coordination@mrc.qc.ca"' in offered
     assert 'data-mention="@coordination"' not in offered
     # Written bare before posting, it is flagged with the addresses to write instead.
-    flagged = client.get(
-        f"/tasks/{world.task.id}/mentions?mentioned=@coordination", headers=HX
-    ).get_data(as_text=True)
+    flagged = client.get(f"/tasks/{world.task.id}/mentions?mentioned=@coordination", headers=HX).get_data(
+        as_text=True
+    )
     assert "@coordination@mrc.qc.ca ou @coordination@ville-a.qc.ca" in flagged
 
     events.comment_posted.connect(receiver)

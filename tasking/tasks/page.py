@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from flask import abort, url_for
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,8 @@ from tasking.models import Comment, Task, User
 from tasking.tasks import mentions, queries
 from tasking.tasks.forms import GROUPS
 from tasking.tasks.history import describe, field_label, human_value, render_comment, user_ids_in
+from tasking.tasks.mentions import MENTION_RE
+from tasking.tasks.text import PageText
 
 
 def current_value(task: Task, field: str) -> Any:
@@ -36,7 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "field_label": field_label,
     "describe": describe,
     "current_value": current_value,
-    "markdown": render_markdown,
+    "markdown": lru_cache(maxsize=512)(render_markdown),
     "editing": None,
     "errors": {},
     "values": None,
@@ -111,6 +115,7 @@ def context_for(
         "older_comments": page.older,
         "targets": queries.target_lines(session, task.objective_id),
         "today": local_today(now, task.plan.organisation.timezone),
+        "text": PageText(task.id),
     }
     if history:
         context.update(history_context(session, task.id, context["names"]))
@@ -131,8 +136,24 @@ def rendered(comments: list[Comment], handles: dict[str, User], plan_id: int) ->
     """Each comment with its safe HTML, @mentions linked to the person's
     actions on the plan's board."""
     board = url_for("board.show", plan_id=plan_id)
+    result = []
+    for comment in comments:
+        named = {handle.lower() for handle in MENTION_RE.findall(comment.body)}
+        people = tuple(sorted((h, handles[h].id, handles[h].name) for h in named if h in handles))
+        result.append((comment, _comment_html(comment.body, people, board)))
+    return result
 
-    def link(user: User) -> str:
-        return f"{board}?owner={user.id}"
 
-    return [(comment, render_comment(comment.body, handles, link)) for comment in comments]
+@lru_cache(maxsize=2048)
+def _comment_html(body: str, people: tuple[tuple[str, int, str], ...], board: str) -> Markup:
+    """A comment's HTML depends only on its text, whom its handles name and
+    the board: kept, as comments are never edited (Markdown and sanitising
+    cost more than the rest of a comment's line)."""
+    handles = {handle: _Named(user_id, name) for handle, user_id, name in people}
+    return render_comment(body, handles, lambda person: f"{board}?owner={person.id}")
+
+
+@dataclass(frozen=True)
+class _Named:
+    id: int
+    name: str

@@ -26,6 +26,7 @@ from tasking.models import Comment, Target, Task
 from tasking.tasks import comments, editing, measurements, mentions, queries
 from tasking.tasks.forms import GROUPS, read_group, read_version
 from tasking.tasks.page import context_for, rendered, task_and_people
+from tasking.tasks.text import PageText
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -93,6 +94,7 @@ def older_comments(task_id: int):
         render_template(
             "tasks/_comment_items.html",
             task=readers.task,
+            text=PageText(task_id),
             comments=rendered(older.comments, readers.handles, readers.task.plan_id),
             older_comments=older.older,
         )

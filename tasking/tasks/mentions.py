@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -20,7 +21,18 @@ MENTION_RE = re.compile(
 )
 
 
-def mention_handles(users: Iterable[User]) -> dict[str, User]:
+class Person(Protocol):
+    """Whom a handle names: a user, or a row of the task page's people."""
+
+    id: int
+    name: str
+    email: str
+
+
+P = TypeVar("P", bound=Person)
+
+
+def mention_handles(users: Iterable[P]) -> dict[str, P]:
     """Each person's @handle: their e-mail's local part, or the whole address
     when someone else of the organisation has the same local part (a bare
     shared handle would tell the wrong person)."""
@@ -69,7 +81,7 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def suggest(handles: Mapping[str, User], query: str, limit: int = 8) -> list[tuple[str, User]]:
+def suggest(handles: Mapping[str, P], query: str, limit: int = 8) -> list[tuple[str, P]]:
     """The people a mention being typed may name: ``query`` (what follows
     the @) begins their handle, one of their names, or their whole name;
     accents and case ignored. Each comes with the handle to insert."""
@@ -98,7 +110,7 @@ class Unresolved:
     choices: list[str]
 
 
-def unresolved(handles: Mapping[str, User], text: str) -> list[Unresolved]:
+def unresolved(handles: Mapping[str, Person], text: str) -> list[Unresolved]:
     """The @mentions in ``text`` that name nobody of the organisation (or
     several people), in the order written, each once."""
     seen: dict[str, Unresolved] = {}

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import abort, url_for
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from tasking.core.clock import local_today
@@ -70,10 +70,10 @@ class Readers:
     """A readable task with its people, as every request about the page needs them."""
 
     header: queries.TaskHeader
-    people: list[queries.Person]
+    people: list[Row]
     rights: dict[str, bool]
-    #: @handle → person, for the organisation's active people.
-    handles: dict[str, User]
+    #: @handle → person (a row of ``people``), for the organisation's active people.
+    handles: dict[str, Row]
 
     @property
     def task(self) -> Task:
@@ -85,13 +85,13 @@ def task_and_people(session: Session, reader: User, task_id: int) -> Readers:
     header = readable_header(session, reader, task_id)
     task = header.task
     organisation_id = task.plan.organisation_id
-    people = queries.people_of_task(session, task, organisation_id)
-    collaborating = any(p.collaborating and p.user.id == reader.id for p in people)
+    people = queries.people_of_task(session, task.id, organisation_id)
+    collaborating = any(p.collaborating and p.id == reader.id for p in people)
     return Readers(
         header,
         people,
         task_rights(session, reader, task, organisation_id, collaborating=collaborating),
-        mentions.mention_handles(p.user for p in people if p.role and p.user.active),
+        mentions.mention_handles(p for p in people if p.role and p.active),
     )
 
 
@@ -109,8 +109,9 @@ def context_for(
         "task": task,
         "header": readers.header,
         "rights": readers.rights,
-        "assignable": [p.user for p in readers.people if may_be_assigned(p.role) and p.user.active],
-        "names": {p.user.id: p.user.name for p in readers.people},
+        "assignable": [p for p in readers.people if may_be_assigned(p.role) and p.active],
+        "collaborators": [p for p in readers.people if p.collaborating],
+        "names": {p.id: p.name for p in readers.people},
         "comments": rendered(page.comments, readers.handles, task.plan_id),
         "older_comments": page.older,
         "targets": queries.target_lines(session, task.objective_id),

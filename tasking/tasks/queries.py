@@ -11,10 +11,10 @@ and older comments are fragments of their own, loaded when scrolled to.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Row, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from tasking.models import (
     Activity,
@@ -48,18 +48,11 @@ class TaskHeader:
 
 
 @dataclass
-class Person:
-    """A member of the organisation (or a collaborator who no longer is)."""
-
-    user: User
-    role: str | None
-    collaborating: bool
-
-
-@dataclass
 class TargetLine:
     target: Target
-    latest: Measurement | None
+    #: The latest measurement's value and date, if any.
+    latest_value: float | None
+    latest_on: date | None
 
 
 @dataclass
@@ -98,25 +91,30 @@ def task_header(session: Session, task_id: int, reader_id: int) -> TaskHeader | 
     return TaskHeader(row[0], bool(row[1]), row[2] or 0)
 
 
-def people_of_task(session: Session, task: Task, organisation_id: int) -> list[Person]:
-    """The organisation's people with their role, and the task's
-    collaborators among them (members or not): one statement. Fills
-    ``task.collaborators`` so that reading it costs nothing more."""
-    collaborating = (
-        select(task_collaborators.c.user_id).where(task_collaborators.c.task_id == task.id).scalar_subquery()
-    )
+def people_of_task(session: Session, task_id: int, organisation_id: int) -> list[Row]:
+    """The organisation's people (``id``, ``name``, ``email``, ``active``,
+    ``role``) and the task's collaborators among them, members or not
+    (``collaborating``), by name: one statement of plain rows (the page
+    needs no more of them than that)."""
+    collaborating = select(task_collaborators.c.user_id).where(task_collaborators.c.task_id == task_id)
     is_collaborator = User.id.in_(collaborating)
-    rows = session.execute(
-        select(User, Membership.role, is_collaborator)
-        .outerjoin(
-            Membership, and_(Membership.user_id == User.id, Membership.organisation_id == organisation_id)
+    return list(
+        session.execute(
+            select(
+                User.id,
+                User.name,
+                User.email,
+                User.active,
+                Membership.role,
+                is_collaborator.label("collaborating"),
+            )
+            .outerjoin(
+                Membership, and_(Membership.user_id == User.id, Membership.organisation_id == organisation_id)
+            )
+            .where(or_(Membership.user_id.is_not(None), is_collaborator))
+            .order_by(User.name, User.id)
         )
-        .where(or_(Membership.user_id.is_not(None), is_collaborator))
-        .order_by(User.name, User.id)
-    ).all()
-    people = [Person(user, role, bool(collab)) for user, role, collab in rows]
-    set_committed_value(task, "collaborators", [p.user for p in people if p.collaborating])
-    return people
+    )
 
 
 def latest_comments(
@@ -149,12 +147,12 @@ def target_lines(session: Session, objective_id: int) -> list[TargetLine]:
         .scalar_subquery()
     )
     rows = session.execute(
-        select(Target, Measurement)
+        select(Target, Measurement.value, Measurement.measured_on)
         .outerjoin(Measurement, Measurement.id == latest_id)
         .where(Target.objective_id == objective_id)
         .order_by(Target.position, Target.id)
     ).all()
-    return [TargetLine(target, latest) for target, latest in rows]
+    return [TargetLine(*row) for row in rows]
 
 
 def target_with_measurements(session: Session, target_id: int) -> Target | None:

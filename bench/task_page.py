@@ -1,7 +1,8 @@
 """Benchmark of the task page (issue 15, item 1).
 
 Builds an organisation of 30 people and one task with 20 comments, 50 history
-lines and an objective of 8 measured targets (3 measurements each), then
+lines, an objective of 8 measured targets (3 measurements each), a partner
+contact, the owner's check-in and the partner's opinion, then
 measures in process with Flask's test client, for a member of the task:
 
 - the full page (p50 / p95 wall time, CPU per request, SQL statements, bytes);
@@ -40,6 +41,7 @@ from sqlalchemy import event, text  # noqa: E402
 from tasking import create_app  # noqa: E402
 from tasking.core.clock import SetClock  # noqa: E402
 from tasking.extensions import db  # noqa: E402
+from tasking.models import CheckinAnswer, PartnerContact  # noqa: E402
 from tasking.orgs import services as orgs  # noqa: E402
 from tasking.plans.builder import (  # noqa: E402
     ActionSpec,
@@ -121,6 +123,19 @@ def populate() -> int:
             changes={"title": f"Appeler les aînés ({n})"},
             version=None,
             now=NOW,
+        )
+    # What the weekly check-in said: the owner's, and a partner contact's opinion.
+    contact = PartnerContact(
+        organisation_id=org.id, email="liaison@ciusss.qc.ca", name="Liaison", created_at=NOW
+    )
+    db.session.add(contact)
+    db.session.flush()
+    task.partners[0].contact_id = contact.id
+    for values in ({"user_id": member.id, "note": "Ça avance."}, {"partner_contact_id": contact.id}):
+        db.session.add(
+            CheckinAnswer(
+                task_id=task.id, health="on_track", task_version=task.version, created_at=NOW, **values
+            )
         )
     db.session.execute(text("ANALYZE"))
     db.session.commit()

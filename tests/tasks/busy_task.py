@@ -1,6 +1,7 @@
 """A task as a busy one looks after a few weeks: 20 comments, 50 history
 lines, an objective of 8 measured targets, in an organisation of 12 people
-(the size issue 15 sets for the task page)."""
+(the size issue 15 sets for the task page), and all the page may show: a
+partner with a contact, the owner's check-in and the partner's opinion."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from tasking.models import Task, User
+from tasking.models import CheckinAnswer, PartnerContact, Task, User
 from tasking.tasks import comments, editing, measurements
 from tests import factories
 from tests.factories import NOW
@@ -69,5 +70,31 @@ def busy_task(session: Session) -> BusyTask:
             version=None,
             now=NOW,
         )
+    # What the weekly check-in said, the owner's and a partner contact's.
+    contact = PartnerContact(
+        organisation_id=org.id, email="liaison@ciusss.qc.ca", name="Liaison", created_at=NOW
+    )
+    session.add(contact)
+    session.flush()
+    task.partners[0].contact_id = contact.id
+    session.add_all(
+        [
+            CheckinAnswer(
+                task_id=task.id,
+                user_id=owner.id,
+                health="on_track",
+                note="Ça avance.",
+                task_version=1,
+                created_at=NOW,
+            ),
+            CheckinAnswer(
+                task_id=task.id,
+                partner_contact_id=contact.id,
+                health="at_risk",
+                task_version=task.version,
+                created_at=NOW,
+            ),
+        ]
+    )
     session.commit()
     return BusyTask(task, admin, owner, collaborator, people)

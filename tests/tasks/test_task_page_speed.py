@@ -46,6 +46,9 @@ def test_a_busy_task_is_read_in_at_most_eight_statements_and_a_plain_view_writes
     assert "HX-Trigger" not in response.headers
     assert all(s.lstrip().upper().startswith("SELECT") for s in plain.statements), plain.statements
     assert plain.count <= 8, "\n".join(plain.statements)
+    # All of it shown: the owner's check-in and the partner contact's opinion too.
+    html = response.get_data(as_text=True)
+    assert "Ça avance." in html and 'class="partner-opinions"' in html
     # The same for someone else: a collaborator, and a reader of the organisation.
     for person in (busy.collaborator, busy.people[5]):
         client = make_client()

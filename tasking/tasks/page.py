@@ -124,6 +124,13 @@ def context_for(
     return context
 
 
+def history_only(session: Session, reader: User, task_id: int) -> dict[str, Any]:
+    """What the history fragment alone needs (loaded when scrolled to)."""
+    readers = task_and_people(session, reader, task_id)
+    names = {p.id: p.name for p in readers.people}
+    return {**DEFAULTS, "task": readers.task, **history_context(session, task_id, names)}
+
+
 def history_context(session: Session, task_id: int, names: dict[int, str]) -> dict[str, Any]:
     """The history lines, and the names of former owners they mention."""
     lines = queries.task_history(session, task_id)

@@ -25,7 +25,7 @@ from tasking.extensions import db
 from tasking.models import Comment, Target, Task
 from tasking.tasks import comments, editing, measurements, mentions, queries
 from tasking.tasks.forms import GROUPS, read_group, read_version
-from tasking.tasks.page import context_for, rendered, task_and_people
+from tasking.tasks.page import context_for, history_only, rendered, task_and_people
 from tasking.tasks.text import PageText
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -76,8 +76,12 @@ def show(task_id: int):
 @bp.route("/<int:task_id>/history")
 @login_required
 def history(task_id: int):
-    """The history lines; the page loads them when they are scrolled to."""
-    return render("tasks/show.html", "tasks/_history.html", **page_context(task_id, history=True))
+    """The history lines; the page loads them when they are scrolled to
+    (without JavaScript, the page with its history)."""
+    if is_htmx():
+        context = history_only(db.session, current_user, task_id)
+        return fragment(render_template("tasks/_history.html", **context))
+    return fragment(render_template("tasks/show.html", **page_context(task_id, history=True)))
 
 
 @bp.route("/<int:task_id>/comments")

@@ -35,6 +35,8 @@ from tasking.models.task import task_collaborators
 COMMENTS_SHOWN = 5
 #: Older comments, loaded when scrolled to, come in pages of this size.
 OLDER_COMMENTS = 20
+#: Every comment, on the page without JavaScript (a bound all the same).
+MAX_COMMENTS = 2000
 
 
 @dataclass

@@ -88,11 +88,16 @@ def history(task_id: int):
 @login_required
 def older_comments(task_id: int):
     """Comments written before ``before`` (the oldest one shown, else the
-    latest ones), loaded when scrolled to."""
+    latest ones), loaded when scrolled to; without JavaScript, the page
+    with every comment."""
     readers = task_and_people(db.session, current_user, task_id)
     before = db.session.get(Comment, request.args.get("before", type=int) or 0)
     if before is not None and before.task_id != task_id:
         abort(404)
+    if not is_htmx():
+        every = queries.latest_comments(db.session, task_id, limit=queries.MAX_COMMENTS)
+        comments = rendered(every.comments, readers.handles, readers.task.plan_id)
+        return fragment(render_template("tasks/show.html", **page_context(task_id, comments=comments)))
     older = queries.latest_comments(db.session, task_id, before=before, limit=queries.OLDER_COMMENTS)
     return fragment(
         render_template(

@@ -93,6 +93,11 @@ def test_the_latest_comments_show_and_older_ones_load_when_scrolled_to(client):
     fragment = client.get(older.group(1).replace("&amp;", "&"), headers=HX).get_data(as_text=True)
     assert re.findall(r"Point (\d+) :", fragment) == [str(n) for n in range(15)]
     assert "comments-older" not in fragment  # nothing older still
+    # Without JavaScript the link opens the page with every comment.
+    full = client.get(older.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert (
+        "<html" in full and len(re.findall(r"Point (\d+) :", full)) == 21
+    )  # and the latest, among the essentials
 
 
 def test_a_task_starts_with_its_status_owner_due_date_and_latest_comment(client):

@@ -3,6 +3,7 @@ fixed number of statements (see ``queries``): the page context."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -140,7 +141,9 @@ def history_context(session: Session, task_id: int, names: dict[int, str]) -> di
     return {"history": lines, "names": names}
 
 
-def rendered(comments: list[Comment], handles: dict[str, User], plan_id: int) -> list[tuple[Comment, Any]]:
+def rendered(
+    comments: list[Comment], handles: Mapping[str, mentions.Person], plan_id: int
+) -> list[tuple[Comment, Markup]]:
     """Each comment with its safe HTML, @mentions linked to the person's
     actions on the plan's board."""
     board = url_for("board.show", plan_id=plan_id)

@@ -229,13 +229,21 @@ def may_record_measurements(session: Session, user: User, organisation_id: int) 
     return may_be_assigned(role_in(session, user, organisation_id))
 
 
-def task_rights(session: Session, user: User, task: Task, organisation_id: int) -> dict[str, bool]:
+def task_rights(
+    session: Session, user: User, task: Task, organisation_id: int, collaborating: bool | None = None
+) -> dict[str, bool]:
     """What the task page may offer: ``edit`` every field, ``contribute``
     (status, comments), ``measure`` the objective's targets, ``plan`` (the
     plan editor). The measurement service also accepts contributors of a
-    sibling action of the objective; this page offers it to those of this one."""
+    sibling action of the objective; this page offers it to those of this one.
+    ``collaborating``, when the caller already knows it, spares a query."""
     edit = can_edit_task(session, user, task, organisation_id)
-    contribute = edit or can_contribute(session, user, task, organisation_id)
+    if collaborating is None:
+        contribute = edit or can_contribute(session, user, task, organisation_id)
+    else:
+        contribute = edit or can_contribute_to(
+            session, user, organisation_id, owner_id=task.owner_id, collaborating=collaborating
+        )
     return {
         "edit": edit,
         "contribute": contribute,

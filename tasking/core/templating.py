@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from functools import lru_cache
 
 from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -50,16 +51,14 @@ def qc_date(value: date | None, style: str = "medium") -> str:
     """« 25 nov. 2026 » in French, « Nov 25, 2026 » in English."""
     if value is None:
         return ""
-    return format_date(value, style)
+    return _formatted_date(value, style, str(get_locale()))
 
 
 def qc_datetime(value: datetime | None, style: str = "medium", timezone: str | None = None) -> str:
     """A stored naive-UTC instant in ``timezone`` (else the app's), without seconds."""
     if value is None:
         return ""
-    local = to_local(value, timezone or current_app.config["APP_TIMEZONE"]).replace(tzinfo=None)
-    pattern = "d MMM y, HH 'h' mm" if str(get_locale()).startswith("fr") else "MMM d, y, h:mm a"
-    return format_datetime(local, pattern if style == "medium" else style, rebase=False)
+    return _formatted_instant(value, style, timezone or current_app.config["APP_TIMEZONE"], str(get_locale()))
 
 
 def qc_number(value: float | None) -> str:
@@ -69,6 +68,29 @@ def qc_number(value: float | None) -> str:
     if not math.isfinite(value) or abs(value) >= 1e15:
         # Older rows may hold what input checks now refuse: show it, never fail.
         return f"{value:.3g}"
+    return _formatted_number(value, str(get_locale()))
+
+
+# Babel parses its patterns and locale data on every call (50–90 µs each);
+# the same dates and figures recur on a page and across pages. Each result
+# depends only on its arguments and the reader's language (``locale``, the
+# key: the formatters read the same language from Flask-Babel).
+
+
+@lru_cache(maxsize=4096)
+def _formatted_date(value: date, style: str, locale: str) -> str:
+    return format_date(value, style)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_instant(value: datetime, style: str, timezone: str, locale: str) -> str:
+    local = to_local(value, timezone).replace(tzinfo=None)
+    pattern = "d MMM y, HH 'h' mm" if locale.startswith("fr") else "MMM d, y, h:mm a"
+    return format_datetime(local, pattern if style == "medium" else style, rebase=False)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_number(value: float, locale: str) -> str:
     return format_decimal(value, format="#,##0.##")
 
 

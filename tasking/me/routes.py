@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from babel.dates import format_date
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -22,10 +22,29 @@ from tasking.me.home import Destination, start_of
 bp = Blueprint("me", __name__)
 
 
+#: How long the menu trusts the dashboard it found (seconds): the task page
+#: and the board then read nothing for it; a new plan shows within this time.
+MENU_KEPT = 600
+
+
 @bp.app_template_global("dashboard_of")
 def _dashboard_of(user) -> Destination | None:  # noqa: ANN001
-    """For the menu: the dashboard the person's role works from, if any."""
-    return start_of(db.session, user).dashboard if user.is_authenticated else None
+    """For the menu: the dashboard the person's role works from, if any; kept
+    in the session cookie for a few minutes, so most pages spend no statement on it."""
+    if not user.is_authenticated:
+        return None
+    stamp = int(clock.now().timestamp())
+    kept = session.get("menu_dashboard")
+    if isinstance(kept, dict) and kept.get("user") == user.id and 0 <= stamp - kept.get("at", 0) < MENU_KEPT:
+        return Destination(kept["endpoint"], kept["values"]) if kept.get("endpoint") else None
+    dashboard = start_of(db.session, user).dashboard
+    session["menu_dashboard"] = {
+        "user": user.id,
+        "at": stamp,
+        "endpoint": dashboard.endpoint if dashboard else None,
+        "values": dashboard.values if dashboard else {},
+    }
+    return dashboard
 
 
 class LineText:

@@ -4,6 +4,7 @@ in words (status labels, « 25 nov. 2026 », names instead of ids)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -11,11 +12,11 @@ import nh3
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from tasking.core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
 from tasking.core.templating import HORIZON_LABELS, LEVEL_LABELS, STATUS_LABELS, health_label, qc_date
-from tasking.models import Activity
+from tasking.models import Activity, User
 from tasking.tasks.editing import DATE_FIELDS
 from tasking.tasks.mentions import MENTION_RE
 
@@ -106,19 +107,32 @@ def user_ids_in(activities: list[Activity]) -> set[int]:
 
 
 _TAG = re.compile(r"(<[^>]*>)")
+_LINK_OPEN = re.compile(r"<a[\s>]")
 
 
-def render_comment(body: str, handles: set[str]) -> Markup:
-    """A comment's Markdown, safe, with known @mentions highlighted."""
+def render_comment(body: str, handles: Mapping[str, User], link: Callable[[User], str]) -> Markup:
+    """A comment's Markdown, safe, each known @mention a link to the person
+    (``link``) showing their name; an unknown one stays as it was written."""
     html = str(render_markdown(body))
 
     def mark(match: re.Match) -> str:
-        if match.group(1).lower() in handles:
-            return f'<span class="mention">{match.group(0)}</span>'
-        return match.group(0)
+        person = handles.get(match.group(1).lower())
+        if person is None:
+            return match.group(0)
+        return (
+            f'<span class="mention"><a href="{escape(link(person))}" title="{escape(match.group(0))}">'
+            f"@{escape(person.name)}</a></span>"
+        )
 
-    parts = [part if part.startswith("<") else MENTION_RE.sub(mark, part) for part in _TAG.split(html)]
-    # Sanitise again: the highlighting must never open a way for markup.
+    # Outside tags, and outside the links the author wrote (no link in a link).
+    parts, in_link = [], False
+    for part in _TAG.split(html):
+        if part.startswith("<"):
+            in_link = bool(_LINK_OPEN.match(part)) or (in_link and part != "</a>")
+            parts.append(part)
+        else:
+            parts.append(part if in_link else MENTION_RE.sub(mark, part))
+    # Sanitise again: the linking must never open a way for markup.
     return Markup(
         nh3.clean(
             "".join(parts),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -18,7 +21,18 @@ MENTION_RE = re.compile(
 )
 
 
-def mention_handles(users: Iterable[User]) -> dict[str, User]:
+class Person(Protocol):
+    """Whom a handle names: a user, or a row of the task page's people."""
+
+    id: int
+    name: str
+    email: str
+
+
+P = TypeVar("P", bound=Person)
+
+
+def mention_handles(users: Iterable[P]) -> dict[str, P]:
     """Each person's @handle: their e-mail's local part, or the whole address
     when someone else of the organisation has the same local part (a bare
     shared handle would tell the wrong person)."""
@@ -59,3 +73,51 @@ def mentioned_users(session: Session, organisation_id: int, body: str) -> list[U
                 "body",
             )
     return [handles[handle] for handle in sorted(named) if handle in handles]
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: « Frédéric » and « fred » compare alike."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def suggest(handles: Mapping[str, P], query: str, limit: int = 8) -> list[tuple[str, P]]:
+    """The people a mention being typed may name: ``query`` (what follows
+    the @) begins their handle, one of their names, or their whole name;
+    accents and case ignored. Each comes with the handle to insert."""
+    wanted = fold(query.lstrip("@").strip())
+    found = []
+    for handle, user in handles.items():
+        name = fold(user.name)
+        words = name.replace("-", " ").split()
+        if (
+            not wanted
+            or handle.startswith(wanted)
+            or name.startswith(wanted)
+            or any(word.startswith(wanted) for word in words)
+        ):
+            found.append((handle, user))
+    found.sort(key=lambda pair: (fold(pair[1].name), pair[0]))
+    return found[:limit]
+
+
+@dataclass
+class Unresolved:
+    """A mention of a comment being written that tells nobody, and the
+    handles to write instead when it is one several people share."""
+
+    written: str
+    choices: list[str]
+
+
+def unresolved(handles: Mapping[str, Person], text: str) -> list[Unresolved]:
+    """The @mentions in ``text`` that name nobody of the organisation (or
+    several people), in the order written, each once."""
+    seen: dict[str, Unresolved] = {}
+    for written in MENTION_RE.findall(text or ""):
+        key = written.lower()
+        if key in handles or key in seen:
+            continue
+        shared = sorted(h for h in handles if h.startswith(key + "@"))
+        seen[key] = Unresolved(written, [f"@{h}" for h in shared])
+    return list(seen.values())

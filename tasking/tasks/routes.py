@@ -5,31 +5,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from tasking.core import clock, events
-from tasking.core.clock import local_today
 from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.htmx import fragment, is_htmx, render, trigger
-from tasking.core.markdown import render_markdown
 from tasking.core.permissions import (
     can_change_task_fields,
     can_measure,
-    may_be_assigned,
     task_or_404,
     task_rights,
 )
 from tasking.core.transaction import attempt
 from tasking.extensions import db
-from tasking.models import Target, Task, User
-from tasking.tasks import comments, dates, editing, measurements, mentions, queries
+from tasking.models import Comment, Target, Task
+from tasking.tasks import comments, editing, measurements, mentions, queries
 from tasking.tasks.forms import GROUPS, read_group, read_version
-from tasking.tasks.history import describe, field_label, human_value, render_comment, user_ids_in
+from tasking.tasks.page import context_for, history_only, rendered, task_and_people
+from tasking.tasks.text import PageText
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -42,54 +39,9 @@ def forbidden(error):  # noqa: ANN001
     return render_template(template, status=403, message=message), 403
 
 
-def current_value(task: Task, field: str) -> Any:
-    """A field's stored value, in the shape the forms post it."""
-    if field == "collaborators":
-        return [user.id for user in task.collaborators]
-    if field == "partners":
-        return [partner.label for partner in task.partners]
-    return getattr(task, field)
-
-
 def page_context(task_id: int, **extra: Any) -> dict[str, Any]:
-    """Everything the task page and its fragments show, in a fixed number of queries."""
-    task = queries.load_task_page(db.session, task_id)
-    organisation_id = task.plan.organisation_id
-    rights = task_rights(db.session, current_user, task, organisation_id)
-    people = queries.organisation_people(db.session, organisation_id)
-    history = queries.task_history(db.session, task.id)
-    names = {user.id: user.name for user, _role in people}
-    missing = user_ids_in(history) - names.keys()
-    if missing:
-        names.update(dict(db.session.execute(select(User.id, User.name).where(User.id.in_(missing)))))
-    handles = sorted(mentions.mention_handles(user for user, _role in people))
-    context = {
-        "task": task,
-        "rights": rights,
-        "assignable": [user for user, role in people if may_be_assigned(role)],
-        "history": history,
-        "names": names,
-        "handles": handles,
-        "comments": [(comment, render_comment(comment.body, set(handles))) for comment in task.comments],
-        "today": local_today(clock.now(), task.plan.organisation.timezone),
-        "due_warning": dates.task_due_date_warning(task),
-        "groups": GROUPS,
-        "human": human_value,
-        "field_label": field_label,
-        "describe": describe,
-        "current_value": current_value,
-        "markdown": render_markdown,
-        "editing": None,
-        "errors": {},
-        "values": None,
-        "conflict": None,
-        "comment_error": None,
-        "comment_body": "",
-        "measure_errors": {},
-        "measure_values": None,
-    }
-    context.update(extra)
-    return context
+    """The page context for the signed-in reader, at the app's clock."""
+    return context_for(db.session, current_user, task_id, clock.now(), **extra)
 
 
 def _group_or_404(group: str) -> str:
@@ -108,14 +60,75 @@ def _may_change(task: Task, group: str) -> bool:
 @bp.route("/<int:task_id>")
 @login_required
 def show(task_id: int):
-    task_or_404(db.session, current_user, task_id)
-    opened = events.task_opened.send(
+    """The page (or, for htmx, the panel the board opens in a dialog). A
+    plain view writes nothing: only unread notifications are marked read."""
+    page = page_context(task_id)
+    response = render("tasks/show.html", "tasks/_task.html", **page)
+    if not page["header"].unread:
+        return response
+    events.task_opened.send(
         None, session=db.session, actor=current_user, now=clock.now(), task_id=task_id, user=current_user
     )
-    read = any(count for _receiver, count in opened)
-    response = make_response(render("tasks/show.html", "tasks/_task.html", **page_context(task_id)))
     # Opened over the board, the page keeps its bell: tell it the count went down.
-    return trigger(response, "notifications-changed") if read else response
+    return trigger(response, "notifications-changed")
+
+
+@bp.route("/<int:task_id>/history")
+@login_required
+def history(task_id: int):
+    """The history lines; the page loads them when they are scrolled to
+    (without JavaScript, the page with its history)."""
+    if is_htmx():
+        context = history_only(db.session, current_user, task_id)
+        return fragment(render_template("tasks/_history.html", **context))
+    return fragment(render_template("tasks/show.html", **page_context(task_id, history=True)))
+
+
+@bp.route("/<int:task_id>/comments")
+@login_required
+def older_comments(task_id: int):
+    """Comments written before ``before`` (the oldest one shown, else the
+    latest ones), loaded when scrolled to; without JavaScript, the page
+    with every comment."""
+    readers = task_and_people(db.session, current_user, task_id)
+    before = db.session.get(Comment, request.args.get("before", type=int) or 0)
+    if before is not None and before.task_id != task_id:
+        abort(404)
+    if not is_htmx():
+        every = queries.latest_comments(db.session, task_id, limit=queries.MAX_COMMENTS)
+        comments = rendered(every.comments, readers.handles, readers.task.plan_id)
+        return fragment(render_template("tasks/show.html", **page_context(task_id, comments=comments)))
+    older = queries.latest_comments(db.session, task_id, before=before, limit=queries.OLDER_COMMENTS)
+    return fragment(
+        render_template(
+            "tasks/_comment_items.html",
+            task=readers.task,
+            text=PageText(task_id),
+            comments=rendered(older.comments, readers.handles, readers.task.plan_id),
+            older_comments=older.older,
+        )
+    )
+
+
+@bp.route("/<int:task_id>/mentions")
+@login_required
+def mention_suggestions(task_id: int):
+    """Under the comment box: the people the @mention being typed (``q``)
+    may name, accents ignored, and the comment's mentions (``mentioned``)
+    that name nobody."""
+    readers = task_and_people(db.session, current_user, task_id)
+    if not readers.rights["contribute"]:
+        abort(403, _("You may read this task but not comment on it."))
+    query = request.args.get("q")
+    return fragment(
+        render_template(
+            "tasks/_mentions.html",
+            task=readers.task,
+            query=query[:100] if query is not None else None,
+            suggestions=mentions.suggest(readers.handles, query[:100]) if query is not None else [],
+            unresolved=mentions.unresolved(readers.handles, request.args.get("mentioned", "")[:4000]),
+        )
+    )
 
 
 @bp.route("/<int:task_id>/show/<group>")
@@ -158,7 +171,7 @@ def edit(task_id: int, group: str):
 
     if not is_htmx():
         return redirect(url_for("tasks.show", task_id=task_id, _anchor=f"task-{task_id}-{group}"), code=303)
-    response = render_template("tasks/_saved.html", group=group, **page_context(task_id))
+    response = render_template("tasks/_saved.html", group=group, **page_context(task_id, history=True))
     return trigger(fragment(response), "task-changed", str(task_id))
 
 
@@ -188,7 +201,7 @@ def _conflict(task_id: int, group: str, yours: dict[str, Any], version: int):
     version, whatever part of the task it touched, next to ours; overwrite nothing."""
     changes = queries.changes_since(db.session, task_id, version)
     conflict = {"group": group, "yours": yours, "changes": changes}
-    context = page_context(task_id, conflict=conflict)
+    context = page_context(task_id, conflict=conflict, history=True)
     if not is_htmx():
         return render_template("tasks/show.html", group=group, **context), 409
     return fragment(render_template("tasks/_conflict_response.html", group=group, **context), 409)
@@ -212,18 +225,51 @@ def comment(task_id: int):
         return render("tasks/show.html", "tasks/_comments.html", status=422, **context)
     if not is_htmx():
         return redirect(url_for("tasks.show", task_id=task_id, _anchor=f"comment-{new.id}"), code=303)
-    response = fragment(render_template("tasks/_comments_saved.html", **page_context(task_id)))
+    response = fragment(render_template("tasks/_comments_saved.html", **page_context(task_id, history=True)))
     return trigger(response, "task-changed", str(task_id))
+
+
+def _target_of(task: Task, target_id: int) -> Target:
+    """One of the objective's targets, with its measurements, else 404."""
+    target = queries.target_with_measurements(db.session, target_id)
+    if target is None or target.objective_id != task.objective_id:
+        abort(404)
+    return target
+
+
+def _render_target(task_id: int, target: Target | None, target_id: int, status: int = 200, **extra: Any):
+    """The page, or for htmx the one target's line (open when ``target`` is given)."""
+    page = page_context(task_id, measuring=target, **extra)
+    line = next((line for line in page["targets"] if line.target.id == target_id), None)
+    return render("tasks/show.html", "tasks/_target.html", status=status, line=line, **page)
+
+
+@bp.route("/<int:task_id>/targets/<int:target_id>")
+@login_required
+def target(task_id: int, target_id: int):
+    """One target's line, closed (after « Close »)."""
+    task = task_or_404(db.session, current_user, task_id)
+    _target_of(task, target_id)
+    return _render_target(task_id, None, target_id)
+
+
+@bp.route("/<int:task_id>/targets/<int:target_id>/measurements")
+@login_required
+def measurement_form(task_id: int, target_id: int):
+    """One target opened: its measurements and the form to add one."""
+    task = task_or_404(db.session, current_user, task_id)
+    target = _target_of(task, target_id)
+    if not can_measure(db.session, current_user, target):
+        abort(403, _("You may read this target but not add a measurement to it."))
+    return _render_target(task_id, target, target_id)
 
 
 @bp.route("/<int:task_id>/targets/<int:target_id>/measurements", methods=["POST"])
 @login_required
 def measure(task_id: int, target_id: int):
-    """Add a measurement to one of the objective's targets."""
+    """Add a measurement to one of the objective's targets; the target stays open."""
     task = task_or_404(db.session, current_user, task_id)
-    target = db.session.get(Target, target_id)
-    if target is None or target.objective_id != task.objective_id:
-        abort(404)
+    target = _target_of(task, target_id)
     if not can_measure(db.session, current_user, target):
         abort(403, _("You may read this target but not add a measurement to it."))
     form = request.form
@@ -239,12 +285,9 @@ def measure(task_id: int, target_id: int):
                 now=clock.now(),
             )
     except ServiceError as exc:
-        context = page_context(
-            task_id,
-            measure_errors={target_id: (exc.field, exc.message)},
-            measure_values={target_id: MultiDict(request.form)},
-        )
+        context = page_context(task_id, measuring=target, measure_error=exc.message, measure_values=form)
         return render("tasks/show.html", "tasks/_targets.html", status=422, **context)
     if not is_htmx():
         return redirect(url_for("tasks.show", task_id=task_id, _anchor=f"target-{target_id}"), code=303)
-    return fragment(render_template("tasks/_targets.html", **page_context(task_id)))
+    opened = queries.target_with_measurements(db.session, target_id)
+    return fragment(render_template("tasks/_targets.html", **page_context(task_id, measuring=opened)))

@@ -54,24 +54,63 @@ def test_edit_a_field_in_place(live_server, page, world):
     assert stored_title(task_id) == "Appeler chaque aîné isolé"
 
 
-def test_post_a_comment_with_a_mention(live_server, page, world):
+def test_post_a_comment_with_a_mention_by_name(live_server, page, world):
     task_id = world.task.id
     browser_login(page, live_server, world.collaborator.email)
     page.goto(f"{live_server}/tasks/{task_id}")
     box = page.get_by_label("Ajouter un commentaire")
-    box.fill("**12 aînés** joints. Merci")
-    page.locator('[data-mention="@responsable"]').click()  # inserts the handle where the cursor is
+    box.click()
+    box.type("**12 aînés** joints. Merci @luc")
+    options = page.locator(f"#comment-body-{task_id}-options [role=option]")
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("Luc Gagnon")
+    box.press("Enter")  # inserts the person's unambiguous handle in place of what was typed
     assert box.input_value() == "**12 aînés** joints. Merci @responsable "
-    box.press("End")
-    box.type("pour la liste !")
+    expect(page.locator(f"#comment-body-{task_id}-mentions")).to_be_empty()
+    # Accents ignored: « @cote » finds Jean Côté; a click inserts him.
+    box.type("et @cote")
+    page.locator(f"#comment-body-{task_id}-options [role=option]", has_text="Jean Côté").click()
+    assert box.input_value() == "**12 aînés** joints. Merci @responsable et @observateur "
+    # A mention that names nobody is said before posting.
+    box.type("et @inconnu pour la liste !")
+    warning = page.locator(f"#comment-body-{task_id}-mentions .mention-unknown")
+    expect(warning).to_have_text(
+        "« @inconnu » ne désigne personne de l’organisation : personne ne sera averti."
+    )
     page.get_by_role("button", name="Publier le commentaire").click()
 
-    comment = page.locator(f"#task-comments-{task_id} .comment").first
-    comment.locator(".mention", has_text="@responsable").wait_for()
+    comment = page.locator(f"#task-comments-{task_id} .comment").last
+    link = comment.get_by_role("link", name="@Luc Gagnon")
+    link.wait_for()
+    assert link.get_attribute("href") == f"/plans/{world.plan.id}/board?owner={world.owner.id}"
+    assert comment.get_by_role("link", name="@Jean Côté").is_visible()
+    assert "@inconnu" in comment.inner_text()
     assert comment.locator("strong", has_text="12 aînés").is_visible()
     assert "Sophie Roy" in comment.inner_text()
     assert box.input_value() == ""  # the form came back empty
+    # The latest comment among the essentials is the new one.
+    expect(page.locator(f"#task-{task_id}-latest-comment")).to_contain_text("Merci @Luc Gagnon")
     assert "a commenté" in page.locator(f"#task-history-{task_id}").inner_text()
+
+
+def test_the_mention_list_is_used_with_the_keyboard(live_server, page, world):
+    task_id = world.task.id
+    browser_login(page, live_server, world.owner.email)
+    page.goto(f"{live_server}/tasks/{task_id}")
+    box = page.get_by_label("Ajouter un commentaire")
+    box.click()
+    box.type("Voir @")
+    options = page.locator(f"#comment-body-{task_id}-options [role=option]")
+    expect(options).to_have_count(5)  # everyone of the organisation, by name
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    box.press("ArrowDown")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    assert box.get_attribute("aria-activedescendant") == options.nth(1).get_attribute("id")
+    chosen = options.nth(1).get_attribute("data-mention")
+    box.press("Tab")
+    assert box.input_value() == f"Voir {chosen} "
+    box.type("et @zzz")
+    expect(page.locator(f"#comment-body-{task_id}-mentions .mention-none")).to_contain_text("@zzz")
 
 
 def test_two_people_edit_the_same_task(live_server, browser, world):

@@ -49,5 +49,5 @@ def test_the_same_task_is_due_this_week_or_late_depending_on_the_day(
         headers={"HX-Request": "true"},
     )
     assert saved.status_code == 200
-    history = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    history = client.get(f"/tasks/{task_id}/history", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert re.search(stamp + r", 09 h 00", history), "the history shows the test's day and time"

@@ -137,7 +137,7 @@ def test_add_an_objective_and_an_action(world, client):
     assert task.board_position > todo_bottom
     created = db.session.scalars(select(Activity).where(Activity.task_id == task.id)).one()
     assert created.kind == "created"
-    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    page = client.get(f"/tasks/{task.id}/history", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "a ajouté l’action au plan" in page
 
     refused = post(
@@ -216,7 +216,9 @@ def test_archive_and_restore_an_action(world, client):
 
     assert post(client, f"{url}/restore").status_code == 303
     assert fresh(Task, world.task.id).archived_at is None
-    page = client.get(f"/tasks/{world.task.id}").get_data(as_text=True)
+    page = client.get(f"/tasks/{world.task.id}/history", headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
     assert "a archivé l’action" in page and "a restauré l’action" in page
 
 
@@ -290,7 +292,10 @@ def test_add_a_measurable_target_and_edit_it(world, client):
     assert target.is_measurable and target.position == 2
 
     page = client.get(f"/tasks/{world.task.id}").get_data(as_text=True)
-    assert "Réduire l’attente à 2 jours" in page and "plus bas, c’est mieux" in page
+    assert "Réduire l’attente à 2 jours" in page
+    # The target's figures show when it is opened to add a measurement.
+    opened = client.get(f"/tasks/{world.task.id}/targets/{target.id}/measurements").get_data(as_text=True)
+    assert "plus bas, c’est mieux" in opened
 
     response = post(
         client,

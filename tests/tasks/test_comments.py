@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -46,20 +47,57 @@ def test_comment_with_markdown_and_a_mention(world, client):
     assert response.status_code == 200
     assert html.lstrip().startswith(f'<section id="task-comments-{world.task.id}"')
     assert "<strong>12 aînés</strong>" in html
-    assert '<span class="mention">@responsable</span>' in html
-    assert '<span class="mention">@inconnu</span>' not in html and "@inconnu" in html
+    # The mention links the person (their actions on the plan's board), by name.
+    link = re.search(
+        r'<span class="mention"><a href="([^"]+)" title="@responsable"[^>]*>@Luc Gagnon</a></span>', html
+    )
+    assert link and link.group(1) == f"/plans/{world.plan.id}/board?owner={world.owner.id}"
+    assert "@inconnu" in html and 'title="@inconnu"' not in html  # names nobody: left as written
     assert "Sophie Roy" in html
     assert f'id="task-history-{world.task.id}" class="task-history" hx-swap-oob="true"' in html
     assert "a commenté" in html
     assert mentioned == ["responsable@ville-a.qc.ca"]
 
 
-def test_the_comment_form_offers_the_members_handles(world, client):
+def test_typing_a_name_after_at_offers_the_members_accents_ignored(world, client):
     client.login(world.owner.email)
-    html = client.get(f"/tasks/{world.task.id}").get_data(as_text=True)
-    for handle in ("@coordination", "@collaboratrice", "@observateur"):
-        assert f'data-mention="{handle}"' in html
-    assert "@ailleurs" not in html
+    url = f"/tasks/{world.task.id}/mentions"
+    html = client.get(url, query_string={"q": "soph"}, headers=HX).get_data(as_text=True)
+    assert 'data-mention="@collaboratrice"' in html and "Sophie Roy" in html
+    assert "Luc Gagnon" not in html
+    # « @cote » finds Jean Côté by name; « @jean » too; the handle's start as well.
+    for query in ("cote", "CÔTÉ", "jean", "observ"):
+        html = client.get(url, query_string={"q": query}, headers=HX).get_data(as_text=True)
+        assert 'data-mention="@observateur"' in html, query
+    # Only the organisation's people: not another town's admin.
+    html = client.get(url, query_string={"q": "pierre"}, headers=HX).get_data(as_text=True)
+    assert "Pierre Lavoie" not in html
+    assert "Personne de l’organisation ne correspond à «\u00a0@pierre\u00a0»." in html
+    # A bare « @ » offers everyone (the first eight by name).
+    html = client.get(url, query_string={"q": ""}, headers=HX).get_data(as_text=True)
+    assert html.count('role="option"') == 5
+
+
+def test_mentions_that_name_nobody_are_shown_before_posting(world, client):
+    client.login(world.owner.email)
+    html = client.get(
+        f"/tasks/{world.task.id}/mentions",
+        query_string={"mentioned": "@responsable @inconnu @inconnu"},
+        headers=HX,
+    ).get_data(as_text=True)
+    assert html.count("«\u00a0@inconnu\u00a0» ne désigne personne de l’organisation") == 1
+    assert "@responsable" not in html
+    assert 'role="option"' not in html  # nothing being typed: no list
+
+
+def test_a_reader_gets_no_suggestions(world, client):
+    client.login(world.viewer.email)
+    assert client.get(f"/tasks/{world.task.id}/mentions?q=a", headers=HX).status_code == 403
+
+
+def test_another_organisation_gets_404_for_suggestions(world, client):
+    client.login(world.stranger.email)
+    assert client.get(f"/tasks/{world.task.id}/mentions?q=a", headers=HX).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -123,10 +161,15 @@ def test_two_people_with_the_same_handle_are_named_by_their_address(world, clien
         mentioned.append(sorted(user.email for user in kwargs["mentioned"]))
 
     client.login(world.owner.email)
-    page = client.get(f"/tasks/{world.task.id}").get_data(as_text=True)
-    assert 'data-mention="@coordination@ville-a.qc.ca"' in page
-    assert 'data-mention="@coordination@mrc.qc.ca"' in page
-    assert 'data-mention="@coordination"' not in page
+    offered = client.get(f"/tasks/{world.task.id}/mentions?q=coord", headers=HX).get_data(as_text=True)
+    assert 'data-mention="@coordination@ville-a.qc.ca"' in offered
+    assert 'data-mention="@coordination@mrc.qc.ca"' in offered
+    assert 'data-mention="@coordination"' not in offered
+    # Written bare before posting, it is flagged with the addresses to write instead.
+    flagged = client.get(f"/tasks/{world.task.id}/mentions?mentioned=@coordination", headers=HX).get_data(
+        as_text=True
+    )
+    assert "@coordination@mrc.qc.ca ou @coordination@ville-a.qc.ca" in flagged
 
     events.comment_posted.connect(receiver)
     try:
@@ -151,4 +194,4 @@ def test_two_people_with_the_same_handle_are_named_by_their_address(world, clien
     assert mentioned == [["coordination@ville-a.qc.ca"]]
     assert db.session.query(Comment).count() == 1
     html = client.get(f"/tasks/{world.task.id}").get_data(as_text=True)
-    assert '<span class="mention">@coordination@ville-a.qc.ca</span>.' in html
+    assert re.search(r'title="@coordination@ville-a.qc.ca"[^>]*>@Marie Tremblay</a></span>\.', html)

@@ -179,7 +179,7 @@ def test_history_shows_old_and_new_values_in_words(world, client):
     client.post(f"/tasks/{task_id}/edit/status", data={"status": "in_progress", "version": "1"})
     client.post(f"/tasks/{task_id}/edit/owner", data={"owner_id": str(world.member.id), "version": "2"})
     client.post(f"/tasks/{task_id}/edit/dates", data={"due_date": "2026-11-25", "version": "3"})
-    html = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    html = client.get(f"/tasks/{task_id}/history", headers=HX).get_data(as_text=True)
     history = html[html.index(f'id="task-history-{task_id}"') :]
     assert "Marie Tremblay" in history
     assert re.search(
@@ -319,7 +319,7 @@ def test_history_lines_from_other_channels_read_in_words(world, client):
         )
     db.session.commit()
     client.login(world.viewer.email)
-    html = client.get(f"/tasks/{world.task.id}").get_data(as_text=True)
+    html = client.get(f"/tasks/{world.task.id}/history", headers=HX).get_data(as_text=True)
     history = html[html.index(f'id="task-history-{world.task.id}"') :]
     assert "a ajouté l’action au plan" in history
     assert '<span class="old">À faire</span> → <span class="new">Terminé</span>' in history

@@ -1,0 +1,171 @@
+"""What the task page and its fragments show, read for one reader in a
+fixed number of statements (see ``queries``): the page context."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from flask import abort, url_for
+from markupsafe import Markup
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
+
+from tasking.core.clock import local_today
+from tasking.core.markdown import render_markdown
+from tasking.core.permissions import can_read_org, may_be_assigned, task_rights
+from tasking.models import Comment, Task, User
+from tasking.tasks import dates, mentions, queries
+from tasking.tasks.forms import GROUPS
+from tasking.tasks.history import describe, field_label, human_value, render_comment, user_ids_in
+from tasking.tasks.mentions import MENTION_RE
+from tasking.tasks.text import PageText
+
+
+def current_value(task: Task, field: str) -> Any:
+    """A field's stored value, in the shape the forms post it."""
+    if field == "collaborators":
+        return [user.id for user in task.collaborators]
+    if field == "partners":
+        return [partner.label for partner in task.partners]
+    return getattr(task, field)
+
+
+#: What every template of the page may read, whatever the request.
+DEFAULTS: dict[str, Any] = {
+    "groups": GROUPS,
+    "human": human_value,
+    "field_label": field_label,
+    "describe": describe,
+    "current_value": current_value,
+    "markdown": lru_cache(maxsize=512)(render_markdown),
+    "editing": None,
+    "errors": {},
+    "values": None,
+    "conflict": None,
+    "comment_error": None,
+    "comment_body": "",
+    "measuring": None,
+    "measure_error": None,
+    "measure_values": None,
+    "history": None,
+    "oob": False,
+}
+
+
+def readable_header(session: Session, reader: User, task_id: int) -> queries.TaskHeader:
+    """The task's header for a reader who may read it, else 404."""
+    header = queries.task_header(session, task_id, reader.id)
+    if header is None or header.task.archived_at is not None:
+        abort(404)
+    if not can_read_org(session, reader, header.task.plan.organisation_id):
+        abort(404)
+    return header
+
+
+@dataclass
+class Readers:
+    """A readable task with its people, as every request about the page needs them."""
+
+    header: queries.TaskHeader
+    people: list[Row]
+    rights: dict[str, bool]
+    #: @handle → person (a row of ``people``), for the organisation's active people.
+    handles: dict[str, Row]
+
+    @property
+    def task(self) -> Task:
+        return self.header.task
+
+
+def task_and_people(session: Session, reader: User, task_id: int) -> Readers:
+    """The task (404 for who may not read it), its people and the reader's rights: three statements."""
+    header = readable_header(session, reader, task_id)
+    task = header.task
+    organisation_id = task.plan.organisation_id
+    people = queries.people_of_task(session, task.id, organisation_id)
+    collaborating = any(p.collaborating and p.id == reader.id for p in people)
+    return Readers(
+        header,
+        people,
+        task_rights(session, reader, task, organisation_id, collaborating=collaborating),
+        mentions.mention_handles(p for p in people if p.role and p.active),
+    )
+
+
+def context_for(
+    session: Session, reader: User, task_id: int, now: datetime, *, history: bool = False, **extra: Any
+) -> dict[str, Any]:
+    """Everything the task page shows: the header, the people (with the
+    collaborators), the latest comments and the targets; the history only
+    when asked (it is a fragment loaded when scrolled to)."""
+    readers = task_and_people(session, reader, task_id)
+    task = readers.task
+    page = queries.latest_comments(session, task.id)
+    context = {
+        **DEFAULTS,
+        "task": task,
+        "header": readers.header,
+        "rights": readers.rights,
+        "assignable": [p for p in readers.people if may_be_assigned(p.role) and p.active],
+        "collaborators": [p for p in readers.people if p.collaborating],
+        "names": {p.id: p.name for p in readers.people},
+        "comments": rendered(page.comments, readers.handles, task.plan_id),
+        "older_comments": page.older,
+        "targets": queries.target_lines(session, task.objective_id),
+        "today": local_today(now, task.plan.organisation.timezone),
+        "due_warning": dates.task_due_date_warning(task),
+        "text": PageText(task.id),
+    }
+    if history:
+        context.update(history_context(session, task.id, context["names"]))
+    context.update(extra)
+    return context
+
+
+def history_only(session: Session, reader: User, task_id: int) -> dict[str, Any]:
+    """What the history fragment alone needs (loaded when scrolled to)."""
+    readers = task_and_people(session, reader, task_id)
+    names = {p.id: p.name for p in readers.people}
+    return {**DEFAULTS, "task": readers.task, **history_context(session, task_id, names)}
+
+
+def history_context(session: Session, task_id: int, names: dict[int, str]) -> dict[str, Any]:
+    """The history lines, and the names of former owners they mention."""
+    lines = queries.task_history(session, task_id)
+    missing = user_ids_in(lines) - names.keys()
+    if missing:
+        names = {**names, **dict(session.execute(select(User.id, User.name).where(User.id.in_(missing))))}
+    return {"history": lines, "names": names}
+
+
+def rendered(
+    comments: list[Comment], handles: Mapping[str, mentions.Person], plan_id: int
+) -> list[tuple[Comment, Markup]]:
+    """Each comment with its safe HTML, @mentions linked to the person's
+    actions on the plan's board."""
+    board = url_for("board.show", plan_id=plan_id)
+    result = []
+    for comment in comments:
+        named = {handle.lower() for handle in MENTION_RE.findall(comment.body)}
+        people = tuple(sorted((h, handles[h].id, handles[h].name) for h in named if h in handles))
+        result.append((comment, _comment_html(comment.body, people, board)))
+    return result
+
+
+@lru_cache(maxsize=2048)
+def _comment_html(body: str, people: tuple[tuple[str, int, str], ...], board: str) -> Markup:
+    """A comment's HTML depends only on its text, whom its handles name and
+    the board: kept, as comments are never edited (Markdown and sanitising
+    cost more than the rest of a comment's line)."""
+    handles = {handle: _Named(user_id, name) for handle, user_id, name in people}
+    return render_comment(body, handles, lambda person: f"{board}?owner={person.id}")
+
+
+@dataclass(frozen=True)
+class _Named:
+    id: int
+    name: str

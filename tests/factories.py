@@ -4,6 +4,7 @@ what a test is about.
 
     org = factories.organisation(db.session)
     admin = factories.user(db.session, org, role="admin")
+    staff = factories.people(db.session, org, owner=factories.person(), viewer=factories.person("viewer"))
     plan = factories.plan(db.session, org, themes=[factories.theme(objectives=[
         factories.objective(actions=[factories.action("Appeler les aînés")])])])
 

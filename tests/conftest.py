@@ -1,6 +1,6 @@
 """Shared fixtures: an app on a real database (SQLite by default, PostgreSQL
 with ``--db=postgresql``), a client that signs in and sends the CSRF token,
-and small factories."""
+and ``make``: the factories of tests/factories.py on the test app."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from flask import Flask, current_app
@@ -23,10 +24,11 @@ from sqlalchemy import create_engine, event, text
 from tasking import create_app
 from tasking.core.clock import SetClock
 from tasking.extensions import db
-from tasking.models import Organisation, Region, User
-from tasking.orgs import services as orgs
+from tasking.models import Organisation, Plan, Region, User
+from tasking.plans.builder import ThemeSpec
+from tests import factories
 
-PASSWORD = "Correct-Horse-42"
+PASSWORD = factories.PASSWORD
 # The instant every test app's clock reads unless the test sets another
 # (naive UTC: Wednesday 25 November 2026, 10:00 in Montréal). No test reads
 # the machine's clock, so the suite passes on any day.
@@ -185,32 +187,36 @@ def runner(app: Flask):
     return app.test_cli_runner()
 
 
+Made = TypeVar("Made")
+
+
 class Factory:
-    """Small builders over the real services."""
+    """tests/factories.py at the test app's clock, each call committed (the
+    client's requests read in sessions of their own). ``created``, when set,
+    is the instant regions and organisations are created at instead."""
+
+    created: datetime | None = None
 
     def __init__(self, app: Flask):
         self.app = app
-        self.counter = 0
 
     def now(self) -> datetime:
         """The test app's clock: rows are stamped as the services would."""
         return self.app.config["CLOCK"]()
 
+    def _founded(self) -> datetime:
+        return self.created or self.now()
+
     def region(self, slug: str = "mrc-test", name: str = "MRC de Test") -> Region:
-        region = orgs.create_region(db.session, slug, name, now=self.now())
-        db.session.commit()
-        return region
+        return committed(factories.region(db.session, slug, name, now=self._founded()))
 
     def org(
         self, slug: str | None = None, name: str | None = None, region: Region | None = None
     ) -> Organisation:
-        self.counter += 1
-        slug = slug or f"ville-{self.counter}"
-        org = orgs.create_organisation(
-            db.session, slug, name or f"Ville {self.counter}", region.slug if region else None, now=self.now()
-        )
-        db.session.commit()
-        return org
+        return committed(factories.organisation(db.session, slug, name, region, now=self._founded()))
+
+    def towns(self, region: Region | None, names: dict[str, str]) -> list[Organisation]:
+        return committed(factories.municipalities(db.session, region, names, now=self._founded()))
 
     def user(
         self,
@@ -221,28 +227,27 @@ class Factory:
         regional: Region | None = None,
         locale: str = "fr_CA",
     ) -> User:
-        self.counter += 1
-        user = orgs.create_user(
-            db.session,
-            email=email or f"personne{self.counter}@exemple.qc.ca",
-            name=name or f"Personne Numéro{self.counter}",
-            password=PASSWORD,
-            org=org,
-            role=role,
-            regional_region=regional,
-            locale=locale,
-            now=self.now(),
+        made = factories.user(
+            db.session, org, role, email, name, now=self.now(), regional_region=regional, locale=locale
         )
-        db.session.commit()
-        return user
+        return committed(made)
 
-    def plan(self, org: Organisation, now: datetime | None = None):
-        from tasking.models import Plan
-        from tasking.plans.template import import_template
+    def people(self, org: Organisation, **specs: factories.PersonSpec) -> dict[str, User]:
+        return committed(factories.people(db.session, org, now=self.now(), **specs))
 
-        summary = import_template(db.session, org, now or self.app.config["CLOCK"]())
-        db.session.commit()
-        return db.session.get(Plan, summary.plan_id)
+    def plan(self, org: Organisation, now: datetime | None = None) -> Plan:
+        """The whole template (145 actions): ``plan_with`` builds smaller ones."""
+        return committed(factories.template_plan(db.session, org, now or self.now()))
+
+    def plan_with(self, org: Organisation, themes: list[ThemeSpec] | None = None, **overrides: Any) -> Plan:
+        """The plan described (``factories.plan``)."""
+        return committed(factories.plan(db.session, org, themes, now=self.now(), **overrides))
+
+
+def committed(made: Made) -> Made:
+    """What a factory made, once committed."""
+    db.session.commit()
+    return made
 
 
 @pytest.fixture

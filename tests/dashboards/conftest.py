@@ -6,21 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import select
 
 from tasking.extensions import db
-from tasking.models import (
-    Measurement,
-    OperationalObjective,
-    Organisation,
-    Plan,
-    Region,
-    Target,
-    Task,
-    Theme,
-    User,
-)
-from tests.conftest import app_now
+from tasking.models import Organisation, Plan, Region, Target, Task, User
+from tests import factories as f
+from tests.conftest import Factory, committed
 
 TODAY = date(2026, 11, 25)
 
@@ -45,22 +35,6 @@ class Dataset:
     down_target: Target
 
 
-def tasks_of(plan: Plan) -> list[Task]:
-    return list(db.session.scalars(select(Task).where(Task.plan_id == plan.id).order_by(Task.id)))
-
-
-def targets_of(plan: Plan) -> list[Target]:
-    return list(
-        db.session.scalars(
-            select(Target)
-            .join(OperationalObjective, OperationalObjective.id == Target.objective_id)
-            .join(Theme, Theme.id == OperationalObjective.theme_id)
-            .where(Theme.plan_id == plan.id)
-            .order_by(Theme.position, OperationalObjective.position, Target.position)
-        )
-    )
-
-
 def set_task(task: Task, status: str, due: date | None = None, reason: str = "", owner: User | None = None):
     task.status = status
     task.due_date = due
@@ -70,27 +44,30 @@ def set_task(task: Task, status: str, due: date | None = None, reason: str = "",
 
 
 @pytest.fixture
-def dataset(make) -> Dataset:
+def dataset(make: Factory) -> Dataset:
     """Ville A: 144 live actions (one archived): 4 done, 2 in progress, 2 blocked,
     2 overdue as of 25 Nov 2026; one "up" and one "down" measurable target.
     Ville B: 3 of 145 done. Ville C is in another region."""
     region = make.region("mrc-a", "MRC A")
     other_region = make.region("mrc-z", "MRC Z")
-    ville_a = make.org("ville-a", "Ville A", region)
-    ville_b = make.org("ville-b", "Ville B", region)
+    ville_a, ville_b = make.towns(region, {"ville-a": "Ville A", "ville-b": "Ville B"})
     ville_c = make.org("ville-c", "Ville C", other_region)
-    admin_a = make.user(ville_a, "admin", "admin@ville-a.qc.ca", "Adèle Admin")
-    member_a = make.user(ville_a, "member", "luc@ville-a.qc.ca", "Luc Gagnon")
-    viewer_a = make.user(ville_a, "viewer", "obs@ville-a.qc.ca", "Odile Observatrice")
-    admin_b = make.user(ville_b, "admin", "admin@ville-b.qc.ca", "Benoît Admin")
-    coordinator = make.user(ville_a, "viewer", "coord@mrc-a.qc.ca", "Nathalie Bouchard", regional=region)
-    other_coordinator = make.user(
-        ville_c, "viewer", "coord@mrc-z.qc.ca", "Zoé Ailleurs", regional=other_region
+    staff = make.people(
+        ville_a,
+        admin_a=f.person("admin", "admin@ville-a.qc.ca", "Adèle Admin"),
+        member_a=f.person("member", "luc@ville-a.qc.ca", "Luc Gagnon"),
+        viewer_a=f.person("viewer", "obs@ville-a.qc.ca", "Odile Observatrice"),
+        admin_b=f.person("admin", "admin@ville-b.qc.ca", "Benoît Admin", ville_b),
+        coordinator=f.person("viewer", "coord@mrc-a.qc.ca", "Nathalie Bouchard", regional_region=region),
+        other_coordinator=f.person(
+            "viewer", "coord@mrc-z.qc.ca", "Zoé Ailleurs", ville_c, regional_region=other_region
+        ),
     )
+    member_a, admin_a = staff["member_a"], staff["admin_a"]
     plan_a = make.plan(ville_a)
     plan_b = make.plan(ville_b)
 
-    tasks = tasks_of(plan_a)
+    tasks = f.tasks_of(plan_a)
     for task in tasks[0:3]:
         set_task(task, "done")
     set_task(tasks[3], "blocked", date(2026, 11, 20), "En attente du CIUSSS", owner=member_a)
@@ -101,37 +78,29 @@ def dataset(make) -> Dataset:
     tasks[7].archived_at = datetime(2026, 11, 2)
     set_task(tasks[24], "blocked", None, "Budget non voté")
     set_task(tasks[30], "in_progress", date(2026, 12, 1))
-    for task in tasks_of(plan_b)[:3]:
+    for task in f.tasks_of(plan_b)[:3]:
         set_task(task, "done")
 
-    targets = targets_of(plan_a)
+    targets = f.targets_of(plan_a)
     up, down = targets[0], targets[1]
     up.unit, up.baseline, up.target_value, up.direction = "%", 0.0, 65.0, "up"
     down.unit, down.baseline, down.target_value, down.direction = "jours", 30.0, 10.0, "down"
     for on, value in ((date(2026, 10, 1), 12.0), (date(2026, 10, 15), 25.0), (date(2026, 11, 1), 38.0)):
-        db.session.add(
-            Measurement(created_at=app_now(), target=up, value=value, measured_on=on, author_id=member_a.id)
-        )
+        f.measurement(db.session, up, value, on, member_a, now=make.now())
     for on, value in ((date(2026, 9, 1), 30.0), (date(2026, 10, 1), 25.0), (date(2026, 11, 1), 20.0)):
-        db.session.add(
-            Measurement(created_at=app_now(), target=down, value=value, measured_on=on, author_id=admin_a.id)
+        f.measurement(db.session, down, value, on, admin_a, now=make.now())
+    return committed(
+        Dataset(
+            region,
+            other_region,
+            ville_a,
+            ville_b,
+            ville_c,
+            plan_a,
+            plan_b,
+            tasks_a=tasks,
+            up_target=up,
+            down_target=down,
+            **staff,
         )
-    db.session.commit()
-    return Dataset(
-        region=region,
-        other_region=other_region,
-        ville_a=ville_a,
-        ville_b=ville_b,
-        ville_c=ville_c,
-        plan_a=plan_a,
-        plan_b=plan_b,
-        coordinator=coordinator,
-        other_coordinator=other_coordinator,
-        admin_a=admin_a,
-        admin_b=admin_b,
-        member_a=member_a,
-        viewer_a=viewer_a,
-        tasks_a=tasks,
-        up_target=up,
-        down_target=down,
     )

@@ -235,7 +235,7 @@ def _grow(plan, extra: int, owners) -> None:  # noqa: ANN001
 def test_query_count_does_not_grow_with_tasks(client, dataset, make, count_queries):
     from datetime import date
 
-    from tests.dashboards.conftest import targets_of
+    from tests.factories import targets_of
 
     big_org = make.org("ville-grande", "Ville Grande", dataset.region)
     owners = [make.user(big_org, "member") for _ in range(5)]

@@ -9,6 +9,8 @@ import pytest
 from openpyxl import load_workbook
 
 from tasking.models import Organisation, Plan, User
+from tests import factories as f
+from tests.conftest import Factory
 
 
 @dataclass
@@ -22,13 +24,16 @@ class Town:
 
 
 @pytest.fixture
-def town(make) -> Town:
+def town(make: Factory) -> Town:
     org = make.org("ville-test", "Ville de Test")
-    admin = make.user(org, "admin", "coordination@ville-test.ca", "Claire Coordination")
-    member = make.user(org, "member", "responsable@ville-test.ca", "Rémi Responsable")
-    other = make.user(org, "member", "collab@ville-test.ca", "Colette Collaboratrice")
-    viewer = make.user(org, "viewer", "elu@ville-test.ca", "Élie Élu")
-    return Town(org, make.plan(org), admin, member, other, viewer)
+    staff = make.people(
+        org,
+        admin=f.person("admin", "coordination@ville-test.ca", "Claire Coordination"),
+        member=f.person("member", "responsable@ville-test.ca", "Rémi Responsable"),
+        other_member=f.person("member", "collab@ville-test.ca", "Colette Collaboratrice"),
+        viewer=f.person("viewer", "elu@ville-test.ca", "Élie Élu"),
+    )
+    return Town(org, make.plan(org), **staff)
 
 
 def workbook(content: bytes):
@@ -42,21 +47,7 @@ def upload(client, url: str, content: bytes, filename: str, **fields):
 
 def first_tasks(plan: Plan, n: int = 3):
     """The plan's first ``n`` actions in plan order."""
-    from sqlalchemy import select
-
-    from tasking.extensions import db
-    from tasking.models import OperationalObjective, Task, Theme
-
-    return list(
-        db.session.scalars(
-            select(Task)
-            .join(OperationalObjective, OperationalObjective.id == Task.objective_id)
-            .join(Theme, Theme.id == OperationalObjective.theme_id)
-            .where(Task.plan_id == plan.id)
-            .order_by(Theme.position, OperationalObjective.position, Task.plan_position)
-            .limit(n)
-        )
-    )
+    return f.tasks_of(plan)[:n]
 
 
 @pytest.fixture
@@ -69,20 +60,18 @@ def progress(town):
 
     now = datetime(2026, 11, 20, 15, 0)
     first, second, third = first_tasks(town.plan, 3)
-    editing.update_task(
-        db.session,
-        actor=town.admin,
-        task=first,
-        changes={
-            "owner_id": town.member.id,
-            "status": "in_progress",
-            "due_date": date(2026, 12, 15),
-            "short_start": date(2026, 11, 1),
-            "short_end": date(2026, 12, 15),
-            "horizon": "short_medium",
-        },
-        version=None,
-        now=now,
+
+    def change(task, **changes) -> None:  # noqa: ANN001
+        editing.update_task(db.session, actor=town.admin, task=task, changes=changes, version=None, now=now)
+
+    change(
+        first,
+        owner_id=town.member.id,
+        status="in_progress",
+        due_date=date(2026, 12, 15),
+        short_start=date(2026, 11, 1),
+        short_end=date(2026, 12, 15),
+        horizon="short_medium",
     )
     editing.set_collaborators(
         db.session, actor=town.admin, task=first, user_ids=[town.other_member.id], version=None, now=now
@@ -90,26 +79,13 @@ def progress(town):
     editing.set_partners(
         db.session, actor=town.admin, task=first, names=["CIUSSS", "Croix-Rouge"], version=None, now=now
     )
-    editing.update_task(
-        db.session,
-        actor=town.admin,
-        task=second,
-        changes={"owner_id": town.other_member.id, "status": "done", "due_date": date(2026, 11, 30)},
-        version=None,
-        now=now,
-    )
-    editing.update_task(
-        db.session,
-        actor=town.admin,
-        task=third,
-        changes={
-            "owner_id": town.member.id,
-            "status": "blocked",
-            "blocked_reason": "Attente du CIUSSS",
-            "due_date": date(2027, 1, 10),
-        },
-        version=None,
-        now=now,
+    change(second, owner_id=town.other_member.id, status="done", due_date=date(2026, 11, 30))
+    change(
+        third,
+        owner_id=town.member.id,
+        status="blocked",
+        blocked_reason="Attente du CIUSSS",
+        due_date=date(2027, 1, 10),
     )
     db.session.commit()
     return first, second, third

@@ -13,7 +13,8 @@ from flask import Flask
 
 from tasking.extensions import db
 from tasking.models import Organisation, Plan, Region, Task, User
-from tests.conftest import Factory, app_now
+from tests import factories as f
+from tests.conftest import Factory, committed
 from tests.scheduling.conftest import mk, small_plan  # noqa: F401
 
 
@@ -33,48 +34,42 @@ class Region2:
     task_b: Task
 
 
-def _task(plan: Plan, objective_id: int, owner: User, title: str, due: date | None, **fields) -> Task:
-    task = Task(
-        created_at=app_now(),
-        updated_at=app_now(),
-        plan_id=plan.id,
-        objective_id=objective_id,
-        title=title,
-        owner_id=owner.id,
-        due_date=due,
-        **fields,
-    )
-    db.session.add(task)
-    db.session.commit()
-    return task
-
-
-def build_two(factory: Factory) -> Region2:
+def build_two(make: Factory) -> Region2:
     """The region, on the app of the factory given (``make`` for the browser)."""
-    region = factory.region("mrc-test", "MRC de Test")
-    a = factory.org("ville-a", "Ville A", region)
-    b = factory.org("ville-b", "Ville B", region)
-    coordinator = factory.user(a, "viewer", email="mrc@mrc-test.ca", name="Marie Régionale", regional=region)
-    admin_a = factory.user(a, "admin", email="admin@ville-a.ca", name="Claire Coordination")
-    admin_b = factory.user(b, "admin", email="admin@ville-b.ca", name="Bruno Bédard")
-    member_b = factory.user(b, "member", email="membre@ville-b.ca", name="Rémi Responsable")
+    region = make.region("mrc-test", "MRC de Test")
+    a, b = make.towns(region, {"ville-a": "Ville A", "ville-b": "Ville B"})
+    staff = make.people(
+        a,
+        coordinator=f.person("viewer", "mrc@mrc-test.ca", "Marie Régionale", regional_region=region),
+        admin_a=f.person("admin", "admin@ville-a.ca", "Claire Coordination"),
+        admin_b=f.person("admin", "admin@ville-b.ca", "Bruno Bédard", b),
+        member_b=f.person("member", "membre@ville-b.ca", "Rémi Responsable", b),
+    )
     plan_a, _theme, objective_a = small_plan(a)
     plan_b, _theme_b, objective_b = small_plan(b)
-    blocked = _task(
-        plan_a,
-        objective_a.id,
-        admin_a,
+    admin_a, now = staff["admin_a"], make.now()
+    blocked = f.add_task(
+        db.session,
+        objective_a,
         "Entente secrète avec le CISSS",
-        date(2026, 12, 15),
+        admin_a,
+        now=now,
+        due_date=date(2026, 12, 15),
         status="blocked",
         blocked_reason="Attente du CISSS",
         region_help=True,
         region_help_reason="La MRC peut relancer le CISSS",
     )
-    late = _task(plan_a, objective_a.id, admin_a, "Inventaire des besoins", date(2026, 11, 10))
-    task_b = _task(plan_b, objective_b.id, member_b, "Banque alimentaire", date(2026, 12, 20))
-    return Region2(
-        region, a, b, coordinator, admin_a, admin_b, member_b, plan_a, plan_b, blocked, late, task_b
+    late = f.add_task(
+        db.session, objective_a, "Inventaire des besoins", admin_a, now=now, due_date=date(2026, 11, 10)
+    )
+    task_b = f.add_task(
+        db.session, objective_b, "Banque alimentaire", staff["member_b"], now=now, due_date=date(2026, 12, 20)
+    )
+    return committed(
+        Region2(
+            region, a, b, plan_a=plan_a, plan_b=plan_b, blocked=blocked, late=late, task_b=task_b, **staff
+        )
     )
 
 

@@ -10,8 +10,9 @@ from datetime import date, datetime
 import pytest
 
 from tasking.extensions import db
-from tasking.models import OperationalObjective, Organisation, Plan, Task, Theme, User
-from tests.conftest import Factory, app_now
+from tasking.models import Organisation, Plan, Task, User
+from tests import factories as f
+from tests.conftest import Factory, committed
 
 NOW = datetime(2026, 11, 25, 15, 0)
 
@@ -29,27 +30,6 @@ class World:
     third: Task
 
 
-def small_plan(org: Organisation, titles: list[str]) -> tuple[Plan, list[Task]]:
-    plan = Plan(created_at=app_now(), organisation_id=org.id, title="Plan de rétablissement")
-    theme = Theme(plan=plan, title="Enjeux sociaux")
-    objective = OperationalObjective(theme=theme, title="Soutenir les personnes vulnérables")
-    tasks = [
-        Task(
-            created_at=app_now(),
-            updated_at=app_now(),
-            plan=plan,
-            objective=objective,
-            title=title,
-            due_date=date(2026, 12, 10),
-            plan_position=i,
-        )
-        for i, title in enumerate(titles)
-    ]
-    db.session.add_all([plan, theme, objective, *tasks])
-    db.session.commit()
-    return plan, tasks
-
-
 @pytest.fixture
 def world(make) -> World:
     return build_world(make)
@@ -63,15 +43,22 @@ def mail_world(mail_app) -> World:
 
 def build_world(make: Factory) -> World:
     org = make.org("ville-notif", "Ville de Notif")
-    admin = make.user(org, "admin", email="coordination@notif.qc.ca", name="Céline Coordination")
-    owner = make.user(org, "member", email="responsable@notif.qc.ca", name="Rémi Responsable")
-    helper = make.user(org, "member", email="aide@notif.qc.ca", name="Alice Aide", locale="en_CA")
-    viewer = make.user(org, "viewer", email="observateur@notif.qc.ca", name="Olivier Observateur")
-    plan, (task, other, third) = small_plan(
-        org, ["Ouvrir le centre d'hébergement", "Recenser les besoins", "Informer la population"]
+    staff = make.people(
+        org,
+        admin=f.person("admin", "coordination@notif.qc.ca", "Céline Coordination"),
+        owner=f.person("member", "responsable@notif.qc.ca", "Rémi Responsable"),
+        helper=f.person("member", "aide@notif.qc.ca", "Alice Aide", locale="en_CA"),
+        viewer=f.person("viewer", "observateur@notif.qc.ca", "Olivier Observateur"),
     )
-    task.owner_id = owner.id
-    task.collaborators = [helper]
-    other.owner_id = owner.id
-    db.session.commit()
-    return World(org, admin, owner, helper, viewer, plan, task, other, third)
+    owner, helper, due = staff["owner"].id, staff["helper"].id, date(2026, 12, 10)
+    actions = [
+        f.action("Ouvrir le centre d'hébergement", owner_id=owner, collaborator_ids=[helper], due_date=due),
+        f.action("Recenser les besoins", owner_id=owner, due_date=due),
+        f.action("Informer la population", due_date=due),
+    ]
+    theme = f.theme(
+        number=None, category="transversal", objectives=[f.objective(actions=actions, targets=[])]
+    )
+    plan = f.plan(db.session, org, [theme], "Plan de rétablissement", now=make.now())
+    task, other, third = f.tasks_of(plan)
+    return committed(World(org, plan=plan, task=task, other=other, third=third, **staff))

@@ -1,8 +1,3 @@
-import pytest
+"""The planning tests run on the tasks' world."""
 
-from tests.tasks.world import build_world
-
-
-@pytest.fixture
-def world(make):
-    return build_world(make)
+from tests.tasks.conftest import world  # noqa: F401

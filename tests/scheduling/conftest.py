@@ -15,7 +15,8 @@ from flask import Flask
 
 from tasking.extensions import db
 from tasking.models import OperationalObjective, Organisation, OutboxMessage, Plan, Region, Task, Theme, User
-from tests.conftest import Factory, app_now, real_clock_env
+from tests import factories as f
+from tests.conftest import Factory, app_now, committed, real_clock_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,41 +35,45 @@ class World:
     def task(
         self, title: str, due: date | None, owner: User | None = None, collaborators=(), **fields
     ) -> Task:
-        task = Task(
-            created_at=app_now(),
-            updated_at=app_now(),
-            plan_id=self.plan.id,
-            objective_id=self.objective.id,
-            title=title,
-            owner_id=(owner or self.owner).id,
+        """An action of the objective, the owner's unless told otherwise."""
+        task = f.add_task(
+            db.session,
+            self.objective,
+            title,
+            owner or self.owner,
+            collaborators,
+            app_now(),
             due_date=due,
             **fields,
         )
-        task.collaborators = list(collaborators)
-        db.session.add(task)
-        db.session.commit()
-        return task
+        return committed(task)
 
 
 def small_plan(
     org: Organisation, theme_title: str = "Enjeux sociaux"
 ) -> tuple[Plan, Theme, OperationalObjective]:
-    plan = Plan(created_at=app_now(), organisation_id=org.id, title=f"Plan de rétablissement — {org.name}")
-    theme = Theme(plan=plan, title=theme_title, number=3, colour="#1b4f8a", position=1)
-    objective = OperationalObjective(theme=theme, title="Soutenir les personnes vulnérables", position=1)
-    db.session.add_all([plan, theme, objective])
-    db.session.commit()
-    return plan, theme, objective
+    """A plan of ``org`` with one theme and one objective, nothing in it yet."""
+    theme = f.theme(
+        theme_title,
+        category="transversal",
+        colour="#1b4f8a",
+        objectives=[f.objective(actions=[], targets=[])],
+    )
+    plan = f.edited_plan(db.session, org, [theme], f"Plan de rétablissement — {org.name}", now=app_now())
+    return committed((plan, plan.themes[0], plan.themes[0].objectives[0]))
 
 
-def build_world(make) -> World:
+def build_world(make: Factory) -> World:
     region = make.region("mrc-test", "MRC de Test")
     org = make.org("ville-a", "Ville A", region)
-    admin = make.user(org, "admin", email="coordination@ville-a.ca", name="Claire Coordination")
-    owner = make.user(org, "member", email="responsable@ville-a.ca", name="Rémi Responsable")
-    helper = make.user(org, "member", email="aide@ville-a.ca", name="Alice Aide")
+    staff = make.people(
+        org,
+        admin=f.person("admin", "coordination@ville-a.ca", "Claire Coordination"),
+        owner=f.person("member", "responsable@ville-a.ca", "Rémi Responsable"),
+        helper=f.person("member", "aide@ville-a.ca", "Alice Aide"),
+    )
     plan, theme, objective = small_plan(org)
-    return World(region, org, admin, owner, helper, plan, theme, objective)
+    return World(region, org, plan=plan, theme=theme, objective=objective, **staff)
 
 
 #: When the organisations and regions of these tests were created: before
@@ -80,17 +85,7 @@ class BackdatedFactory(Factory):
     """The shared factory, with organisations and regions created on ``CREATED``
     (the real clock would make the slots of the chosen instants predate them)."""
 
-    def region(self, *args, **kwargs) -> Region:
-        region = super().region(*args, **kwargs)
-        region.created_at = CREATED
-        db.session.commit()
-        return region
-
-    def org(self, *args, **kwargs) -> Organisation:
-        org = super().org(*args, **kwargs)
-        org.created_at = CREATED
-        db.session.commit()
-        return org
+    created = CREATED
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 import pytest
 
-from tests.tasks.world import build_world
+from tests.tasks.world import World, build_world
 
 
 @pytest.fixture
-def world(make):
+def world(make) -> World:
     return build_world(make)

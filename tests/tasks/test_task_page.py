@@ -297,7 +297,7 @@ def test_page_queries_do_not_grow_with_comments_and_history(world, client, count
 
 
 def test_history_lines_from_other_channels_read_in_words(world, client):
-    from tests.tasks.world import NOW
+    from tests.factories import NOW
 
     for kind, field, old, new in (
         ("created:import", None, None, "Appeler les aînés isolés"),

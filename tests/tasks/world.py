@@ -1,16 +1,15 @@
-"""A small organisation with one plan and a person for every role, built
-directly (the full template import is 145 tasks: more than these tests need)."""
+"""A small organisation with one plan and a person for every role (the full
+template import is 145 tasks: more than these tests need)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from tasking.extensions import db
 from tasking.models import OperationalObjective, Plan, Target, Task, Theme, User
-from tests.conftest import app_now
-
-NOW = datetime(2026, 11, 20, 15, 0)
+from tests import factories as f
+from tests.conftest import Factory, committed
 
 
 @dataclass
@@ -30,97 +29,43 @@ class World:
     stranger: User
 
     def by_role(self) -> dict[str, User]:
-        return {
-            "admin": self.admin,
-            "owner": self.owner,
-            "collaborator": self.collaborator,
-            "member": self.member,
-            "viewer": self.viewer,
-            "regional": self.regional,
-            "stranger": self.stranger,
-        }
+        roles = ("admin", "owner", "collaborator", "member", "viewer", "regional", "stranger")
+        return {role: getattr(self, role) for role in roles}
 
 
-def build_world(make) -> World:  # noqa: ANN001
+def build_world(make: Factory) -> World:
+    """Ville A in MRC de Test, its neighbour (the regional coordinator's) and a
+    town elsewhere; Ville A's plan: one objective, one target, two actions."""
     region = make.region()
-    org = make.org("ville-a", "Ville A", region)
-    neighbour = make.org("ville-voisine", "Ville voisine", region)
-    other = make.org("ailleurs", "Ville d’ailleurs")
-    admin = make.user(org, "admin", "coordination@ville-a.qc.ca", "Marie Tremblay")
-    owner = make.user(org, "member", "responsable@ville-a.qc.ca", "Luc Gagnon")
-    collaborator = make.user(org, "member", "collaboratrice@ville-a.qc.ca", "Sophie Roy")
-    member = make.user(org, "member", "autre@ville-a.qc.ca", "Anne Autre")
-    viewer = make.user(org, "viewer", "observateur@ville-a.qc.ca", "Jean Côté")
-    regional = make.user(neighbour, "viewer", "coordination@mrc.qc.ca", "Nathalie Bouchard", regional=region)
-    stranger = make.user(other, "admin", "coordination@ailleurs.qc.ca", "Pierre Lavoie")
-
-    plan = Plan(
-        created_at=app_now(),
-        organisation_id=org.id,
-        title="Plan de rétablissement COVID-19",
-        event="COVID-19",
+    org, neighbour = make.towns(region, {"ville-a": "Ville A", "ville-voisine": "Ville voisine"})
+    staff = make.people(
+        org,
+        admin=f.person("admin", "coordination@ville-a.qc.ca", "Marie Tremblay"),
+        owner=f.person("member", "responsable@ville-a.qc.ca", "Luc Gagnon"),
+        collaborator=f.person("member", "collaboratrice@ville-a.qc.ca", "Sophie Roy"),
+        member=f.person("member", "autre@ville-a.qc.ca", "Anne Autre"),
+        viewer=f.person("viewer", "observateur@ville-a.qc.ca", "Jean Côté"),
+        regional=f.person(
+            "viewer", "coordination@mrc.qc.ca", "Nathalie Bouchard", neighbour, regional_region=region
+        ),
+        stranger=f.person(
+            "admin", "coordination@ailleurs.qc.ca", "Pierre Lavoie", make.org("ailleurs", "Ville d’ailleurs")
+        ),
     )
-    db.session.add(plan)
-    db.session.flush()
-    theme = Theme(
-        plan_id=plan.id, number=3, title="Enjeux sociaux", category="social", colour="#3b7dd8", position=1
-    )
-    db.session.add(theme)
-    db.session.flush()
-    objective = OperationalObjective(
-        theme_id=theme.id, title="Soutenir les personnes vulnérables", position=1
-    )
-    db.session.add(objective)
-    db.session.flush()
-    target = Target(
-        objective_id=objective.id,
-        text="Joindre 80 % des aînés isolés",
-        unit="%",
-        baseline=0,
-        target_value=80,
-        direction="up",
-        position=1,
-    )
-    task = Task(
-        created_at=app_now(),
-        updated_at=app_now(),
-        plan_id=plan.id,
-        objective_id=objective.id,
-        title="Appeler les aînés isolés",
+    task = f.action(
         description="Faire la liste avec le **CIUSSS**.",
-        owner_id=owner.id,
-        status="todo",
+        owner_id=staff["owner"].id,
+        collaborator_ids=[staff["collaborator"].id],
         horizon="short_medium",
         due_date=date(2026, 12, 15),
-        board_position=1.0,
-        plan_position=1,
     )
-    other_task = Task(
-        created_at=app_now(),
-        updated_at=app_now(),
-        plan_id=plan.id,
-        objective_id=objective.id,
-        title="Organiser la livraison de repas",
-        owner_id=member.id,
-        status="in_progress",
-        board_position=1.0,
-        plan_position=2,
+    other_task = f.action(
+        "Organiser la livraison de repas", owner_id=staff["member"].id, status="in_progress"
     )
-    task.collaborators = [collaborator]
-    db.session.add_all([target, task, other_task])
-    db.session.commit()
-    return World(
-        plan,
-        theme,
-        objective,
-        target,
-        task,
-        other_task,
-        admin,
-        owner,
-        collaborator,
-        member,
-        viewer,
-        regional,
-        stranger,
+    objective = f.objective(
+        targets=[f.target(unit="%", baseline=0, target_value=80)], actions=[task, other_task]
     )
+    plan = f.edited_plan(db.session, org, [f.theme(objectives=[objective])], event="COVID-19", now=make.now())
+    theme = plan.themes[0]
+    objective = theme.objectives[0]
+    return committed(World(plan, theme, objective, objective.targets[0], *objective.tasks, **staff))

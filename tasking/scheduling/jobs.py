@@ -12,14 +12,16 @@ from sqlalchemy.orm import Session
 from tasking.models import Organisation, User
 from tasking.scheduling.digests import DigestReport, build_digests, queue_digests
 from tasking.scheduling.regional import RegionalReport, digest_region, due_regions
+from tasking.scheduling.reminder_mail import Wording
 from tasking.scheduling.reminders import ReminderReport, remind_organisation
 
 
 def run_reminders(session: Session, *, now: datetime) -> ReminderReport:
-    """The reminders job: every organisation, committing after each one."""
-    report = ReminderReport()
+    """The reminders job: every organisation, committing after each one (the
+    e-mails' words, translated once, serve them all)."""
+    report, wording = ReminderReport(), Wording()
     for organisation in session.scalars(select(Organisation).order_by(Organisation.id)).all():
-        report.add(remind_organisation(session, organisation, now=now))
+        report.add(remind_organisation(session, organisation, now=now, wording=wording))
         session.commit()
     return report
 

@@ -32,7 +32,7 @@ from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from tasking.core.permissions import remember_roles
-from tasking.core.templating import STATUS_LABELS, qc_date
+from tasking.core.templating import STATUS_LABELS, of_place, qc_date
 from tasking.models import Organisation, User
 from tasking.notifications import links
 from tasking.notifications.services import available_actions, unsubscribe_headers
@@ -102,15 +102,16 @@ class Words:
         said = self._once(
             ("intro", count),
             lambda: ngettext(
-                "Here is %(num)d action of %(org)s to look at, the most late first. Each link opens "
+                "Here is %(num)d action %(of_org)s to look at, the most late first. Each link opens "
                 "the action, where you change its status or its due date.",
-                "Here are %(num)d actions of %(org)s to look at, the most late first. Each link opens "
+                "Here are %(num)d actions %(of_org)s to look at, the most late first. Each link opens "
                 "the action, where you change its status or its due date.",
                 count,
-                org="{org}",
+                of_org="{of_org}",
             ),
         )
-        return said.replace("{org}", organisation.name)
+        of_org = self._once(("of", organisation.name), lambda: of_place(organisation.name))
+        return said.replace("{of_org}", of_org)
 
     def more(self, count: int) -> str:
         return self._once(("more", count), lambda: _("… and %(count)d more", count=count))

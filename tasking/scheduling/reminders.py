@@ -63,14 +63,13 @@ from tasking.models import (
     task_collaborators,
 )
 from tasking.notifications.preferences import channels_of
+from tasking.notifications.text import ESCALATED
 from tasking.scheduling.reminder_mail import Wording, email_reminders
 
 #: Least time between two overdue reminders (or two escalations) to one person about one task.
 OVERDUE_GAP = timedelta(days=7)
 #: The e-mail of a lone reminder, by notification kind (a coordinator's: "reminder_escalation").
 TEMPLATES = {"due_soon": "reminder_due", "overdue": "reminder_overdue"}
-#: What a notification's detail adds to the due date when it tells a coordinator.
-ESCALATED = "coordinator"
 
 
 @dataclass
@@ -210,11 +209,17 @@ def _scope(session: Session, organisation: Organisation, horizon: date, escalati
 
 
 def remind_organisation(
-    session: Session, organisation: Organisation, *, now: datetime, wording: Wording | None = None
+    session: Session,
+    organisation: Organisation,
+    *,
+    now: datetime,
+    wording: Wording | None = None,
+    email: bool = True,
 ) -> ReminderReport:
     """Record and queue the reminders of one organisation due at ``now``
     (``wording``: what the e-mails of a run's earlier organisations
-    rendered). Flushes, never commits. Sends nothing outside working hours.
+    rendered; ``email`` False: record them, e-mail nothing). Flushes, never
+    commits. Sends nothing outside working hours.
     """
     report = ReminderReport()
     if not in_working_hours(now, organisation.timezone):
@@ -228,6 +233,8 @@ def remind_organisation(
     candidates = _candidates(session, organisation, scope, today, days)
     claimed, notified = _claim(session, organisation, candidates, now)
     report.reminders = len(claimed)
+    if not email:
+        return report
     report.emails = email_reminders(
         session,
         organisation,
@@ -362,7 +369,7 @@ def _notifications(told: list[Reminder], now: datetime) -> list[dict]:
             "kind": r.kind,
             "task_id": r.task.id,
             "actor_id": None,
-            "detail": r.task.due_date.isoformat() + (f";{ESCALATED}" if r.role == "coordinator" else ""),
+            "detail": r.task.due_date.isoformat() + (ESCALATED if r.role == "coordinator" else ""),
             "dedupe_key": r.key,
             "created_at": now,
         }

@@ -81,7 +81,8 @@ def test_late_reminder_once_only_to_who_has_not_answered(world, actions, cli, cl
     cli("outbox", "send")
     reminders = [m for m in smtp_server.messages if m["Subject"].startswith("Rappel")]
     assert [m["To"] for m in reminders] == ["aide@ville-a.ca"]
-    assert reminders[0]["Subject"] == f"Rappel{NBSP}: votre mise à jour de la semaine du 23 novembre — Ville A"
+    subject = f"Rappel{NBSP}: votre mise à jour de la semaine du 23 novembre — Ville A"
+    assert reminders[0]["Subject"] == subject
     kinds = sorted(k for (k,) in db.session.query(CheckinMessage.kind))
     assert kinds == ["invitation", "invitation", "late"]
 

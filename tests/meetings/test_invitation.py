@@ -45,7 +45,8 @@ def test_prepared_meeting_invites_the_participants(two: Region2, web, smtp_serve
     # The region's coordinator and the municipalities' admins, not their members.
     assert {m["To"] for m in smtp_server.messages} == INVITED
     message = smtp_server.by_recipient("admin@ville-b.ca")[0]
-    assert message["Subject"].startswith("Invitation : statutaire hebdomadaire de la MRC de Test, 26 nov. 2026")
+    subject = "Invitation : statutaire hebdomadaire de la MRC de Test, 26 nov. 2026"
+    assert message["Subject"].startswith(subject)
     assert "a lieu le 26 nov. 2026, 08 h 00" in message.get_body(("plain",)).get_content()
     calendar = _invitation(message)
     assert str(calendar["METHOD"]) == "REQUEST"

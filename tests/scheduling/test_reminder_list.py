@@ -71,8 +71,9 @@ def test_the_list_says_what_is_late_and_whose_it_is_by_section(world, cli, smtp_
     assert list(sections) == ["Vos actions (2)", "Actions où vous collaborez (1)"]
     mine = sections["Vos actions (2)"]
     assert mine.index("Plan de communication") < mine.index("Bilan des dommages")  # most late first
-    assert f"Inventaire\nÉchéance dans 7 jours (30 nov. 2026) · À faire · Responsable{NBSP}: Alice Aide" in (
-        sections["Actions où vous collaborez (1)"]
+    assert (
+        f"Inventaire\nÉchéance dans 7 jours (30 nov. 2026) · À faire · Responsable{NBSP}: Alice Aide"
+        in (sections["Actions où vous collaborez (1)"])
     )
 
 
@@ -80,9 +81,8 @@ def test_one_notification_per_action_and_person_per_run(world, cli):
     tasks = _plan(world)
     cli("notify", "reminders", "--now", MONDAY_9)
     # Both reminders of the plan to the coordinator are recorded…
-    rules = sorted(
-        r.rule for r in db.session.query(ReminderLog).filter_by(task_id=tasks["plan"].id, user_id=world.admin.id)
-    )
+    logged = db.session.query(ReminderLog).filter_by(task_id=tasks["plan"].id, user_id=world.admin.id)
+    rules = sorted(r.rule for r in logged)
     assert rules == ["escalation", "overdue:week1"]
     # …but she is notified once per action.
     told = db.session.query(Notification).filter_by(user_id=world.admin.id).all()

@@ -110,8 +110,11 @@ def test_overdue_weekly_then_escalation_and_postponed_due_date(world, cli):
     )
     escalation = outbox_rows()[-1]
     assert escalation.recipient == "coordination@ville-a.ca"
-    assert escalation.subject == "Escalade\u00a0: action de Rémi Responsable en retard de 7 jours\u00a0: Plan de communication"
-    assert "L’action de Rémi Responsable devait être terminée le 20 nov. 2026, il y a 7 jours" in escalation.body_text
+    assert escalation.subject == (
+        "Escalade\u00a0: action de Rémi Responsable en retard de 7 jours\u00a0: Plan de communication"
+    )
+    why = "L’action de Rémi Responsable devait être terminée le 20 nov. 2026, il y a 7 jours"
+    assert why in escalation.body_text
     assert "Vous en êtes avisé·e comme coordonnateur·rice de la Ville A\u00a0:" in escalation.body_text
     # Monday 30 (10 days late): the second weekly overdue reminder.
     assert (

@@ -32,7 +32,7 @@ from tasking.models import (
 from tasking.models.checkin import CheckinMessageKind, Health
 from tasking.orgs import services as orgs
 from tasking.plans.template import import_template
-from tasking.scheduling.reminders import remind_organisation
+from tasking.scheduling.reminders import remind_organisations
 from tasking.tasks import comments, editing
 
 DEMO_PASSWORD = "Demo-Retablir-2026"
@@ -261,10 +261,8 @@ def _reminders_so_far(session: Session, orgs: list[Organisation], people: list[U
         for days_ago in range(REMINDER_HISTORY_DAYS, 0, -1):
             day = today - timedelta(days=days_ago)
             if is_working_day(day):
-                morning = datetime.combine(day, time(9), tzinfo=zone(org.timezone))
-                remind_organisation(
-                    session, org, now=morning.astimezone(UTC).replace(tzinfo=None), email=False
-                )
+                morning = datetime.combine(day, time(9), tzinfo=zone(org.timezone)).astimezone(UTC)
+                remind_organisations(session, [org], now=morning.replace(tzinfo=None), email=False)
     session.execute(
         update(Notification)
         .where(

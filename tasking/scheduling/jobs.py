@@ -13,15 +13,26 @@ from tasking.models import Organisation, User
 from tasking.scheduling.digests import DigestReport, build_digests, queue_digests
 from tasking.scheduling.regional import RegionalReport, digest_region, due_regions
 from tasking.scheduling.reminder_mail import Wording
-from tasking.scheduling.reminders import ReminderReport, remind_organisation
+from tasking.scheduling.reminders import ReminderReport, remind_organisations
+
+#: Organisations reminded together (a few statements for all of them), then committed.
+ORGANISATIONS_PER_STEP = 25
 
 
 def run_reminders(session: Session, *, now: datetime) -> ReminderReport:
-    """The reminders job: every organisation, committing after each one (the
-    e-mails' words, translated once, serve them all)."""
+    """The reminders job: every organisation, ``ORGANISATIONS_PER_STEP`` at a
+    time, committing after each step (the e-mails' words and templates,
+    rendered once, serve them all)."""
     report, wording = ReminderReport(), Wording()
-    for organisation in session.scalars(select(Organisation).order_by(Organisation.id)).all():
-        report.add(remind_organisation(session, organisation, now=now, wording=wording))
+    ids = session.scalars(select(Organisation.id).order_by(Organisation.id)).all()
+    for start in range(0, len(ids), ORGANISATIONS_PER_STEP):
+        # Read after the last commit: one query for the step, not one per organisation.
+        step = session.scalars(
+            select(Organisation)
+            .where(Organisation.id.in_(ids[start : start + ORGANISATIONS_PER_STEP]))
+            .order_by(Organisation.id)
+        ).all()
+        report.add(remind_organisations(session, step, now=now, wording=wording))
         session.commit()
     return report
 

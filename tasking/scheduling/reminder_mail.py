@@ -39,7 +39,7 @@ from tasking.notifications.services import available_actions, unsubscribe_header
 from tasking.outbox.queue import insert_outbox, outbox_row, outbox_values, render_email
 
 if TYPE_CHECKING:
-    from tasking.scheduling.reminders import Reminder, Scope
+    from tasking.scheduling.reminders import Reminder, Rules, Scope
 
 #: The sections of a list, in order, by the person's part in the action.
 SECTIONS = ("owner", "collaborator", "coordinator")
@@ -228,41 +228,40 @@ class Patterns:
 
 def email_reminders(
     session: Session,
-    organisation: Organisation,
+    rules: dict[int, Rules],
     notified: list[Reminder],
     scope: Scope,
     *,
-    horizon: int,
-    today: date,
     now: datetime,
     wording: Wording | None = None,
 ) -> int:
-    """One e-mail per person for the reminders they want by e-mail at once,
-    all into the outbox in one statement; how many were new. ``horizon``:
-    how many days ahead the organisation reminds of a due date; ``wording``:
-    what the run's earlier organisations rendered, kept for the next."""
-    by_user: dict[int, list[Reminder]] = defaultdict(list)
+    """One e-mail per person and organisation (``rules``: organisation id →
+    its rules) for the reminders they want by e-mail at once, all into the
+    outbox in one statement; how many were new. ``wording``: what the run's
+    earlier organisations rendered, kept for the next."""
+    wanted: dict[tuple[int, int], list[Reminder]] = defaultdict(list)
     for reminder in notified:
-        by_user[reminder.user.id].append(reminder)
-    channels, people = scope.channels, scope.people
+        user_id = reminder.user.id
+        if scope.channels[reminder.kind][user_id] == "immediate":
+            wanted[reminder.task.organisation_id, user_id].append(reminder)
+    remember_roles(session, {user_id for (_org, user_id), found in wanted.items() if len(found) == 1})
     job_links = links.JobLinks()
     wording = wording or Wording()
-    patterns, words = Patterns(people, job_links, wording.patterns), wording.words
-    wanted_by_user = {
-        user_id: [r for r in reminders if channels[r.kind][user_id] == "immediate"]
-        for user_id, reminders in by_user.items()
-    }
-    remember_roles(session, [user_id for user_id, wanted in wanted_by_user.items() if len(wanted) == 1])
+    patterns = Patterns(scope.people, job_links, wording.patterns)
     messages = []
-    for wanted in wanted_by_user.values():
-        if len(wanted) == 1:
-            messages.append(_lone(session, organisation, wanted[0], people, job_links, now=now))
-        elif wanted:
-            key = (wanted[0].user.locale, horizon <= 7)
-            if key not in words:
-                words[key] = Words(*key)
-            words_of = words[key]
-            messages.append(_list(organisation, wanted, patterns, words_of, today=today, now=now))
+    for (org_id, _user_id), found in wanted.items():
+        org_rules = rules[org_id]
+        if len(found) == 1:
+            messages.append(
+                _lone(session, org_rules.organisation, found[0], scope.people, job_links, now=now)
+            )
+            continue
+        key = (found[0].user.locale, org_rules.horizon <= 7)
+        if key not in wording.words:
+            wording.words[key] = Words(*key)
+        messages.append(
+            _list(org_rules.organisation, found, patterns, wording.words[key], today=org_rules.today, now=now)
+        )
     return insert_outbox(session, messages)
 
 

@@ -146,6 +146,7 @@ def reminder_key(task_id: int, user_id: int, rule: str, occurrence: date) -> str
 TASK_COLUMNS = (
     Task.id,
     Task.plan_id,
+    Plan.organisation_id,
     Task.title,
     Task.status,
     Task.blocked_reason,
@@ -157,33 +158,65 @@ TASK_COLUMNS = (
 
 
 @dataclass
+class Rules:
+    """An organisation's reminder rules on the run's day (its ``today``)."""
+
+    organisation: Organisation
+    today: date
+    days: list[int]
+    escalation: int
+
+    @classmethod
+    def of(cls, organisation: Organisation, now: datetime) -> Rules:
+        today = local_today(now, organisation.timezone)
+        return cls(organisation, today, reminder_days(organisation), organisation.escalation_days or 0)
+
+    @property
+    def horizon(self) -> int:
+        """How many days ahead a due date is reminded of."""
+        return max(self.days, default=0)
+
+    @property
+    def last_day(self) -> date:
+        """The last due date reminded of today."""
+        return self.today + timedelta(days=self.horizon)
+
+
+@dataclass
 class Scope:
-    """The open tasks of an organisation due by the horizon, their
-    collaborators (task id → user ids), everyone concerned (id → user) and
-    their channels for the reminders (kind → user id → channel)."""
+    """The open tasks of some organisations due by their horizons, their
+    collaborators (task id → user ids), everyone concerned (id → user),
+    the admins of each organisation that escalates (organisation id → user
+    ids) and everyone's channels for the reminders (kind → user id → channel)."""
 
     tasks: list[Row]
     collaborators: dict[int, list[int]]
     people: dict[int, User]
-    admins: list[int]
+    admins: dict[int, list[int]]
     channels: dict[str, dict[int, str]]
 
 
-def _scope(session: Session, organisation: Organisation, horizon: date, escalation: bool) -> Scope:
-    tasks = session.execute(
-        select(*TASK_COLUMNS)
-        .join(Plan, Plan.id == Task.plan_id)
-        .where(
-            Plan.organisation_id == organisation.id,
-            Plan.archived_at.is_(None),
-            Task.archived_at.is_(None),
-            Task.status != TaskStatus.DONE.value,
-            Task.due_date.is_not(None),
-            Task.due_date <= horizon,
+def _scope(session: Session, rules: dict[int, Rules]) -> Scope:
+    last = max(r.last_day for r in rules.values())
+    tasks = [
+        task
+        for task in session.execute(
+            select(*TASK_COLUMNS)
+            .join(Plan, Plan.id == Task.plan_id)
+            .where(
+                Plan.organisation_id.in_(rules),
+                Plan.archived_at.is_(None),
+                Task.archived_at.is_(None),
+                Task.status != TaskStatus.DONE.value,
+                Task.due_date.is_not(None),
+                Task.due_date <= last,
+            )
+            .order_by(Task.id)
         )
-        .order_by(Task.id)
-    ).all()
+        if task.due_date <= rules[task.organisation_id].last_day
+    ]
     collaborators: dict[int, list[int]] = defaultdict(list)
+    admins: dict[int, list[int]] = defaultdict(list)
     if tasks:
         for task_id, user_id in session.execute(
             select(task_collaborators.c.task_id, task_collaborators.c.user_id)
@@ -191,71 +224,66 @@ def _scope(session: Session, organisation: Organisation, horizon: date, escalati
             .order_by(task_collaborators.c.task_id, task_collaborators.c.user_id)
         ):
             collaborators[task_id].append(user_id)
-    admins = []
-    if tasks and escalation:
-        admins = list(
-            session.scalars(
-                select(Membership.user_id).where(
-                    Membership.organisation_id == organisation.id, Membership.role == Role.ADMIN.value
-                )
-            )
-        )
+        escalating = [org_id for org_id, r in rules.items() if r.escalation > 0]
+        for org_id, user_id in session.execute(
+            select(Membership.organisation_id, Membership.user_id)
+            .where(Membership.organisation_id.in_(escalating), Membership.role == Role.ADMIN.value)
+            .order_by(Membership.user_id)
+        ):
+            admins[org_id].append(user_id)
     ids = {t.owner_id for t in tasks if t.owner_id} | {u for ids in collaborators.values() for u in ids}
-    ids |= set(admins)
+    ids |= {u for ids in admins.values() for u in ids}
     people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
-    admins = sorted(a for a in admins if people[a].active)
+    admins = {org_id: [a for a in ids if people[a].active] for org_id, ids in admins.items()}
     channels = channels_of(session, people, ("collab_reminders", "due_soon", "overdue"))
     return Scope(tasks, collaborators, people, admins, channels)
 
 
-def remind_organisation(
+def remind_organisations(
     session: Session,
-    organisation: Organisation,
+    organisations: list[Organisation],
     *,
     now: datetime,
     wording: Wording | None = None,
     email: bool = True,
 ) -> ReminderReport:
-    """Record and queue the reminders of one organisation due at ``now``
-    (``wording``: what the e-mails of a run's earlier organisations
-    rendered; ``email`` False: record them, e-mail nothing). Flushes, never
-    commits. Sends nothing outside working hours.
+    """Record and queue the reminders of these organisations due at ``now``,
+    a few statements for all of them (``wording``: what the e-mails of a
+    run's earlier organisations rendered; ``email`` False: record them,
+    e-mail nothing). Flushes, never commits. Nothing for an organisation
+    outside its working hours.
     """
     report = ReminderReport()
-    if not in_working_hours(now, organisation.timezone):
+    rules = {o.id: Rules.of(o, now) for o in organisations if in_working_hours(now, o.timezone)}
+    if not rules:
         return report
-    today = local_today(now, organisation.timezone)
-    days = reminder_days(organisation)
-    escalation = organisation.escalation_days or 0
-    scope = _scope(session, organisation, today + timedelta(days=max(days, default=0)), escalation > 0)
+    scope = _scope(session, rules)
     if not scope.tasks:
         return report
-    candidates = _candidates(session, organisation, scope, today, days)
-    claimed, notified = _claim(session, organisation, candidates, now)
+    done, last_sent = _sent(session, [t.id for t in scope.tasks])
+    by_org: dict[int, list[Row]] = defaultdict(list)
+    for task in scope.tasks:
+        by_org[task.organisation_id].append(task)
+    candidates = [
+        reminder
+        for org_id, tasks in by_org.items()
+        for reminder in _candidates(rules[org_id], tasks, scope, done, last_sent)
+    ]
+    claimed, notified = _claim(session, candidates, now)
     report.reminders = len(claimed)
-    if not email:
-        return report
-    report.emails = email_reminders(
-        session,
-        organisation,
-        notified,
-        scope,
-        horizon=max(days, default=0),
-        today=today,
-        now=now,
-        wording=wording,
-    )
+    if email and notified:
+        report.emails = email_reminders(session, rules, notified, scope, now=now, wording=wording)
     return report
 
 
 def _candidates(
-    session: Session, organisation: Organisation, scope: Scope, today: date, days: list[int]
+    rules: Rules, tasks: list[Row], scope: Scope, done: set, last_sent: dict[tuple[int, int, str], datetime]
 ) -> list[Reminder]:
-    """Every reminder due today and not sent yet, nor kept back by ``OVERDUE_GAP``."""
-    done, last_sent = _sent(session, [t.id for t in scope.tasks])
-    collab_channels = scope.channels["collab_reminders"]
-    escalation = organisation.escalation_days or 0
-    people = scope.people
+    """Every reminder about ``tasks`` (of one organisation) due today and not
+    sent yet, nor kept back by ``OVERDUE_GAP``."""
+    collab_channels, people = scope.channels["collab_reminders"], scope.people
+    today, timezone = rules.today, rules.organisation.timezone
+    admins = scope.admins.get(rules.organisation.id, [])
     found: list[Reminder] = []
 
     def remind(task: Row, user_id: int, rule: str, kind: str, role: str, days_left: int) -> None:
@@ -263,15 +291,15 @@ def _candidates(
             return
         name = family(rule)
         last = last_sent.get((task.id, user_id, name)) if name else None
-        if last is not None and today - local_today(last, organisation.timezone) < OVERDUE_GAP:
+        if last is not None and today - local_today(last, timezone) < OVERDUE_GAP:
             return
         template = {"coordinator": "reminder_escalation"}.get(role, TEMPLATES[kind])
         key = reminder_key(task.id, user_id, rule, task.due_date)
         found.append(Reminder(task, rule, kind, template, key, role, people[user_id], days_left))
 
-    for task in scope.tasks:
+    for task in tasks:
         days_left = (task.due_date - today).days
-        rule = due_rule(days_left, days) if days_left >= 0 else overdue_rule(-days_left)
+        rule = due_rule(days_left, rules.days) if days_left >= 0 else overdue_rule(-days_left)
         kind = "due_soon" if days_left >= 0 else "overdue"
         if rule is not None:
             if task.owner_id is not None and people[task.owner_id].active:
@@ -280,8 +308,8 @@ def _candidates(
                 wants = people[user_id].active and collab_channels[user_id] != "never"
                 if wants and user_id != task.owner_id:
                     remind(task, user_id, rule, kind, "collaborator", days_left)
-        if days_left < 0 and escalation > 0 and -days_left >= escalation:
-            for admin_id in scope.admins:
+        if days_left < 0 and rules.escalation > 0 and -days_left >= rules.escalation:
+            for admin_id in admins:
                 if admin_id != task.owner_id:
                     remind(task, admin_id, "escalation", "overdue", "coordinator", days_left)
     return found
@@ -309,7 +337,7 @@ def _sent(session: Session, task_ids: list[int]) -> tuple[set, dict[tuple[int, i
 
 
 def _claim(
-    session: Session, organisation: Organisation, candidates: list[Reminder], now: datetime
+    session: Session, candidates: list[Reminder], now: datetime
 ) -> tuple[list[Reminder], list[Reminder]]:
     """Claim the (task, person, rule, due date) rows in one statement; only
     the rows this run wrote are recorded (in-app notification, task history).
@@ -344,7 +372,7 @@ def _claim(
             session, Notification.__table__, _notifications(told, now), Notification.dedupe_key
         )
     }
-    claim_rows(session, Activity.__table__, _history(organisation, claimed, now))
+    claim_rows(session, Activity.__table__, _history(claimed, now))
     return claimed, [r for r in told if r.key in new_keys]
 
 
@@ -377,11 +405,11 @@ def _notifications(told: list[Reminder], now: datetime) -> list[dict]:
     ]
 
 
-def _history(organisation: Organisation, claimed: list[Reminder], now: datetime) -> list[dict]:
+def _history(claimed: list[Reminder], now: datetime) -> list[dict]:
     """A line of the task's history per reminder, as ``tasks.activity.record`` writes it."""
     return [
         {
-            "organisation_id": organisation.id,
+            "organisation_id": r.task.organisation_id,
             "plan_id": r.task.plan_id,
             "task_id": r.task.id,
             "actor_id": None,

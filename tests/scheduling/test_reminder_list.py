@@ -7,8 +7,11 @@ from __future__ import annotations
 from datetime import date
 
 from tasking.extensions import db
-from tasking.models import Notification, ReminderLog
+from tasking.models import Notification, ReminderLog, Task
+from tasking.scheduling import jobs
+from tests.conftest import app_now
 
+from .conftest import outbox_rows, small_plan
 from .test_reminders import MONDAY_9
 
 NBSP = "\u00a0"
@@ -107,3 +110,35 @@ def test_the_escalation_notice_says_whose_action_and_why(world, cli, mail_app):
     ) in page
     # Her own part in the plan is an ordinary overdue notice.
     assert f"«{NBSP}Plan de communication{NBSP}» est en retard depuis le 13 nov. 2026." in page
+
+
+def test_organisations_a_step_at_a_time_each_reminded_once(mk, cli, monkeypatch):
+    """A step per organisation: on PostgreSQL two steps run side by side,
+    each in its own session; every reminder is recorded and e-mailed once."""
+    monkeypatch.setattr(jobs, "ORGANISATIONS_PER_STEP", 1)
+    region = mk.region("mrc-des-pas", "MRC des Pas")
+    for n in range(5):
+        org = mk.org(f"ville-{n}", f"Ville {n}", region)
+        owner = mk.user(org, "member", email=f"resp@ville-{n}.ca", name=f"Responsable {n}")
+        plan, _theme, objective = small_plan(org)
+        for due in (date(2026, 11, 20), date(2026, 11, 30)):
+            db.session.add(
+                Task(
+                    created_at=app_now(),
+                    updated_at=app_now(),
+                    plan_id=plan.id,
+                    objective_id=objective.id,
+                    title=f"Action du {due.day}",
+                    owner_id=owner.id,
+                    due_date=due,
+                )
+            )
+    db.session.commit()
+    assert cli("notify", "reminders", "--now", MONDAY_9).output.strip() == "queued=10 emails=5"
+    rows = outbox_rows()
+    assert sorted(r.recipient for r in rows) == [f"resp@ville-{n}.ca" for n in range(5)]
+    assert [r.subject for r in rows if r.recipient == "resp@ville-3.ca"] == [
+        f"Ville 3{NBSP}: 1 action en retard, 1 à échéance cette semaine"
+    ]
+    assert db.session.query(ReminderLog).count() == 10
+    assert cli("notify", "reminders", "--now", MONDAY_9).output.strip() == "queued=0 emails=0"

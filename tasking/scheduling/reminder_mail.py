@@ -11,10 +11,10 @@ where its status and due date are changed: a list of thirty actions with
 three buttons each was a wall of links. A section lists at most
 ``LIST_LIMIT`` actions and counts the rest, with a link to where they are.
 
-A first run over a province writes 10,000 of these lists. The line of an
-action is the same in every list (but whether it names the person
-responsible) and is rendered once per language; the words are translated
-once per language, the lists' templates only join the lines.
+A first run over a province writes 10,000 of these lists: their templates
+are rendered once per language with "{…}" in place of the values
+(``Patterns``), their words translated once (``Words``), and each list only
+fills them in.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ def test_prepared_meeting_invites_the_participants(two: Region2, web, smtp_serve
     # The region's coordinator and the municipalities' admins, not their members.
     assert {m["To"] for m in smtp_server.messages} == INVITED
     message = smtp_server.by_recipient("admin@ville-b.ca")[0]
-    subject = "Invitation : statutaire hebdomadaire de la MRC de Test, 26 nov. 2026"
+    subject = "Invitation\u00a0: statutaire hebdomadaire de la MRC de Test, 26 nov. 2026"
     assert message["Subject"].startswith(subject)
     assert "a lieu le 26 nov. 2026, 08 h 00" in message.get_body(("plain",)).get_content()
     calendar = _invitation(message)
@@ -81,7 +81,8 @@ def test_a_moved_slot_moves_the_meeting_and_updates_the_invitation(two: Region2,
     assert meeting.starts_at == datetime(2026, 11, 27, 14, 30)  # 09:30 in Montréal, as UTC
     assert {m["To"] for m in smtp_server.messages} == INVITED
     message = smtp_server.by_recipient("admin@ville-a.ca")[0]
-    assert message["Subject"].startswith("Déplacée : statutaire hebdomadaire de la MRC de Test, 27 nov. 2026")
+    moved = "Déplacée\u00a0: statutaire hebdomadaire de la MRC de Test, 27 nov. 2026"
+    assert message["Subject"].startswith(moved)
     event = _event(_invitation(message))
     assert str(event["UID"]) == first_uid
     assert int(event["SEQUENCE"]) == 1

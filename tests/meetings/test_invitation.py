@@ -53,7 +53,7 @@ def test_prepared_meeting_invites_the_participants(two: Region2, web, smtp_serve
     event = _event(calendar)
     assert str(event["UID"]) == f"meeting-{meeting_id}@retablir.test"
     assert int(event["SEQUENCE"]) == 0
-    assert str(event["SUMMARY"]) == "Statutaire hebdomadaire de MRC de Test"
+    assert str(event["SUMMARY"]) == "Statutaire hebdomadaire de la MRC de Test"
     # In the region's time zone, with its VTIMEZONE.
     assert event["DTSTART"].params["TZID"] == "America/Montreal"
     assert event.decoded("DTSTART") == datetime(2026, 11, 26, 8, 0, tzinfo=MONTREAL)
@@ -138,7 +138,7 @@ def test_the_meeting_is_in_the_participants_calendar_feed(two: Region2, web, mai
     [event] = [e for e in _feed(web, mail_app, two.admin_b) if str(e["UID"]).startswith("meeting-")]
     assert str(event["UID"]) == f"meeting-{meeting_id}@retablir.test"
     assert int(event["SEQUENCE"]) == 1
-    assert str(event["SUMMARY"]) == "Statutaire hebdomadaire de MRC de Test"
+    assert str(event["SUMMARY"]) == "Statutaire hebdomadaire de la MRC de Test"
     assert event.decoded("DTSTART") == datetime(2026, 11, 27, 9, 30, tzinfo=MONTREAL)
     # A member of a municipality is no participant: not in their feed.
     events = _feed(web, mail_app, two.member_b)

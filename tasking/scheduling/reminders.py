@@ -21,25 +21,25 @@ morning. Each send is a ``ReminderLog`` row (task × person × rule × due date)
 an in-app notification and a line of the task's history; the unique row makes
 a second run, or a second scheduler, send nothing.
 
-A run writes an organisation's reminders in a few statements, whatever their
-number: one INSERT … ON CONFLICT DO NOTHING RETURNING claims all of its rows
-(only the rows this run wrote are reminded), then the notifications, the
-history lines and the e-mails go in bulk (a first run over a whole province
-records some 190,000 reminders).
+A run writes the reminders of a step of organisations in a few statements,
+whatever their number: one INSERT … ON CONFLICT DO NOTHING RETURNING claims
+all of its rows (only the rows this run wrote are reminded), then the
+notifications, the history lines and the e-mails go in bulk (a first run
+over a whole province records some 190,000 reminders).
 
 A person reminded twice about one task in a run (a collaborator who is
 also a coordinator: overdue and escalation) gets one notification about it,
 the one about their own part. Each person gets one e-mail per organisation
 (``reminder_mail``).
 
-The tasks and people of a run are read as plain rows, not ORM objects: a
-first run over a province reads 165,000 tasks.
+The tasks of a run are read as plain rows, not ORM objects: a first run
+over a province reads 165,000 tasks.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -86,7 +86,6 @@ class Reminder:
     role: str = "owner"
     user: User | None = None
     days_left: int = 0
-    action_links: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def days_over(self) -> int:

@@ -136,14 +136,6 @@ class JobLabels:
     def __init__(self):
         self._due: dict[tuple, str] = {}
 
-    def due(self, value: date, locale: str) -> str:
-        """« Échéance 30 nov. 2026 » (``locale``: the one being rendered, named
-        by the caller: asking Flask-Babel costs more than the lookup)."""
-        key = (locale, value)
-        if key not in self._due:
-            self._due[key] = _("Due %(date)s", date=qc_date(value))
-        return self._due[key]
-
     def due_on(self, value: date, locale: str) -> str:
         """« échéance 30 nov. 2026 », as a digest's line says it."""
         key = (locale, value, "on")

@@ -52,7 +52,7 @@ def test_invite_a_user_by_email_who_then_sets_a_password(client, make_client, ma
     assert response.status_code == 303
     invitation = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "invitation"))
     assert invitation.recipient == "sophie@ville-a.qc.ca"
-    assert "Marie Tremblay vous invite au plan de rétablissement de Ville A" in invitation.subject
+    assert "Marie Tremblay vous invite au plan de rétablissement de la Ville A" in invitation.subject
     link = re.search(r"http://retablir.test(/invitation/\S+)", invitation.body_text).group(1)
 
     sophie = make_client()

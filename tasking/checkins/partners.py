@@ -140,6 +140,7 @@ def invite_partners(session: Session, checkin: CheckinRound, now: datetime) -> i
             now=now,
             organisation_id=organisation.id,
             variant=kind,
+            week=checkin.week,
             partner_name=contact.name,
             organisation=organisation,
             tasks=late_first(own, today),

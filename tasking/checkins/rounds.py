@@ -114,6 +114,7 @@ def _email(
         user=user,
         organisation_id=organisation.id,
         variant=kind,
+        week=checkin.week,
         organisation=organisation,
         tasks=late_first(tasks, today),
         today=today,

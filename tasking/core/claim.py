@@ -8,7 +8,9 @@ by the outbox's bulk queueing.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, cast, func, select
+import json
+
+from sqlalchemy import Text, bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -37,27 +39,51 @@ def claim_many(session: Session, model: type, rows: list[dict], column) -> set:
 
 def claim_rows(session: Session, table, rows: list[dict], *columns) -> list[tuple]:
     """``claim_many`` for a job's thousands of rows: one statement over the
-    list, the ``columns`` of the rows written back (for a table without a
-    unique key but its id: a bulk insert)."""
+    list, the ``columns`` of the rows written back (none: a bulk insert that
+    returns nothing)."""
     if not rows:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        return _claim_unnest(session, table, rows, columns)
-    statement = _insert(session)(table).on_conflict_do_nothing().returning(*columns)
-    return [tuple(row) for row in session.execute(statement, rows)]
+        return _claim_arrays(session, table, rows, columns)
+    statement = _insert(session)(table).on_conflict_do_nothing()
+    if not columns:
+        session.execute(statement, rows)
+        return []
+    return [tuple(row) for row in session.execute(statement.returning(*columns), rows)]
 
 
-def _claim_unnest(session: Session, table, rows: list[dict], columns) -> list[tuple]:  # noqa: ANN001
-    """On PostgreSQL, one array per column unnested into the rows: a short
-    statement whatever the number of rows (a long VALUES list costs more to
-    build and parse than to insert)."""
+def _claim_arrays(session: Session, table, rows: list[dict], columns) -> list[tuple]:  # noqa: ANN001
+    """On PostgreSQL, one array per column whose elements make the rows: a
+    short statement whatever the number of rows (a long VALUES list costs
+    more to build and parse than to insert). A column with one value in
+    every row is sent once, not as an array (the run's instant, its organisation…)."""
     names = list(rows[0])
-    arrays = [
-        cast(bindparam(f"col_{name}", [row[name] for row in rows]), postgresql.ARRAY(table.c[name].type))
+    by_name = {name: [row[name] for row in rows] for name in names}
+    once = {name for name, column in by_name.items() if _one_value(column)}
+    if once == set(names):  # at least one array, or the rows would be one
+        once.discard(names[0])
+    values = [
+        cast(bindparam(f"one_{name}", by_name[name][0]), table.c[name].type)
+        if name in once
+        else _column(table.c[name], by_name[name])
         for name in names
     ]
-    rows_of = select(*[func.unnest(array) for array in arrays])
-    statement = (
-        postgresql.insert(table).from_select(names, rows_of).on_conflict_do_nothing().returning(*columns)
-    )
-    return [tuple(row) for row in session.execute(statement)]
+    statement = postgresql.insert(table).from_select(names, select(*values)).on_conflict_do_nothing()
+    if not columns:
+        session.execute(statement)
+        return []
+    return [tuple(row) for row in session.execute(statement.returning(*columns))]
+
+
+def _column(column, values: list):  # noqa: ANN001
+    """The rows' values of one column, as a set-returning function: one JSON
+    array, read back as texts cast to the column's type (psycopg dumps an
+    array in Python, value by value, escaping texts character by character
+    — the e-mails' HTML bodies —, where ``json.dumps`` is C)."""
+    array = bindparam(f"json_{column.name}", json.dumps(values, default=str), type_=Text)
+    return cast(func.json_array_elements_text(cast(array, postgresql.JSON)), column.type)
+
+
+def _one_value(column: list) -> bool:
+    first = column[0]
+    return all(value == first and type(value) is type(first) for value in column)

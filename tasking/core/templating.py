@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user
@@ -52,6 +53,50 @@ def qc_date(value: date | None, style: str = "medium") -> str:
     if value is None:
         return ""
     return _formatted_date(value, style, str(get_locale()))
+
+
+def week_of(week: str) -> str:
+    """« 2026-W50 » as people say it: « semaine du 7 décembre » (its Monday;
+    « 1er » for the first of the month), « week of December 7 »."""
+    year, _w, number = week.partition("-W")
+    monday = date.fromisocalendar(int(year), int(number), 1)
+    if str(get_locale()).startswith("fr"):
+        day = "1er" if monday.day == 1 else str(monday.day)
+        return _("week of %(date)s", date=f"{day} {format_date(monday, 'MMMM')}")
+    return _("week of %(date)s", date=format_date(monday, "MMMM d"))
+
+
+#: French articles of the words a region's or a municipality's name may start
+#: with (« MRC de la Démo » → « de la MRC de la Démo »); a name that starts
+#: otherwise is a place's own name (« de Saint-Exemple »).
+_FRENCH_ARTICLES = {
+    "mrc": "la",
+    "ville": "la",
+    "municipalité": "la",
+    "communauté": "la",
+    "région": "la",
+    "paroisse": "la",
+    "cité": "la",
+    "agglomération": "l’",
+    "canton": "le",
+    "village": "le",
+}
+
+
+def of_place(name: str) -> str:
+    """« of MRC de Test » in English; in French, « de » with the name's
+    article: « de la MRC de Test », « de l’Agglomération de … », « du Canton
+    de … », « de Saint-Exemple »."""
+    if not str(get_locale()).startswith("fr"):
+        return _("of %(name)s", name=name)
+    article = _FRENCH_ARTICLES.get(name.split(" ", 1)[0].lower())
+    if article == "la":
+        return f"de la {name}"
+    if article == "l’":
+        return f"de l’{name}"
+    if article == "le":
+        return f"du {name}"
+    return f"d’{name}" if name[:1].lower() in "aeiouyéèêàâîôû" else f"de {name}"
 
 
 def qc_datetime(value: datetime | None, style: str = "medium", timezone: str | None = None) -> str:
@@ -101,6 +146,8 @@ def nl2br(text: str | None) -> Markup:
 def register(app: Flask) -> None:
     app.jinja_env.filters["qc_date"] = qc_date
     app.jinja_env.filters["qc_datetime"] = qc_datetime
+    app.jinja_env.filters["week_of"] = week_of
+    app.jinja_env.filters["of_place"] = of_place
     app.jinja_env.filters["nl2br"] = nl2br
     app.jinja_env.filters["qc_number"] = qc_number
     app.jinja_env.filters["markdown_excerpt"] = markdown_excerpt

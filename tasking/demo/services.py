@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tasking.checkins.answers import AnswerInput, save_answers, update_page
-from tasking.core.calendar import iso_week
-from tasking.core.clock import local_today, to_local
+from tasking.core.calendar import is_working_day, iso_week
+from tasking.core.clock import local_today, to_local, zone
 from tasking.core.errors import ServiceError
 from tasking.models import (
     Activity,
@@ -20,6 +20,7 @@ from tasking.models import (
     CheckinRound,
     Comment,
     Measurement,
+    Notification,
     Organisation,
     Plan,
     Region,
@@ -31,6 +32,7 @@ from tasking.models import (
 from tasking.models.checkin import CheckinMessageKind, Health
 from tasking.orgs import services as orgs
 from tasking.plans.template import import_template
+from tasking.scheduling.reminders import remind_organisations
 from tasking.tasks import comments, editing
 
 DEMO_PASSWORD = "Demo-Retablir-2026"
@@ -94,6 +96,7 @@ def build_demo(session: Session, now: datetime) -> DemoSummary:
     _recent_exchanges(session, plan_ids[0], users, now)
     demo_doers = [users[e] for s, e, _n, role, _r in PEOPLE if s == "ville-demo" and role != "viewer"]
     _checkin_weeks(session, org_objects["ville-demo"], demo_doers, now)
+    _reminders_so_far(session, list(org_objects.values()), list(users.values()), now)
     return DemoSummary(
         region=region.slug,
         organisations=list(org_objects),
@@ -238,6 +241,37 @@ def _recent_exchanges(session: Session, plan_id: int, users: dict[str, User], no
         task=second,
         body="Point à prévoir à la statutaire de jeudi.",
         now=now - timedelta(minutes=30),
+    )
+
+
+#: How far back the demo's reminders go: the instance has run for two weeks.
+REMINDER_HISTORY_DAYS = 14
+
+
+def _reminders_so_far(session: Session, orgs: list[Organisation], people: list[User], now: datetime) -> None:
+    """The reminders of the last two weeks, as the scheduler recorded them
+    each working morning, read since (and e-mailed to nobody: the demo's
+    addresses receive nothing). A real two-week-old instance is so: its
+    coordinator read the escalations as they came. Left to the first run of
+    the scheduler, they all landed at once, unread (23 for the coordinator);
+    not notifying them at all would leave the bell's list without its history."""
+    first_reminder = session.scalar(select(func.max(Notification.id))) or 0
+    for org in orgs:
+        today = local_today(now, org.timezone)
+        for days_ago in range(REMINDER_HISTORY_DAYS, 0, -1):
+            day = today - timedelta(days=days_ago)
+            if is_working_day(day):
+                morning = datetime.combine(day, time(9), tzinfo=zone(org.timezone)).astimezone(UTC)
+                remind_organisations(session, [org], now=morning.replace(tzinfo=None), email=False)
+    session.execute(
+        update(Notification)
+        .where(
+            Notification.id > first_reminder,
+            Notification.user_id.in_([p.id for p in people]),
+            Notification.kind.in_(("due_soon", "overdue")),
+        )
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
     )
 
 

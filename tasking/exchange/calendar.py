@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from tasking.core.clock import local_today, to_local
+from tasking.core.templating import of_place
 from tasking.core.urls import external_url
 from tasking.exchange.tasksheet import french_labels
 from tasking.models import (
@@ -102,7 +103,7 @@ def meeting_event(meeting: Meeting, *, locale: str, now: datetime) -> icalendar.
     start, end = (to_local(instant, region.timezone) for instant in (meeting.starts_at, meeting.ends_at))
     link = external_url("meetings.show", slug=region.slug, meeting_id=meeting.id)
     with force_locale(locale):
-        summary = _("Weekly meeting of %(region)s", region=region.name)
+        summary = _("Weekly meeting %(of_region)s", of_region=of_place(region.name))
         description = _("The agenda and, once the meeting is closed, its minutes: %(link)s", link=link)
     event = icalendar.Event()
     event.add("uid", meeting_uid(meeting))

@@ -86,19 +86,36 @@ def task_action_url(user: User, task: Task, action: str) -> str:
     return external_url("notifications.task_action", token=task_action_token(user, task, action))
 
 
+def _pattern(endpoint: str, stand_in: str, **values) -> str:
+    """The page's address with "{}" where ``stand_in`` is (one of ``values``)."""
+    return external_url(endpoint, **values).replace(stand_in, "{}")
+
+
 class JobLinks:
     """The links of a job that writes thousands of e-mails: the same as
-    ``task_url`` and ``task_action_url`` give, with one serializer and URL
-    patterns built once (building each from the URL map costs more than the
-    signature)."""
+    ``task_url``, ``task_action_url`` and ``unsubscribe_url`` give, with
+    serializers and URL patterns built once (building each from the URL map
+    costs more than the signature)."""
 
     def __init__(self):
         self.serializer = timed_serializer(TASK_ACTION_SALT)
-        self.action_pattern = external_url("notifications.task_action", token="TOKEN").replace("TOKEN", "{}")
-        self.task_pattern = external_url("tasks.show", task_id=987654321).replace("987654321", "{}")
+        self.unsubscriber = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+        self.action_pattern = _pattern("notifications.task_action", "TOKEN", token="TOKEN")
+        self.unsubscribe_pattern = _pattern("notifications.unsubscribe", "TOKEN", token="TOKEN")
+        self.task_pattern = _pattern("tasks.show", "987654321", task_id=987654321)
+        self.board_pattern = _pattern("board.show", "987654321", plan_id=987654321, overdue=1)
+        self.preferences = preferences_url()
+        self.my_tasks = external_url("me.tasks")
 
     def task(self, task_id: int) -> str:
         return self.task_pattern.format(task_id)
+
+    def board_overdue(self, plan_id: int) -> str:
+        """The plan's board showing its overdue actions."""
+        return self.board_pattern.format(plan_id)
+
+    def unsubscribe(self, user_id: int, kind: str) -> str:
+        return self.unsubscribe_pattern.format(self.unsubscriber.dumps({"u": user_id, "k": kind}))
 
     def actions(self, user_id: int, task_id: int, actions: list[str]) -> list[tuple[str, str]]:
         """(action, signed link) for each of ``actions``."""

@@ -53,6 +53,22 @@ def channels_for(session: Session, user_ids: Iterable[int], kind: str) -> dict[i
     return {uid: chosen.get(uid, DEFAULT_CHANNELS[kind]) for uid in ids}
 
 
+def channels_of(session: Session, user_ids: Iterable[int], kinds: Iterable[str]) -> dict[str, dict[int, str]]:
+    """kind → user id → channel, for many users and kinds in one query."""
+    kinds, ids = list(kinds), set(user_ids)
+    for kind in kinds:
+        _check_kind(kind)
+    found = {kind: dict.fromkeys(ids, DEFAULT_CHANNELS[kind]) for kind in kinds}
+    if ids:
+        for user_id, kind, channel in session.execute(
+            select(
+                NotificationPreference.user_id, NotificationPreference.kind, NotificationPreference.channel
+            ).where(NotificationPreference.user_id.in_(ids), NotificationPreference.kind.in_(kinds))
+        ):
+            found[kind][user_id] = channel
+    return found
+
+
 def preferences_of(session: Session, user: User) -> dict[str, str]:
     """Every kind and switch → the user's channel (defaults filled in)."""
     chosen = dict(

@@ -199,7 +199,7 @@ def list_notifications(
     items = session.scalars(
         select(Notification)
         .where(Notification.user_id == user.id)
-        .options(joinedload(Notification.task), joinedload(Notification.actor))
+        .options(joinedload(Notification.task).joinedload(Task.owner), joinedload(Notification.actor))
         .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(per_page)
         .offset((page - 1) * per_page)

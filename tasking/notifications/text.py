@@ -7,11 +7,15 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from tasking.core.templating import STATUS_LABELS, qc_date
 from tasking.models import Notification, Task, User
 
 TITLE_IN_SUBJECT = 70
+#: What ends the detail of an overdue notification sent to a coordinator
+#: (``scheduling.reminders`` writes it: "2026-11-18;coordinator").
+ESCALATED = ";coordinator"
 
 ACTION_LABELS = {
     "done": _l("Mark as done"),
@@ -86,9 +90,37 @@ def sentence(
         return _("%(actor)s mentioned you in a comment on “%(task)s”.", actor=who, task=title)
     if kind == "due_soon":
         return _("“%(task)s” is due on %(date)s.", task=title, date=_date(detail))
+    if kind == "overdue" and detail.endswith(ESCALATED):
+        return _escalation(notification, task, title)
     if kind == "overdue":
         return _("“%(task)s” has been overdue since %(date)s.", task=title, date=_date(detail))
     return title
+
+
+def _escalation(notification: Notification, task: Task | None, title: str) -> str:
+    """Whose action is late, by how much, and why the reader hears of it."""
+    due, _sep, _role = notification.detail.partition(";")
+    try:
+        days = (notification.created_at.date() - date.fromisoformat(due)).days
+    except (TypeError, ValueError):
+        days = 0
+    owner = task.owner if task is not None else None
+    if owner is None:
+        return ngettext(
+            "The action “%(task)s”, with nobody responsible, is %(num)d day overdue; you are told as a "
+            "coordinator.",
+            "The action “%(task)s”, with nobody responsible, is %(num)d days overdue; you are told as a "
+            "coordinator.",
+            days,
+            task=title,
+        )
+    return ngettext(
+        "%(owner)s's action “%(task)s” is %(num)d day overdue; you are told as a coordinator.",
+        "%(owner)s's action “%(task)s” is %(num)d days overdue; you are told as a coordinator.",
+        days,
+        owner=owner.name,
+        task=title,
+    )
 
 
 def subject(notification: Notification, task: Task | None = None, actor: User | None = None) -> str:
@@ -103,14 +135,6 @@ class JobLabels:
 
     def __init__(self):
         self._due: dict[tuple, str] = {}
-
-    def due(self, value: date, locale: str) -> str:
-        """« Échéance 30 nov. 2026 » (``locale``: the one being rendered, named
-        by the caller: asking Flask-Babel costs more than the lookup)."""
-        key = (locale, value)
-        if key not in self._due:
-            self._due[key] = _("Due %(date)s", date=qc_date(value))
-        return self._due[key]
 
     def due_on(self, value: date, locale: str) -> str:
         """« échéance 30 nov. 2026 », as a digest's line says it."""

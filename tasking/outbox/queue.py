@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tasking.core.claim import claim_many
+from tasking.core.claim import claim_rows
 from tasking.models import OutboxMessage, User
 from tasking.models.outbox import OutboxStatus
 
@@ -104,6 +104,29 @@ def outbox_values(
     """One outbox row, rendered in the user's language, as ``queue`` writes it
     (for jobs that queue many messages at once with ``insert_outbox``)."""
     subject, text, html = render_email(template, user.locale, user=user, **context)
+    return outbox_row(
+        dedupe_key=dedupe_key,
+        kind=kind,
+        user=user,
+        rendered=(subject, text, html),
+        now=now,
+        headers=headers,
+        organisation_id=organisation_id,
+    )
+
+
+def outbox_row(
+    *,
+    dedupe_key: str,
+    kind: str,
+    user: User,
+    rendered: tuple[str, str, str],
+    now: datetime,
+    headers: dict[str, str],
+    organisation_id: int | None = None,
+) -> dict:
+    """``outbox_values`` for a message its caller rendered: (subject, text, HTML)."""
+    subject, text, html = rendered
     return {
         "dedupe_key": dedupe_key,
         "message_id": new_message_id(),
@@ -127,4 +150,4 @@ def outbox_values(
 def insert_outbox(session: Session, rows: list[dict]) -> int:
     """Add many outbox rows in one statement; a dedupe key already there is
     skipped. How many were added."""
-    return len(claim_many(session, OutboxMessage, rows, OutboxMessage.id))
+    return len(claim_rows(session, OutboxMessage.__table__, rows, OutboxMessage.id))

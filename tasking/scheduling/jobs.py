@@ -5,23 +5,66 @@ run queues nothing twice. The modules they call never commit. With
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tasking.extensions import db
 from tasking.models import Organisation, User
 from tasking.outbox.dry_run import end_step
 from tasking.scheduling.digests import DigestReport, build_digests, queue_digests
 from tasking.scheduling.regional import RegionalReport, digest_region, due_regions
-from tasking.scheduling.reminders import ReminderReport, remind_organisation
+from tasking.scheduling.reminder_mail import Wording
+from tasking.scheduling.reminders import ReminderReport, remind_organisations
+
+#: Organisations reminded together (a few statements for all of them), then committed.
+ORGANISATIONS_PER_STEP = 25
+#: Steps run side by side on PostgreSQL, each in its own session: while the
+#: database writes one step's rows, the other's e-mails are composed.
+PARALLEL_STEPS = 2
 
 
 def run_reminders(session: Session, *, now: datetime, commit: bool = True) -> ReminderReport:
-    """The reminders job: every organisation, committing after each one."""
+    """The reminders job: every organisation, ``ORGANISATIONS_PER_STEP`` at a
+    time, committing after each step (the e-mails' words and templates,
+    rendered once, serve them all). A dry run (``commit`` False) stays in the
+    caller's one session, which rolls it all back."""
+    ids = session.scalars(select(Organisation.id).order_by(Organisation.id)).all()
+    steps = [
+        ids[start : start + ORGANISATIONS_PER_STEP] for start in range(0, len(ids), ORGANISATIONS_PER_STEP)
+    ]
+    wording = Wording()
+    if not commit or session.get_bind().dialect.name != "postgresql" or len(steps) < 2:
+        return _remind_steps(session, steps, now, wording, commit)
+    app = current_app._get_current_object()
+
+    def worker(share: list[list[int]]) -> ReminderReport:
+        with app.app_context():
+            try:
+                return _remind_steps(db.session, share, now, wording, True)
+            finally:
+                db.session.remove()
+
     report = ReminderReport()
-    for organisation in session.scalars(select(Organisation).order_by(Organisation.id)).all():
-        report.add(remind_organisation(session, organisation, now=now))
+    with ThreadPoolExecutor(PARALLEL_STEPS) as pool:
+        for done in pool.map(worker, [steps[k::PARALLEL_STEPS] for k in range(PARALLEL_STEPS)]):
+            report.add(done)
+    return report
+
+
+def _remind_steps(
+    session: Session, steps: list[list[int]], now: datetime, wording: Wording, commit: bool
+) -> ReminderReport:
+    report = ReminderReport()
+    for ids in steps:
+        # Read after the last commit: one query for the step, not one per organisation.
+        step = session.scalars(
+            select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.id)
+        ).all()
+        report.add(remind_organisations(session, step, now=now, wording=wording))
         end_step(session, commit)
     return report
 

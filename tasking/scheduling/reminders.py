@@ -21,34 +21,34 @@ morning. Each send is a ``ReminderLog`` row (task × person × rule × due date)
 an in-app notification and a line of the task's history; the unique row makes
 a second run, or a second scheduler, send nothing.
 
-A run writes an organisation's reminders in a few statements, whatever their
-number: one INSERT … ON CONFLICT DO NOTHING RETURNING claims all of its rows
-(only the rows this run wrote are reminded), then the notifications, the
-history lines and the e-mails go in bulk (a first run over a whole province
-records some 190,000 reminders).
+A run writes the reminders of a step of organisations in a few statements,
+whatever their number: one INSERT … ON CONFLICT DO NOTHING RETURNING claims
+all of its rows (only the rows this run wrote are reminded), then the
+notifications, the history lines and the e-mails go in bulk (a first run
+over a whole province records some 190,000 reminders).
 
-A run sends each person one e-mail per organisation: the reminder itself
-when there is one, else a list of their reminders of that run, by section,
-the most urgent first, each task with its link and one-click actions. A
-section lists at most ``LIST_LIMIT`` tasks and counts the rest, with a link
-to where they all are: a first run over a plan long left alone would
-otherwise mail dozens of tasks (and a hundred buttons) to one person.
+A person reminded twice about one task in a run (a collaborator who is
+also a coordinator: overdue and escalation) gets one notification about it,
+the one about their own part. Each person gets one e-mail per organisation
+(``reminder_mail``).
+
+The tasks of a run are read as plain rows, not ORM objects: a first run
+over a province reads 165,000 tasks.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass, field
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
 
 from tasking.core.calendar import in_working_hours
 from tasking.core.claim import claim_rows
 from tasking.core.clock import local_today
-from tasking.core.permissions import remember_roles
-from tasking.core.urls import external_url
 from tasking.models import (
     Activity,
     Membership,
@@ -60,38 +60,36 @@ from tasking.models import (
     Task,
     TaskStatus,
     User,
+    task_collaborators,
 )
-from tasking.notifications import links
-from tasking.notifications.preferences import channels_for
-from tasking.notifications.services import available_actions, unsubscribe_headers
-from tasking.notifications.text import JobLabels
-from tasking.outbox.queue import insert_outbox, outbox_values
+from tasking.notifications.preferences import channels_of
+from tasking.notifications.text import ESCALATED
+from tasking.scheduling.reminder_mail import Wording, email_reminders
 
 #: Least time between two overdue reminders (or two escalations) to one person about one task.
 OVERDUE_GAP = timedelta(days=7)
-#: The sections of a grouped e-mail, in order.
-SECTIONS = ("due", "overdue", "escalation")
-#: Longest list per section of a grouped e-mail.
-LIST_LIMIT = 10
+#: The e-mail of a lone reminder, by notification kind (a coordinator's: "reminder_escalation").
+TEMPLATES = {"due_soon": "reminder_due", "overdue": "reminder_overdue"}
 
 
 @dataclass
 class Reminder:
-    """One reminder claimed this run, waiting to be e-mailed."""
+    """One reminder claimed this run, waiting to be e-mailed. ``task`` is a
+    row of ``TASK_COLUMNS``; ``role`` says why ``user`` hears of it: "owner",
+    "collaborator" or "coordinator" (an escalation)."""
 
-    task: Task
+    task: Row
     rule: str
     kind: str  # notification kind: "due_soon" or "overdue"
     template: str  # the e-mail of a lone reminder
     key: str
-    context: dict
-    action_links: list[tuple[str, str]] = field(default_factory=list)
+    role: str = "owner"
     user: User | None = None
-    link: str = ""
+    days_left: int = 0
 
     @property
-    def section(self) -> str:
-        return "escalation" if self.rule == "escalation" else "due" if self.kind == "due_soon" else "overdue"
+    def days_over(self) -> int:
+        return -self.days_left
 
 
 @dataclass
@@ -143,111 +141,176 @@ def reminder_key(task_id: int, user_id: int, rule: str, occurrence: date) -> str
     return f"reminder:task{task_id}:user{user_id}:{rule}:{occurrence.isoformat()}"
 
 
-def grouped_key(user_id: int, organisation_id: int, today: date, reminders: list[Reminder]) -> str:
-    """The outbox key of a grouped e-mail: the same for the same reminders,
-    so a job run twice cannot queue it twice."""
-    digest = hashlib.sha256("\n".join(sorted(r.key for r in reminders)).encode()).hexdigest()[:16]
-    return f"reminders:user{user_id}:org{organisation_id}:{today.isoformat()}:{digest}"
+#: What a run reads of each task (and what the e-mails show of it).
+TASK_COLUMNS = (
+    Task.id,
+    Task.plan_id,
+    Plan.organisation_id,
+    Task.title,
+    Task.status,
+    Task.blocked_reason,
+    Task.due_date,
+    Task.owner_id,
+    Task.version,
+    Task.archived_at,
+)
 
 
-def _active_admins(session: Session, organisation_id: int) -> list[User]:
-    return list(
-        session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
+@dataclass
+class Rules:
+    """An organisation's reminder rules on the run's day (its ``today``)."""
+
+    organisation: Organisation
+    today: date
+    days: list[int]
+    escalation: int
+
+    @classmethod
+    def of(cls, organisation: Organisation, now: datetime) -> Rules:
+        today = local_today(now, organisation.timezone)
+        return cls(organisation, today, reminder_days(organisation), organisation.escalation_days or 0)
+
+    @property
+    def horizon(self) -> int:
+        """How many days ahead a due date is reminded of."""
+        return max(self.days, default=0)
+
+    @property
+    def last_day(self) -> date:
+        """The last due date reminded of today."""
+        return self.today + timedelta(days=self.horizon)
+
+
+@dataclass
+class Scope:
+    """The open tasks of some organisations due by their horizons, their
+    collaborators (task id → user ids), everyone concerned (id → user),
+    the admins of each organisation that escalates (organisation id → user
+    ids) and everyone's channels for the reminders (kind → user id → channel)."""
+
+    tasks: list[Row]
+    collaborators: dict[int, list[int]]
+    people: dict[int, User]
+    admins: dict[int, list[int]]
+    channels: dict[str, dict[int, str]]
+
+
+def _scope(session: Session, rules: dict[int, Rules]) -> Scope:
+    last = max(r.last_day for r in rules.values())
+    tasks = [
+        task
+        for task in session.execute(
+            select(*TASK_COLUMNS)
+            .join(Plan, Plan.id == Task.plan_id)
             .where(
-                Membership.organisation_id == organisation_id,
-                Membership.role == Role.ADMIN.value,
-                User.active.is_(True),
+                Plan.organisation_id.in_(rules),
+                Plan.archived_at.is_(None),
+                Task.archived_at.is_(None),
+                Task.status != TaskStatus.DONE.value,
+                Task.due_date.is_not(None),
+                Task.due_date <= last,
             )
-            .order_by(User.id)
+            .order_by(Task.id)
         )
-    )
+        if task.due_date <= rules[task.organisation_id].last_day
+    ]
+    collaborators: dict[int, list[int]] = defaultdict(list)
+    admins: dict[int, list[int]] = defaultdict(list)
+    if tasks:
+        for task_id, user_id in session.execute(
+            select(task_collaborators.c.task_id, task_collaborators.c.user_id)
+            .where(task_collaborators.c.task_id.in_([t.id for t in tasks]))
+            .order_by(task_collaborators.c.task_id, task_collaborators.c.user_id)
+        ):
+            collaborators[task_id].append(user_id)
+        escalating = [org_id for org_id, r in rules.items() if r.escalation > 0]
+        for org_id, user_id in session.execute(
+            select(Membership.organisation_id, Membership.user_id)
+            .where(Membership.organisation_id.in_(escalating), Membership.role == Role.ADMIN.value)
+            .order_by(Membership.user_id)
+        ):
+            admins[org_id].append(user_id)
+    ids = {t.owner_id for t in tasks if t.owner_id} | {u for ids in collaborators.values() for u in ids}
+    ids |= {u for ids in admins.values() for u in ids}
+    people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    admins = {org_id: [a for a in ids if people[a].active] for org_id, ids in admins.items()}
+    channels = channels_of(session, people, ("collab_reminders", "due_soon", "overdue"))
+    return Scope(tasks, collaborators, people, admins, channels)
 
 
-def remind_organisation(session: Session, organisation: Organisation, *, now: datetime) -> ReminderReport:
-    """Record and queue the reminders of one organisation due at ``now``.
-
-    Flushes, never commits. Sends nothing outside working hours.
+def remind_organisations(
+    session: Session,
+    organisations: list[Organisation],
+    *,
+    now: datetime,
+    wording: Wording | None = None,
+    email: bool = True,
+) -> ReminderReport:
+    """Record and queue the reminders of these organisations due at ``now``,
+    a few statements for all of them (``wording``: what the e-mails of a
+    run's earlier organisations rendered; ``email`` False: record them,
+    e-mail nothing). Flushes, never commits. Nothing for an organisation
+    outside its working hours.
     """
     report = ReminderReport()
-    if not in_working_hours(now, organisation.timezone):
+    rules = {o.id: Rules.of(o, now) for o in organisations if in_working_hours(now, o.timezone)}
+    if not rules:
         return report
-    today = local_today(now, organisation.timezone)
-    days = reminder_days(organisation)
-    horizon = today + timedelta(days=max(days, default=0))
-    tasks = session.scalars(
-        select(Task)
-        .join(Plan, Plan.id == Task.plan_id)
-        .where(
-            Plan.organisation_id == organisation.id,
-            Plan.archived_at.is_(None),
-            Task.archived_at.is_(None),
-            Task.status != TaskStatus.DONE.value,
-            Task.due_date.is_not(None),
-            Task.due_date <= horizon,
-        )
-        .options(selectinload(Task.collaborators), selectinload(Task.owner))
-        .order_by(Task.id)
-    ).all()
-    if not tasks:
+    scope = _scope(session, rules)
+    if not scope.tasks:
         return report
-    candidates = _candidates(session, organisation, tasks, today, days)
-    claimed, notified = _claim(session, organisation, candidates, now)
+    done, last_sent = _sent(session, [t.id for t in scope.tasks])
+    by_org: dict[int, list[Row]] = defaultdict(list)
+    for task in scope.tasks:
+        by_org[task.organisation_id].append(task)
+    candidates = [
+        reminder
+        for org_id, tasks in by_org.items()
+        for reminder in _candidates(rules[org_id], tasks, scope, done, last_sent)
+    ]
+    claimed, notified = _claim(session, candidates, now)
     report.reminders = len(claimed)
-    pending: dict[int, tuple[User, list[Reminder]]] = {}
-    for reminder in notified:
-        pending.setdefault(reminder.user.id, (reminder.user, []))[1].append(reminder)
-    report.emails = _email(session, organisation, pending, today=today, now=now)
-    session.flush()
+    if email and notified:
+        report.emails = email_reminders(session, rules, notified, scope, now=now, wording=wording)
     return report
 
 
 def _candidates(
-    session: Session, organisation: Organisation, tasks: list[Task], today: date, days: list[int]
+    rules: Rules, tasks: list[Row], scope: Scope, done: set, last_sent: dict[tuple[int, int, str], datetime]
 ) -> list[Reminder]:
-    """Every reminder due today and not sent yet, nor kept back by ``OVERDUE_GAP``."""
-    done, last_sent = _sent(session, [t.id for t in tasks])
-    collaborator_ids = {u.id for t in tasks for u in t.collaborators}
-    collab_channels = channels_for(session, collaborator_ids, "collab_reminders")
-    escalation = organisation.escalation_days or 0
-    admins = _active_admins(session, organisation.id) if escalation > 0 else []
+    """Every reminder about ``tasks`` (of one organisation) due today and not
+    sent yet, nor kept back by ``OVERDUE_GAP``."""
+    collab_channels, people = scope.channels["collab_reminders"], scope.people
+    today, timezone = rules.today, rules.organisation.timezone
+    admins = scope.admins.get(rules.organisation.id, [])
     found: list[Reminder] = []
 
-    def remind(task: Task, user: User, rule: str, kind: str, template: str, context: dict) -> None:
-        if (task.id, user.id, rule, task.due_date) in done:
+    def remind(task: Row, user_id: int, rule: str, kind: str, role: str, days_left: int) -> None:
+        if (task.id, user_id, rule, task.due_date) in done:
             return
         name = family(rule)
-        last = last_sent.get((task.id, user.id, name)) if name else None
-        if last is not None and today - local_today(last, organisation.timezone) < OVERDUE_GAP:
+        last = last_sent.get((task.id, user_id, name)) if name else None
+        if last is not None and today - local_today(last, timezone) < OVERDUE_GAP:
             return
-        key = reminder_key(task.id, user.id, rule, task.due_date)
-        found.append(Reminder(task, rule, kind, template, key, context, user=user))
+        template = {"coordinator": "reminder_escalation"}.get(role, TEMPLATES[kind])
+        key = reminder_key(task.id, user_id, rule, task.due_date)
+        found.append(Reminder(task, rule, kind, template, key, role, people[user_id], days_left))
 
     for task in tasks:
         days_left = (task.due_date - today).days
-        if days_left >= 0:
-            rule = due_rule(days_left, days)
-            kind, template = "due_soon", "reminder_due"
-        else:
-            rule = overdue_rule(-days_left)
-            kind, template = "overdue", "reminder_overdue"
-        recipients: list[User] = []
-        if task.owner is not None and task.owner.active:
-            recipients.append(task.owner)
-        recipients += [
-            u
-            for u in task.collaborators
-            if u.active and u.id != task.owner_id and collab_channels.get(u.id) != "never"
-        ]
-        context = {"organisation": organisation, "days_left": days_left, "days_over": -days_left}
+        rule = due_rule(days_left, rules.days) if days_left >= 0 else overdue_rule(-days_left)
+        kind = "due_soon" if days_left >= 0 else "overdue"
         if rule is not None:
-            for user in recipients:
-                remind(task, user, rule, kind, template, context)
-        if days_left < 0 and escalation > 0 and -days_left >= escalation:
-            for admin in admins:
-                if admin.id != task.owner_id:
-                    remind(task, admin, "escalation", "overdue", "reminder_escalation", context)
+            if task.owner_id is not None and people[task.owner_id].active:
+                remind(task, task.owner_id, rule, kind, "owner", days_left)
+            for user_id in scope.collaborators.get(task.id, ()):
+                wants = people[user_id].active and collab_channels[user_id] != "never"
+                if wants and user_id != task.owner_id:
+                    remind(task, user_id, rule, kind, "collaborator", days_left)
+        if days_left < 0 and rules.escalation > 0 and -days_left >= rules.escalation:
+            for admin_id in admins:
+                if admin_id != task.owner_id:
+                    remind(task, admin_id, "escalation", "overdue", "coordinator", days_left)
     return found
 
 
@@ -273,12 +336,12 @@ def _sent(session: Session, task_ids: list[int]) -> tuple[set, dict[tuple[int, i
 
 
 def _claim(
-    session: Session, organisation: Organisation, candidates: list[Reminder], now: datetime
+    session: Session, candidates: list[Reminder], now: datetime
 ) -> tuple[list[Reminder], list[Reminder]]:
     """Claim the (task, person, rule, due date) rows in one statement; only
     the rows this run wrote are recorded (in-app notification, task history).
-    Returns (the reminders claimed, those whose notification was new: the
-    ones to e-mail)."""
+    Returns (the reminders claimed, one per task and person whose
+    notification was new: the ones to e-mail)."""
     won = set(
         claim_rows(
             session,
@@ -301,37 +364,51 @@ def _claim(
     claimed = [r for r in candidates if (r.task.id, r.user.id, r.rule) in won]
     if not claimed:
         return [], []
+    told = one_per_task_and_person(claimed)
     new_keys = {
         key
         for (key,) in claim_rows(
-            session, Notification.__table__, _notifications(claimed, now), Notification.dedupe_key
+            session, Notification.__table__, _notifications(told, now), Notification.dedupe_key
         )
     }
-    claim_rows(session, Activity.__table__, _history(organisation, claimed, now), Activity.id)
-    return claimed, [r for r in claimed if r.key in new_keys]
+    claim_rows(session, Activity.__table__, _history(claimed, now))
+    return claimed, [r for r in told if r.key in new_keys]
 
 
-def _notifications(claimed: list[Reminder], now: datetime) -> list[dict]:
-    """The in-app notification of each reminder (its key: a second run writes none)."""
+def one_per_task_and_person(reminders: list[Reminder]) -> list[Reminder]:
+    """The reminder each person hears of about each task: the one about
+    their own part rather than the escalation (a coordinator who also
+    collaborates on the task is told once, as a collaborator)."""
+    chosen: dict[tuple[int, int], Reminder] = {}
+    for reminder in reminders:
+        key = (reminder.task.id, reminder.user.id)
+        if key not in chosen or chosen[key].role == "coordinator":
+            chosen[key] = reminder
+    return list(chosen.values())
+
+
+def _notifications(told: list[Reminder], now: datetime) -> list[dict]:
+    """The in-app notification of each reminder (its key: a second run writes
+    none); a coordinator's says so (``ESCALATED``)."""
     return [
         {
             "user_id": r.user.id,
             "kind": r.kind,
             "task_id": r.task.id,
             "actor_id": None,
-            "detail": r.task.due_date.isoformat(),
+            "detail": r.task.due_date.isoformat() + (ESCALATED if r.role == "coordinator" else ""),
             "dedupe_key": r.key,
             "created_at": now,
         }
-        for r in claimed
+        for r in told
     ]
 
 
-def _history(organisation: Organisation, claimed: list[Reminder], now: datetime) -> list[dict]:
+def _history(claimed: list[Reminder], now: datetime) -> list[dict]:
     """A line of the task's history per reminder, as ``tasks.activity.record`` writes it."""
     return [
         {
-            "organisation_id": organisation.id,
+            "organisation_id": r.task.organisation_id,
             "plan_id": r.task.plan_id,
             "task_id": r.task.id,
             "actor_id": None,
@@ -344,96 +421,3 @@ def _history(organisation: Organisation, claimed: list[Reminder], now: datetime)
         }
         for r in claimed
     ]
-
-
-def _email(
-    session: Session,
-    organisation: Organisation,
-    pending: dict[int, tuple[User, list[Reminder]]],
-    *,
-    today: date,
-    now: datetime,
-) -> int:
-    """One e-mail per person for the reminders they want by e-mail at once:
-    the reminder's own message when it is alone, else the grouped list. All
-    of them go into the outbox in one statement; how many were new."""
-    channels = {kind: channels_for(session, pending, kind) for kind in ("due_soon", "overdue")}
-    remember_roles(session, pending)
-    job_links, labels = links.JobLinks(), JobLabels()
-    my_tasks = external_url("me.tasks")
-    messages = []
-    for user_id, (user, reminders) in pending.items():
-        wanted = [r for r in reminders if channels[r.kind][user_id] == "immediate"]
-        if not wanted:
-            continue
-        wanted.sort(key=lambda r: (r.task.due_date, r.task.id))
-        sections = []
-        for name in SECTIONS:
-            found = [r for r in wanted if r.section == name]
-            if not found:
-                continue
-            more = None
-            if len(found) > LIST_LIMIT:
-                plan_id = found[LIST_LIMIT].task.plan_id
-                more = (
-                    external_url("board.show", plan_id=plan_id, overdue=1)
-                    if name == "escalation"
-                    else my_tasks
-                )
-            sections.append((name, found, more))
-            for reminder in found[:LIST_LIMIT]:
-                task = reminder.task
-                collaborating = any(u.id == user_id for u in task.collaborators)
-                actions = available_actions(session, user, task, organisation.id, collaborating=collaborating)
-                reminder.action_links = job_links.actions(user_id, task.id, actions)
-                reminder.link = job_links.task(task.id)
-        messages.append(_message(organisation, user, wanted, sections, labels, today=today, now=now))
-    return insert_outbox(session, messages)
-
-
-def _message(
-    organisation: Organisation,
-    user: User,
-    wanted: list[Reminder],
-    sections: list[tuple[str, list[Reminder], str | None]],
-    labels: JobLabels,
-    *,
-    today: date,
-    now: datetime,
-) -> dict:
-    """The outbox row of one person's reminders: the reminder's own message
-    when it is alone, else the grouped list."""
-    if len(wanted) == 1:
-        [reminder] = wanted
-        template, kind, key = reminder.template, reminder.kind, f"notification:{reminder.key}"
-        context = {
-            **reminder.context,
-            "task": reminder.task,
-            "rule": reminder.rule,
-            "owner": reminder.task.owner,
-            "task_link": reminder.link,
-            "action_links": reminder.action_links,
-        }
-    else:
-        template, key = "reminders", grouped_key(user.id, organisation.id, today, wanted)
-        # Its unsubscribe link stops both kinds of reminder it is made of.
-        kind = "reminders"
-        context = {
-            "organisation": organisation,
-            "count": len(wanted),
-            "labels": labels,
-            "sections": sections,
-            "list_limit": LIST_LIMIT,
-        }
-    return outbox_values(
-        dedupe_key=key,
-        kind=kind,
-        user=user,
-        template=template,
-        now=now,
-        organisation_id=organisation.id,
-        headers=unsubscribe_headers(user, kind),
-        unsubscribe_link=links.unsubscribe_url(user, kind),
-        preferences_link=links.preferences_url(),
-        **context,
-    )

@@ -20,7 +20,7 @@ def test_round_opened_twice_sends_once(world, actions, cli, clock, smtp_server):
     assert cli("outbox", "send").output.strip() == "sent=2 failed=0 waiting=0"
 
     [mail] = smtp_server.by_recipient("responsable@ville-a.ca")
-    assert mail["Subject"] == "Votre mise à jour de la semaine — Ville A"
+    assert mail["Subject"] == "Votre mise à jour de la semaine du 23 novembre — Ville A"
     text = text_of(mail)
     # Late first, then by due date; the helper's action and done ones are not listed.
     assert text.index("Inventaire des besoins") < text.index("Plan de communication")
@@ -81,7 +81,8 @@ def test_late_reminder_once_only_to_who_has_not_answered(world, actions, cli, cl
     cli("outbox", "send")
     reminders = [m for m in smtp_server.messages if m["Subject"].startswith("Rappel")]
     assert [m["To"] for m in reminders] == ["aide@ville-a.ca"]
-    assert reminders[0]["Subject"] == f"Rappel{NBSP}: votre mise à jour de la semaine — Ville A"
+    subject = f"Rappel{NBSP}: votre mise à jour de la semaine du 23 novembre — Ville A"
+    assert reminders[0]["Subject"] == subject
     kinds = sorted(k for (k,) in db.session.query(CheckinMessage.kind))
     assert kinds == ["invitation", "invitation", "late"]
 

@@ -45,14 +45,15 @@ def test_prepared_meeting_invites_the_participants(two: Region2, web, smtp_serve
     # The region's coordinator and the municipalities' admins, not their members.
     assert {m["To"] for m in smtp_server.messages} == INVITED
     message = smtp_server.by_recipient("admin@ville-b.ca")[0]
-    assert message["Subject"].startswith("Invitation : statutaire hebdomadaire de MRC de Test, 26 nov. 2026")
+    subject = "Invitation\u00a0: statutaire hebdomadaire de la MRC de Test, 26 nov. 2026"
+    assert message["Subject"].startswith(subject)
     assert "a lieu le 26 nov. 2026, 08 h 00" in message.get_body(("plain",)).get_content()
     calendar = _invitation(message)
     assert str(calendar["METHOD"]) == "REQUEST"
     event = _event(calendar)
     assert str(event["UID"]) == f"meeting-{meeting_id}@retablir.test"
     assert int(event["SEQUENCE"]) == 0
-    assert str(event["SUMMARY"]) == "Statutaire hebdomadaire de MRC de Test"
+    assert str(event["SUMMARY"]) == "Statutaire hebdomadaire de la MRC de Test"
     # In the region's time zone, with its VTIMEZONE.
     assert event["DTSTART"].params["TZID"] == "America/Montreal"
     assert event.decoded("DTSTART") == datetime(2026, 11, 26, 8, 0, tzinfo=MONTREAL)
@@ -80,7 +81,8 @@ def test_a_moved_slot_moves_the_meeting_and_updates_the_invitation(two: Region2,
     assert meeting.starts_at == datetime(2026, 11, 27, 14, 30)  # 09:30 in Montréal, as UTC
     assert {m["To"] for m in smtp_server.messages} == INVITED
     message = smtp_server.by_recipient("admin@ville-a.ca")[0]
-    assert message["Subject"].startswith("Déplacée : statutaire hebdomadaire de MRC de Test, 27 nov. 2026")
+    moved = "Déplacée\u00a0: statutaire hebdomadaire de la MRC de Test, 27 nov. 2026"
+    assert message["Subject"].startswith(moved)
     event = _event(_invitation(message))
     assert str(event["UID"]) == first_uid
     assert int(event["SEQUENCE"]) == 1
@@ -136,7 +138,7 @@ def test_the_meeting_is_in_the_participants_calendar_feed(two: Region2, web, mai
     [event] = [e for e in _feed(web, mail_app, two.admin_b) if str(e["UID"]).startswith("meeting-")]
     assert str(event["UID"]) == f"meeting-{meeting_id}@retablir.test"
     assert int(event["SEQUENCE"]) == 1
-    assert str(event["SUMMARY"]) == "Statutaire hebdomadaire de MRC de Test"
+    assert str(event["SUMMARY"]) == "Statutaire hebdomadaire de la MRC de Test"
     assert event.decoded("DTSTART") == datetime(2026, 11, 27, 9, 30, tzinfo=MONTREAL)
     # A member of a municipality is no participant: not in their feed.
     events = _feed(web, mail_app, two.member_b)

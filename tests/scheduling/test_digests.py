@@ -47,7 +47,7 @@ def test_monday_digest_arrives_once_with_its_sections(world, cli, smtp_server):
     assert cli("outbox", "send").output.strip() == "sent=4 failed=0 waiting=0"
 
     [mail] = smtp_server.by_recipient("responsable@ville-a.ca")
-    assert mail["Subject"] == "Votre semaine dans Rétablir (2026-W48)"
+    assert mail["Subject"] == "Votre semaine dans Rétablir (semaine du 23 novembre)"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = mail.get_body(("plain",)).get_content()
     sections = [

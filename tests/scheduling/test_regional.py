@@ -141,7 +141,7 @@ def test_the_coordinator_reads_the_table_what_needs_the_region_and_the_news(worl
     assert cli("outbox", "send").output.strip().startswith("sent=3 ")
 
     [mail] = smtp_server.by_recipient("coordination@mrc-test.ca")
-    assert mail["Subject"] == "Résumé régional MRC de Test (2026-W48)"
+    assert mail["Subject"] == "Résumé régional de la MRC de Test (semaine du 23 novembre)"
     assert mail["List-Unsubscribe"]
     text = mail.get_body(("plain",)).get_content()
     # The table: 1 of 4 done (25 %, +25 pts since last week's 0), 1 overdue
@@ -218,8 +218,8 @@ def test_once_a_week_in_the_region_time_zone_and_the_week_is_kept(world, mk, cli
     cli("outbox", "send")
     mails = smtp_server.by_recipient("coordination@mrc-test.ca")
     assert [m["Subject"] for m in mails] == [
-        "Résumé régional MRC de Test (2026-W48)",
-        "Résumé régional MRC de Test (2026-W49)",
+        "Résumé régional de la MRC de Test (semaine du 23 novembre)",
+        "Résumé régional de la MRC de Test (semaine du 30 novembre)",
     ]
     # Second week: 1 of 2 done, +50 points since the first week's snapshot.
     assert f"* Ville A — 50{NBSP}% (+50{NBSP}pts)" in mails[1].get_body(("plain",)).get_content()

@@ -86,7 +86,7 @@ def test_nothing_on_quebec_holidays(world, cli):
         cli("notify", "reminders", "--now", "2026-06-25T08:00:00-04:00").output.strip() == "queued=2 emails=1"
     )
     [row] = outbox_rows()
-    assert row.subject == "2 rappels\u00a0: tâches à échéance proche ou en retard"
+    assert row.subject == "Ville A\u00a0: 2 actions à échéance cette semaine"
     assert "Fête de quartier" in row.body_text and "Camp de jour" in row.body_text
     party = db.session.query(Task).filter_by(title="Fête de quartier").one()
     party.status = "done"
@@ -110,7 +110,12 @@ def test_overdue_weekly_then_escalation_and_postponed_due_date(world, cli):
     )
     escalation = outbox_rows()[-1]
     assert escalation.recipient == "coordination@ville-a.ca"
-    assert escalation.subject.startswith("Escalade : en retard de 7 jours")
+    assert escalation.subject == (
+        "Escalade\u00a0: action de Rémi Responsable en retard de 7 jours\u00a0: Plan de communication"
+    )
+    why = "L’action de Rémi Responsable devait être terminée le 20 nov. 2026, il y a 7 jours"
+    assert why in escalation.body_text
+    assert "Vous en êtes avisé·e comme coordonnateur·rice de la Ville A\u00a0:" in escalation.body_text
     # Monday 30 (10 days late): the second weekly overdue reminder.
     assert (
         cli("notify", "reminders", "--now", "2026-11-30T09:00:00-05:00").output.strip() == "queued=1 emails=1"
@@ -222,26 +227,28 @@ def test_many_reminders_for_one_person_arrive_as_one_email(world, cli, smtp_serv
     assert cli("outbox", "send").output.strip() == "sent=3 failed=0 waiting=0"
 
     [mail] = smtp_server.by_recipient("responsable@ville-a.ca")
-    assert mail["Subject"] == "3 rappels\u00a0: tâches à échéance proche ou en retard"
+    assert mail["Subject"] == "Ville A\u00a0: 2 actions en retard, 1 à échéance cette semaine"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = mail.get_body(("plain",)).get_content()
-    assert "Voici 3 rappels au sujet des tâches de Ville A\u00a0:" in text
-    sections = ["== Échéance qui approche (1) ==", "== En retard (2) =="]
-    positions = [text.index(s) for s in sections]
-    assert positions == sorted(positions)
-    due_part, overdue_part = text.split(sections[1])
-    assert "Ouvrir le centre de services" in due_part and f"http://retablir.test/tasks/{soon.id}" in due_part
-    for task in (late, later):
-        assert task.title in overdue_part and f"http://retablir.test/tasks/{task.id}" in overdue_part
-    assert text.count("Marquer comme terminée") == 3 and text.count("Reporter") == 3
+    assert "Voici 3 actions de la Ville A à regarder, les plus en retard d’abord." in text
+    # The most late first, with how late, then what comes due.
+    order = [text.index(t.title) for t in (later, late, soon)]
+    assert order == sorted(order)
+    assert "En retard de 10 jours (échéance le 13 nov. 2026)" in text
+    assert "Échéance dans 7 jours (30 nov. 2026)" in text
     html = mail.get_body(("html",)).get_content()
-    assert html.count("Marquer comme terminée") == 3 and "En retard (2)" in html
+    assert "Vos actions (3)" in html and "En retard de 3 jours (échéance le 20 nov. 2026)" in html
+    # One link per action, to its page; no one-click buttons in a list.
+    for task in (soon, late, later):
+        assert text.count(f"http://retablir.test/tasks/{task.id}\n") == 1
+        assert html.count(f'href="http://retablir.test/tasks/{task.id}"') == 1
+    assert "/m/" not in text and "Marquer comme terminée" not in text
 
     # The helper's one reminder keeps its own message; the coordinator hears of the escalation.
     [mail] = smtp_server.by_recipient("aide@ville-a.ca")
     assert mail["Subject"] == "Échéance dans 7 jours\u00a0: Ouvrir le centre de services"
     [mail] = smtp_server.by_recipient("coordination@ville-a.ca")
-    assert mail["Subject"].startswith("Escalade\u00a0: en retard de 10 jours")
+    assert mail["Subject"].startswith("Escalade\u00a0: action de Rémi Responsable en retard de 10 jours")
 
     # Each reminder is still its own line of the task's history and its own row.
     history = db.session.query(Activity).filter_by(kind="reminder").all()
@@ -265,12 +272,11 @@ def test_many_reminders_for_one_person_arrive_as_one_email(world, cli, smtp_serv
 
 
 def test_grouped_reminders_dedupe_key_is_stable(world):
-    from tasking.scheduling.reminders import Reminder, grouped_key
+    from tasking.scheduling.reminder_mail import grouped_key
+    from tasking.scheduling.reminders import Reminder
 
     def reminder(key):
-        return Reminder(
-            task=None, rule="due:7", kind="due_soon", template="reminder_due", key=key, context={}
-        )
+        return Reminder(task=None, rule="due:7", kind="due_soon", template="reminder_due", key=key)
 
     day = date(2026, 11, 23)
     one = grouped_key(2, 1, day, [reminder("a"), reminder("b")])
@@ -324,8 +330,8 @@ def test_a_long_grouped_list_is_cut_most_urgent_first_with_a_link_to_the_rest(wo
     assert cli("notify", "reminders", "--now", MONDAY_9).output.strip() == "queued=12 emails=1"
     [row] = outbox_rows()
     text = row.body_text
-    assert "== Échéance qui approche (12) ==" in text and "Voici 12 rappels" in text
-    assert text.count("Marquer comme terminée") == 10
+    assert "== Vos actions (12) ==" in text and "Voici 12 actions" in text
+    assert text.count("http://retablir.test/tasks/") == 10
     assert "… et 2 de plus" in text and "http://retablir.test/me/tasks" in text
     # The most urgent first: the two left out are the last due (29 and 30 November).
     left_out = [f"Action {day:02d}" for day in range(12) if f"Action {day:02d}\n" not in text]

@@ -86,7 +86,8 @@ def test_sign_in_asks_the_code_after_the_password_and_a_code_works_once(client, 
     code = code_at(secret)
     assert first.post("/login/code", data={"code": "123 456"}).status_code == 422
     signed = first.post("/login/code", data={"code": code})
-    assert signed.status_code == 303 and signed.headers["Location"] == "/"
+    # Signed in, to the page a member starts from.
+    assert signed.status_code == 303 and signed.headers["Location"] == "/me/tasks"
     assert first.get("/plans").status_code == 200
 
     # Someone who saw that code (and knows the password) cannot use it again.
@@ -179,7 +180,7 @@ def test_it_can_be_turned_off_when_not_required(client, make_client, people):
     assert not db.session.get(User, member.id).has_two_factor
     assert db.session.scalar(select(RecoveryCode.id)) is None
     other = make_client()
-    assert password_step(other, member.email).headers["Location"] == "/"
+    assert password_step(other, member.email).headers["Location"] == "/me/tasks"
 
 
 def test_an_organisation_requires_it_of_its_administrators(client, make_client, people):
@@ -208,4 +209,4 @@ def test_an_organisation_requires_it_of_its_administrators(client, make_client, 
     assert db.session.get(User, admin.id).has_two_factor
     # A member of the same organisation is not asked.
     member_client = make_client()
-    assert password_step(member_client, member.email).headers["Location"] == "/"
+    assert password_step(member_client, member.email).headers["Location"] == "/me/tasks"

@@ -285,11 +285,12 @@ def count_queries(app: Flask):
 
 
 def real_clock_env(env: dict[str, str]) -> dict[str, str]:
-    """The environment of a scheduler process started by a test, without
-    libfaketime: the suite is run under `faketime` to prove it passes on any
-    day, and libfaketime 0.9 hangs every timed wait (threading.Event.wait,
-    so APScheduler's triggers). The process acts at the ``--now`` it is
-    given, never at the machine's date, so the clock it reads is moot."""
+    """The environment of a process started by a test (a scheduler, a CLI
+    command), without libfaketime: the suite is run under `faketime` to prove
+    it passes on any day, and libfaketime 0.9 hangs every timed wait
+    (threading.Event.wait: APScheduler's triggers, and the rate limiter's
+    expiry timer, which a process waits for at exit). The process acts at
+    the ``--now`` it is given or on no date at all, so the clock it reads is moot."""
     faked = ("LD_PRELOAD", "FAKETIME")
     return {key: value for key, value in env.items() if not key.startswith(faked)}
 

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from tasking.core import catalogues
+from tests.conftest import real_clock_env
 
 from .conftest import free_port
 
@@ -124,7 +125,7 @@ def clean_copy(destination: Path) -> Path:
 def environment(copy: Path) -> dict[str, str]:
     env = {
         key: value
-        for key, value in os.environ.items()
+        for key, value in real_clock_env(dict(os.environ)).items()
         if not key.startswith(("DATABASE_", "MAIL_", "APP_", "FLASK_", "SECRET_"))
     }
     env.update(

@@ -17,7 +17,7 @@ from flask_migrate import upgrade
 
 from tasking.extensions import db
 from tasking.ops.check import schema_heads
-from tests.conftest import make_app
+from tests.conftest import make_app, real_clock_env
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 GOOD = {
@@ -130,7 +130,7 @@ def test_catalogues_stale_or_untranslated_are_said(_schema, tmp_path):
 
 
 def flask(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "k" * 64}
+    env = {**real_clock_env(dict(os.environ)), "DATABASE_URL": url, "SECRET_KEY": "k" * 64}
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,

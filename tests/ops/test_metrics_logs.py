@@ -23,6 +23,7 @@ from tasking.models import JobRunStat, OutboxMessage
 from tasking.ops.logs import JsonFormatter
 from tasking.scheduling import lease
 from tasking.scheduling.scheduler import Scheduler
+from tests.conftest import real_clock_env
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TOKEN = "s3cret-metrics-token"
@@ -152,7 +153,7 @@ def gunicorn(app, _schema, tmp_path):
     port = free_port()
     (tmp_path / "prom").mkdir()
     env = {
-        **os.environ,
+        **real_clock_env(dict(os.environ)),
         "DATABASE_URL": _schema,
         "SECRET_KEY": "k" * 64,
         "METRICS_TOKEN": TOKEN,

@@ -112,7 +112,7 @@ def test_env_example_is_documented_and_refused_as_is(_schema):
     # Copied unchanged it must not pass the check: the placeholder secret is refused.
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "check"],
-        cwd=ROOT, env={**os.environ, **example, "DATABASE_URL": _schema},
+        cwd=ROOT, env={**real_clock_env(dict(os.environ)), **example, "DATABASE_URL": _schema},
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 1

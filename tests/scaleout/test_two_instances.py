@@ -64,8 +64,9 @@ class Processes:
         # Output to a file: a pipe nobody reads would block a chatty process.
         log = open(Path(self.logs.name) / f"{name}-{len(self.started)}.log", "w")  # noqa: SIM115
         # The web instances share the tests' clock (their cookies' expiry is
-        # read by the test's client); schedulers act at their --now.
-        env = real_clock_env(self.env) if "scheduler" in args else self.env
+        # read by the test's client); schedulers and CLI commands act at their
+        # --now, without libfaketime (see real_clock_env).
+        env = self.env if name == "gunicorn" else real_clock_env(self.env)
         process = subprocess.Popen(
             [str(BIN / name), *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )

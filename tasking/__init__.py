@@ -137,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
 def register_api(app: Flask) -> None:
     """The JSON API and its OpenAPI document (/api/v1/openapi.json)."""
     from flask_limiter import Limiter
+    from limits.storage import MemoryStorage
 
     from tasking.api import meetings, reads, writes  # noqa: F401  (their routes join the blueprint)
     from tasking.api.blueprint import OwnErrorsApi, blp, rate_limit_key
@@ -147,6 +148,11 @@ def register_api(app: Flask) -> None:
     api = OwnErrorsApi(app)
     api.spec.components.security_scheme("token", {"type": "http", "scheme": "bearer"})
     limiter = Limiter(key_func=rate_limit_key, app=app)
+    # The in-memory store starts an expiry timer at creation, a non-daemon
+    # thread every process (CLI commands too) would wait for at exit; nothing
+    # can expire yet, and the store starts it again at the first counted call.
+    if isinstance(limiter.storage, MemoryStorage):
+        limiter.storage.timer.cancel()
     limiter.limit(lambda: app.config["API_RATE_LIMIT"])(blp)
     api.register_blueprint(blp)
     app.register_blueprint(docs_bp)

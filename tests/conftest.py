@@ -88,21 +88,70 @@ def _schema(database_url: str) -> str:
     return database_url
 
 
+_EMPTYING: dict[str, str] = {}
+
+
+def _emptying_sql(conn) -> str:  # noqa: ANN001
+    """Every table emptied and every sequence restarted, in one round trip.
+    DELETE rather than TRUNCATE on PostgreSQL: a test leaves a few rows, and
+    TRUNCATE of forty tables (new files for each) cost 120 ms a test."""
+    tables = [f'DELETE FROM "{t.name}"' for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name != "postgresql":
+        return ";".join(tables)
+    sequences = conn.execute(
+        text(
+            "SELECT quote_ident(sequence_schema) || '.' || quote_ident(sequence_name)"
+            " FROM information_schema.sequences"
+        )
+    ).scalars()
+    return ";".join(tables + [f"SELECT setval('{name}', 1, false)" for name in sequences])
+
+
 def _truncate(app: Flask) -> None:
     with app.app_context():
-        tables = [t for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
+            url = str(db.engine.url)
+            if url not in _EMPTYING:
+                _EMPTYING[url] = _emptying_sql(conn)
             if db.engine.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                conn.exec_driver_sql(_EMPTYING[url])
             else:
-                for table in tables:
-                    conn.execute(table.delete())
+                for statement in _EMPTYING[url].split(";"):
+                    conn.exec_driver_sql(statement)
         db.session.remove()
 
 
+@pytest.fixture(scope="session")
+def _shared_app(_schema: str) -> Iterator[Flask]:
+    """One app for the tests that take it as it comes: building one (600
+    routes compiled) cost 80 ms a test. Each test gets its configuration
+    back as built, a clock of its own, empty tables and a fresh rate limiter."""
+    app = make_app(_schema)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture
-def app(_schema: str) -> Iterator[Flask]:
+def app(_shared_app: Flask) -> Iterator[Flask]:
+    app = _shared_app
+    built = dict(app.config)
+    app.config["CLOCK"] = SetClock(TEST_NOW)
+    for limiter in app.extensions.get("limiter", ()):
+        limiter.reset()
+    _truncate(app)
+    try:
+        with app.app_context():
+            yield app
+            db.session.remove()
+    finally:
+        app.config.clear()
+        app.config.update(built)
+
+
+@pytest.fixture
+def fresh_app(_schema: str) -> Iterator[Flask]:
+    """An app of the test's own, for a test that adds routes to it."""
     app = make_app(_schema)
     _truncate(app)
     with app.app_context():

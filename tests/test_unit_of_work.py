@@ -16,6 +16,12 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
+def app(fresh_app):
+    """Routes are added to it: an app of its own."""
+    return fresh_app
+
+
+@pytest.fixture
 def routes(app):
     """Test-only views that write a region, then answer in each way a view can."""
     after = []

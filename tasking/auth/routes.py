@@ -97,11 +97,13 @@ def sign_in_failed(email: str, reason: str | None = None) -> None:
     account = user_by_email(db.session, address)
     if reason is None:
         reason = "unknown_email" if account is None else "wrong_password" if account.active else "deactivated"
+    # What is not an address may be a password typed in the wrong field: not kept.
+    typed = address if "@" in address else None
     security_log.note(
         security_log.SIGN_IN_FAILED,
         actor=None,
         subject=account,
-        detail={"email": address, "reason": reason, "step": "password"},
+        detail={"email": typed, "reason": reason, "step": "password"},
     )
 
 

@@ -154,6 +154,25 @@ def events_about(session: Session, user: User) -> list[SecurityEvent]:
     )
 
 
+def pseudonymise(session: Session, user: User, *, email: str) -> int:
+    """Replace the person's e-mail address where the log's details hold it
+    (a failed sign-in, an invitation) by ``email``, for the retention of
+    Law 25; the events themselves stay. How many were changed."""
+    address = user.email.lower()
+    changed = 0
+    for event in session.scalars(
+        select(SecurityEvent).where(
+            (SecurityEvent.subject_user_id == user.id) | (SecurityEvent.actor_user_id == user.id)
+        )
+    ):
+        if event.detail and str(event.detail.get("email") or "").lower() == address:
+            # A new dict: the JSON column notices assignments, not changes in place.
+            event.detail = {**event.detail, "email": email}
+            changed += 1
+    session.flush()
+    return changed
+
+
 def purge(session: Session, *, now: datetime, days: int) -> int:
     """Delete the events older than ``days`` (at least one); how many went."""
     cutoff = now - timedelta(days=max(days, 1))

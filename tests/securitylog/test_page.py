@@ -14,7 +14,7 @@ from tasking.core import security_log as log
 from tasking.extensions import db
 from tasking.models import SecurityEvent
 from tasking.scheduling.scheduler import JOBS
-from tasking.securitylog.services import PER_PAGE, events_about
+from tasking.securitylog.services import PER_PAGE, events_about, pseudonymise
 from tests.conftest import app_now
 
 
@@ -288,3 +288,29 @@ def test_the_members_page_links_the_log(client, towns):
     client.login(people["admin"].email)
     page = client.get(f"/admin/orgs/{a.id}/members").get_data(as_text=True)
     assert f'href="/admin/orgs/{a.id}/security-log"' in page
+
+
+def test_a_pseudonymised_persons_address_leaves_the_details(towns):
+    a, _b, people = towns
+    member = people["member"]
+    add(
+        log.SIGN_IN_FAILED,
+        subject=member,
+        detail={"email": "MEMBRE@ville-a.qc.ca", "reason": "wrong_password"},
+    )
+    add(
+        log.MEMBER_INVITED,
+        actor=people["admin"],
+        subject=member,
+        organisation=a.id,
+        detail={"email": member.email, "role": "member"},
+    )
+    add(log.SIGN_IN_FAILED, subject=member, detail={"email": "autre@ville-a.qc.ca", "reason": "paused"})
+    assert pseudonymise(db.session, member, email="personne-retiree-17@invalid") == 2
+    db.session.commit()
+    db.session.expire_all()
+    assert [e.detail["email"] for e in events_about(db.session, member)] == [
+        "personne-retiree-17@invalid",
+        "personne-retiree-17@invalid",
+        "autre@ville-a.qc.ca",
+    ]

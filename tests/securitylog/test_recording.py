@@ -83,6 +83,12 @@ def test_a_failed_sign_in_is_recorded_although_refused(visitor, town, email, pas
     assert events(log.SIGN_IN) == []
 
 
+def test_a_password_typed_in_the_address_field_is_not_kept(visitor, town):
+    visitor.fetch_csrf("/login")
+    visitor.post("/login", data={"email": "Secret-Mot-2026", "password": "Secret-Mot-2026"})
+    assert only(log.SIGN_IN_FAILED).detail == {"email": None, "reason": "unknown_email", "step": "password"}
+
+
 def test_a_deactivated_account_and_a_paused_address_are_said(visitor, town, client):
     org, admin, member = town
     client.login(admin.email)
@@ -353,3 +359,15 @@ def test_the_address_behind_a_trusted_proxy_is_the_clients(_schema, make):
         client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.23"
         client.login(member.email)
         assert only(log.SIGN_IN).address == "198.51.100.23"
+
+
+def test_a_plan_imported_from_word_is_recorded(visitor, town):
+    from tests.exchange.seed_docx import seed_docx
+    from tests.exchange.test_docx_import import import_docx
+
+    org, admin, _member = town
+    visitor.login(admin.email)
+    plan = import_docx(visitor, org.id, seed_docx())
+    event = only(log.IMPORT)
+    assert (event.actor_user_id, event.organisation_id, event.address) == (admin.id, org.id, ADDRESS)
+    assert event.detail == {"what": "plan", "plan_id": plan.id, "filename": "plan.docx"}

@@ -314,3 +314,17 @@ def test_a_pseudonymised_persons_address_leaves_the_details(towns):
         "personne-retiree-17@invalid",
         "autre@ville-a.qc.ca",
     ]
+
+
+def test_a_kept_session_asks_the_password_again_before_the_csv(client, towns, clock):
+    from tests.test_sessions import _remembered
+
+    a, _b, people = towns
+    _remembered(client, people["admin"].email)
+    clock.advance(minutes=16)
+    url = f"/admin/orgs/{a.id}/security-log.csv"
+    asked = client.get(url)
+    assert asked.headers["Location"] == f"/account/confirm?next={url}"
+    assert db.session.scalar(select(SecurityEvent.id).where(SecurityEvent.kind == log.EXPORT)) is None
+    # The page itself shows without it.
+    assert client.get(f"/admin/orgs/{a.id}/security-log").status_code == 200

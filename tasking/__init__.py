@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from tasking.outbox.routes import bp as outbox_bp
     from tasking.plans.editor import bp as planning_bp
     from tasking.plans.routes import bp as plans_bp
+    from tasking.securitylog.routes import bp as securitylog_bp
     from tasking.tasks.routes import bp as tasks_bp
 
     for blueprint in (
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
         exchange_bp,
         checkins_bp,
         meetings_bp,
+        securitylog_bp,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

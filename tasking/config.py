@@ -69,6 +69,8 @@ def from_environment(instance_path: str) -> dict:
         # Calls per token: `memory://` counts per worker; several instances share redis://….
         "API_RATE_LIMIT": env("API_RATE_LIMIT") or "600 per minute",
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
+        # Security log entries older than this many days are purged by the scheduler.
+        "SECURITY_LOG_DAYS": _int(env, "SECURITY_LOG_DAYS", 365),
         **session_settings(env),
     }
 

@@ -83,6 +83,9 @@ RIGHTS = {
     "admin.change_active": "admin",
     "admin.org_settings": "admin",
     "admin.region_settings": "coordinate",
+    # The security log of an organisation and its CSV: its admins only.
+    "securitylog.index": "admin",
+    "securitylog.export": "admin",
     "plans.create_from_template": "admin",
     "planning.edit_plan": "admin",
     "planning.edit_theme": "admin",

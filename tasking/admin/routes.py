@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 
 from tasking.admin.forms import DigestSlotForm, NewMemberForm, OrgSettingsForm, RoleForm
 from tasking.auth.services import queue_invitation
-from tasking.core import clock, sessions
+from tasking.core import clock, security_log, sessions
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import is_org_admin, org_admin_or_404, region_to_configure_or_404
 from tasking.core.transaction import attempt, refused_redirect
@@ -84,7 +84,14 @@ def _add_member(org: Organisation, form: NewMemberForm) -> tuple[User, OutboxMes
         role=form.role.data,
         now=clock.now(),
     )
-    if form.password.data:
+    invited = not form.password.data
+    security_log.note(
+        security_log.MEMBER_INVITED if invited else security_log.MEMBER_ADDED,
+        subject=user,
+        organisation=org.id,
+        detail={"role": form.role.data, "email": user.email},
+    )
+    if not invited:
         return user, None
     return user, queue_invitation(db.session, user, current_user, org.name, clock.now())
 
@@ -109,9 +116,16 @@ def change_role(org_id: int, user_id: int):
         abort(400, _("Unknown role."))
     back = url_for("admin.members", org_id=org.id)
     try:
-        services.set_role(db.session, actor=current_user, user=user, org=org, role=form.role.data)
+        before = services.set_role(db.session, actor=current_user, user=user, org=org, role=form.role.data)
     except ServiceError as exc:
         return refused_redirect(back, exc.message)
+    if before != form.role.data:
+        security_log.note(
+            security_log.ROLE_CHANGED,
+            subject=user,
+            organisation=org.id,
+            detail={"before": before, "after": form.role.data},
+        )
     flash(_("The role of %(name)s is changed.", name=user.name), "success")
     return redirect(back, code=303)
 
@@ -124,10 +138,14 @@ def change_active(org_id: int, user_id: int):
         return asked
     active = request.form.get("active") == "1"
     back = url_for("admin.members", org_id=org.id)
+    was_active = user.active
     try:
         services.set_active(db.session, actor=current_user, user=user, active=active)
     except ServiceError as exc:
         return refused_redirect(back, exc.message)
+    if was_active != active:
+        kind = security_log.ACCOUNT_REACTIVATED if active else security_log.ACCOUNT_DEACTIVATED
+        security_log.note(kind, subject=user, organisation=org.id)
     message = _("%(name)s is reactivated.") if active else _("%(name)s is deactivated.")
     flash(message % {"name": user.name}, "success")
     return redirect(back, code=303)
@@ -157,7 +175,14 @@ def org_settings(org_id: int):
     # Fields missing from a submission keep their stored value.
     form = OrgSettingsForm(data=settings.org_settings_values(org))
     save = partial(settings.update_org_settings, db.session, actor=current_user, organisation=org)
+    required_before = org.admins_need_2fa
     if _save_settings(form, save):
+        if org.admins_need_2fa != required_before:
+            security_log.note(
+                security_log.ORG_TWO_FACTOR_RULE,
+                organisation=org.id,
+                detail={"before": required_before, "after": org.admins_need_2fa},
+            )
         return redirect(url_for("admin.org_settings", org_id=org.id), code=303)
     return render_template("admin/settings.html", org=org, form=form), 422 if form.errors else 200
 

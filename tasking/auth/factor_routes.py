@@ -11,7 +11,7 @@ from flask_login import current_user, login_required, login_user
 
 from tasking.auth import services, two_factor
 from tasking.auth.forms import CodeForm
-from tasking.core import clock, sessions
+from tasking.core import clock, security_log, sessions
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import sign_in_first
 from tasking.core.sessions import recent_password_required
@@ -44,21 +44,33 @@ def _stamp(instant: datetime) -> int:
     return int(instant.replace(tzinfo=UTC).timestamp())
 
 
-def ask_code(user: User, remember: bool, next_url: str):  # noqa: ANN201
-    """After a right password for an account with two factors: the code page."""
+def ask_code(user: User, remember: bool, next_url: str, *, method: str = "password"):  # noqa: ANN201
+    """After a right password for an account with two factors: the code page.
+    ``method`` is how the first factor was given, for the security log."""
     session[PENDING] = {
         "u": user.id,
         "e": user.session_epoch,
         "at": _stamp(clock.now()),
         "r": bool(remember),
         "n": next_url,
+        "m": method,
     }
     return redirect(url_for("two_factor.challenge"), code=303)
 
 
-def finish_sign_in(user: User, remember: bool, next_url: str):  # noqa: ANN201
+def finish_sign_in(  # noqa: ANN201
+    user: User, remember: bool, next_url: str, *, method: str = "password", second_factor: str | None = None
+):
     """Sign the person in; an administrator whose organisation requires two
-    factors and who has none is sent to set it up first."""
+    factors and who has none is sent to set it up first. ``method`` (the
+    first factor: « password », « link »…) and ``second_factor`` (« app »,
+    « recovery_code ») go to the security log."""
+    security_log.note(
+        security_log.SIGN_IN,
+        actor=user,
+        subject=user,
+        detail={"method": method, "second_factor": second_factor, "remember": bool(remember)},
+    )
     login_user(user, remember=False)
     sessions.start(remember, clock.now())
     if not user.has_two_factor and two_factor.required_for(db.session, user):
@@ -114,13 +126,34 @@ def challenge():
                 form.code.errors.append(_("This code is not right, or it has already been used."))
         keep_refusal()
         if right:
-            session.pop(PENDING, None)
-            user.last_login_at = clock.now()
-            return finish_sign_in(user, pending["r"], safe_next(pending["n"], url_for("plans.home")))
+            return _code_accepted(user, pending, form.code.data)
+        _code_refused(user, "paused" if paused else "wrong_code")
     page = render_template("auth/two_factor_challenge.html", form=form)
     if paused:
         return page, 429, {"Retry-After": str(paused)}
     return page, 422 if form.errors else 200
+
+
+def _code_accepted(user: User, pending: dict, code: str):  # noqa: ANN202
+    session.pop(PENDING, None)
+    user.last_login_at = clock.now()
+    factor = "recovery_code" if two_factor.is_recovery_code(code) else "app"
+    if factor == "recovery_code":
+        security_log.note(security_log.RECOVERY_CODE_USED, actor=user, subject=user)
+    next_url = safe_next(pending["n"], url_for("plans.home"))
+    return finish_sign_in(
+        user, pending["r"], next_url, method=pending.get("m", "password"), second_factor=factor
+    )
+
+
+def _code_refused(user: User, reason: str) -> None:
+    """A wrong second-factor code: a failed sign-in (the route keeps the refusal)."""
+    security_log.note(
+        security_log.SIGN_IN_FAILED,
+        actor=None,
+        subject=user,
+        detail={"email": user.email, "reason": reason, "step": "code"},
+    )
 
 
 @bp.route("/account/two-factor")
@@ -151,6 +184,7 @@ def setup():
         except ServiceError as exc:
             form.code.errors.append(exc.message)
         else:
+            security_log.note(security_log.TWO_FACTOR_ENABLED, subject=current_user.id)
             session.pop(SETUP_SECRET, None)
             session.pop(MUST_ENROL, None)
             return render_template("auth/recovery_codes.html", codes=codes, first=True)
@@ -169,6 +203,7 @@ def recovery_codes():
     if not current_user.has_two_factor:
         return refused_redirect(url_for("two_factor.manage"), _("Two-factor sign-in is not on."))
     codes = two_factor.new_recovery_codes(db.session, user=current_user, now=clock.now())
+    security_log.note(security_log.RECOVERY_CODES_REGENERATED, subject=current_user.id)
     return render_template("auth/recovery_codes.html", codes=codes, first=False)
 
 
@@ -183,6 +218,7 @@ def disable():
         two_factor.disable(db.session, user=current_user)
     except ServiceError as exc:
         return refused_redirect(back, exc.message)
+    security_log.note(security_log.TWO_FACTOR_DISABLED, subject=current_user.id)
     flash(_("Two-factor sign-in is off: your password alone signs you in."), "success")
     return redirect(back, code=303)
 

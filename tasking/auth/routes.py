@@ -16,7 +16,7 @@ from tasking.auth.forms import (
     LoginForm,
     SetPasswordForm,
 )
-from tasking.core import clock, sessions
+from tasking.core import clock, security_log, sessions
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import sign_in_first
 from tasking.core.i18n import normalise_locale
@@ -24,6 +24,7 @@ from tasking.core.transaction import attempt, keep_refusal
 from tasking.core.urls import safe_next
 from tasking.extensions import db, login_manager
 from tasking.me.home import start_of
+from tasking.orgs.services import user_by_email
 from tasking.outbox.notice import flash_mail_notice
 from tasking.outbox.sender import send_after_commit
 
@@ -66,11 +67,13 @@ def login():
         except services.SignInPaused as exc:
             user, paused = None, exc.seconds
             form.password.errors.append(exc.message)
+            sign_in_failed(form.email.data, "paused")
         else:
             if user is None:
                 form.password.errors.append(
                     _("Wrong e-mail address or password, or the account is deactivated.")
                 )
+                sign_in_failed(form.email.data)
         # Kept either way: a failure counts towards the lock.
         keep_refusal()
         if user is not None:
@@ -87,9 +90,27 @@ def login():
     return page, 422 if form.errors else 200
 
 
+def sign_in_failed(email: str, reason: str | None = None) -> None:
+    """A refused sign-in in the security log (the route keeps the refusal).
+    ``reason`` None: the account tells it (unknown address, deactivated, wrong password)."""
+    address = (email or "").strip().lower()
+    account = user_by_email(db.session, address)
+    if reason is None:
+        reason = "unknown_email" if account is None else "wrong_password" if account.active else "deactivated"
+    # What is not an address may be a password typed in the wrong field: not kept.
+    typed = address if "@" in address else None
+    security_log.note(
+        security_log.SIGN_IN_FAILED,
+        actor=None,
+        subject=account,
+        detail={"email": typed, "reason": reason, "step": "password"},
+    )
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
+        security_log.note(security_log.SIGN_OUT, subject=current_user.id)
         # Cookies are signed, not stored: a new epoch is what ends them, on
         # every device (a copied cookie must not outlive "Sign out").
         services.end_sessions(current_user)
@@ -104,6 +125,8 @@ def forgot_password():
     if form.validate_on_submit():
         now = clock.now()
         row = services.request_password_reset(db.session, form.email.data, now)
+        if row is not None:
+            security_log.note(security_log.PASSWORD_RESET_REQUESTED, actor=None, subject=row.user_id)
         send_after_commit([row], now)
         # The same answer whether or not the address has an account.
         flash_mail_notice(
@@ -117,7 +140,7 @@ def forgot_password():
     return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
 
 
-def _password_page(token: str, salt: str, max_age: int, heading: str):
+def _password_page(token: str, salt: str, max_age: int, heading: str, kind: str):
     try:
         user = services.user_from_token(db.session, token, salt, max_age)
     except ServiceError as exc:
@@ -131,11 +154,12 @@ def _password_page(token: str, salt: str, max_age: int, heading: str):
             form.password.errors.append(exc.message)
         else:
             logout_user()
+            security_log.note(kind, actor=user, subject=user)
             flash(_("Your password is saved."), "success")
             # The mailbox is one factor: a second one is still asked for.
             if user.has_two_factor:
-                return factor_routes.ask_code(user, False, url_for("plans.home"))
-            return factor_routes.finish_sign_in(user, False, url_for("plans.home"))
+                return factor_routes.ask_code(user, False, url_for("plans.home"), method="link")
+            return factor_routes.finish_sign_in(user, False, url_for("plans.home"), method="link")
     status = 422 if form.errors else 200
     return render_template("auth/set_password.html", form=form, heading=heading, user=user), status
 
@@ -143,14 +167,22 @@ def _password_page(token: str, salt: str, max_age: int, heading: str):
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     return _password_page(
-        token, services.RESET_SALT, current_app.config["PASSWORD_RESET_MAX_AGE"], _("Choose a new password")
+        token,
+        services.RESET_SALT,
+        current_app.config["PASSWORD_RESET_MAX_AGE"],
+        _("Choose a new password"),
+        security_log.PASSWORD_RESET,
     )
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     return _password_page(
-        token, services.INVITE_SALT, services.INVITE_MAX_AGE, _("Welcome! Choose your password")
+        token,
+        services.INVITE_SALT,
+        services.INVITE_MAX_AGE,
+        _("Welcome! Choose your password"),
+        security_log.INVITATION_ACCEPTED,
     )
 
 
@@ -187,9 +219,17 @@ def _check_own_password(password: str, field) -> bool:  # noqa: ANN001
     except services.SignInPaused as exc:
         user = None
         field.errors.append(exc.message)
+        reason = "paused"
     else:
+        reason = "wrong_password"
         if user is None:
             field.errors.append(_("This is not your password."))
+    if user is None:
+        security_log.note(
+            security_log.SIGN_IN_FAILED,
+            subject=current_user.id,
+            detail={"email": current_user.email, "reason": reason, "step": "confirm"},
+        )
     # Kept either way: a failure counts towards the pause.
     keep_refusal()
     return user is not None
@@ -219,6 +259,7 @@ def change_password():
         except ServiceError as exc:
             form.password.errors.append(exc.message)
         else:
+            security_log.note(security_log.PASSWORD_CHANGED, subject=current_user.id)
             remember = bool(session.get(sessions.REMEMBER))
             login_user(current_user._get_current_object())
             sessions.start(remember, clock.now())

@@ -130,12 +130,18 @@ def _use_recovery_code(session: Session, user: User, code: str, now: datetime) -
     return True
 
 
+def is_recovery_code(code: str) -> bool:
+    """Whether ``code`` is taken as a recovery code rather than an app's six digits."""
+    digits = _digits(code)
+    return not (digits.isdigit() and len(digits) == 6)
+
+
 def verify(session: Session, *, user: User, code: str, now: datetime) -> bool:
     """An app code not used before, or an unused recovery code (then spent)."""
     if not user.has_two_factor:
         return False
     digits = _digits(code)
-    if digits.isdigit() and len(digits) == 6:
+    if not is_recovery_code(code):
         step = _matching_step(user.totp_secret, digits, now)
         if step is None or step <= (user.totp_last_step or 0):
             return False

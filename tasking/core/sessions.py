@@ -22,9 +22,13 @@ from flask import Flask, Response, current_app, flash, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import logout_user
 
-from tasking.core import clock
+from tasking.core import clock, security_log
 from tasking.core.htmx import sign_in_first
+from tasking.core.transaction import keep_row
 from tasking.core.urls import safe_next
+from tasking.core.validation import parse_id
+from tasking.extensions import db
+from tasking.models import User
 
 SIGNED_IN_AT = "auth_at"
 SEEN_AT = "seen_at"
@@ -59,22 +63,46 @@ def password_confirmed(now: datetime) -> None:
     session[PASSWORD_AT] = _stamp(now)
 
 
-def expired_reason(now: datetime) -> str | None:
-    """Why the signed-in session of this request has ended, or None."""
+def expiry(now: datetime) -> str | None:
+    """Whether the signed-in session of this request has ended: « idle »,
+    « lifetime » (too long since sign-in), « unknown » (no instants), or None."""
     config = current_app.config
     signed_in, seen = _instant(session.get(SIGNED_IN_AT)), _instant(session.get(SEEN_AT))
     if signed_in is None or seen is None:
         # A session from before these rules, or tampered with: sign in again.
-        return _("Your session has ended. Sign in again.")
+        return "unknown"
     if session.get(REMEMBER):
         if now - signed_in > timedelta(days=config["SESSION_REMEMBER_DAYS"]):
-            return _("Your session has ended. Sign in again.")
+            return "lifetime"
         return None
     if now - seen > timedelta(minutes=config["SESSION_IDLE_MINUTES"]):
-        return _("Your session ended after a period of inactivity. Sign in again.")
+        return "idle"
     if now - signed_in > timedelta(hours=config["SESSION_MAX_HOURS"]):
-        return _("Your session has ended. Sign in again.")
+        return "lifetime"
     return None
+
+
+def expired_reason(now: datetime) -> str | None:
+    """Why the signed-in session of this request has ended, or None."""
+    ended = expiry(now)
+    if ended is None:
+        return None
+    if ended == "idle":
+        return _("Your session ended after a period of inactivity. Sign in again.")
+    return _("Your session has ended. Sign in again.")
+
+
+def _record_expiry(ended: str) -> None:
+    """The security log's line for a session that ended by itself: only for
+    a cookie still valid otherwise (not one already signed out elsewhere)."""
+    user_id = parse_id(str(session.get("_user_id", "")).partition(":")[0])
+    user = db.session.get(User, user_id) if user_id else None
+    if user is not None and user.get_id() == session.get("_user_id"):
+        keep_row(
+            security_log.note(
+                security_log.SESSION_EXPIRED, actor=None, subject=user, detail={"reason": ended}
+            )
+        )
 
 
 def password_is_recent(now: datetime) -> bool:
@@ -127,8 +155,10 @@ def register(app: Flask) -> None:
         if "_user_id" not in session or request.endpoint in PASSIVE_ENDPOINTS:
             return
         now = clock.now()
-        reason = expired_reason(now)
-        if reason is not None:
+        ended = expiry(now)
+        if ended is not None:
+            reason = expired_reason(now)
+            _record_expiry(ended)
             logout_user()
             session.clear()
             flash(reason, "info")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, Response, flash, g, redirect, request
+from sqlalchemy.orm import make_transient
 
 from tasking.extensions import db
 
@@ -39,13 +40,15 @@ def register(app: Flask) -> None:
     def finish(response: Response) -> Response:
         # Popped, not read: a test's app context outlives its requests.
         keep, refused = g.pop("_keep_refusal", False), g.pop("_refused", False)
-        callbacks = g.pop("_after_commit", [])
+        callbacks, kept = g.pop("_after_commit", []), g.pop("_kept_rows", [])
         if keep or (response.status_code < 400 and not refused):
             db.session.commit()
             for callback in callbacks:
                 callback()
         else:
             db.session.rollback()
+            if kept:
+                _commit_alone(kept)
         return response
 
     @app.teardown_request
@@ -63,6 +66,22 @@ def attempt() -> Iterator[None]:
     refusal). A stale version shows here, at the savepoint's flush."""
     with db.session.begin_nested():
         yield
+
+
+def keep_row(row: object) -> None:
+    """Write ``row`` whatever the request answers: on a refusal it is added
+    again after the rollback and committed alone (a session that ended by
+    itself is logged, whether the page then answers 302 or an htmx 401)."""
+    g.setdefault("_kept_rows", []).append(row)
+
+
+def _commit_alone(rows: list) -> None:
+    for row in rows:
+        make_transient(row)
+        # The rolled-back INSERT's id is not the row's any more.
+        row.id = None
+        db.session.add(row)
+    db.session.commit()
 
 
 def after_commit(callback: Callable[[], None]) -> None:

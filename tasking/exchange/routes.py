@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from tasking.checkins.status import plan_checkin_status
-from tasking.core import clock, sessions
+from tasking.core import clock, security_log, sessions
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import go, is_htmx, render
@@ -101,6 +101,11 @@ def export(plan_id: int, extension: str):
         today=today,
     )
     response = Response(build(export), mimetype=mimetype)
+    security_log.note(
+        security_log.EXPORT,
+        organisation=plan.organisation_id,
+        detail={"what": "plan", "format": extension, "plan_id": plan.id},
+    )
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{export_filename(plan, today, extension)}"'
     )
@@ -195,6 +200,7 @@ def _importing(plan: Plan, pending: PendingImport, preview: import_plan.Preview,
     head, tail = page.split(marker)
     # The view's session is closed once it returns: the stream works on ids.
     actor_id, plan_id, pending_id = current_user.id, plan.id, pending.id
+    organisation_id, filename = plan.organisation_id, pending.filename
     done = import_write.Applied()
 
     def steps() -> Iterator[str]:
@@ -204,6 +210,12 @@ def _importing(plan: Plan, pending: PendingImport, preview: import_plan.Preview,
         ):
             yield render_template("exchange/_import_step.html", rows=rows, total=total)
         db.session.delete(db.session.get(PendingImport, pending_id))
+        security_log.note(
+            security_log.IMPORT,
+            actor=actor_id,
+            organisation=organisation_id,
+            detail={"what": "tasks", "plan_id": plan_id, "filename": filename, "rows": total},
+        )
 
     def outcome(problem: str | None) -> str:
         return render_template(
@@ -308,6 +320,11 @@ def confirm_docx(org_id: int, token: str):
                 parsed=parsed,
                 now=now,
                 title=request.form.get("title", ""),
+            )
+            security_log.note(
+                security_log.IMPORT,
+                organisation=org.id,
+                detail={"what": "plan", "plan_id": plan.id, "filename": pending.filename},
             )
             db.session.delete(pending)
     except ImportFailed as failure:

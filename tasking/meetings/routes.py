@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tasking.core import clock
+from tasking.core import clock, security_log
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import render
 from tasking.core.permissions import (
@@ -15,6 +15,7 @@ from tasking.core.permissions import (
     may_see_detail_of,
     meeting_runner_or_404,
     meetings_region_or_404,
+    regional_org_id,
 )
 from tasking.core.transaction import attempt
 from tasking.core.validation import parse_id
@@ -229,6 +230,12 @@ def minutes_docx(slug: str, meeting_id: int):
     region = meetings_region_or_404(db.session, current_user, slug)
     meeting = _meeting_or_404(region, meeting_id)
     body = build_minutes_docx(region, meeting_record(db.session, meeting))
+    # The minutes name the people present and the owners of follow-ups.
+    security_log.note(
+        security_log.EXPORT,
+        organisation=regional_org_id(db.session, region.id),
+        detail={"what": "minutes", "format": "docx", "meeting_id": meeting.id},
+    )
     response = Response(
         body, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )

@@ -25,6 +25,7 @@ from tasking.models.plan import (
     Theme,
 )
 from tasking.models.schedule import DigestLog, JobRunStat, ReminderLog, SchedulerLease
+from tasking.models.security import SecurityEvent
 from tasking.models.snapshot import PlanWeek
 from tasking.models.task import (
     Activity,
@@ -72,6 +73,7 @@ __all__ = [
     "Role",
     "SignInFailure",
     "SchedulerLease",
+    "SecurityEvent",
     "SpecificObjective",
     "Target",
     "Task",

@@ -103,7 +103,8 @@ def create_user(
     return user
 
 
-def set_role(session: Session, *, actor: User, user: User, org: Organisation, role: str) -> None:
+def set_role(session: Session, *, actor: User, user: User, org: Organisation, role: str) -> str:
+    """Give ``user`` the ``role`` in ``org``; returns the role they had."""
     if role not in ROLES:
         raise ServiceError(_("Unknown role “%(role)s”.", role=role), "role")
     membership = session.scalar(
@@ -113,7 +114,8 @@ def set_role(session: Session, *, actor: User, user: User, org: Organisation, ro
         raise ServiceError(_("This person is not a member of the organisation."))
     if user.id == actor.id and role != Role.ADMIN.value:
         raise ServiceError(_("You cannot remove your own administrator role."), "role")
-    membership.role = role
+    before, membership.role = membership.role, role
+    return before
 
 
 def set_active(session: Session, *, actor: User, user: User, active: bool) -> None:

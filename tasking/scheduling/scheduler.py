@@ -8,7 +8,8 @@ APScheduler 3 (BlockingScheduler) runs, in this process only:
   so one trigger serves every time zone and a slot missed while the process
   was down is caught up (within its week);
 - the weekly check-in (rounds due to open, late reminders), every 15 minutes;
-- the outbox and the webhooks' deliveries, every ``outbox_seconds`` (30 s).
+- the outbox and the webhooks' deliveries, every ``outbox_seconds`` (30 s);
+- the security log's purge of entries past ``SECURITY_LOG_DAYS``, hourly.
 
 Only the holder of the lease acts: a heartbeat renews it every third of its
 length; a second scheduler stands by and takes over when the lease expires.
@@ -48,6 +49,7 @@ from tasking.outbox.sender import deliver, worker_name
 from tasking.scheduling import lease
 from tasking.scheduling.jobs import run_digests, run_regional_digests, run_reminders
 from tasking.scheduling.runs import record_run
+from tasking.securitylog.jobs import run_purge
 from tasking.webhooks.jobs import run_webhooks
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ JOBS: dict[str, Callable] = {
     "outbox": send_outbox,
     "checkins": run_checkins,
     "webhooks": run_webhooks,
+    "security-log": run_purge,
 }
 
 
@@ -158,6 +161,10 @@ class Scheduler:
         quarter = CronTrigger(minute="*/15", timezone="UTC")
         for job_id in ("reminders", "digests", "regional-digests", "checkins"):
             self.scheduler.add_job(self.run_job, quarter, args=[job_id], id=job_id)
+        # The security log's retention counts in days: once an hour is plenty.
+        self.scheduler.add_job(
+            self.run_job, CronTrigger(minute=40, timezone="UTC"), args=["security-log"], id="security-log"
+        )
         for job_id in ("outbox", "webhooks"):
             self.scheduler.add_job(
                 self.run_job, IntervalTrigger(seconds=self.outbox_seconds), args=[job_id], id=job_id

@@ -125,7 +125,7 @@ def change_active(org_id: int, user_id: int):
     active = request.form.get("active") == "1"
     back = url_for("admin.members", org_id=org.id)
     try:
-        services.set_active(db.session, actor=current_user, user=user, active=active)
+        services.set_active(db.session, actor=current_user, user=user, active=active, now=clock.now())
     except ServiceError as exc:
         return refused_redirect(back, exc.message)
     message = _("%(name)s is reactivated.") if active else _("%(name)s is deactivated.")

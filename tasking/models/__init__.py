@@ -24,6 +24,7 @@ from tasking.models.plan import (
     Target,
     Theme,
 )
+from tasking.models.privacy import AccountDeactivation, OrgRetention, Pseudonymisation
 from tasking.models.schedule import DigestLog, JobRunStat, ReminderLog, SchedulerLease
 from tasking.models.snapshot import PlanWeek
 from tasking.models.task import (
@@ -38,6 +39,7 @@ from tasking.models.task import (
 from tasking.models.webhook import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent, WebhookFormat
 
 __all__ = [
+    "AccountDeactivation",
     "Activity",
     "ApiToken",
     "CheckinAnswer",
@@ -60,12 +62,14 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "OperationalObjective",
+    "OrgRetention",
     "Organisation",
     "PartnerContact",
     "OutboxMessage",
     "PendingImport",
     "Plan",
     "PlanWeek",
+    "Pseudonymisation",
     "RecoveryCode",
     "Region",
     "ReminderLog",

@@ -8,7 +8,8 @@ APScheduler 3 (BlockingScheduler) runs, in this process only:
   so one trigger serves every time zone and a slot missed while the process
   was down is caught up (within its week);
 - the weekly check-in (rounds due to open, late reminders), every 15 minutes;
-- the outbox and the webhooks' deliveries, every ``outbox_seconds`` (30 s).
+- the outbox and the webhooks' deliveries, every ``outbox_seconds`` (30 s);
+- the retention of deactivated accounts' personal data, every hour.
 
 Only the holder of the lease acts: a heartbeat renews it every third of its
 length; a second scheduler stands by and takes over when the lease expires.
@@ -45,6 +46,7 @@ from sqlalchemy.orm import Session
 from tasking.checkins.jobs import run_checkins
 from tasking.extensions import db
 from tasking.outbox.sender import deliver, worker_name
+from tasking.privacy.jobs import run_retention
 from tasking.scheduling import lease
 from tasking.scheduling.jobs import run_digests, run_regional_digests, run_reminders
 from tasking.scheduling.runs import record_run
@@ -66,6 +68,7 @@ JOBS: dict[str, Callable] = {
     "outbox": send_outbox,
     "checkins": run_checkins,
     "webhooks": run_webhooks,
+    "retention": run_retention,
 }
 
 
@@ -158,6 +161,9 @@ class Scheduler:
         quarter = CronTrigger(minute="*/15", timezone="UTC")
         for job_id in ("reminders", "digests", "regional-digests", "checkins"):
             self.scheduler.add_job(self.run_job, quarter, args=[job_id], id=job_id)
+        self.scheduler.add_job(
+            self.run_job, CronTrigger(minute=45, timezone="UTC"), args=["retention"], id="retention"
+        )
         for job_id in ("outbox", "webhooks"):
             self.scheduler.add_job(
                 self.run_job, IntervalTrigger(seconds=self.outbox_seconds), args=[job_id], id=job_id

@@ -110,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from tasking.plans.editor import bp as planning_bp
     from tasking.plans.routes import bp as plans_bp
     from tasking.securitylog.routes import bp as securitylog_bp
+    from tasking.privacy.routes import bp as privacy_bp
     from tasking.tasks.routes import bp as tasks_bp
 
     for blueprint in (
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
         checkins_bp,
         meetings_bp,
         securitylog_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)
     register_api(app)
@@ -263,6 +265,7 @@ def register_commands(app: Flask) -> None:
     from tasking.orgs.cli import orgs_cli, regions_cli, users_cli
     from tasking.outbox.cli import outbox_cli
     from tasking.plans.cli import plans_cli
+    from tasking.privacy.cli import privacy_cli
     from tasking.scheduling.cli import notify_cli, scheduler_cli
 
     for command in (regions_cli, orgs_cli, users_cli, plans_cli, demo_command, outbox_cli):
@@ -270,6 +273,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(notify_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(checkins_cli)
+    app.cli.add_command(privacy_cli)
 
 
 def register_operations(app: Flask) -> None:

@@ -135,6 +135,12 @@ RIGHTS = {
     "webhooks.toggle": "admin",
     "webhooks.delete": "admin",
     "webhooks.retry": "admin",
+    # Personal data (Law 25): one's own export; an admin's export of a member, the retention setting.
+    "privacy.mine": "user",
+    "privacy.download_mine": "user",
+    "privacy.member_data": "admin",
+    "privacy.download_member": "admin",
+    "privacy.retention_settings": "admin",
     "tokens.index": "user",
     "tokens.create": "user",
     "tokens.revoke": "own",

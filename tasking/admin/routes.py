@@ -140,7 +140,7 @@ def change_active(org_id: int, user_id: int):
     back = url_for("admin.members", org_id=org.id)
     was_active = user.active
     try:
-        services.set_active(db.session, actor=current_user, user=user, active=active)
+        services.set_active(db.session, actor=current_user, user=user, active=active, now=clock.now())
     except ServiceError as exc:
         return refused_redirect(back, exc.message)
     if was_active != active:

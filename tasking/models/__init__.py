@@ -24,6 +24,7 @@ from tasking.models.plan import (
     Target,
     Theme,
 )
+from tasking.models.privacy import AccountDeactivation, OrgRetention, Pseudonymisation
 from tasking.models.schedule import DigestLog, JobRunStat, ReminderLog, SchedulerLease
 from tasking.models.security import SecurityEvent
 from tasking.models.snapshot import PlanWeek
@@ -39,6 +40,7 @@ from tasking.models.task import (
 from tasking.models.webhook import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent, WebhookFormat
 
 __all__ = [
+    "AccountDeactivation",
     "Activity",
     "ApiToken",
     "CheckinAnswer",
@@ -61,12 +63,14 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "OperationalObjective",
+    "OrgRetention",
     "Organisation",
     "PartnerContact",
     "OutboxMessage",
     "PendingImport",
     "Plan",
     "PlanWeek",
+    "Pseudonymisation",
     "RecoveryCode",
     "Region",
     "ReminderLog",

@@ -18,7 +18,7 @@ from tasking.core.validation import (
     clean_name,
     clean_slug,
 )
-from tasking.models import Membership, Organisation, Region, Role, User
+from tasking.models import AccountDeactivation, Membership, Organisation, Region, Role, User
 
 ROLES = tuple(role.value for role in Role)
 
@@ -118,7 +118,9 @@ def set_role(session: Session, *, actor: User, user: User, org: Organisation, ro
     return before
 
 
-def set_active(session: Session, *, actor: User, user: User, active: bool) -> None:
+def set_active(session: Session, *, actor: User, user: User, active: bool, now: datetime) -> None:
+    """Deactivate or reactivate the account. The day of a deactivation is
+    kept (``now``): an organisation's retention period runs from it."""
     if user.id == actor.id and not active:
         raise ServiceError(_("You cannot deactivate your own account."))
     # The account is the person's everywhere: one organisation's admin must
@@ -136,6 +138,18 @@ def set_active(session: Session, *, actor: User, user: User, active: bool) -> No
         user.active = active
         # Ends the sessions the person has open elsewhere.
         user.session_epoch += 1
+        _remember_deactivation(session, user, active, now)
+
+
+def _remember_deactivation(session: Session, user: User, active: bool, now: datetime) -> None:
+    record = session.get(AccountDeactivation, user.id)
+    if active and record is not None:
+        session.delete(record)
+    elif not active:
+        if record is None:
+            session.add(AccountDeactivation(user_id=user.id, deactivated_at=now))
+        else:
+            record.deactivated_at = now
 
 
 def org_members(session: Session, org_id: int) -> list[tuple[User, str]]:

@@ -10,6 +10,7 @@ APScheduler 3 (BlockingScheduler) runs, in this process only:
 - the weekly check-in (rounds due to open, late reminders), every 15 minutes;
 - the outbox and the webhooks' deliveries, every ``outbox_seconds`` (30 s);
 - the security log's purge of entries past ``SECURITY_LOG_DAYS``, hourly.
+- the retention of deactivated accounts' personal data, every hour.
 
 Only the holder of the lease acts: a heartbeat renews it every third of its
 length; a second scheduler stands by and takes over when the lease expires.
@@ -46,6 +47,7 @@ from sqlalchemy.orm import Session
 from tasking.checkins.jobs import run_checkins
 from tasking.extensions import db
 from tasking.outbox.sender import deliver, worker_name
+from tasking.privacy.jobs import run_retention
 from tasking.scheduling import lease
 from tasking.scheduling.jobs import run_digests, run_regional_digests, run_reminders
 from tasking.scheduling.runs import record_run
@@ -69,6 +71,7 @@ JOBS: dict[str, Callable] = {
     "checkins": run_checkins,
     "webhooks": run_webhooks,
     "security-log": run_purge,
+    "retention": run_retention,
 }
 
 
@@ -161,10 +164,11 @@ class Scheduler:
         quarter = CronTrigger(minute="*/15", timezone="UTC")
         for job_id in ("reminders", "digests", "regional-digests", "checkins"):
             self.scheduler.add_job(self.run_job, quarter, args=[job_id], id=job_id)
-        # The security log's retention counts in days: once an hour is plenty.
-        self.scheduler.add_job(
-            self.run_job, CronTrigger(minute=40, timezone="UTC"), args=["security-log"], id="security-log"
-        )
+        # Retention (the security log's, deactivated accounts') counts in days: hourly is plenty.
+        for job_id, minute in (("security-log", 40), ("retention", 45)):
+            self.scheduler.add_job(
+                self.run_job, CronTrigger(minute=minute, timezone="UTC"), args=[job_id], id=job_id
+            )
         for job_id in ("outbox", "webhooks"):
             self.scheduler.add_job(
                 self.run_job, IntervalTrigger(seconds=self.outbox_seconds), args=[job_id], id=job_id

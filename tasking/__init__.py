@@ -109,8 +109,8 @@ def register_blueprints(app: Flask) -> None:
     from tasking.outbox.routes import bp as outbox_bp
     from tasking.plans.editor import bp as planning_bp
     from tasking.plans.routes import bp as plans_bp
-    from tasking.securitylog.routes import bp as securitylog_bp
     from tasking.privacy.routes import bp as privacy_bp
+    from tasking.securitylog.routes import bp as securitylog_bp
     from tasking.tasks.routes import bp as tasks_bp
 
     for blueprint in (

@@ -6,7 +6,9 @@ with a sentence and changes nothing."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from datetime import UTC
 
 import pyotp
@@ -17,6 +19,7 @@ from sqlalchemy import select
 from tasking.auth.security_keys import relying_party
 from tasking.extensions import db
 from tasking.models import SecurityEvent, SecurityKey, User
+from tasking.privacy import retention
 from tests.conftest import PASSWORD, app_now
 from tests.soft_key import SoftKey
 
@@ -104,9 +107,8 @@ def test_a_person_adds_lists_and_removes_a_key(client, people):
 
     removed = client.post(f"/account/two-factor/keys/{row.id}/remove")
     assert removed.status_code == 303 and keys_of(member) == []
-    assert "La clé de sécurité «\u00a0Clé bleue\u00a0» est retirée." in client.get("/account/two-factor").get_data(
-        as_text=True
-    )
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    assert "La clé de sécurité «\u00a0Clé bleue\u00a0» est retirée." in page
     assert len(events("security_key_removed")) == 1
 
 
@@ -342,4 +344,28 @@ def test_a_challenge_is_good_for_five_minutes(client, people, clock):
     clock.advance(minutes=5, seconds=1)
     late = client.post("/account/two-factor/keys", data={"name": "Clé", "credential": answer})
     assert late.status_code == 400 and "a expiré" in late.get_data(as_text=True)
+    assert keys_of(member) == []
+
+
+def test_the_personal_data_export_lists_keys_without_secrets(client, people):
+    member = people[2]
+    key = enrolled(client, member)
+    sign_in(client, member)
+    response = client.get("/account/data.zip")
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    document = json.loads(archive.read("donnees.json").decode("utf-8"))
+    [row] = document["sections"]["security_keys"]
+    assert row["name"] == "Clé bleue" and row["transports"] == "usb"
+    everything = b"".join(archive.read(name) for name in archive.namelist())
+    assert key.id.encode() not in everything
+
+
+def test_pseudonymisation_removes_the_keys(client, people):
+    org, member = people[0], people[2]
+    enrolled(client, member)
+    member.active = False
+    db.session.commit()
+    retention.pseudonymise(db.session, retention.Due(member, app_now(), org.id, 30), app_now())
+    db.session.commit()
     assert keys_of(member) == []

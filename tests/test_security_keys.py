@@ -191,6 +191,11 @@ def test_removing_asks_the_password_again_in_a_kept_session(client, people, cloc
     assert add(client, SoftKey()).status_code == 303
     [row] = keys_of(member)
     clock.advance(minutes=20)
+    # The browser's script follows where the options request is sent: the password page.
+    again = client.post(
+        "/account/two-factor/keys/options", headers={"Referer": "http://localhost/account/two-factor"}
+    )
+    assert again.status_code == 302 and "/account/confirm" in again.headers["Location"]
     asked = client.post(f"/account/two-factor/keys/{row.id}/remove")
     assert asked.status_code == 302 and "/account/confirm" in asked.headers["Location"]
     assert len(keys_of(member)) == 1

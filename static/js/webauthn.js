@@ -78,8 +78,8 @@
     });
     const type = reply.headers.get("Content-Type") || "";
     if (!type.startsWith("application/json")) {
-      // The password is asked again, or the session ended: the page knows where to go.
-      window.location.reload();
+      // Sent elsewhere first (the password asked again, the session ended): go there.
+      window.location.assign(reply.url);
       return null;
     }
     const json = await reply.json();

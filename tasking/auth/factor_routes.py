@@ -80,7 +80,7 @@ def finish_sign_in(  # noqa: ANN201
     return redirect(next_url, code=303)
 
 
-def _pending_user() -> tuple[User | None, dict]:
+def pending_user() -> tuple[User | None, dict]:
     pending = session.get(PENDING)
     if not isinstance(pending, dict):
         return None, {}
@@ -100,7 +100,7 @@ def _pending_user() -> tuple[User | None, dict]:
 @bp.route("/login/code", methods=["GET", "POST"])
 def challenge():
     """The authenticator app's code (or a recovery code) after the password."""
-    user, pending = _pending_user()
+    user, pending = pending_user()
     if user is None:
         session.pop(PENDING, None)
         flash(_("Sign in again: the code must follow the password within five minutes."), "info")

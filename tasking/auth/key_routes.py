@@ -116,7 +116,7 @@ def remove_key(key_id: int):
 
 
 def _pending_or_login():  # noqa: ANN202
-    user, pending = factor_routes._pending_user()
+    user, pending = factor_routes.pending_user()
     if user is None:
         session.pop(factor_routes.PENDING, None)
         flash(_("Sign in again: the code must follow the password within five minutes."), "info")

@@ -164,10 +164,11 @@ def _transports(answer: dict) -> str | None:
     return ",".join(t for t in listed if isinstance(t, str) and t in _TRANSPORTS)[:200] or None
 
 
-def _expired(challenge: bytes | None) -> ServiceError | None:
+def _challenge(challenge: bytes | None) -> bytes:
+    """The ceremony's challenge; none (used, too old, another's) is an expired answer."""
     if challenge is None:
-        return ServiceError(_("This answer from the security key has expired. Try again."), "credential")
-    return None
+        raise ServiceError(_("This answer from the security key has expired. Try again."), "credential")
+    return challenge
 
 
 def add_key(
@@ -187,8 +188,7 @@ def add_key(
     if not name or len(name) > NAME_LENGTH:
         raise ServiceError(_("Give the key a name of at most %(num)d characters.", num=NAME_LENGTH), "name")
     answer = _answer(credential)
-    if error := _expired(challenge):
-        raise error
+    challenge = _challenge(challenge)
     verified = _checked(
         webauthn.verify_registration_response, rp, credential=answer, expected_challenge=challenge
     )
@@ -232,8 +232,7 @@ def verify_key(
 ) -> SecurityKey:
     """The key that answered ``authentication_options``, its counter and last use updated."""
     answer = _answer(credential)
-    if error := _expired(challenge):
-        raise error
+    challenge = _challenge(challenge)
     key = session.scalar(
         select(SecurityKey).where(SecurityKey.credential_id == answer["id"], SecurityKey.user_id == user.id)
     )

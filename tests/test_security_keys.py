@@ -245,6 +245,10 @@ def test_without_keys_the_code_page_offers_none(client, people):
     member = people[2]
     password_step(client, member.email)
     assert "Utiliser ma clé de sécurité" not in client.get("/login/code").get_data(as_text=True)
+    refused = client.post("/login/key/options")
+    assert (
+        refused.status_code == 409 and "Ce compte n’a pas de clé de sécurité" in refused.get_json()["error"]
+    )
 
 
 @pytest.mark.parametrize("case", ["replayed", "counter", "origin", "foreign", "signature", "no_challenge"])

@@ -100,7 +100,10 @@ def add_key():
             )
             flash(_("The security key « %(name)s » is added.", name=key.name), "success")
             return redirect(url_for("two_factor.manage"), code=303)
-    return factor_routes.manage_page(form), 400 if form.credential.errors else 422
+    status = 400 if form.credential.errors else 422
+    # A new ceremony is needed anyway: the used answer is not sent back.
+    form.credential.data = ""
+    return factor_routes.manage_page(form), status
 
 
 @bp.route("/account/two-factor/keys/<int:key_id>/remove", methods=["POST"])
@@ -129,6 +132,8 @@ def sign_in_options():
     user, _pending = _pending_or_login()
     if user is None:
         return jsonify(error=_("Sign in again."), redirect=url_for("auth.login")), 401
+    if not security_keys.has_keys(db.session, user):
+        return jsonify(error=_("This account has no security key: type the code.")), 409
     options, challenge = security_keys.authentication_options(db.session, user=user, rp=_rp())
     _keep_challenge(SIGN_IN, user, challenge)
     return _options(options)

@@ -437,6 +437,25 @@ def live_server(app: Flask) -> Iterator[str]:
     thread.join(timeout=5)
 
 
+@pytest.fixture
+def localhost_server(app: Flask) -> Iterator[str]:
+    """The app served as ``live_server`` does, but reached by the name
+    ``localhost`` and with ``APP_BASE_URL`` saying so: WebAuthn needs a
+    secure context and a domain as its relying party (never an IP address)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    # The app fixture gives the configuration back as built after the test.
+    app.config["APP_BASE_URL"] = f"http://localhost:{server.server_port}"
+    yield app.config["APP_BASE_URL"]
+    server.shutdown()
+    thread.join(timeout=5)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium driven by Playwright (its own browser download fails here)."""

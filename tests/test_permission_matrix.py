@@ -48,6 +48,13 @@ RIGHTS = {
     "two_factor.setup": "user",
     "two_factor.recovery_codes": "user",
     "two_factor.disable": "user",
+    # Security keys: added by the signed-in person, removed by their owner only;
+    # used at sign-in after the password (the pending sign-in in the session is the gate).
+    "two_factor.key_options": "user",
+    "two_factor.add_key": "user",
+    "two_factor.remove_key": "own",
+    "two_factor.sign_in_options": "public",
+    "two_factor.sign_in_with_key": "public",
     "plans.home": "user",
     "plans.index": "user",
     "me.tasks": "user",

@@ -9,8 +9,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from tasking.auth import services, two_factor
-from tasking.auth.forms import CodeForm
+from tasking.auth import security_keys, services, two_factor
+from tasking.auth.forms import CodeForm, SecurityKeyForm
 from tasking.core import clock, security_log, sessions
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import sign_in_first
@@ -80,7 +80,7 @@ def finish_sign_in(  # noqa: ANN201
     return redirect(next_url, code=303)
 
 
-def _pending_user() -> tuple[User | None, dict]:
+def pending_user() -> tuple[User | None, dict]:
     pending = session.get(PENDING)
     if not isinstance(pending, dict):
         return None, {}
@@ -100,7 +100,7 @@ def _pending_user() -> tuple[User | None, dict]:
 @bp.route("/login/code", methods=["GET", "POST"])
 def challenge():
     """The authenticator app's code (or a recovery code) after the password."""
-    user, pending = _pending_user()
+    user, pending = pending_user()
     if user is None:
         session.pop(PENDING, None)
         flash(_("Sign in again: the code must follow the password within five minutes."), "info")
@@ -127,11 +127,19 @@ def challenge():
         keep_refusal()
         if right:
             return _code_accepted(user, pending, form.code.data)
-        _code_refused(user, "paused" if paused else "wrong_code")
-    page = render_template("auth/two_factor_challenge.html", form=form)
+        code_refused(user, "paused" if paused else "wrong_code")
+    page = challenge_page(user, form)
     if paused:
         return page, 429, {"Retry-After": str(paused)}
     return page, 422 if form.errors else 200
+
+
+def challenge_page(user: User, form: CodeForm, key_error: str | None = None) -> str:
+    """The code page; with the person's security keys, the button that uses one."""
+    has_keys = security_keys.has_keys(db.session, user)
+    return render_template(
+        "auth/two_factor_challenge.html", form=form, has_keys=has_keys, key_error=key_error
+    )
 
 
 def _code_accepted(user: User, pending: dict, code: str):  # noqa: ANN202
@@ -146,7 +154,7 @@ def _code_accepted(user: User, pending: dict, code: str):  # noqa: ANN202
     )
 
 
-def _code_refused(user: User, reason: str) -> None:
+def code_refused(user: User, reason: str) -> None:
     """A wrong second-factor code: a failed sign-in (the route keeps the refusal)."""
     security_log.note(
         security_log.SIGN_IN_FAILED,
@@ -159,9 +167,19 @@ def _code_refused(user: User, reason: str) -> None:
 @bp.route("/account/two-factor")
 @login_required
 def manage():
+    return manage_page(SecurityKeyForm())
+
+
+def manage_page(key_form: SecurityKeyForm) -> str:
+    """The account's two-factor page: state, recovery codes, security keys."""
     left = two_factor.recovery_codes_left(db.session, current_user) if current_user.has_two_factor else 0
-    required = two_factor.required_for(db.session, current_user)
-    return render_template("auth/two_factor.html", codes_left=left, required=required)
+    return render_template(
+        "auth/two_factor.html",
+        codes_left=left,
+        required=two_factor.required_for(db.session, current_user),
+        keys=security_keys.keys_of(db.session, current_user),
+        key_form=key_form,
+    )
 
 
 @bp.route("/account/two-factor/setup", methods=["GET", "POST"])
@@ -231,3 +249,7 @@ def enrol_first():  # noqa: ANN201
     if request.endpoint in OPEN_WHILE_ENROLLING:
         return None
     return sign_in_first(url_for("two_factor.setup"))
+
+
+# Security keys' routes join this blueprint (they use the pending sign-in above).
+from tasking.auth import key_routes  # noqa: E402, F401

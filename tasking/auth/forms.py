@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -34,3 +34,10 @@ class ChangePasswordForm(SetPasswordForm):
 
 class CodeForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired()])
+
+
+class SecurityKeyForm(FlaskForm):
+    """A security key's name; ``credential`` is the browser's answer (static/js/webauthn.js)."""
+
+    name = StringField(_l("Name of the key"), validators=[DataRequired(), Length(max=80)])
+    credential = HiddenField()

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from tasking.auth import services as attempts
 from tasking.core.errors import ServiceError
-from tasking.models import Membership, Organisation, RecoveryCode, Role, User
+from tasking.models import Membership, Organisation, RecoveryCode, Role, SecurityKey, User
 
 ISSUER = "Rétablir"
 RECOVERY_CODES = 10
@@ -85,7 +85,9 @@ def disable(session: Session, *, user: User) -> None:
             _("Your organisation requires two-factor sign-in for its administrators: it stays on.")
         )
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    # Security keys come beside the app: they go with it.
+    for model in (RecoveryCode, SecurityKey):
+        session.execute(delete(model).where(model.user_id == user.id))
 
 
 def _hash(code: str) -> str:

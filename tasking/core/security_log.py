@@ -33,6 +33,8 @@ TWO_FACTOR_ENABLED = "two_factor_enabled"
 TWO_FACTOR_DISABLED = "two_factor_disabled"
 RECOVERY_CODE_USED = "recovery_code_used"
 RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
+SECURITY_KEY_ADDED = "security_key_added"
+SECURITY_KEY_REMOVED = "security_key_removed"
 MEMBER_INVITED = "member_invited"
 MEMBER_ADDED = "member_added"
 ROLE_CHANGED = "role_changed"
@@ -57,6 +59,8 @@ KINDS = (
     TWO_FACTOR_DISABLED,
     RECOVERY_CODE_USED,
     RECOVERY_CODES_REGENERATED,
+    SECURITY_KEY_ADDED,
+    SECURITY_KEY_REMOVED,
     MEMBER_INVITED,
     MEMBER_ADDED,
     ROLE_CHANGED,

@@ -37,6 +37,7 @@ from tasking.models.task import (
     TaskStatus,
     task_collaborators,
 )
+from tasking.models.webauthn import SecurityKey
 from tasking.models.webhook import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent, WebhookFormat
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
     "SignInFailure",
     "SchedulerLease",
     "SecurityEvent",
+    "SecurityKey",
     "SpecificObjective",
     "Target",
     "Task",

@@ -46,6 +46,7 @@ from tasking.models import (
     Plan,
     Pseudonymisation,
     RecoveryCode,
+    SecurityKey,
     SignInFailure,
     Task,
     User,
@@ -185,7 +186,7 @@ def _clear_secrets(session: Session, user: User, old_email: str) -> None:
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
     user.calendar_token = None
     user.session_epoch += 1
-    for model in (RecoveryCode, ApiToken, PendingImport):
+    for model in (RecoveryCode, SecurityKey, ApiToken, PendingImport):
         session.execute(delete(model).where(model.user_id == user.id))
     session.execute(delete(SignInFailure).where(func.lower(SignInFailure.email) == old_email.lower()))
 

@@ -40,6 +40,7 @@ from tasking.models import (
     Organisation,
     OutboxMessage,
     Plan,
+    SecurityKey,
     Target,
     Task,
     Theme,
@@ -354,6 +355,15 @@ def token_rows(session: Session, subject: User, scope: Scope) -> Rows:
     return [_pick(row, TOKENS) for row in session.scalars(query)]
 
 
+SECURITY_KEYS = ("name", "transports", "created_at", "last_used_at")
+
+
+def security_key_rows(session: Session, subject: User, scope: Scope) -> Rows:
+    """Security keys (WebAuthn): names and dates, never the key or its id."""
+    query = select(SecurityKey).where(SecurityKey.user_id == subject.id).order_by(SecurityKey.id)
+    return [_pick(row, SECURITY_KEYS) for row in session.scalars(query)]
+
+
 SECURITY = ("at", "kind", "role", "organisation_id", "address", "user_agent", "detail")
 
 
@@ -390,5 +400,6 @@ SECTIONS: list[Section] = [
     Section("emails", EMAILS, email_rows),
     Section("notification_preferences", PREFERENCES, preference_rows, account_wide=True),
     Section("api_tokens", TOKENS, token_rows, account_wide=True),
+    Section("security_keys", SECURITY_KEYS, security_key_rows, account_wide=True),
     Section("security_log", SECURITY, security_rows),
 ]

@@ -24,6 +24,8 @@ KIND_LABELS = {
     log.TWO_FACTOR_DISABLED: _l("Two-factor sign-in turned off"),
     log.RECOVERY_CODE_USED: _l("Recovery code used"),
     log.RECOVERY_CODES_REGENERATED: _l("New recovery codes"),
+    log.SECURITY_KEY_ADDED: _l("Security key added"),
+    log.SECURITY_KEY_REMOVED: _l("Security key removed"),
     log.MEMBER_INVITED: _l("Member invited"),
     log.MEMBER_ADDED: _l("Member added"),
     log.ROLE_CHANGED: _l("Role changed"),
@@ -42,6 +44,7 @@ REASONS = {
     "deactivated": _l("deactivated account"),
     "paused": _l("sign-in paused after too many failures"),
     "wrong_code": _l("wrong code"),
+    "wrong_key": _l("security key refused"),
     "idle": _l("inactivity"),
     "lifetime": _l("maximum length reached"),
     "unknown": _l("session from an earlier version"),
@@ -89,6 +92,8 @@ def describe(kind: str, detail: dict[str, Any] | None) -> str:
         return _("%(email)s as %(role)s", email=detail.get("email") or "—", role=_role(detail.get("role")))
     if kind in (log.EXPORT, log.IMPORT):
         return _exchange(detail)
+    if kind in (log.SECURITY_KEY_ADDED, log.SECURITY_KEY_REMOVED):
+        return _("key « %(name)s »", name=detail.get("name") or "—")
     if kind in (log.API_TOKEN_CREATED, log.API_TOKEN_REVOKED):
         return _("token « %(name)s »", name=detail.get("name") or "—")
     return ""
@@ -103,6 +108,8 @@ def _sign_in(detail: dict[str, Any]) -> str:
         parts.append(_("authenticator app code"))
     elif factor == "recovery_code":
         parts.append(_("recovery code"))
+    elif factor == "security_key":
+        parts.append(_("security key"))
     if detail.get("remember"):
         parts.append(_("stay signed in"))
     return ", ".join(part for part in parts if part)

@@ -109,6 +109,8 @@ def register_blueprints(app: Flask) -> None:
     from tasking.outbox.routes import bp as outbox_bp
     from tasking.plans.editor import bp as planning_bp
     from tasking.plans.routes import bp as plans_bp
+    from tasking.privacy_register.register_routes import bp as incidents_bp
+    from tasking.privacy_register.routes import bp as privacy_bp
     from tasking.tasks.routes import bp as tasks_bp
 
     for blueprint in (
@@ -127,6 +129,8 @@ def register_blueprints(app: Flask) -> None:
         exchange_bp,
         checkins_bp,
         meetings_bp,
+        privacy_bp,
+        incidents_bp,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

@@ -24,6 +24,13 @@ from tasking.models.plan import (
     Target,
     Theme,
 )
+from tasking.models.privacy_register import (
+    ConfidentialityIncident,
+    IncidentChange,
+    PrivacyAcknowledgement,
+    PrivacyNotice,
+    PrivacyOfficer,
+)
 from tasking.models.schedule import DigestLog, JobRunStat, ReminderLog, SchedulerLease
 from tasking.models.snapshot import PlanWeek
 from tasking.models.task import (
@@ -44,10 +51,12 @@ __all__ = [
     "CheckinMessage",
     "CheckinRound",
     "Comment",
+    "ConfidentialityIncident",
     "DeliveryStatus",
     "DigestLog",
     "GeneralObjective",
     "Health",
+    "IncidentChange",
     "JobRunStat",
     "Measurement",
     "Meeting",
@@ -66,6 +75,9 @@ __all__ = [
     "PendingImport",
     "Plan",
     "PlanWeek",
+    "PrivacyAcknowledgement",
+    "PrivacyNotice",
+    "PrivacyOfficer",
     "RecoveryCode",
     "Region",
     "ReminderLog",

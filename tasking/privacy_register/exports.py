@@ -62,7 +62,7 @@ def columns(timezone: str) -> list[Column]:
         (_("Reason the people were not notified"), lambda i: i.people_not_notified_reason, 30),
         (_("Other bodies notified"), lambda i: i.other_bodies, 24),
         (_("Status"), lambda i: _label(STATUSES, i.status), 10),
-        (_("Recorded by"), lambda i: name(i.created_by), 18),
+        (_("Recorded in the register by"), lambda i: name(i.created_by), 18),
         (_("Recorded at"), lambda i: instant(i.created_at), 16),
         (_("Last changed by"), lambda i: name(i.updated_by), 18),
         (_("Last changed at"), lambda i: instant(i.updated_at), 16),

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -31,7 +32,8 @@ NATURES = {
     "other": _l("Other breach of the protection of personal information"),
 }
 LEVELS = {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")}
-STATUSES = {"open": _l("Open"), "closed": _l("Closed")}
+# "incident": an incident is « ouvert » where a round or a form is « Ouvrir ».
+STATUSES = {"open": _lp("incident", "Open"), "closed": _lp("incident", "Closed")}
 SHORT_TEXT = 200
 LONG_TEXT = 10_000
 MAX_PEOPLE = 100_000_000

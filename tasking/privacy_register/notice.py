@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from tasking.core.errors import ServiceError
 from tasking.core.markdown import render_markdown
-from tasking.core.permissions import roles_of
 from tasking.core.validation import clean_text
 from tasking.models import (
     Membership,
@@ -139,8 +138,20 @@ def _current_version():
 
 
 def organisations_of(session: Session, user: User) -> list[int]:
-    """The organisations whose notice applies to the person: those they have a role in."""
-    return sorted(roles_of(session, user))
+    """The organisations whose notice applies to the person: those they are a
+    member of. A region's office (its coordinators and the owners of its
+    meetings' follow-ups, who joined it through their municipality) counts
+    once it has published a notice of its own; until then, the notice its
+    people read is their municipality's."""
+    published = exists().where(PrivacyNotice.organisation_id == Organisation.id)
+    return list(
+        session.scalars(
+            select(Membership.organisation_id)
+            .join(Organisation, Organisation.id == Membership.organisation_id)
+            .where(Membership.user_id == user.id, Organisation.staff_of_region_id.is_(None) | published)
+            .order_by(Membership.organisation_id)
+        )
+    )
 
 
 def pending(session: Session, user: User) -> dict[int, int]:
@@ -202,8 +213,7 @@ def acknowledge_current(session: Session, *, user: User, organisation_ids: list[
 
 def acknowledge_memberships(session: Session, user: User, now: datetime) -> None:
     """``acknowledge_current`` for every organisation the person is a member of."""
-    ids = list(session.scalars(select(Membership.organisation_id).where(Membership.user_id == user.id)))
-    acknowledge_current(session, user=user, organisation_ids=ids, now=now)
+    acknowledge_current(session, user=user, organisation_ids=organisations_of(session, user), now=now)
 
 
 @dataclass(frozen=True)

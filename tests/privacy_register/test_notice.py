@@ -47,7 +47,9 @@ def test_first_sign_in_shows_the_default_notice_and_nothing_else(client, make):
     done = client.post("/privacy/acknowledge", data={"seen": [f"{org.id}:0"], "next": "/me/tasks"})
     assert done.status_code == 303 and done.headers["Location"] == "/me/tasks"
     assert client.get("/me/tasks").status_code == 200
-    row = db.session.scalar(select(PrivacyAcknowledgement).where(PrivacyAcknowledgement.user_id == newcomer.id))
+    row = db.session.scalar(
+        select(PrivacyAcknowledgement).where(PrivacyAcknowledgement.user_id == newcomer.id)
+    )
     assert (row.organisation_id, row.version, row.acknowledged_at) == (org.id, 0, app_now())
 
 
@@ -103,7 +105,12 @@ def test_a_new_version_is_shown_again_and_its_publisher_has_read_it(client, make
     ).all()
     assert versions == [0, 1]
     # The same text again is no new version; the officer alone asks nobody again.
-    assert _publish(client, org.id, "La Ville A protège vos **renseignements**.", officer_name="Autre").status_code == 303
+    assert (
+        _publish(
+            client, org.id, "La Ville A protège vos **renseignements**.", officer_name="Autre"
+        ).status_code
+        == 303
+    )
     assert db.session.scalar(select(PrivacyNotice.version).order_by(PrivacyNotice.version.desc())) == 1
     settings = client.get(f"/admin/orgs/{org.id}/privacy").get_data(as_text=True)
     assert "Autre" in settings and "Version 1" in settings
@@ -128,7 +135,9 @@ def test_a_version_published_while_reading_is_not_acknowledged_blindly(client, m
 def test_a_person_in_two_organisations_reads_both_notices_once(client, make):
     first, second = make.org("ville-a", "Ville A"), make.org("ville-b", "Ville B")
     person = make.user(first, "member", acknowledged=False)
-    db.session.add(Membership(user_id=person.id, organisation_id=second.id, role="viewer", created_at=app_now()))
+    db.session.add(
+        Membership(user_id=person.id, organisation_id=second.id, role="viewer", created_at=app_now())
+    )
     db.session.commit()
     client.fetch_csrf()
     client.post("/login", data={"email": person.email, "password": "Correct-Horse-42"})

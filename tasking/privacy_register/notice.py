@@ -133,22 +133,29 @@ def _current_version():
     return (
         select(func.coalesce(func.max(PrivacyNotice.version), 0))
         .where(PrivacyNotice.organisation_id == Organisation.id)
+        # The outer query's organisation, even from inside an EXISTS.
+        .correlate_except(PrivacyNotice)
         .scalar_subquery()
     )
 
 
-def organisations_of(session: Session, user: User) -> list[int]:
-    """The organisations whose notice applies to the person: those they are a
-    member of. A region's office (its coordinators and the owners of its
-    meetings' follow-ups, who joined it through their municipality) counts
-    once it has published a notice of its own; until then, the notice its
-    people read is their municipality's."""
+def _applies():
+    """Whether an organisation's notice applies to its members: always, but a
+    region's office (its coordinators and the owners of its meetings'
+    follow-ups, who joined it through their municipality) only once it has
+    published a notice of its own; until then its people read their
+    municipality's."""
     published = exists().where(PrivacyNotice.organisation_id == Organisation.id)
+    return Organisation.staff_of_region_id.is_(None) | published
+
+
+def organisations_of(session: Session, user: User) -> list[int]:
+    """The organisations whose notice applies to the person (see ``_applies``)."""
     return list(
         session.scalars(
             select(Membership.organisation_id)
             .join(Organisation, Organisation.id == Membership.organisation_id)
-            .where(Membership.user_id == user.id, Organisation.staff_of_region_id.is_(None) | published)
+            .where(Membership.user_id == user.id, _applies())
             .order_by(Membership.organisation_id)
         )
     )
@@ -156,17 +163,19 @@ def organisations_of(session: Session, user: User) -> list[int]:
 
 def pending(session: Session, user: User) -> dict[int, int]:
     """organisation id → current version, for each notice of the person's
-    organisations they have not acknowledged (empty: nothing to show)."""
-    ids = organisations_of(session, user)
-    if not ids:
-        return {}
+    organisations they have not acknowledged (empty: nothing to show). One
+    statement: the gate asks it on every signed-in page."""
     current = _current_version()
     acknowledged = exists().where(
         PrivacyAcknowledgement.user_id == user.id,
         PrivacyAcknowledgement.organisation_id == Organisation.id,
         PrivacyAcknowledgement.version == current,
     )
-    rows = session.execute(select(Organisation.id, current).where(Organisation.id.in_(ids), ~acknowledged))
+    rows = session.execute(
+        select(Organisation.id, current)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(Membership.user_id == user.id, _applies(), ~acknowledged)
+    )
     return dict(rows.all())
 
 

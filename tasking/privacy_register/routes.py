@@ -39,9 +39,11 @@ OPEN_BEFORE_NOTICE = {
     "ops.metrics",
     *OPEN_WHILE_ENROLLING,
 }
-#: Once all is acknowledged, the answer is trusted this long (seconds) before
-#: it is asked again: a new version reaches a signed-in person within it.
-RECHECK_SECONDS = 300
+#: Once all is acknowledged, the answer is kept in the session this long
+#: (seconds) before it is asked again: a new version reaches a signed-in
+#: person within the hour (at once at their next sign-in), and pages, htmx
+#: fragments and moves cost no statement more meanwhile.
+RECHECK_SECONDS = 3600
 CHECKED = "privacy_checked"
 
 

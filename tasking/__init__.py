@@ -110,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
     from tasking.plans.editor import bp as planning_bp
     from tasking.plans.routes import bp as plans_bp
     from tasking.privacy.routes import bp as privacy_bp
+    from tasking.privacy_register.register_routes import bp as incidents_bp
+    from tasking.privacy_register.routes import bp as notice_bp
     from tasking.securitylog.routes import bp as securitylog_bp
     from tasking.tasks.routes import bp as tasks_bp
 
@@ -131,6 +133,8 @@ def register_blueprints(app: Flask) -> None:
         meetings_bp,
         securitylog_bp,
         privacy_bp,
+        notice_bp,
+        incidents_bp,
     ):
         app.register_blueprint(blueprint)
     register_api(app)

@@ -275,9 +275,19 @@ class Factory:
         name: str | None = None,
         regional: Region | None = None,
         locale: str = "fr_CA",
+        acknowledged: bool = True,
     ) -> User:
+        """``acknowledged=False``: someone who has not yet read the privacy notice (first sign-in)."""
         made = factories.user(
-            db.session, org, role, email, name, now=self.now(), regional_region=regional, locale=locale
+            db.session,
+            org,
+            role,
+            email,
+            name,
+            now=self.now(),
+            regional_region=regional,
+            locale=locale,
+            acknowledged=acknowledged,
         )
         return committed(made)
 

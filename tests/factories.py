@@ -50,6 +50,7 @@ from tasking.plans.builder import (
     TargetSpec,
     ThemeSpec,
 )
+from tasking.privacy_register import notice as privacy_notice
 
 PASSWORD = "Correct-Horse-42"  # the test client logs in with it (tests/conftest.py)
 NOW = datetime(2026, 11, 20, 15, 0)
@@ -88,7 +89,11 @@ def user(
     **overrides: Any,
 ) -> User:
     number = next(_numbers)
-    return orgs.create_user(
+    # People made here have read their organisation's privacy notice, as
+    # anyone past their first sign-in has: the notice would stand before every
+    # page otherwise. ``acknowledged=False`` makes someone at their first sign-in.
+    acknowledged = overrides.pop("acknowledged", True)
+    made = orgs.create_user(
         session,
         email=email or f"personne{number}@exemple.qc.ca",
         name=name or f"Personne Numéro{number}",
@@ -98,6 +103,9 @@ def user(
         now=now,
         **overrides,
     )
+    if acknowledged:
+        privacy_notice.acknowledge_current(session, user=made, organisation_ids=[org.id], now=now)
+    return made
 
 
 def municipalities(

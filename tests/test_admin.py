@@ -60,6 +60,10 @@ def test_invite_a_user_by_email_who_then_sets_a_password(client, make_client, ma
     sophie.fetch_csrf(link)
     done = sophie.post(link, data={"password": "Gaspesie-2026", "confirm": "Gaspesie-2026"})
     assert done.status_code == 303
+    # Her first sign-in: the organisation's privacy notice comes first.
+    assert sophie.get("/plans").headers["Location"] == "/privacy?next=/plans"
+    acknowledged = sophie.post("/privacy/acknowledge", data={"seen": f"{org.id}:0", "next": "/plans"})
+    assert acknowledged.headers["Location"] == "/plans"
     assert sophie.get("/plans").status_code == 200
     # Accepting signed her in: the members list says when.
     db.session.expire_all()

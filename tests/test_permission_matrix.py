@@ -17,6 +17,7 @@ from tasking.core.clock import now
 from tasking.extensions import db
 from tasking.meetings.services import prepare_meeting
 from tasking.models import CheckinRound, OutboxMessage, PartnerContact, Task, WebhookDelivery
+from tasking.privacy_register.incidents import record_incident
 from tasking.webhooks.settings import add_webhook
 from tests.conftest import app_now
 
@@ -171,6 +172,17 @@ RIGHTS = {
     "api.meetings": "region",
     "api.meeting": "region",
     "api.summary": "region",
+    # Law 25: the privacy notice is public (each organisation's too) and
+    # acknowledged by the person signed in; the notice's settings and the
+    # confidentiality incident register are the organisation's admins'.
+    "notice.notice": "public",
+    "notice.org_notice": "public",
+    "notice.acknowledge": "user",
+    "notice.settings": "admin",
+    "incidents.index": "admin",
+    "incidents.new": "admin",
+    "incidents.edit": "admin",
+    "incidents.export": "admin",
 }
 
 # Query strings a route needs to find its object.
@@ -264,8 +276,22 @@ def world(make):
         status="failed",
     )
     db.session.add(delivery)
+    incident = record_incident(
+        db.session,
+        organisation_id=org_a.id,
+        actor=people["admin"],
+        values={
+            "discovered_on": "2026-11-20",
+            "discovered_by": "TI",
+            "nature": "loss",
+            "description": "Perte",
+            "information_concerned": "Noms",
+        },
+        now=app_now(),
+        today=app_now().date(),
+    )
     db.session.commit()
-    params_ids = {"webhook_id": hooks[0].id, "delivery_id": delivery.id}
+    params_ids = {"webhook_id": hooks[0].id, "delivery_id": delivery.id, "incident_id": incident.id}
     objective = task.objective
     params = {
         "plan_id": plan.id,

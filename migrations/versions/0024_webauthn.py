@@ -1,14 +1,14 @@
 """security keys (WebAuthn) as a second factor beside the authenticator app
 
 Revision ID: 0024_webauthn
-Revises: 0022_personal_data
+Revises: 0023_privacy_register
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0024_webauthn"
-down_revision = "0022_personal_data"
+down_revision = "0023_privacy_register"
 branch_labels = None
 depends_on = None
 

@@ -41,6 +41,7 @@ ROLE_CHANGED = "role_changed"
 ACCOUNT_DEACTIVATED = "account_deactivated"
 ACCOUNT_REACTIVATED = "account_reactivated"
 ORG_TWO_FACTOR_RULE = "org_two_factor_rule"
+PRIVACY_NOTICE_PUBLISHED = "privacy_notice_published"
 EXPORT = "export"
 IMPORT = "import"
 API_TOKEN_CREATED = "api_token_created"
@@ -67,6 +68,7 @@ KINDS = (
     ACCOUNT_DEACTIVATED,
     ACCOUNT_REACTIVATED,
     ORG_TWO_FACTOR_RULE,
+    PRIVACY_NOTICE_PUBLISHED,
     EXPORT,
     IMPORT,
     API_TOKEN_CREATED,

@@ -32,6 +32,7 @@ from tasking.models import (
 from tasking.models.checkin import CheckinMessageKind, Health
 from tasking.orgs import services as orgs
 from tasking.plans.template import import_template
+from tasking.privacy_register.notice import acknowledge_memberships, set_officer
 from tasking.scheduling.reminders import remind_organisations
 from tasking.tasks import comments, editing
 
@@ -97,11 +98,29 @@ def build_demo(session: Session, now: datetime) -> DemoSummary:
     demo_doers = [users[e] for s, e, _n, role, _r in PEOPLE if s == "ville-demo" and role != "viewer"]
     _checkin_weeks(session, org_objects["ville-demo"], demo_doers, now)
     _reminders_so_far(session, list(org_objects.values()), list(users.values()), now)
+    _notice_read(session, org_objects["ville-demo"], users, now)
     return DemoSummary(
         region=region.slug,
         organisations=list(org_objects),
         plans=plan_ids,
     )
+
+
+def _notice_read(session: Session, org: Organisation, users: dict[str, User], now: datetime) -> None:
+    """Ville de Démo names its person responsible for the protection of personal
+    information; two weeks in, everyone has read their organisation's notice."""
+    admin = users["coordination@ville-demo.ca"]
+    set_officer(
+        session,
+        organisation_id=org.id,
+        actor=admin,
+        name="Marie Tremblay",
+        title="Greffière et responsable de l’accès aux documents",
+        contact="acces@ville-demo.ca · 819 555-0100",
+        now=now,
+    )
+    for user in users.values():
+        acknowledge_memberships(session, user, now)
 
 
 STATUS_CYCLE = (

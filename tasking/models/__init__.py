@@ -25,6 +25,13 @@ from tasking.models.plan import (
     Theme,
 )
 from tasking.models.privacy import AccountDeactivation, OrgRetention, Pseudonymisation
+from tasking.models.privacy_register import (
+    ConfidentialityIncident,
+    IncidentChange,
+    PrivacyAcknowledgement,
+    PrivacyNotice,
+    PrivacyOfficer,
+)
 from tasking.models.schedule import DigestLog, JobRunStat, ReminderLog, SchedulerLease
 from tasking.models.security import SecurityEvent
 from tasking.models.snapshot import PlanWeek
@@ -48,10 +55,12 @@ __all__ = [
     "CheckinMessage",
     "CheckinRound",
     "Comment",
+    "ConfidentialityIncident",
     "DeliveryStatus",
     "DigestLog",
     "GeneralObjective",
     "Health",
+    "IncidentChange",
     "JobRunStat",
     "Measurement",
     "Meeting",
@@ -72,6 +81,9 @@ __all__ = [
     "Plan",
     "PlanWeek",
     "Pseudonymisation",
+    "PrivacyAcknowledgement",
+    "PrivacyNotice",
+    "PrivacyOfficer",
     "RecoveryCode",
     "Region",
     "ReminderLog",

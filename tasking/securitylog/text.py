@@ -32,6 +32,7 @@ KIND_LABELS = {
     log.ACCOUNT_DEACTIVATED: _l("Account deactivated"),
     log.ACCOUNT_REACTIVATED: _l("Account reactivated"),
     log.ORG_TWO_FACTOR_RULE: _l("Two-factor rule for administrators"),
+    log.PRIVACY_NOTICE_PUBLISHED: _l("Privacy notice published"),
     log.EXPORT: _l("Export"),
     log.IMPORT: _l("Import"),
     log.API_TOKEN_CREATED: _l("API token created"),
@@ -58,6 +59,7 @@ WHAT = {
     "minutes": _l("meeting minutes"),
     "security_log": _l("security log"),
     "personal_data": _l("personal data"),
+    "incidents": _l("confidentiality incident register"),
 }
 
 
@@ -92,6 +94,8 @@ def describe(kind: str, detail: dict[str, Any] | None) -> str:
         return _("%(email)s as %(role)s", email=detail.get("email") or "—", role=_role(detail.get("role")))
     if kind in (log.EXPORT, log.IMPORT):
         return _exchange(detail)
+    if kind == log.PRIVACY_NOTICE_PUBLISHED:
+        return _("version %(version)s", version=detail.get("version"))
     if kind in (log.SECURITY_KEY_ADDED, log.SECURITY_KEY_REMOVED):
         return _("key « %(name)s »", name=detail.get("name") or "—")
     if kind in (log.API_TOKEN_CREATED, log.API_TOKEN_REVOKED):

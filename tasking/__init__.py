@@ -109,11 +109,13 @@ def register_blueprints(app: Flask) -> None:
     from tasking.outbox.routes import bp as outbox_bp
     from tasking.plans.editor import bp as planning_bp
     from tasking.plans.routes import bp as plans_bp
+    from tasking.sso.routes import bp as sso_bp
     from tasking.tasks.routes import bp as tasks_bp
 
     for blueprint in (
         auth_bp,
         two_factor_bp,
+        sso_bp,
         health_bp,
         plans_bp,
         admin_bp,

@@ -66,6 +66,9 @@ def login():
         except services.SignInPaused as exc:
             user, paused = None, exc.seconds
             form.password.errors.append(exc.message)
+        except services.PasswordSignInOff as exc:
+            user = None
+            form.password.errors.append(exc.message)
         else:
             if user is None:
                 form.password.errors.append(
@@ -122,6 +125,8 @@ def _password_page(token: str, salt: str, max_age: int, heading: str):
         user = services.user_from_token(db.session, token, salt, max_age)
     except ServiceError as exc:
         return render_template("auth/link_invalid.html", message=exc.message), 400
+    if not services.password_sign_in_allowed(db.session, user):
+        return render_template("auth/link_invalid.html", message=services.PasswordSignInOff().message), 403
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -184,7 +189,7 @@ def _check_own_password(password: str, field) -> bool:  # noqa: ANN001
             max_failures=config["LOGIN_MAX_FAILURES"],
             lock=timedelta(minutes=config["LOGIN_LOCK_MINUTES"]),
         )
-    except services.SignInPaused as exc:
+    except (services.SignInPaused, services.PasswordSignInOff) as exc:
         user = None
         field.errors.append(exc.message)
     else:

@@ -26,6 +26,7 @@ from tasking.models.plan import (
 )
 from tasking.models.schedule import DigestLog, JobRunStat, ReminderLog, SchedulerLease
 from tasking.models.snapshot import PlanWeek
+from tasking.models.sso import OrgSso
 from tasking.models.task import (
     Activity,
     Comment,
@@ -61,6 +62,7 @@ __all__ = [
     "NotificationPreference",
     "OperationalObjective",
     "Organisation",
+    "OrgSso",
     "PartnerContact",
     "OutboxMessage",
     "PendingImport",

@@ -63,7 +63,10 @@ def discover(issuer: str) -> dict:
     try:
         with _client() as client:
             answer = client.get(
-                discovery_url(issuer), timeout=TIMEOUT, headers={"Accept": "application/json"}
+                discovery_url(issuer),
+                timeout=TIMEOUT,
+                headers={"Accept": "application/json"},
+                withhold_token=True,
             )
         answer.raise_for_status()
         metadata = answer.json()
@@ -124,7 +127,7 @@ def key_set(metadata: dict) -> KeySet:
     """The provider's public signing keys."""
     try:
         with _client() as client:
-            answer = client.get(metadata["jwks_uri"], timeout=TIMEOUT)
+            answer = client.get(metadata["jwks_uri"], timeout=TIMEOUT, withhold_token=True)
         answer.raise_for_status()
         return KeySet.import_key_set(answer.json())
     except (requests.RequestException, ValueError, JoseError) as exc:

@@ -219,7 +219,7 @@ def member_for_claims(session: Session, *, organisation_id: int, claims: dict, n
             _(
                 "The account %(email)s is deactivated in Rétablir. "
                 "Ask an administrator of your organisation to reactivate it.",
-                email=email,
+                email=user.email,
             )
         )
     user.last_login_at = now

@@ -48,6 +48,11 @@ RIGHTS = {
     "two_factor.setup": "user",
     "two_factor.recovery_codes": "user",
     "two_factor.disable": "user",
+    # Single sign-on: the way out to an organisation's provider and back, and its settings.
+    "sso.start": "public",
+    "sso.callback": "public",
+    "sso.settings": "admin",
+    "sso.remove": "admin",
     "plans.home": "user",
     "plans.index": "user",
     "me.tasks": "user",

@@ -110,6 +110,112 @@ class Misbehaviour:
     altered: bool = False
 
 
+class IdToken(OpenIDCode):
+    """The ID token: the test's account, at the test's clock, misbehaving on demand."""
+
+    def __init__(self, provider: Provider):
+        super().__init__(require_nonce=True)
+        self.provider = provider
+
+    def exists_nonce(self, nonce, request):
+        return any(c.nonce == nonce for c in self.provider.codes.values())
+
+    def resolve_client_private_key(self, client):
+        return self.provider.stranger_key if self.provider.misbehave.foreign_key else self.provider.key
+
+    def get_client_claims(self, client):
+        now = self.provider.now()
+        audience = self.provider.misbehave.audience or client.get_client_id()
+        return {
+            "iss": self.provider.issuer,
+            "aud": [audience],
+            "iat": now,
+            "exp": now + 300,
+            "auth_time": now,
+        }
+
+    def generate_user_info(self, user, scope):
+        info = UserInfo(sub=user.sub, name=user.name)
+        if user.email is not None:
+            info["email"] = user.email
+        if user.email_verified is not None:
+            info["email_verified"] = user.email_verified
+        return info
+
+    def process_token(self, grant, response):
+        token = super().process_token(grant, response)
+        if self.provider.misbehave.altered:
+            header, payload, signature = token["id_token"].split(".")
+            token["id_token"] = f"{header}.{payload[:-4]}AAAA.{signature}"
+        return token
+
+
+class CodeGrant(AuthorizationCodeGrant):
+    """Codes kept in the provider's memory, good once."""
+
+    @property
+    def provider(self) -> Provider:
+        return self.server.provider
+
+    def save_authorization_code(self, code, request):
+        data = request.payload.data
+        self.provider.codes[code] = Code(
+            code=code,
+            client_id=request.client.client_id,
+            redirect_uri=request.payload.redirect_uri,
+            scope=request.payload.scope,
+            nonce=data.get("nonce"),
+            code_challenge=data.get("code_challenge"),
+            code_challenge_method=data.get("code_challenge_method"),
+            account=request.user,
+            auth_time=self.provider.now(),
+        )
+
+    def query_authorization_code(self, code, client):
+        found = self.provider.codes.get(code)
+        return found if found and found.client_id == client.client_id else None
+
+    def delete_authorization_code(self, authorization_code):
+        self.provider.codes.pop(authorization_code.code, None)
+
+    def authenticate_user(self, authorization_code):
+        return authorization_code.account
+
+
+def _forget(token, request) -> None:  # noqa: ANN001
+    """Access tokens are never used here: nothing to keep."""
+
+
+def _routes(app: Flask, server: AuthorizationServer, provider: Provider) -> None:
+    @app.get("/.well-known/openid-configuration")
+    def discovery():
+        return jsonify(
+            issuer=provider.issuer,
+            authorization_endpoint=provider.issuer + "/authorize",
+            token_endpoint=provider.issuer + "/token",
+            jwks_uri=provider.issuer + "/jwks",
+            response_types_supported=["code"],
+            subject_types_supported=["public"],
+            id_token_signing_alg_values_supported=["RS256"],
+            token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
+            code_challenge_methods_supported=["S256"],
+        )
+
+    @app.get("/authorize")
+    def authorize():
+        # Signed in and consenting already: straight back with a code.
+        grant = server.get_consent_grant(end_user=provider.account)
+        return server.create_authorization_response(grant_user=provider.account, grant=grant)
+
+    @app.post("/token")
+    def token():
+        return server.create_token_response()
+
+    @app.get("/jwks")
+    def jwks():
+        return jsonify(KeySet([provider.key]).as_dict(private=False))
+
+
 @dataclass
 class Provider:
     clock: Callable[[], datetime]
@@ -129,109 +235,21 @@ class Provider:
     def issuer(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _now(self) -> int:
+    def now(self) -> int:
         return int((self.clock() + self.misbehave.shift).replace(tzinfo=UTC).timestamp())
 
-    def _build(self) -> Flask:  # noqa: C901  (the provider's parts, together)
+    def _build(self) -> Flask:
         app = Flask("loopback_oidc_provider")
-        provider = self
-
-        class IdToken(OpenIDCode):
-            def exists_nonce(self, nonce, request):
-                return any(c.nonce == nonce for c in provider.codes.values())
-
-            def resolve_client_private_key(self, client):
-                return provider.stranger_key if provider.misbehave.foreign_key else provider.key
-
-            def get_client_claims(self, client):
-                now = provider._now()
-                audience = provider.misbehave.audience or client.get_client_id()
-                return {
-                    "iss": provider.issuer,
-                    "aud": [audience],
-                    "iat": now,
-                    "exp": now + 300,
-                    "auth_time": now,
-                }
-
-            def generate_user_info(self, user, scope):
-                info = UserInfo(sub=user.sub, name=user.name)
-                if user.email is not None:
-                    info["email"] = user.email
-                if user.email_verified is not None:
-                    info["email_verified"] = user.email_verified
-                return info
-
-            def process_token(self, grant, response):
-                token = super().process_token(grant, response)
-                if provider.misbehave.altered:
-                    header, payload, signature = token["id_token"].split(".")
-                    token["id_token"] = f"{header}.{payload[:-4]}AAAA.{signature}"
-                return token
-
-        class CodeGrant(AuthorizationCodeGrant):
-            def save_authorization_code(self, code, request):
-                data = request.payload.data
-                provider.codes[code] = Code(
-                    code=code,
-                    client_id=request.client.client_id,
-                    redirect_uri=request.payload.redirect_uri,
-                    scope=request.payload.scope,
-                    nonce=data.get("nonce"),
-                    code_challenge=data.get("code_challenge"),
-                    code_challenge_method=data.get("code_challenge_method"),
-                    account=request.user,
-                    auth_time=provider._now(),
-                )
-
-            def query_authorization_code(self, code, client):
-                found = provider.codes.get(code)
-                return found if found and found.client_id == client.client_id else None
-
-            def delete_authorization_code(self, authorization_code):
-                provider.codes.pop(authorization_code.code, None)
-
-            def authenticate_user(self, authorization_code):
-                return authorization_code.account
-
         server = AuthorizationServer(
-            app,
-            query_client=lambda client_id: (
-                provider.client if client_id == provider.client.client_id else None
-            ),
-            save_token=lambda token, request: None,
+            app, query_client=self._query_client, save_token=lambda token, request: None
         )
-        server.register_grant(CodeGrant, [IdToken(require_nonce=True), CodeChallenge(required=True)])
-
-        @app.get("/.well-known/openid-configuration")
-        def discovery():
-            return jsonify(
-                issuer=provider.issuer,
-                authorization_endpoint=provider.issuer + "/authorize",
-                token_endpoint=provider.issuer + "/token",
-                jwks_uri=provider.issuer + "/jwks",
-                response_types_supported=["code"],
-                subject_types_supported=["public"],
-                id_token_signing_alg_values_supported=["RS256"],
-                token_endpoint_auth_methods_supported=["client_secret_basic", "client_secret_post"],
-                code_challenge_methods_supported=["S256"],
-            )
-
-        @app.get("/authorize")
-        def authorize():
-            # Signed in and consenting already: straight back with a code.
-            grant = server.get_consent_grant(end_user=provider.account)
-            return server.create_authorization_response(grant_user=provider.account, grant=grant)
-
-        @app.post("/token")
-        def token():
-            return server.create_token_response()
-
-        @app.get("/jwks")
-        def jwks():
-            return jsonify(KeySet([provider.key]).as_dict(private=False))
-
+        server.provider = self
+        server.register_grant(CodeGrant, [IdToken(self), CodeChallenge(required=True)])
+        _routes(app, server, self)
         return app
+
+    def _query_client(self, client_id: str) -> Client | None:
+        return self.client if client_id == self.client.client_id else None
 
     def start(self) -> Provider:
         self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)

@@ -69,6 +69,9 @@ def from_environment(instance_path: str) -> dict:
         # Calls per token: `memory://` counts per worker; several instances share redis://….
         "API_RATE_LIMIT": env("API_RATE_LIMIT") or "600 per minute",
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
+        # Single sign-on: a provider at http://127.0.0.1 or localhost (a test or
+        # development provider); otherwise issuers must be https.
+        "SSO_HTTP_LOOPBACK": _bool(env("SSO_HTTP_LOOPBACK")),
         **session_settings(env),
     }
 

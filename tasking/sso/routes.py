@@ -8,7 +8,7 @@ import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -127,7 +127,7 @@ def _verified_claims(pending: dict) -> tuple[OrgSso, dict]:
 def callback():
     """The provider's answer: every sign-in through a provider, signed in or
     refused, ends in ``signed_in_by_provider``."""
-    organisation_id = user = None
+    organisation_id, claims = None, {}
     try:
         pending = _pending()
         organisation_id = pending["o"]
@@ -136,13 +136,16 @@ def callback():
             db.session, organisation_id=config.organisation_id, claims=claims, now=clock.now()
         )
     except ServiceError as exc:
-        return signed_in_by_provider(organisation_id, None, exc.message, "")
-    return signed_in_by_provider(organisation_id, user, None, pending["next"])
+        return signed_in_by_provider(organisation_id, None, claims.get("email"), exc.message, "")
+    return signed_in_by_provider(organisation_id, user, user.email, None, pending["next"])
 
 
-def signed_in_by_provider(organisation_id: int | None, user: User | None, refusal: str | None, next_url: str):
-    """The one place a sign-in through a provider succeeds or is refused
-    (the security log records it here). A success goes on as after a right
+def signed_in_by_provider(
+    organisation_id: int | None, user: User | None, email: str | None, refusal: str | None, next_url: str
+):
+    """The one place a sign-in through a provider succeeds (``user``) or is
+    refused (``refusal``, with the ``email`` the provider gave, if any): the
+    security log records it here. A success goes on as after a right
     password: the second factor when the person has one, then the session
     (same rules and timeouts as a password sign-in, never « rester connecté »)."""
     if user is None:
@@ -184,6 +187,7 @@ def settings(org_id: int):
                     proven=_proven(org.id),
                     discover=provider.discover,
                     now=clock.now(),
+                    http_loopback=current_app.config.get("SSO_HTTP_LOOPBACK", False),
                 )
         except ServiceError as exc:
             field = form._fields.get(exc.field or "issuer")

@@ -68,9 +68,10 @@ def sign_in_choices(session: Session) -> list[Choice]:
     return [Choice(*row) for row in rows]
 
 
-def clean_issuer(value: Any) -> str:
-    """An https address without query or fragment (http only on loopback, to
-    try a provider on one's own machine); no trailing slash."""
+def clean_issuer(value: Any, *, http_loopback: bool = False) -> str:
+    """An https address without query or fragment, no trailing slash; with
+    ``http_loopback`` (SSO_HTTP_LOOPBACK), http on loopback too, to try a
+    provider on one's own machine."""
     issuer = str(value or "").strip().rstrip("/")
     if not issuer:
         raise ServiceError(_("Issuer: enter the address of the provider."), "issuer")
@@ -86,7 +87,8 @@ def clean_issuer(value: Any) -> str:
             _("Issuer: this is not a valid address, e.g. https://login.microsoftonline.com/<tenant>/v2.0."),
             "issuer",
         )
-    if parts.scheme != "https" and not (parts.scheme == "http" and host in LOOPBACK_HOSTS):
+    loopback = http_loopback and parts.scheme == "http" and host in LOOPBACK_HOSTS
+    if parts.scheme != "https" and not loopback:
         raise ServiceError(_("Issuer: the address must start with https://."), "issuer")
     return issuer
 
@@ -129,6 +131,7 @@ def save_settings(
     proven: bool,
     discover: Callable[[str], dict],
     now: datetime,
+    http_loopback: bool = False,
 ) -> OrgSso:
     """Store the provider, once its discovery document answers. Passwords
     can be turned off only by an administrator who has signed in through this
@@ -136,7 +139,7 @@ def save_settings(
     if not is_org_admin(session, actor, organisation.id):
         raise ServiceError(_("Only the administrators of the organisation can change its settings."))
     config = settings_of(session, organisation.id)
-    issuer = clean_issuer(values.get("issuer"))
+    issuer = clean_issuer(values.get("issuer"), http_loopback=http_loopback)
     client_id = _text(values, "client_id", MAX_CLIENT_ID, _("Client id: enter the application's id."))
     provider_name = _text(
         values, "provider_name", MAX_PROVIDER_NAME, _("Provider's name: enter the name shown on the button.")

@@ -22,6 +22,8 @@ CLIENT_SECRET = "secret-client-de-la-ville-a-0123"
 
 @pytest.fixture
 def provider(app, clock) -> Iterator[Provider]:
+    # The loopback provider speaks http, which the settings then accept.
+    app.config["SSO_HTTP_LOOPBACK"] = True
     redirect_uri = app.config["APP_BASE_URL"] + "/login/sso/callback"
     running = Provider(clock=clock, client=Client(CLIENT_ID, CLIENT_SECRET, redirect_uri)).start()
     yield running
@@ -54,6 +56,7 @@ def town(make, provider) -> Town:
         proven=False,
         discover=oidc.discover,
         now=app_now(),
+        http_loopback=True,
     )
     db.session.commit()
     provider.account = Account("sub-marc", "MEMBRE@Ville-A.qc.ca", name="Marc M.")

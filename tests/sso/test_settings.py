@@ -82,6 +82,13 @@ def test_a_bad_issuer_is_a_form_error(admin_client, provider, issuer, message):
     assert db.session.get(OrgSso, admin_client.org.id) is None
 
 
+def test_http_on_loopback_needs_the_setting(admin_client, provider, app):
+    app.config["SSO_HTTP_LOOPBACK"] = False
+    answer = admin_client.post(f"/admin/orgs/{admin_client.org.id}/sso", data=_form(provider))
+    assert answer.status_code == 422
+    assert "Émetteur\u00a0: l’adresse doit commencer par https://." in answer.get_data(as_text=True)
+
+
 def test_an_issuer_the_provider_does_not_state_is_refused(admin_client, provider):
     answer = admin_client.post(
         f"/admin/orgs/{admin_client.org.id}/sso",

@@ -264,12 +264,14 @@ def register_commands(app: Flask) -> None:
     from tasking.outbox.cli import outbox_cli
     from tasking.plans.cli import plans_cli
     from tasking.scheduling.cli import notify_cli, scheduler_cli
+    from tasking.sso.cli import sso_cli
 
     for command in (regions_cli, orgs_cli, users_cli, plans_cli, demo_command, outbox_cli):
         app.cli.add_command(command)
     app.cli.add_command(notify_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(checkins_cli)
+    app.cli.add_command(sso_cli)
 
 
 def register_operations(app: Flask) -> None:

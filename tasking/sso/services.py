@@ -183,6 +183,16 @@ def remove_settings(session: Session, *, actor: User, organisation: Organisation
         session.flush()
 
 
+def allow_passwords(session: Session, *, organisation: Organisation) -> None:
+    """Passwords sign the members in again (the operator's way back in when
+    the provider fails); refused when the organisation has no single sign-on."""
+    config = settings_of(session, organisation.id)
+    if config is None:
+        raise ServiceError(_("%(slug)s has no single sign-on.", slug=organisation.slug), "org")
+    config.password_allowed = True
+    session.flush()
+
+
 def client_secret(config: OrgSso) -> str:
     secret = sealing.unseal(config.client_secret_encrypted)
     if secret is None:

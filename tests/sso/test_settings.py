@@ -159,3 +159,20 @@ def test_only_the_organisations_admins_reach_the_page(make, make_client, provide
     assert db.session.get(OrgSso, org.id) is None
     anonymous = make_client()
     assert "/login" in anonymous.get(f"/admin/orgs/{org.id}/sso").headers["Location"]
+
+
+def test_the_operator_lets_passwords_in_again(runner, town):
+    db.session.get(OrgSso, town.org.id).password_allowed = False
+    db.session.commit()
+    result = runner.invoke(args=["sso", "allow-passwords", "--org", "ville-a"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(OrgSso, town.org.id).password_allowed is True
+
+
+@pytest.mark.parametrize("slug", ["ville-z", "ville-b"])
+def test_allow_passwords_refuses_an_organisation_without_it(runner, make, town, slug):
+    make.org("ville-b", "Ville B")
+    result = runner.invoke(args=["sso", "allow-passwords", "--org", slug])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import pytest
 
+from tasking.core.errors import ServiceError
 from tasking.extensions import db
 from tasking.models import OrgSso
 from tasking.sso import sealing
+from tasking.sso.services import save_settings
+from tests.conftest import app_now
 from tests.sso.conftest import CLIENT_ID, CLIENT_SECRET, sso_sign_in
 from tests.sso.provider import Account
 
@@ -176,3 +179,50 @@ def test_allow_passwords_refuses_an_organisation_without_it(runner, make, town, 
     result = runner.invoke(args=["sso", "allow-passwords", "--org", slug])
     assert result.exit_code == 1
     assert result.output.count("\n") == 1
+
+
+def _saved_with(make, stated_issuer: str, typed: str):
+    org = make.org("ville-c", "Ville C")
+    admin = make.user(org, role="admin", email="admin@ville-c.qc.ca")
+    values = {
+        "issuer": typed,
+        "client_id": "app",
+        "client_secret": "s3cret",
+        "provider_name": "Microsoft 365",
+    }
+    return save_settings(
+        db.session,
+        actor=admin,
+        organisation=org,
+        values=values,
+        proven=False,
+        discover=lambda issuer: {"issuer": stated_issuer},
+        now=app_now(),
+    )
+
+
+def test_an_entra_tenant_named_by_its_domain_keeps_the_issuer_entra_states(make):
+    tenant = "https://login.microsoftonline.com/0b5f2a6c-8f4e-4b1d-9a43-3c1f6a2d7e10/v2.0"
+    config = _saved_with(make, tenant, "https://login.microsoftonline.com/ville-c.qc.ca/v2.0/")
+    assert config.issuer == tenant
+
+
+def test_entras_multi_tenant_address_is_refused(make):
+    with pytest.raises(ServiceError, match="sert plusieurs locataires") as refused:
+        _saved_with(
+            make,
+            "https://login.microsoftonline.com/{tenantid}/v2.0",
+            "https://login.microsoftonline.com/common/v2.0",
+        )
+    assert refused.value.field == "issuer"
+
+
+def test_a_secret_the_server_can_no_longer_read_is_said(client, town):
+    # What a changed SECRET_KEY leaves behind: a secret sealed under another key.
+    db.session.get(
+        OrgSso, town.org.id
+    ).client_secret_encrypted = "gAAAAABlc2VjcmV0LXNvdXMtdW5lLWF1dHJlLWNsZQ=="
+    db.session.commit()
+    sso_sign_in(client)
+    page = client.get("/login").get_data(as_text=True)
+    assert "la clé secrète du serveur a changé depuis son réglage" in page

@@ -275,6 +275,10 @@ def test_an_admin_required_to_use_two_factors_is_sent_to_set_it_up(client, town,
     provider.account = Account("sub-alice", "admin@ville-a.qc.ca")
     answer = sso_sign_in(client)
     assert answer.headers["Location"] == "/account/two-factor/setup"
+    # No password is asked first: the session is a fresh, short one.
+    setup = client.get("/account/two-factor/setup")
+    assert setup.status_code == 200
+    assert "qr-code" in setup.get_data(as_text=True)
 
 
 def test_sso_success_lifts_a_password_pause(client, make_client, town):

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 # The service checks every value and names the field in its message.
 class SsoSettingsForm(FlaskForm):
-    issuer = StringField(_l("Issuer (e.g. https://login.microsoftonline.com/<tenant id>/v2.0)"))
+    issuer = StringField(_l("Issuer (e.g. https://login.microsoftonline.com/TENANT-ID/v2.0)"))
     client_id = StringField(_l("Client id (application id)"))
     client_secret = PasswordField(_l("Client secret"))
     provider_name = StringField(_l("Provider's name, shown on the sign-in button"))

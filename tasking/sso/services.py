@@ -205,6 +205,16 @@ def client_secret(config: OrgSso) -> str:
     return secret
 
 
+def unreadable_secrets(session: Session) -> list[str]:
+    """The organisations whose client secret this SECRET_KEY cannot decrypt."""
+    rows = session.execute(
+        select(Organisation.name, OrgSso.client_secret_encrypted)
+        .join(OrgSso, OrgSso.organisation_id == Organisation.id)
+        .order_by(Organisation.name)
+    ).all()
+    return [name for name, sealed in rows if sealing.unseal(sealed) is None]
+
+
 def member_for_claims(session: Session, *, organisation_id: int, claims: dict, now: datetime) -> User:
     """The active member of the organisation the verified ID token names by
     e-mail (case does not matter); refused with a sentence otherwise."""

@@ -6,6 +6,7 @@ by an administrator who came in through the provider."""
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 
 from tasking.core.errors import ServiceError
 from tasking.extensions import db
@@ -217,12 +218,40 @@ def test_entras_multi_tenant_address_is_refused(make):
     assert refused.value.field == "issuer"
 
 
+def _sealed_under_another_key() -> str:
+    """What a changed SECRET_KEY leaves behind."""
+    return Fernet(Fernet.generate_key()).encrypt(b"secret").decode()
+
+
 def test_a_secret_the_server_can_no_longer_read_is_said(client, town):
-    # What a changed SECRET_KEY leaves behind: a secret sealed under another key.
-    db.session.get(
-        OrgSso, town.org.id
-    ).client_secret_encrypted = "gAAAAABlc2VjcmV0LXNvdXMtdW5lLWF1dHJlLWNsZQ=="
+    db.session.get(OrgSso, town.org.id).client_secret_encrypted = _sealed_under_another_key()
     db.session.commit()
     sso_sign_in(client)
     page = client.get("/login").get_data(as_text=True)
     assert "la clé secrète du serveur a changé depuis son réglage" in page
+
+
+def test_check_names_a_secret_the_key_no_longer_reads(runner, town, make, provider):
+    other = make.org("ville-b", "Ville B")
+    admin_b = make.user(other, role="admin", email="admin@ville-b.qc.ca")
+    values = {
+        "issuer": provider.issuer,
+        "client_id": "b",
+        "client_secret": "secret-b",
+        "provider_name": "Entra",
+    }
+    save_settings(
+        db.session,
+        actor=admin_b,
+        organisation=other,
+        values=values,
+        proven=False,
+        discover=lambda issuer: {"issuer": issuer},
+        now=app_now(),
+        http_loopback=True,
+    )
+    db.session.get(OrgSso, town.org.id).client_secret_encrypted = _sealed_under_another_key()
+    db.session.commit()
+    output = runner.invoke(args=["check"]).output
+    assert "Le secret client de l’authentification unique de Ville A ne peut être lu" in output
+    assert "Ville B" not in output

@@ -126,7 +126,9 @@ def _password_page(token: str, salt: str, max_age: int, heading: str):
     except ServiceError as exc:
         return render_template("auth/link_invalid.html", message=exc.message), 400
     if not services.password_sign_in_allowed(db.session, user):
-        return render_template("auth/link_invalid.html", message=services.PasswordSignInOff().message), 403
+        # Invitations and resets set a password its organisation no longer takes.
+        message = services.PasswordSignInOff().message
+        return render_template("auth/link_invalid.html", message=message, use_provider=True), 403
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:

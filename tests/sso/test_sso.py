@@ -245,7 +245,9 @@ def test_password_sign_in_off_refuses_the_reset_link(client, town):
     token = make_token(town.member, RESET_SALT)
     page = client.get(f"/password/reset/{token}")
     assert page.status_code == 403
-    assert "propre fournisseur de comptes" in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert "propre fournisseur de comptes" in text
+    assert 'href="/login">Aller à la page de connexion</a>' in text
 
 
 def test_a_member_with_two_factors_gives_the_code_after_the_provider(client, town, clock):

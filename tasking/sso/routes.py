@@ -149,7 +149,10 @@ def signed_in_by_provider(
     password: the second factor when the person has one, then the session
     (same rules and timeouts as a password sign-in, never « rester connecté »)."""
     if user is None:
-        return refused_redirect(url_for("auth.login"), refusal or "")
+        # Nothing was written; not a rolled-back refusal, so that a record of
+        # the failure (the security log) is kept, as for a wrong password.
+        flash(refusal or "", "error")
+        return redirect(url_for("auth.login"), code=303)
     if not user.has_two_factor:
         # The provider vouched for the person: wrong passwords before no longer count.
         sign_in.succeeded(db.session, user.email.lower())

@@ -61,6 +61,12 @@ def test_next_link_is_followed_after_the_provider(client, town):
     assert answer.headers["Location"] == "/notifications"
 
 
+def test_a_next_link_leaving_the_site_is_ignored(client, town):
+    answer = sso_sign_in(client, query="?next=//evil.example/")
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == "/me/tasks"
+
+
 def test_the_authorization_request_carries_state_nonce_and_pkce(client, town, provider):
     start = client.get("/login/with/ville-a")
     query = dict(parse_qsl(urlsplit(start.headers["Location"]).query))

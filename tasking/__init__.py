@@ -113,11 +113,13 @@ def register_blueprints(app: Flask) -> None:
     from tasking.privacy_register.register_routes import bp as incidents_bp
     from tasking.privacy_register.routes import bp as notice_bp
     from tasking.securitylog.routes import bp as securitylog_bp
+    from tasking.sso.routes import bp as sso_bp
     from tasking.tasks.routes import bp as tasks_bp
 
     for blueprint in (
         auth_bp,
         two_factor_bp,
+        sso_bp,
         health_bp,
         plans_bp,
         admin_bp,
@@ -271,6 +273,7 @@ def register_commands(app: Flask) -> None:
     from tasking.plans.cli import plans_cli
     from tasking.privacy.cli import privacy_cli
     from tasking.scheduling.cli import notify_cli, scheduler_cli
+    from tasking.sso.cli import sso_cli
 
     for command in (regions_cli, orgs_cli, users_cli, plans_cli, demo_command, outbox_cli):
         app.cli.add_command(command)
@@ -278,6 +281,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(checkins_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(sso_cli)
 
 
 def register_operations(app: Flask) -> None:

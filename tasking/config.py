@@ -71,6 +71,9 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI") or "memory://",
         # Security log entries older than this many days are purged by the scheduler.
         "SECURITY_LOG_DAYS": _int(env, "SECURITY_LOG_DAYS", 365),
+        # Single sign-on: a provider at http://127.0.0.1 or localhost (a test or
+        # development provider); otherwise issuers must be https.
+        "SSO_HTTP_LOOPBACK": _bool(env("SSO_HTTP_LOOPBACK")),
         **session_settings(env),
     }
 

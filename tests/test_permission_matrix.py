@@ -56,6 +56,11 @@ RIGHTS = {
     "two_factor.remove_key": "own",
     "two_factor.sign_in_options": "public",
     "two_factor.sign_in_with_key": "public",
+    # Single sign-on: the way out to an organisation's provider and back, and its settings.
+    "sso.start": "public",
+    "sso.callback": "public",
+    "sso.settings": "admin",
+    "sso.remove": "admin",
     "plans.home": "user",
     "plans.index": "user",
     "me.tasks": "user",

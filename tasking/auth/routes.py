@@ -68,6 +68,10 @@ def login():
             user, paused = None, exc.seconds
             form.password.errors.append(exc.message)
             sign_in_failed(form.email.data, "paused")
+        except services.PasswordSignInOff as exc:
+            user = None
+            form.password.errors.append(exc.message)
+            sign_in_failed(form.email.data, "password_off")
         else:
             if user is None:
                 form.password.errors.append(
@@ -145,6 +149,10 @@ def _password_page(token: str, salt: str, max_age: int, heading: str, kind: str)
         user = services.user_from_token(db.session, token, salt, max_age)
     except ServiceError as exc:
         return render_template("auth/link_invalid.html", message=exc.message), 400
+    if not services.password_sign_in_allowed(db.session, user):
+        # Invitations and resets set a password its organisation no longer takes.
+        message = services.PasswordSignInOff().message
+        return render_template("auth/link_invalid.html", message=message, use_provider=True), 403
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -216,10 +224,10 @@ def _check_own_password(password: str, field) -> bool:  # noqa: ANN001
             max_failures=config["LOGIN_MAX_FAILURES"],
             lock=timedelta(minutes=config["LOGIN_LOCK_MINUTES"]),
         )
-    except services.SignInPaused as exc:
+    except (services.SignInPaused, services.PasswordSignInOff) as exc:
         user = None
         field.errors.append(exc.message)
-        reason = "paused"
+        reason = "paused" if isinstance(exc, services.SignInPaused) else "password_off"
     else:
         reason = "wrong_password"
         if user is None:

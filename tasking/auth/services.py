@@ -20,7 +20,7 @@ from tasking.core.errors import ServiceError
 from tasking.core.signing import timed_serializer
 from tasking.core.urls import external_url
 from tasking.core.validation import check_password_strength
-from tasking.models import OutboxMessage, SignInFailure, User
+from tasking.models import Membership, OrgSso, OutboxMessage, SignInFailure, User
 from tasking.orgs.services import user_by_email
 from tasking.outbox import queue as outbox
 
@@ -47,6 +47,31 @@ class SignInPaused(ServiceError):
         self.seconds = seconds
 
 
+class PasswordSignInOff(ServiceError):
+    """The right password, but the person's organisation signs in with its provider only."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Your organisation signs in with its own account provider, not with a password here: "
+                "use the « Sign in with … » button of your organisation below."
+            )
+        )
+
+
+def password_sign_in_allowed(session: Session, user: User) -> bool:
+    """False when one of the person's organisations has turned password
+    sign-in off (single sign-on only: leaving the organisation's directory
+    must end access here too)."""
+    refusing = session.scalar(
+        select(OrgSso.organisation_id)
+        .join(Membership, Membership.organisation_id == OrgSso.organisation_id)
+        .where(Membership.user_id == user.id, OrgSso.password_allowed.is_(False))
+        .limit(1)
+    )
+    return refusing is None
+
+
 def authenticate(
     session: Session, email: str, password: str, now: datetime, *, max_failures: int, lock: timedelta
 ) -> User | None:
@@ -56,7 +81,8 @@ def authenticate(
     sign-in with it (the right password included) waits ``lock``: guessing a
     password then takes years. Addresses without an account are counted and
     answered the same, and take as long to refuse, so that neither the answer
-    nor its time tells which addresses have an account. Raises SignInPaused.
+    nor its time tells which addresses have an account. Raises SignInPaused,
+    or PasswordSignInOff for a right password its organisation no longer takes.
     """
     address = (email or "").strip().lower()[:254]
     attempt = start_attempt(session, address, now, max_failures=max_failures, lock=lock)
@@ -64,6 +90,10 @@ def authenticate(
     if user is None:
         check_password_hash(_decoy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
     elif user.active and user.check_password(password):
+        if not password_sign_in_allowed(session, user):
+            # Only someone who knows the password learns that: no guess is spent.
+            _uncount(session, address)
+            raise PasswordSignInOff()
         if user.has_two_factor:
             # Only the code ends the count: else each right password would
             # buy as many more guesses at the code.

@@ -35,6 +35,7 @@ from tasking.models.privacy_register import (
 from tasking.models.schedule import DigestLog, JobRunStat, ReminderLog, SchedulerLease
 from tasking.models.security import SecurityEvent
 from tasking.models.snapshot import PlanWeek
+from tasking.models.sso import OrgSso
 from tasking.models.task import (
     Activity,
     Comment,
@@ -75,6 +76,7 @@ __all__ = [
     "OperationalObjective",
     "OrgRetention",
     "Organisation",
+    "OrgSso",
     "PartnerContact",
     "OutboxMessage",
     "PendingImport",

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tasking.core import catalogues
 from tasking.core.cli import Command
 from tasking.extensions import db
+from tasking.sso import services as sso
 
 MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
 MIN_SECRET_LENGTH = 32
@@ -196,6 +197,24 @@ def check_catalogues(app: Flask) -> list[str]:
     return stale
 
 
+def check_single_sign_on(app: Flask) -> list[str]:
+    """Single sign-on client secrets sealed under another SECRET_KEY."""
+    try:
+        names = sso.unreadable_secrets(db.session)
+    except SQLAlchemyError:
+        # Unreachable or behind: check_database says so.
+        db.session.rollback()
+        return []
+    return [
+        _(
+            "The single sign-on client secret of %(org)s cannot be read with this SECRET_KEY "
+            "(it changed since): an administrator must enter it again.",
+            org=name,
+        )
+        for name in names
+    ]
+
+
 #: The checks `check` runs, in order; each returns its problems as sentences.
 CHECKS: list[Callable[[Flask], list[str]]] = [
     check_secret_key,
@@ -203,6 +222,7 @@ CHECKS: list[Callable[[Flask], list[str]]] = [
     check_catalogues,
     check_mail,
     check_base_url,
+    check_single_sign_on,
 ]
 
 

@@ -46,6 +46,8 @@ REASONS = {
     "paused": _l("sign-in paused after too many failures"),
     "wrong_code": _l("wrong code"),
     "wrong_key": _l("security key refused"),
+    "password_off": _l("password sign-in turned off by the organisation"),
+    "sso_refused": _l("refused after single sign-on"),
     "idle": _l("inactivity"),
     "lifetime": _l("maximum length reached"),
     "unknown": _l("session from an earlier version"),
@@ -81,6 +83,8 @@ def describe(kind: str, detail: dict[str, Any] | None) -> str:
     detail = detail or {}
     if kind == log.SIGN_IN_FAILED:
         reason = str(REASONS.get(detail.get("reason"), detail.get("reason") or ""))
+        if detail.get("message"):
+            reason = f"{reason} ({detail['message']})"
         return _("%(reason)s; address typed: %(email)s", reason=reason, email=detail.get("email") or "—")
     if kind == log.SESSION_EXPIRED:
         return str(REASONS.get(detail.get("reason"), ""))
@@ -104,7 +108,7 @@ def describe(kind: str, detail: dict[str, Any] | None) -> str:
 
 
 def _sign_in(detail: dict[str, Any]) -> str:
-    methods = {"password": _("password"), "link": _("from an e-mailed link")}
+    methods = {"password": _("password"), "link": _("from an e-mailed link"), "sso": _("single sign-on")}
     method = detail.get("method")
     parts = [methods.get(method, str(method or ""))]
     factor = detail.get("second_factor")

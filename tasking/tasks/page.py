@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from tasking.core.clock import local_today
 from tasking.core.markdown import render_markdown
 from tasking.core.permissions import can_read_org, may_be_assigned, task_rights
-from tasking.models import Comment, Task, User
+from tasking.models import Task, User
 from tasking.tasks import dates, mentions, queries
 from tasking.tasks.forms import GROUPS
 from tasking.tasks.history import describe, field_label, human_value, render_comment, user_ids_in
@@ -143,8 +143,8 @@ def history_context(session: Session, task_id: int, names: dict[int, str]) -> di
 
 
 def rendered(
-    comments: list[Comment], handles: Mapping[str, mentions.Person], plan_id: int
-) -> list[tuple[Comment, Markup]]:
+    comments: list[Row], handles: Mapping[str, mentions.Person], plan_id: int
+) -> list[tuple[Row, Markup]]:
     """Each comment with its safe HTML, @mentions linked to the person's
     actions on the plan's board."""
     board = url_for("board.show", plan_id=plan_id)

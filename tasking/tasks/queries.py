@@ -38,6 +38,11 @@ COMMENTS_SHOWN = 5
 OLDER_COMMENTS = 20
 #: Every comment, on the page without JavaScript (a bound all the same).
 MAX_COMMENTS = 2000
+#: History lines come in pages of this size, newest first: the page loads the
+#: first when it is scrolled to, each page the one before it when its end is.
+HISTORY_PAGE = 50
+#: The whole history, on the page without JavaScript (a bound all the same).
+MAX_HISTORY = 2000
 
 
 @dataclass
@@ -56,6 +61,14 @@ class TargetLine:
     #: The latest measurement's value and date, if any.
     latest_value: float | None
     latest_on: date | None
+
+
+@dataclass
+class HistoryPage:
+    """History lines, newest first, and whether older ones exist."""
+
+    lines: list[Activity] = field(default_factory=list)
+    older: bool = False
 
 
 @dataclass
@@ -200,6 +213,25 @@ def target_with_measurements(session: Session, target_id: int) -> Target | None:
         .where(Target.id == target_id)
         .options(selectinload(Target.measurements).joinedload(Measurement.author))
     ).first()
+
+
+def history_page(
+    session: Session, task_id: int, before: Activity | None = None, limit: int = HISTORY_PAGE
+) -> HistoryPage:
+    """The ``limit`` latest history lines (made before ``before`` if given),
+    newest first, with their authors; one statement."""
+    query = select(Activity).where(Activity.task_id == task_id).options(joinedload(Activity.actor))
+    if before is not None:
+        query = query.where(
+            or_(
+                Activity.created_at < before.created_at,
+                and_(Activity.created_at == before.created_at, Activity.id < before.id),
+            )
+        )
+    rows = list(
+        session.scalars(query.order_by(Activity.created_at.desc(), Activity.id.desc()).limit(limit + 1))
+    )
+    return HistoryPage(rows[:limit], older=len(rows) > limit)
 
 
 def task_history(session: Session, task_id: int, limit: int = 200) -> list[Activity]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from babel.support import Translations
 from flask import Flask, current_app, g, has_request_context, session
 from flask_babel import get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 
 LOCALES = ("fr_CA", "en_CA")
 
@@ -50,6 +53,16 @@ def _gettext(context: Context, string: str) -> str:
 
 
 @pass_context
+def _template_underscore(context: Context, string: str, **variables: Any) -> str:
+    """``_()`` in one call where Jinja's i18n extension takes three (its alias
+    of ``gettext``, the new-style wrapper, the callable): the same text, escaped alike."""
+    text = _translations(context).ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_context
 def _ngettext(context: Context, singular: str, plural: str, num: int) -> str:
     return _translations(context).ungettext(singular, plural, num)
 
@@ -72,6 +85,7 @@ def install_template_gettext(app: Flask) -> None:
     app.jinja_env.install_gettext_callables(
         gettext=_gettext, ngettext=_ngettext, newstyle=True, pgettext=_pgettext, npgettext=_npgettext
     )
+    app.jinja_env.globals["_"] = _template_underscore
 
     @app.context_processor
     def catalogue() -> dict[str, Translations]:

@@ -147,6 +147,20 @@ def login(client, email: str) -> None:  # noqa: ANN001
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 303, response.status_code
+    acknowledge_notices(client)
+
+
+def acknowledge_notices(client) -> None:  # noqa: ANN001
+    """Acknowledge the privacy notices a first sign-in asks for, as a person
+    does once (where the app has them): else every page answers with a redirect."""
+    page = client.get("/privacy")
+    html = page.get_data(as_text=True)
+    seen = re.findall(r'name="seen" value="([^"]+)"', html)
+    if page.status_code != 200 or not seen:
+        return
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    response = client.post("/privacy/acknowledge", data={"csrf_token": token, "seen": seen})
+    assert response.status_code == 303, response.status_code
 
 
 def percentiles(times: list[float]) -> tuple[float, float]:

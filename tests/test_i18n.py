@@ -5,6 +5,7 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from flask import render_template_string
 from flask_babel import force_locale
 
 from tasking.core.templating import qc_date
@@ -53,3 +54,16 @@ def test_quebec_date_format(app):
         assert qc_date(date(2027, 1, 5)) == "5 janv. 2027"
     with app.test_request_context(), force_locale("en_CA"):
         assert qc_date(date(2026, 11, 25)) == "Nov 25, 2026"
+
+
+def test_templates_speak_the_language_of_the_render(app):
+    # Templates read the catalogue once per render: the reader's language, or
+    # the one a render is forced into (e-mails go out in each recipient's).
+    template = (
+        "{{ _('Edit') }} · {{ ngettext('The comment', 'All %(num)d comments', 2) }} · "
+        "{{ _('%(name)s (partner)', name='<b>') }}"
+    )
+    with app.test_request_context():
+        assert render_template_string(template) == "Modifier · Les 2 commentaires · &lt;b&gt; (partenaire)"
+        with force_locale("en_CA"):
+            assert render_template_string(template) == "Edit · All 2 comments · &lt;b&gt; (partner)"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tasking.core.errors import ServiceError
+from tasking.core.permissions import user_with_roles
 from tasking.core.signing import timed_serializer
 from tasking.core.urls import external_url
 from tasking.core.validation import check_password_strength
@@ -186,7 +187,7 @@ def load_session_user(session: Session, session_id: str) -> User | None:
     user_id, _, epoch = (session_id or "").partition(":")
     if not user_id.isdigit() or not epoch.isdigit():
         return None
-    user = session.get(User, int(user_id))
+    user = user_with_roles(session, int(user_id))
     if user is None or not user.active or user.session_epoch != int(epoch):
         return None
     return user

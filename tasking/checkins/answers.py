@@ -20,8 +20,8 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import Row, Select, and_, bindparam, func, select, union_all
+from sqlalchemy.orm import Session, selectinload
 
 from tasking.checkins.links import read_update_token
 from tasking.checkins.rounds import current_round, late_first
@@ -38,6 +38,7 @@ from tasking.models import (
     Organisation,
     Plan,
     Task,
+    TaskPartner,
     TaskStatus,
     User,
 )
@@ -307,13 +308,66 @@ def resolve_link(session: Session, token: str, now: datetime) -> tuple[User, Che
     return person, checkin
 
 
-def latest_checkin(session: Session, task_id: int) -> CheckinAnswer | None:
-    """What was last said about a task, with its author (for the task page):
-    one statement, as the page's budget is eight (issue 15)."""
-    return session.scalars(
-        select(CheckinAnswer)
-        .where(CheckinAnswer.task_id == task_id, CheckinAnswer.partner_contact_id.is_(None))
-        .order_by(CheckinAnswer.id.desc())
-        .limit(1)
-        .options(joinedload(CheckinAnswer.user))
-    ).first()
+@dataclass
+class CheckinBox:
+    """The task page's « last check-in » box: what the task's people last
+    said (with who said it) and each partner contact's latest opinion (with
+    the partner's name), as plain rows."""
+
+    last: Row | None
+    opinions: list[tuple[str, Row]]
+
+
+def _checkin_box_statement() -> Select:
+    own = (
+        select(func.max(CheckinAnswer.id))
+        .where(CheckinAnswer.task_id == bindparam("task_id"), CheckinAnswer.partner_contact_id.is_(None))
+        .scalar_subquery()
+    )
+    partners = (
+        select(func.max(CheckinAnswer.id))
+        .where(CheckinAnswer.task_id == bindparam("task_id"), CheckinAnswer.partner_contact_id.is_not(None))
+        .group_by(CheckinAnswer.partner_contact_id)
+    )
+    said = (
+        CheckinAnswer.id,
+        CheckinAnswer.health,
+        CheckinAnswer.note,
+        CheckinAnswer.nothing_new,
+        CheckinAnswer.created_at,
+        CheckinAnswer.partner_contact_id,
+    )
+    by_people = (
+        select(*said, User.name.label("who"))
+        .outerjoin(User, User.id == CheckinAnswer.user_id)
+        .where(CheckinAnswer.id == own)
+    )
+    by_partners = (
+        select(*said, TaskPartner.name.label("who"))
+        .join(
+            TaskPartner,
+            and_(
+                TaskPartner.contact_id == CheckinAnswer.partner_contact_id,
+                TaskPartner.task_id == bindparam("task_id"),
+            ),
+        )
+        .where(CheckinAnswer.id.in_(partners))
+    )
+    both = union_all(by_people, by_partners).subquery()
+    return select(both).order_by(both.c.id.desc())
+
+
+#: Built once (the task page reads it on every view).
+_CHECKIN_BOX = _checkin_box_statement()
+
+
+def checkin_box(session: Session, task_id: int) -> CheckinBox:
+    """What was last said about a task and the partners' opinions: one
+    statement, as the task page's budget is eight (issue 15)."""
+    box = CheckinBox(None, [])
+    for row in session.execute(_CHECKIN_BOX, {"task_id": task_id}):
+        if row.partner_contact_id is None:
+            box.last = row
+        else:
+            box.opinions.append((row.who, row))
+    return box

@@ -259,22 +259,6 @@ def save_partner_answers(
     return saved
 
 
-def partner_opinions(session: Session, task_id: int) -> list[tuple[str, CheckinAnswer]]:
-    """Each contact's latest opinion on a task, with the partner's name (the task page)."""
-    newest = (
-        select(func.max(CheckinAnswer.id))
-        .where(CheckinAnswer.task_id == task_id, CheckinAnswer.partner_contact_id.is_not(None))
-        .group_by(CheckinAnswer.partner_contact_id)
-    )
-    rows = session.execute(
-        select(TaskPartner.name, CheckinAnswer)
-        .join(TaskPartner, TaskPartner.contact_id == CheckinAnswer.partner_contact_id)
-        .where(CheckinAnswer.id.in_(newest), TaskPartner.task_id == task_id)
-        .order_by(CheckinAnswer.id.desc())
-    )
-    return [(name, answer) for name, answer in rows.all()]
-
-
 # --- the administrators' page --------------------------------------------------
 
 

@@ -31,15 +31,9 @@ bp = Blueprint("checkins", __name__)
 
 
 @bp.app_template_global()
-def latest_checkin(task_id: int):
+def checkin_box(task_id: int) -> answers.CheckinBox:
     """The task page's « last check-in » box reads it."""
-    return answers.latest_checkin(db.session, task_id)
-
-
-@bp.app_template_global()
-def partner_opinions(task_id: int):
-    """The task page shows the partners' opinions beside the last check-in."""
-    return partners.partner_opinions(db.session, task_id)
+    return answers.checkin_box(db.session, task_id)
 
 
 def _render_form(page: answers.UpdatePage, action: str, status: int = 200, **extra):

@@ -12,12 +12,13 @@ person's roles is kept in that session's ``info`` for the rest of its life
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from tasking.models import (
     Membership,
@@ -46,18 +47,47 @@ def roles_of(session: Session, user: User) -> dict[int, str]:
     plan), whether or not a membership row says so."""
     cache = session.info.setdefault("roles", {})
     if user.id not in cache:
-        rows = session.execute(
-            select(Membership.organisation_id, Membership.role, Organisation.timezone)
-            .join(Organisation, Organisation.id == Membership.organisation_id)
-            .where(Membership.user_id == user.id)
-            .order_by(Membership.id)
-        ).all()
-        roles = {org_id: role for org_id, role, _timezone in rows}
-        # Read here for free: My tasks needs it and would otherwise ask again.
-        session.info.setdefault("home_timezone", {})[user.id] = rows[0].timezone if rows else None
-        _add_staff_role(session, roles, user.regional_region_id)
-        cache[user.id] = roles
+        rows = session.execute(_MEMBERSHIPS.where(Membership.user_id == user.id)).all()
+        _remember_roles(session, user, rows)
     return cache[user.id]
+
+
+_MEMBERSHIPS = (
+    select(Membership.organisation_id, Membership.role, Organisation.timezone)
+    .join(Organisation, Organisation.id == Membership.organisation_id)
+    .order_by(Membership.id)
+)
+#: A person with each of their memberships (one row each, or one row of nulls).
+_USER_WITH_ROLES = (
+    select(User, Membership.organisation_id, Membership.role, Organisation.timezone)
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
+    .where(User.id == bindparam("user_id"))
+    .order_by(Membership.id)
+)
+
+
+def user_with_roles(session: Session, user_id: int) -> User | None:
+    """A person, their roles read in the same statement and kept as
+    ``roles_of`` keeps them: every signed-in request starts here, and nearly
+    every page then asks for a role."""
+    if identity_key(User, user_id) in session.identity_map:
+        return session.get(User, user_id)
+    rows = session.execute(_USER_WITH_ROLES, {"user_id": user_id}).all()
+    if not rows:
+        return None
+    user = rows[0][0]
+    _remember_roles(session, user, [row[1:] for row in rows if row[1] is not None])
+    return user
+
+
+def _remember_roles(session: Session, user: User, memberships: Sequence[Sequence]) -> None:
+    """Keep ``(organisation id, role, time zone)`` rows, in the order joined, as the person's roles."""
+    roles = {org_id: role for org_id, role, _timezone in memberships}
+    # Read here for free: My tasks needs it and would otherwise ask again.
+    session.info.setdefault("home_timezone", {})[user.id] = memberships[0][2] if memberships else None
+    _add_staff_role(session, roles, user.regional_region_id)
+    session.info.setdefault("roles", {})[user.id] = roles
 
 
 def home_timezone(session: Session, user: User) -> str | None:

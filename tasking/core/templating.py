@@ -163,4 +163,5 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def inject_user():
-        return {"current_user": current_user}
+        # The person, not the proxy: a page reads it some 25 times, each a context-local lookup.
+        return {"current_user": current_user._get_current_object()}

@@ -78,21 +78,26 @@ def human_value(field: str, value: Any, names: dict[int, str]) -> str:
     return text if len(text) <= LONG_TEXT else text[: LONG_TEXT - 1] + "…"
 
 
+#: What a non-field history line says, by kind: translated when shown, the
+#: one needed only (a history page shows 50 lines).
+DESCRIPTIONS = {
+    "comment": _l("commented"),
+    "created": _l("added the action to the plan"),
+    "archived": _l("archived the action"),
+    "restored": _l("restored the action"),
+    "plan_moved": _l("moved the action in the plan"),
+}
+CHANGED = _l("changed the action")
+
+
 def describe(activity: Activity) -> str:
     """What a non-field history line says (comment, creation, archive…)."""
-    kinds = {
-        "comment": _("commented"),
-        "created": _("added the action to the plan"),
-        "archived": _("archived the action"),
-        "restored": _("restored the action"),
-        "plan_moved": _("moved the action in the plan"),
-    }
     if activity.kind == "checkin":
         return _("gave the weekly update: %(health)s", health=health_label(activity.new_value))
     if activity.kind == "reminder":
         return describe_reminder(activity)
     # "created:import", "field:email"…: the suffix says through which channel.
-    return kinds.get(activity.kind.split(":")[0], _("changed the action"))
+    return str(DESCRIPTIONS.get(activity.kind.split(":")[0], CHANGED))
 
 
 def user_ids_in(activities: list[Activity]) -> set[int]:

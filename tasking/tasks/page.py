@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from tasking.core.clock import local_today
 from tasking.core.markdown import render_markdown
 from tasking.core.permissions import can_read_org, may_be_assigned, task_rights
-from tasking.models import Comment, Task, User
+from tasking.models import Activity, Task, User
 from tasking.tasks import dates, mentions, queries
 from tasking.tasks.forms import GROUPS
 from tasking.tasks.history import describe, field_label, human_value, render_comment, user_ids_in
@@ -52,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "measure_error": None,
     "measure_values": None,
     "history": None,
+    "older_history": False,
     "oob": False,
 }
 
@@ -97,11 +98,19 @@ def task_and_people(session: Session, reader: User, task_id: int) -> Readers:
 
 
 def context_for(
-    session: Session, reader: User, task_id: int, now: datetime, *, history: bool = False, **extra: Any
+    session: Session,
+    reader: User,
+    task_id: int,
+    now: datetime,
+    *,
+    history: bool = False,
+    every_change: bool = False,
+    **extra: Any,
 ) -> dict[str, Any]:
     """Everything the task page shows: the header, the people (with the
     collaborators), the latest comments and the targets; the history only
-    when asked (it is a fragment loaded when scrolled to)."""
+    when asked (it is a fragment loaded when scrolled to): its first page,
+    or ``every_change`` (the page without JavaScript)."""
     readers = task_and_people(session, reader, task_id)
     task = readers.task
     page = queries.latest_comments(session, task.id)
@@ -121,30 +130,41 @@ def context_for(
         "text": PageText(task.id),
     }
     if history:
-        context.update(history_context(session, task.id, context["names"]))
+        limit = queries.MAX_HISTORY if every_change else queries.HISTORY_PAGE
+        context.update(history_context(session, task.id, context["names"], limit=limit))
     context.update(extra)
     return context
 
 
-def history_only(session: Session, reader: User, task_id: int) -> dict[str, Any]:
-    """What the history fragment alone needs (loaded when scrolled to)."""
+def history_only(session: Session, reader: User, task_id: int, before_id: int | None) -> dict[str, Any]:
+    """What a page of the history alone needs (loaded when scrolled to): the
+    lines before line ``before_id`` of this task (404 for another's), else the latest."""
     readers = task_and_people(session, reader, task_id)
+    before = session.get(Activity, before_id) if before_id is not None else None
+    if before_id is not None and (before is None or before.task_id != task_id):
+        abort(404)
     names = {p.id: p.name for p in readers.people}
-    return {**DEFAULTS, "task": readers.task, **history_context(session, task_id, names)}
+    return {**DEFAULTS, "task": readers.task, **history_context(session, task_id, names, before=before)}
 
 
-def history_context(session: Session, task_id: int, names: dict[int, str]) -> dict[str, Any]:
-    """The history lines, and the names of former owners they mention."""
-    lines = queries.task_history(session, task_id)
-    missing = user_ids_in(lines) - names.keys()
+def history_context(
+    session: Session,
+    task_id: int,
+    names: dict[int, str],
+    before: Activity | None = None,
+    limit: int = queries.HISTORY_PAGE,
+) -> dict[str, Any]:
+    """A page of history lines, and the names of former owners they mention."""
+    page = queries.history_page(session, task_id, before, limit)
+    missing = user_ids_in(page.lines) - names.keys()
     if missing:
         names = {**names, **dict(session.execute(select(User.id, User.name).where(User.id.in_(missing))))}
-    return {"history": lines, "names": names}
+    return {"history": page.lines, "older_history": page.older, "names": names}
 
 
 def rendered(
-    comments: list[Comment], handles: Mapping[str, mentions.Person], plan_id: int
-) -> list[tuple[Comment, Markup]]:
+    comments: list[Row], handles: Mapping[str, mentions.Person], plan_id: int
+) -> list[tuple[Row, Markup]]:
     """Each comment with its safe HTML, @mentions linked to the person's
     actions on the plan's board."""
     board = url_for("board.show", plan_id=plan_id)

@@ -76,12 +76,16 @@ def show(task_id: int):
 @bp.route("/<int:task_id>/history")
 @login_required
 def history(task_id: int):
-    """The history lines; the page loads them when they are scrolled to
-    (without JavaScript, the page with its history)."""
-    if is_htmx():
-        context = history_only(db.session, current_user, task_id)
-        return fragment(render_template("tasks/_history.html", **context))
-    return fragment(render_template("tasks/show.html", **page_context(task_id, history=True)))
+    """The history lines, newest first, in pages: the page loads the first
+    when it is scrolled to, and each page the one before it (``before``: its
+    oldest line) when its end is. Without JavaScript, the page with its whole history."""
+    if not is_htmx():
+        context = page_context(task_id, history=True, every_change=True)
+        return fragment(render_template("tasks/show.html", **context))
+    before = request.args.get("before", type=int)
+    context = history_only(db.session, current_user, task_id, before)
+    template = "tasks/_history.html" if before is None else "tasks/_history_items.html"
+    return fragment(render_template(template, **context))
 
 
 @bp.route("/<int:task_id>/comments")

@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
+from databases import notices_read  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import bindparam, create_engine, func, insert, select, text  # noqa: E402
 
@@ -199,6 +200,7 @@ def populate(app) -> dict:  # noqa: ANN001
             500: generate(500, org, people, rng, "Plan de 500 actions"),
         }
         took = time.perf_counter() - started
+        notices_read(db.session, now)
         # Fresh statistics, as autovacuum (PostgreSQL) or a maintenance run (SQLite) leaves them.
         db.session.execute(text("ANALYZE"))
         db.session.commit()

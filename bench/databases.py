@@ -7,7 +7,7 @@ import tempfile
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, literal, select, text
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -31,3 +31,14 @@ def on_databases(choice: str, run: Callable[[str, str], list]) -> list:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
     return rows
+
+
+def notices_read(session, now) -> None:  # noqa: ANN001
+    """Everyone has read their organisations' privacy notice (the default,
+    version 0), as people past their first sign-in have: otherwise every page
+    a benchmark asks for would answer with the notice."""
+    from tasking.models import Membership, PrivacyAcknowledgement
+
+    read = select(Membership.user_id, Membership.organisation_id, literal(0), literal(now))
+    columns = ["user_id", "organisation_id", "version", "acknowledged_at"]
+    session.execute(insert(PrivacyAcknowledgement).from_select(columns, read))

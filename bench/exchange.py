@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import os  # noqa: E402
 
+from databases import notices_read  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 
@@ -84,6 +85,7 @@ def main() -> None:
                 role="admin",
             )
             plan_id = import_template(db.session, org, utcnow()).plan_id
+            notices_read(db.session, utcnow())
             db.session.commit()
             client = app.test_client()
             client.post("/login", data={"email": "admin@bench.ca", "password": PASSWORD})

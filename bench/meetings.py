@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from databases import on_databases  # noqa: E402
+from databases import notices_read, on_databases  # noqa: E402
 from digests import MUNICIPALITIES, OBJECTIVES, TASKS_PER_OBJECTIVE, THEMES, build  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert, select, text, update  # noqa: E402
@@ -153,6 +153,7 @@ def weeks_and_minutes(meeting: models.Meeting) -> str:
     db.session.execute(insert(models.PlanWeek), rows)
     coordinator = db.session.scalar(select(models.User).where(models.User.email == COORDINATOR))
     closing.close_meeting(db.session, meeting=meeting, actor=coordinator, now=WEDNESDAY)
+    notices_read(db.session, WEDNESDAY)
     db.session.commit()
     return f"/regions/{meeting.region.slug}/dashboard"
 

@@ -46,6 +46,8 @@ from sqlalchemy import create_engine, insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from databases import notices_read  # noqa: E402
+
 from tasking import create_app, models  # noqa: E402
 from tasking.extensions import db  # noqa: E402
 
@@ -262,6 +264,7 @@ def generate(scale: float) -> Province:
     big = region_ids[0]
     staff, emails, coordinators = people(org_ids, region_of, total_people, big)
     plan_of, tasks = plans(org_ids, staff)
+    notices_read(db.session, CREATED)
     db.session.commit()
     province = Province(region_slug="mrc-000")
     for org, region in zip(org_ids, region_of, strict=True):

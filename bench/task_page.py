@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from databases import on_databases  # noqa: E402
+from databases import notices_read, on_databases  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 
@@ -137,6 +137,7 @@ def populate() -> int:
                 task_id=task.id, health="on_track", task_version=task.version, created_at=NOW, **values
             )
         )
+    notices_read(db.session, NOW)
     db.session.execute(text("ANALYZE"))
     db.session.commit()
     return task.id
@@ -146,20 +147,6 @@ def login(client, email: str) -> None:  # noqa: ANN001
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 303, response.status_code
-    acknowledge_notices(client)
-
-
-def acknowledge_notices(client) -> None:  # noqa: ANN001
-    """Acknowledge the privacy notices a first sign-in asks for, as a person
-    does once (where the app has them): else every page answers with a redirect."""
-    page = client.get("/privacy")
-    html = page.get_data(as_text=True)
-    seen = re.findall(r'name="seen" value="([^"]+)"', html)
-    if page.status_code != 200 or not seen:
-        return
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    response = client.post("/privacy/acknowledge", data={"csrf_token": token, "seen": seen})
     assert response.status_code == 303, response.status_code
 
 

@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
-from databases import on_databases  # noqa: E402
+from databases import notices_read, on_databases  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import bindparam, event, insert, select, text  # noqa: E402
 
@@ -226,6 +226,7 @@ def populate(app) -> dict:  # noqa: ANN001
         for objective_id in objectives:
             _measured_target(objective_id, today, 0)
         task_id = _detailed_task(org.id, plan_id, members[0].id, member_ids, today, now)
+        notices_read(db.session, now)
         db.session.commit()
         # Fresh statistics, as autovacuum (PostgreSQL) or a maintenance run (SQLite) leaves them.
         db.session.execute(text("ANALYZE"))

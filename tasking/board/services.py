@@ -22,7 +22,7 @@ from flask import Flask
 from sqlalchemy import ColumnElement, Select, and_, event, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from tasking.checkins.status import NO_CHECKIN, CheckinStatus, checkin_status
+from tasking.checkins.status import NO_CHECKIN, CheckinStatus, checkin_status_in
 from tasking.core.ids import in_ids_param
 from tasking.core.permissions import ASSIGNABLE_ROLES, contribution_test
 from tasking.core.templating import qc_number
@@ -148,7 +148,9 @@ class Filters:
 
 @dataclass(slots=True)
 class Card:
-    """What one card shows (``CardText.dress`` adds its words and links)."""
+    """What one card shows (``CardText.dress`` adds its words and links).
+    Its first fields are ``_card_select``'s columns, in order: a row becomes a
+    card in one call."""
 
     id: int
     title: str
@@ -160,19 +162,20 @@ class Card:
     theme_id: int
     theme_title: str
     theme_colour: str
+    theme_number: int | None
     objective_id: int
     owner_name: str = ""
-    owner_initials: str = ""
+    owner_email: str | None = None
     collaborators: int = 0
+    # Whether the reader helps with it (a collaborator may move it).
+    helping: bool = False
     comments: int = 0
+    owner_initials: str = ""
     progress: float | None = None
     progress_label: str = ""
     due_state: str | None = None
     movable: bool = False
     checkin: CheckinStatus = NO_CHECKIN
-    theme_number: int | None = None
-    # Whether the reader helps with it (a collaborator may move it).
-    helping: bool = False
     # Set by CardText.dress: the words and links the template prints as they are.
     text: CardWords | None = None
 
@@ -308,8 +311,9 @@ def _accent_pattern(word: str) -> str:
 
 
 def _card_select(viewer_id: int) -> Select:
-    """The columns a card needs, its theme's and its owner's, and its
-    collaborators and comments counted in the same statement."""
+    """The columns a card needs (``Card``'s first fields, in order), its
+    theme's and its owner's, and its collaborators and comments counted in
+    the same statement."""
     helpers = select(func.count()).where(task_collaborators.c.task_id == Task.id).scalar_subquery()
     helping = exists().where(
         task_collaborators.c.task_id == Task.id, task_collaborators.c.user_id == viewer_id
@@ -328,7 +332,7 @@ def _card_select(viewer_id: int) -> Select:
         Theme.colour.label("theme_colour"),
         Theme.number.label("theme_number"),
         Task.objective_id,
-        User.name.label("owner_name"),
+        func.coalesce(User.name, "").label("owner_name"),
         User.email.label("owner_email"),
         helpers.label("helpers"),
         helping.label("helping"),
@@ -350,32 +354,15 @@ def _initials(name: str, email: str) -> str:
 
 
 def _cards(rows: Iterable) -> list[Card]:
+    cards = [Card(*row) for row in rows]
     initials: dict[tuple[str, str], str] = {}
-    cards = []
-    for row in rows:
-        owner = (row.owner_name, row.owner_email) if row.owner_id else None
-        if owner and owner not in initials:
-            initials[owner] = _initials(*owner)
-        card = Card(
-            id=row.id,
-            title=row.title,
-            status=row.status,
-            version=row.version,
-            board_position=row.board_position,
-            due_date=row.due_date,
-            owner_id=row.owner_id,
-            theme_id=row.theme_id,
-            theme_title=row.theme_title,
-            theme_colour=row.theme_colour,
-            objective_id=row.objective_id,
-            owner_name=row.owner_name or "",
-            owner_initials=initials[owner] if owner else "",
-            collaborators=row.helpers,
-            comments=row.comment_count,
-            theme_number=row.theme_number,
-            helping=bool(row.helping),
-        )
-        cards.append(card)
+    for card in cards:
+        if card.owner_id:
+            owner = (card.owner_name, card.owner_email)
+            found = initials.get(owner)
+            if found is None:
+                found = initials[owner] = _initials(*owner)
+            card.owner_initials = found
     return cards
 
 
@@ -384,7 +371,7 @@ def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
     if not cards:
         return cards
     progress = objective_progress(session, {card.objective_id for card in cards})
-    checkins = checkin_status(session, [card.id for card in cards], scope.now)
+    checkins = checkin_status_in(session, scope.organisation_id, [card.id for card in cards], scope.now)
     may_move = contribution_test(session, scope.viewer, scope.organisation_id)
     today, soon = scope.today, scope.today + timedelta(days=SOON_DAYS)
     done = TaskStatus.DONE.value

@@ -46,6 +46,11 @@ class CardWords:
     column_of: str
     theme: str
     theme_name: str
+    # The objective's progress: the bar's width (a whole percentage) and its label.
+    progress_width: int = 0
+    progress_label: str = ""
+    # The latest check-in's title: « Last check-in », and its note if any.
+    health_title: str = ""
 
 
 class CardText:
@@ -58,11 +63,12 @@ class CardText:
         self.confirm = escape(_("Confirm"))
         self.overdue = escape(_("overdue"))
         self.due_soon = escape(_("due soon"))
-        self.target_progress = _("Target progress")
-        self.health = {key: str(label) for key, label in HEALTH_LABELS.items()}
+        self.objective = escape(_("Objective"))
+        self.progress_title = escape(_("Progress of the objective’s targets, not of this action"))
+        self.health = {key: escape(str(label)) for key, label in HEALTH_LABELS.items()}
         self.health_title = _("Last check-in")
-        self.stale = _("To update")
-        self.stale_title = _("No update for three check-in rounds")
+        self.stale = escape(_("To update"))
+        self.stale_title = escape(_("No update for three check-in rounds"))
         self.csrf = escape(generate_csrf())
         self.query = "?" + urlencode(filters.query_args()) if filters.query_args() else ""
         self.root = request.script_root
@@ -86,39 +92,71 @@ class CardText:
         self._plurals: dict[tuple[str, int], str] = {}
 
     def dress(self, cards: Iterable[Card]) -> None:
-        """Give each card its ``CardWords``."""
-        root, query = self.root, self.query
-        shared: dict[tuple[str, object], Markup] = {}
-
-        def once(kind: str, value: object, words: Callable[[], str]) -> Markup:
-            # Owners, counts, dates and themes repeat from card to card.
-            key = (kind, value)
-            if key not in shared:
-                shared[key] = escape(words())
-            return shared[key]
-
+        """Give each card its ``CardWords``. Owners, counts, dates, themes and
+        progress repeat from card to card: each distinct one is put in words
+        and escaped once (``shared``)."""
+        task_url = f"{escape(self.root)}/tasks/"
+        query = escape(self.query)
+        shared: dict[tuple[str, object], str] = {}
         for card in cards:
-            task = f"{root}/tasks/{card.id}"
-            due, owner, theme = card.due_date, card.owner_name, (card.theme_number, card.theme_title)
-            helpers, comments = card.collaborators, card.comments
-            card.text = CardWords(
+            url = f"{task_url}{card.id}"
+            words = CardWords(
                 escape(card.title),
-                once("theme title", card.theme_title, lambda c=card: c.theme_title),
-                once("colour", card.theme_colour, lambda c=card: c.theme_colour),
-                once("initials", card.owner_initials, lambda c=card: c.owner_initials),
-                escape(task),
-                escape(f"{task}/move{query}"),
-                escape(f"{task}/card{query}"),
-                once("due", due, lambda d=due: self.date(d)) if due else "",
-                due.isoformat() if due else "",
-                once("owner", owner, lambda o=owner: self.responsible(o)) if owner else "",
-                once("helpers", helpers, lambda n=helpers: self.collaborators(n)) if helpers else "",
-                once("comments", comments, lambda n=comments: self.comments(n)) if comments else "",
-                escape(self.short_title(card.title)),
-                escape(self.column_of(card.title)),
-                once("theme", theme, lambda t=theme: self.theme(*t)[0]),
-                once("theme name", theme, lambda t=theme: self.theme(*t)[1]),
+                *self._shared(shared, card),
+                url,
+                f"{url}/move{query}",
+                f"{url}/card{query}",
+                *self._facts(shared, card),
+                *self._titles(card.title) if card.movable else ("", ""),
+                *self._theme_words(shared, card),
             )
+            if card.progress is not None:
+                words.progress_width = round(card.progress * 100)
+                words.progress_label = self._once(shared, "progress", card.progress_label, escape)
+            if card.checkin.health:
+                note = card.checkin.note
+                words.health_title = escape(f"{self.health_title} : {note}" if note else self.health_title)
+            card.text = words
+
+    @staticmethod
+    def _once(shared: dict, kind: str, value: object, words: Callable[[object], str]) -> str:
+        key = (kind, value)
+        found = shared.get(key)
+        if found is None:
+            found = shared[key] = escape(words(value))
+        return found
+
+    def _shared(self, shared: dict, card: Card) -> tuple[str, str, str]:
+        once = self._once
+        return (
+            once(shared, "theme title", card.theme_title, str),
+            once(shared, "colour", card.theme_colour, str),
+            once(shared, "initials", card.owner_initials, str),
+        )
+
+    def _facts(self, shared: dict, card: Card) -> tuple[str, str, str, str, str]:
+        """The due date (shown and machine-readable), the owner and the counts."""
+        once, due, helpers, comments = self._once, card.due_date, card.collaborators, card.comments
+        return (
+            once(shared, "due", due, self.date) if due else "",
+            due.isoformat() if due else "",
+            once(shared, "owner", card.owner_name, self.responsible) if card.owner_name else "",
+            once(shared, "helpers", helpers, self.collaborators) if helpers else "",
+            once(shared, "comments", comments, self.comments) if comments else "",
+        )
+
+    def _titles(self, title: str) -> tuple[str, str]:
+        """The short title and the label of the status list (movable cards only)."""
+        short = self.short_title(title)
+        return escape(short), escape(self._column_of % {"title": short})
+
+    def _theme_words(self, shared: dict, card: Card) -> tuple[str, str]:
+        key = (card.theme_number, card.theme_title)
+        found = shared.get(("theme", key))
+        if found is None:
+            shown, named = self.theme(*key)
+            found = shared["theme", key] = (escape(shown), escape(named))
+        return found
 
     def theme(self, number: int | None, title: str) -> tuple[str, str]:
         """What a card shows of its theme (« Enjeu 3 », else the title's
@@ -153,9 +191,6 @@ class CardText:
     @staticmethod
     def short_title(title: str, length: int = 60) -> str:
         return title if len(title) <= length else title[: length - 3] + "…"
-
-    def column_of(self, title: str) -> str:
-        return self._column_of % {"title": self.short_title(title)}
 
     def collaborators(self, count: int) -> str:
         key = ("collaborators", count)

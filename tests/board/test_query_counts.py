@@ -1,6 +1,6 @@
 """The board, its next pages, a move and My tasks cost the same number of
 SQL statements for a 60-task plan and a 500-task plan (both longer than the
-first screen's 50 cards a column)."""
+first screen's cards of a column)."""
 
 from __future__ import annotations
 

@@ -9,12 +9,12 @@ costs several times an attribute read).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from babel.dates import format_date
 from flask import request
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -22,7 +22,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from tasking.board.services import Card, Filters
-from tasking.core.templating import HEALTH_LABELS, STATUS_LABELS
+from tasking.core.templating import HEALTH_LABELS, STATUS_LABELS, formatted_date
 
 
 @dataclass(slots=True)
@@ -53,12 +53,12 @@ class CardWords:
     health_title: str = ""
 
 
-class CardText:
-    """Translated labels, formatted dates and card URLs, memoised."""
+class Labels:
+    """The words every card repeats in one language, escaped once: built for
+    the first request in that language, then kept (``labels``)."""
 
-    def __init__(self, filters: Filters):
+    def __init__(self):
         self.status = {key: str(label) for key, label in STATUS_LABELS.items()}
-        # Escaped once: the card prints them without escaping.
         self.move = escape(_("Move"))
         self.confirm = escape(_("Confirm"))
         self.overdue = escape(_("overdue"))
@@ -69,13 +69,9 @@ class CardText:
         self.health_title = _("Last check-in")
         self.stale = escape(_("To update"))
         self.stale_title = escape(_("No update for three check-in rounds"))
-        self.csrf = escape(generate_csrf())
-        self.query = "?" + urlencode(filters.query_args()) if filters.query_args() else ""
-        self.root = request.script_root
         self._responsible = _("Responsible: %(name)s")
         self._theme_number = _("Theme %(number)s")
         self._theme_named = _("Theme %(number)s: %(title)s")
-        self._themes: dict[tuple[int | None, str], tuple[str, str]] = {}
         self._column_of = _("Column of “%(title)s”")
         # The options of a card's status list, one variant per selected status.
         self.options = {
@@ -87,8 +83,27 @@ class CardText:
             )
             for selected in self.status
         }
+
+
+@functools.lru_cache(maxsize=8)
+def labels(locale: str) -> Labels:
+    """The ``Labels`` of ``locale``, the request's language (they are
+    translated with it)."""
+    return Labels()
+
+
+class CardText:
+    """Translated labels, formatted dates and card URLs, memoised."""
+
+    def __init__(self, filters: Filters):
+        self._locale = str(get_locale())
+        # The language's labels as this object's attributes (the templates read ``t.move``).
+        self.__dict__.update(labels(self._locale).__dict__)
+        self.csrf = escape(generate_csrf())
+        self.query = "?" + urlencode(filters.query_args()) if filters.query_args() else ""
+        self.root = request.script_root
+        self._themes: dict[tuple[int | None, str], tuple[str, str]] = {}
         self._dates: dict[date, str] = {}
-        self._locale = get_locale()
         self._plurals: dict[tuple[str, int], str] = {}
 
     def dress(self, cards: Iterable[Card]) -> None:
@@ -181,8 +196,9 @@ class CardText:
 
     def date(self, value: date) -> str:
         if value not in self._dates:
-            # As the qc_date filter formats it, without Flask-Babel's per-call lookups.
-            self._dates[value] = format_date(value, "medium", locale=self._locale)
+            # As the qc_date filter formats it (and kept with its results),
+            # without Flask-Babel's per-call lookups.
+            self._dates[value] = formatted_date(value, "medium", self._locale)
         return self._dates[value]
 
     def responsible(self, name: str) -> str:

@@ -115,16 +115,15 @@ def plan_checkin_status(session: Session, plan_id: int, now: datetime) -> dict[i
 def checkin_status_in(
     session: Session, organisation_id: int, task_ids: Iterable[int], now: datetime
 ) -> dict[int, CheckinStatus]:
-    """``checkin_status`` of tasks of one organisation (the board's cards),
-    in the same two statements: the organisation's stale threshold first, so
-    that staleness is decided in SQL and only the tasks with something to
-    show come back (a page of 200 cards read and parsed 200 rows for a few)."""
+    """``checkin_status`` of tasks of one organisation (the board's cards), in
+    one statement: the organisation's stale threshold is a subquery, so that
+    staleness is decided in SQL and only the tasks with something to show
+    come back (a page of 200 cards read and parsed 200 rows for a few)."""
     ids = list(task_ids)
     if not ids:
         return {}
-    threshold = stale_since(session, [organisation_id], now).get(organisation_id)
     postgresql = session.get_bind().dialect.name == "postgresql"
-    rows = session.execute(_shown_by_ids(postgresql), {"ids": ids, "threshold": threshold})
+    params = {"ids": ids, "organisation": organisation_id, "now": now}
     return {
         row.id: CheckinStatus(
             health=row.health,
@@ -136,23 +135,35 @@ def checkin_status_in(
         )
         if row.answered_at is not None
         else NEVER_STALE
-        for row in rows
+        for row in session.execute(_shown_by_ids(postgresql), params)
     }
 
 
 @functools.cache
 def _shown_by_ids(postgresql: bool) -> Select:
     """The latest answer of the tasks among ``ids`` that were answered or are
-    stale by ``threshold`` (the rule of ``_status``, in SQL; no threshold:
-    nothing is stale). Built once."""
+    stale (the rule of ``_status`` and ``stale_since``, in SQL: no answer or
+    creation since the STALE_ROUNDS-th latest round of ``organisation`` opened
+    by ``now``; fewer rounds, nothing is stale). Built once."""
     which = in_ids_param(Task.id, "ids", postgresql)
     tasks = select(Task.id).where(which)
     latest, noted = _latest_ids(tasks), _latest_ids(tasks, with_note=True)
     answer, with_note = CheckinAnswer, CheckinAnswer.__table__.alias("noted_answer")
+    threshold = (
+        select(CheckinRound.opens_at)
+        .where(
+            CheckinRound.organisation_id == bindparam("organisation"),
+            CheckinRound.opens_at <= bindparam("now"),
+        )
+        .order_by(CheckinRound.opens_at.desc())
+        .limit(1)
+        .offset(STALE_ROUNDS - 1)
+        .scalar_subquery()
+    )
     stale = and_(
         Task.status != TaskStatus.DONE.value,
         Task.archived_at.is_(None),
-        func.coalesce(answer.created_at, Task.created_at) < bindparam("threshold"),
+        func.coalesce(answer.created_at, Task.created_at) < threshold,
     )
     return (
         select(

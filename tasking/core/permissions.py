@@ -53,8 +53,9 @@ def roles_of(session: Session, user: User) -> dict[int, str]:
             .order_by(Membership.id)
         ).all()
         roles = {org_id: role for org_id, role, _timezone in rows}
-        # Read here for free: My tasks needs it and would otherwise ask again.
+        # Read here for free: My tasks and the board need them and would otherwise ask again.
         session.info.setdefault("home_timezone", {})[user.id] = rows[0].timezone if rows else None
+        session.info.setdefault("timezones", {}).update({org_id: tz for org_id, _role, tz in rows})
         _add_staff_role(session, roles, user.regional_region_id)
         cache[user.id] = roles
     return cache[user.id]
@@ -64,6 +65,12 @@ def home_timezone(session: Session, user: User) -> str | None:
     """The time zone of the first organisation the person joined, if any."""
     roles_of(session, user)
     return session.info["home_timezone"].get(user.id)
+
+
+def member_timezone(session: Session, user: User, organisation_id: int) -> str | None:
+    """The time zone of an organisation the person belongs to (None for any other)."""
+    roles_of(session, user)
+    return session.info["timezones"].get(organisation_id)
 
 
 def _add_staff_role(session: Session, roles: dict[int, str], region_id: int | None) -> None:

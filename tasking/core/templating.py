@@ -52,7 +52,7 @@ def qc_date(value: date | None, style: str = "medium") -> str:
     """« 25 nov. 2026 » in French, « Nov 25, 2026 » in English."""
     if value is None:
         return ""
-    return _formatted_date(value, style, str(get_locale()))
+    return formatted_date(value, style, str(get_locale()))
 
 
 def week_of(week: str) -> str:
@@ -123,7 +123,7 @@ def qc_number(value: float | None) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _formatted_date(value: date, style: str, locale: str) -> str:
+def formatted_date(value: date, style: str, locale: str) -> str:
     return format_date(value, style)
 
 

@@ -103,7 +103,7 @@ def qc_datetime(value: datetime | None, style: str = "medium", timezone: str | N
     """A stored naive-UTC instant in ``timezone`` (else the app's), without seconds."""
     if value is None:
         return ""
-    return _formatted_instant(value, style, timezone or current_app.config["APP_TIMEZONE"], str(get_locale()))
+    return formatted_instant(value, style, timezone or current_app.config["APP_TIMEZONE"], str(get_locale()))
 
 
 def qc_number(value: float | None) -> str:
@@ -128,7 +128,7 @@ def formatted_date(value: date, style: str, locale: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _formatted_instant(value: datetime, style: str, timezone: str, locale: str) -> str:
+def formatted_instant(value: datetime, style: str, timezone: str, locale: str) -> str:
     local = to_local(value, timezone).replace(tzinfo=None)
     pattern = "d MMM y, HH 'h' mm" if locale.startswith("fr") else "MMM d, y, h:mm a"
     return format_datetime(local, pattern if style == "medium" else style, rebase=False)

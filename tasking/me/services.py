@@ -138,8 +138,9 @@ def my_tasks(
     grouped["week"].sort(key=lambda row: (row.due_date, row.id))
     grouped["later"].sort(key=lambda row: (row.due_date or far, row.board_position, row.id))
     grouped["done"].sort(key=lambda row: (-row.completed_at.timestamp(), row.id))
+    user_id = user.id  # once: ``user`` may be Flask-Login's proxy, costly to read on every line
     groups = [
-        Group(key, [_item(row, user.id) for row in rows[: FULL_CAP if expand == key else CAP]], len(rows))
+        Group(key, [_item(row, user_id) for row in rows[: FULL_CAP if expand == key else CAP]], len(rows))
         for key, rows in grouped.items()
     ]
     return MyTasks(groups=groups, today=today, week_end=week_end)

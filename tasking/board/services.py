@@ -281,6 +281,11 @@ def _mine(user_id: ColumnElement[int]) -> ColumnElement[bool]:
     return or_(Task.owner_id == user_id, helping)
 
 
+# Statements kept per kind: the shapes in use are few, but words searched and
+# lanes shown multiply them, and a crafted query string must not grow memory.
+SHAPES_KEPT = 128
+
+
 @dataclass(frozen=True)
 class Shape:
     """Which filters narrow the board, not their values: the statements are
@@ -331,7 +336,7 @@ def board_query(session: Session, scope: Scope, filters: Filters) -> Query:
     return Query(shape, params)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=SHAPES_KEPT)
 def _where(shape: Shape) -> tuple[ColumnElement[bool], ...]:
     conditions: list[ColumnElement[bool]] = [
         Task.plan_id == bindparam("plan_id"),
@@ -566,7 +571,7 @@ def _themes() -> Select:
     )
 
 
-@functools.cache
+@functools.lru_cache(maxsize=SHAPES_KEPT)
 def _first_pages(shape: Shape, lanes: int | None) -> Select:
     """A page (parameter ``limit``) of every column, or of every column of
     each of ``lanes`` lanes (parameters ``lane_0``…: theme ids)."""
@@ -602,7 +607,7 @@ def _searched(
     return counts, session.execute(_cards_by_ids(query.shape.postgresql), params).all()
 
 
-@functools.cache
+@functools.lru_cache(maxsize=SHAPES_KEPT)
 def _matches(shape: Shape) -> Select:
     return (
         _joined(select(Task.id, Task.status, Theme.id.label("theme_id")))
@@ -634,7 +639,7 @@ def _counts(session: Session, query: Query, lanes: bool) -> dict[tuple[str, str]
     return {("all", status): n for status, n in rows}
 
 
-@functools.cache
+@functools.lru_cache(maxsize=SHAPES_KEPT)
 def _counted(shape: Shape, lanes: bool) -> Select:
     if lanes:
         stmt = _joined(select(Theme.id, Task.status, func.count())).group_by(Theme.id, Task.status)
@@ -677,7 +682,7 @@ def load_column_page(
     return Column(status, lane_key(theme_id), cards, count=0, more=more)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=SHAPES_KEPT)
 def _next_page(shape: Shape, lane: bool, after: bool) -> Select:
     """A page of one column (parameters ``status``, ``limit``; ``lane`` a
     theme id), after the card at (``after_position``, ``after_id``)."""

@@ -31,21 +31,23 @@ class CardWords:
     them without escaping each again (a card printed some forty escaped values)."""
 
     title: Markup
-    theme_title: Markup
-    colour: Markup
-    initials: Markup
     url: str
     move_url: str
     card_url: str
-    due: str
-    due_iso: str
-    responsible: str
-    collaborators: str
-    comments: str
+    # The short title and the label of the status list (movable cards only).
     short_title: str
     column_of: str
+    # Its theme's and owner's words, shared by the cards of that theme and owner.
+    theme_title: str
+    colour: str
     theme: str
     theme_name: str
+    initials: str
+    responsible: str
+    due: str
+    due_iso: str
+    collaborators: str
+    comments: str
     # The objective's progress: the bar's width (a whole percentage) and its label.
     progress_width: int = 0
     progress_label: str = ""
@@ -107,27 +109,37 @@ class CardText:
         self._plurals: dict[tuple[str, int], str] = {}
 
     def dress(self, cards: Iterable[Card]) -> None:
-        """Give each card its ``CardWords``. Owners, counts, dates, themes and
+        """Give each card its ``CardWords``. Themes, owners, dates, counts and
         progress repeat from card to card: each distinct one is put in words
-        and escaped once (``shared``)."""
+        and escaped once (``looks``, ``dates``, ``shared``)."""
         task_url = f"{escape(self.root)}/tasks/"
         query = escape(self.query)
+        looks: dict[tuple, tuple[str, ...]] = {}
+        dates: dict[date, tuple[str, str]] = {}
         shared: dict[tuple[str, object], str] = {}
+        once = self._once
         for card in cards:
             url = f"{task_url}{card.id}"
+            key = (card.theme_number, card.theme_title, card.theme_colour)
+            key += (card.owner_name, card.owner_initials)
+            look = looks.get(key) or looks.setdefault(key, self._look(*key))
+            due = card.due_date
+            dated = ("", "") if due is None else dates.get(due) or dates.setdefault(due, self._due(due))
+            helpers, comments = card.collaborators, card.comments
             words = CardWords(
                 escape(card.title),
-                *self._shared(shared, card),
                 url,
                 f"{url}/move{query}",
                 f"{url}/card{query}",
-                *self._facts(shared, card),
                 *self._titles(card.title) if card.movable else ("", ""),
-                *self._theme_words(shared, card),
+                *look,
+                *dated,
+                once(shared, "helpers", helpers, self.collaborators) if helpers else "",
+                once(shared, "comments", comments, self.comments) if comments else "",
             )
             if card.progress is not None:
                 words.progress_width = round(card.progress * 100)
-                words.progress_label = self._once(shared, "progress", card.progress_label, escape)
+                words.progress_label = once(shared, "progress", card.progress_label, str)
             if card.checkin.health:
                 note = card.checkin.note
                 words.health_title = escape(f"{self.health_title} : {note}" if note else self.health_title)
@@ -141,37 +153,22 @@ class CardText:
             found = shared[key] = escape(words(value))
         return found
 
-    def _shared(self, shared: dict, card: Card) -> tuple[str, str, str]:
-        once = self._once
-        return (
-            once(shared, "theme title", card.theme_title, str),
-            once(shared, "colour", card.theme_colour, str),
-            once(shared, "initials", card.owner_initials, str),
-        )
+    def _look(
+        self, number: int | None, title: str, colour: str, owner: str, initials: str
+    ) -> tuple[str, str, str, str, str, str]:
+        """A theme's title, colour, mark and name read out, an owner's initials and « Responsible: … »."""
+        shown, named = self.theme(number, title)
+        responsible = escape(self.responsible(owner)) if owner else ""
+        return escape(title), escape(colour), escape(shown), escape(named), escape(initials), responsible
 
-    def _facts(self, shared: dict, card: Card) -> tuple[str, str, str, str, str]:
-        """The due date (shown and machine-readable), the owner and the counts."""
-        once, due, helpers, comments = self._once, card.due_date, card.collaborators, card.comments
-        return (
-            once(shared, "due", due, self.date) if due else "",
-            due.isoformat() if due else "",
-            once(shared, "owner", card.owner_name, self.responsible) if card.owner_name else "",
-            once(shared, "helpers", helpers, self.collaborators) if helpers else "",
-            once(shared, "comments", comments, self.comments) if comments else "",
-        )
+    def _due(self, due: date) -> tuple[str, str]:
+        """A due date shown and machine-readable."""
+        return escape(self.date(due)), due.isoformat()
 
     def _titles(self, title: str) -> tuple[str, str]:
         """The short title and the label of the status list (movable cards only)."""
         short = self.short_title(title)
         return escape(short), escape(self._column_of % {"title": short})
-
-    def _theme_words(self, shared: dict, card: Card) -> tuple[str, str]:
-        key = (card.theme_number, card.theme_title)
-        found = shared.get(("theme", key))
-        if found is None:
-            shown, named = self.theme(*key)
-            found = shared["theme", key] = (escape(shown), escape(named))
-        return found
 
     def theme(self, number: int | None, title: str) -> tuple[str, str]:
         """What a card shows of its theme (« Enjeu 3 », else the title's
@@ -184,9 +181,6 @@ class CardText:
             else:
                 self._themes[key] = (self.short_title(title, 18), title)
         return self._themes[key]
-
-    def task_url(self, task_id: int) -> str:
-        return f"{self.root}/tasks/{task_id}"
 
     def move_url(self, task_id: int) -> str:
         return f"{self.root}/tasks/{task_id}/move{self.query}"

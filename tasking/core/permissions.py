@@ -70,7 +70,8 @@ def home_timezone(session: Session, user: User) -> str | None:
 def member_timezone(session: Session, user: User, organisation_id: int) -> str | None:
     """The time zone of an organisation the person belongs to (None for any other)."""
     roles_of(session, user)
-    return session.info["timezones"].get(organisation_id)
+    # Absent when the roles came from ``remember_roles`` (which reads no zone).
+    return session.info.get("timezones", {}).get(organisation_id)
 
 
 def _add_staff_role(session: Session, roles: dict[int, str], region_id: int | None) -> None:

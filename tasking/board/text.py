@@ -74,7 +74,8 @@ class Labels:
         self._responsible = _("Responsible: %(name)s")
         self._theme_number = _("Theme %(number)s")
         self._theme_named = _("Theme %(number)s: %(title)s")
-        self._column_of = _("Column of “%(title)s”")
+        # Escaped, to take a title escaped already (one escape a card, not two).
+        self._column_of = str(escape(_("Column of “%(title)s”")))
         # The options of a card's status list, one variant per selected status.
         self.options = {
             selected: Markup("").join(
@@ -167,8 +168,8 @@ class CardText:
 
     def _titles(self, title: str) -> tuple[str, str]:
         """The short title and the label of the status list (movable cards only)."""
-        short = self.short_title(title)
-        return escape(short), escape(self._column_of % {"title": short})
+        short = escape(self.short_title(title))
+        return short, self._column_of % {"title": short}
 
     def theme(self, number: int | None, title: str) -> tuple[str, str]:
         """What a card shows of its theme (« Enjeu 3 », else the title's

@@ -53,7 +53,7 @@ def show(plan_id: int):
     scope = _scope(plan, named=True)
     filters = Filters.from_args(request.args)
     board = services.load_board(db.session, scope, filters)
-    themes, people = services.filter_choices(db.session, scope)
+    themes, people = services.filter_choices(db.session, scope, board.themes)
     text = CardText(filters)
     text.dress(card for lane in board.lanes for column in lane.columns for card in column.cards)
     return render(

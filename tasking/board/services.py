@@ -235,6 +235,8 @@ class Board:
     totals: dict[str, int]
     today: date
     filters: Filters = field(default_factory=Filters)
+    # The plan's live themes, when the lanes needed them (the filter form reuses them).
+    themes: list | None = None
 
     @property
     def total(self) -> int:
@@ -520,11 +522,10 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
     the (plan, status, board_position) index and stopping after a page.
     """
     page_size = first_page_size(filters)
-    if filters.lanes:
-        themes = session.execute(_themes(), {"plan_id": scope.plan_id}).all()
-        if filters.theme:
-            themes = [theme for theme in themes if theme.id == filters.theme]
-        lane_specs = [(lane_key(theme.id), theme) for theme in themes]
+    plan_themes = session.execute(_themes(), {"plan_id": scope.plan_id}).all() if filters.lanes else None
+    if plan_themes is not None:
+        shown = [theme for theme in plan_themes if not filters.theme or theme.id == filters.theme]
+        lane_specs = [(lane_key(theme.id), theme) for theme in shown]
     else:
         lane_specs = [("all", None)]
     query = board_query(session, scope, filters)
@@ -559,7 +560,7 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
             if theme
             else Lane(key, columns)
         )
-    return Board(lanes=lanes, totals=totals_of(counts), today=scope.today, filters=filters)
+    return Board(lanes, totals_of(counts), scope.today, filters, plan_themes)
 
 
 @functools.cache
@@ -715,9 +716,11 @@ def _one_card() -> Select:
     return _card_select().where(Task.id == bindparam("task"))
 
 
-def filter_choices(session: Session, scope: Scope) -> tuple[list, list]:
-    """Themes of the plan and the people who may own a task, for the filter form."""
-    themes = session.execute(_themes(), {"plan_id": scope.plan_id}).all()
+def filter_choices(session: Session, scope: Scope, themes: list | None = None) -> tuple[list, list]:
+    """Themes of the plan (unless read already) and the people who may own a
+    task, for the filter form."""
+    if themes is None:
+        themes = session.execute(_themes(), {"plan_id": scope.plan_id}).all()
     people = session.execute(_assignable(), {"organisation_id": scope.organisation_id}).all()
     return themes, people
 

@@ -15,7 +15,7 @@ from tasking.core import clock
 from tasking.core.clock import local_today
 from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.htmx import fragment, is_htmx, render
-from tasking.core.permissions import can_contribute, plan_or_404, task_or_404
+from tasking.core.permissions import can_contribute, member_timezone, plan_or_404, task_or_404
 from tasking.core.templating import STATUS_LABELS
 from tasking.core.transaction import attempt, refused_redirect
 from tasking.core.validation import parse_id
@@ -30,26 +30,30 @@ bp = Blueprint("board", __name__)
 bp.record_once(lambda state: services.register_sql_functions(state.app))
 
 
-def _scope(plan: Plan) -> Scope:
-    # The whole row, not just its timezone: the page header names the
-    # organisation. Through the relationship, so that the plan holds it: the
-    # session's identity map holds rows weakly, and a row only this function
-    # referenced would be read again by the template.
-    organisation = plan.organisation
+def _scope(plan: Plan, named: bool = False) -> Scope:
+    """Who reads which plan and which day it is there. ``named``: the page
+    names the organisation, which is then read whole."""
     # The user itself, not the proxy: the board reads it for every card.
     viewer = current_user._get_current_object()
+    # Read with the person's roles, when a member: one statement fewer.
+    timezone = None if named else member_timezone(db.session, viewer, plan.organisation_id)
+    if timezone is None:
+        # The whole row, through the relationship, so that the plan holds it:
+        # the session's identity map holds rows weakly, and a row only this
+        # function referenced would be read again by the template.
+        timezone = plan.organisation.timezone
     now = clock.now()
-    return Scope(plan.id, plan.organisation_id, viewer, local_today(now, organisation.timezone), now)
+    return Scope(plan.id, plan.organisation_id, viewer, local_today(now, timezone), now)
 
 
 @bp.route("/plans/<int:plan_id>/board")
 @login_required
 def show(plan_id: int):
     plan = plan_or_404(db.session, current_user, plan_id)
-    scope = _scope(plan)
+    scope = _scope(plan, named=True)
     filters = Filters.from_args(request.args)
     board = services.load_board(db.session, scope, filters)
-    themes, people = services.filter_choices(db.session, scope)
+    themes, people = services.filter_choices(db.session, scope, board.themes)
     text = CardText(filters)
     text.dress(card for lane in board.lanes for column in lane.columns for card in column.cards)
     return render(

@@ -19,10 +19,24 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from flask import Flask
-from sqlalchemy import ColumnElement, Select, and_, event, exists, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    event,
+    exists,
+    func,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
-from tasking.checkins.status import NO_CHECKIN, CheckinStatus, checkin_status
+from tasking.checkins.status import NO_CHECKIN, CheckinStatus, checkin_status_in
 from tasking.core.ids import in_ids_param
 from tasking.core.permissions import ASSIGNABLE_ROLES, contribution_test
 from tasking.core.templating import qc_number
@@ -46,10 +60,12 @@ if TYPE_CHECKING:
     from tasking.board.text import CardWords
 
 STATUSES = tuple(s.value for s in TaskStatus)
-# Cards of each column on the first screen, then per « more » page: few
-# round trips to see a whole column (a card costs far less than a request).
-FIRST_PAGE_SIZE = 50
-PAGE_SIZE = 200
+# Cards of each column on the first screen: a screenful, so that it stays
+# small and quick (issue 15: under 25 ms); then the « more » pages htmx asks
+# for as a column is scrolled, big, so that every card of a long column takes
+# few round trips (a card costs far less than a request).
+FIRST_PAGE_SIZE = 20
+PAGE_SIZE = 250
 # The swimlane view shows a column per theme and status: a shorter first screen.
 LANE_FIRST_PAGE_SIZE = 6
 # A due date this many days ahead (or fewer) turns the card amber.
@@ -148,7 +164,9 @@ class Filters:
 
 @dataclass(slots=True)
 class Card:
-    """What one card shows (``CardText.dress`` adds its words and links)."""
+    """What one card shows (``CardText.dress`` adds its words and links).
+    Its first fields are ``_card_select``'s columns, in order: a row becomes a
+    card in one call."""
 
     id: int
     title: str
@@ -160,19 +178,20 @@ class Card:
     theme_id: int
     theme_title: str
     theme_colour: str
+    theme_number: int | None
     objective_id: int
     owner_name: str = ""
-    owner_initials: str = ""
+    owner_email: str | None = None
     collaborators: int = 0
+    # Whether the reader helps with it (a collaborator may move it).
+    helping: bool = False
     comments: int = 0
+    owner_initials: str = ""
     progress: float | None = None
     progress_label: str = ""
     due_state: str | None = None
     movable: bool = False
     checkin: CheckinStatus = NO_CHECKIN
-    theme_number: int | None = None
-    # Whether the reader helps with it (a collaborator may move it).
-    helping: bool = False
     # Set by CardText.dress: the words and links the template prints as they are.
     text: CardWords | None = None
 
@@ -216,6 +235,8 @@ class Board:
     totals: dict[str, int]
     today: date
     filters: Filters = field(default_factory=Filters)
+    # The plan's live themes, when the lanes needed them (the filter form reuses them).
+    themes: list | None = None
 
     @property
     def total(self) -> int:
@@ -257,46 +278,100 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _mine(user_id: int) -> ColumnElement[bool]:
+def _mine(user_id: ColumnElement[int]) -> ColumnElement[bool]:
     helping = exists().where(task_collaborators.c.task_id == Task.id, task_collaborators.c.user_id == user_id)
     return or_(Task.owner_id == user_id, helping)
 
 
-def _where(session: Session, scope: Scope, filters: Filters) -> list[ColumnElement[bool]]:
+# Statements kept per kind: the shapes in use are few, but words searched and
+# lanes shown multiply them, and a crafted query string must not grow memory.
+SHAPES_KEPT = 128
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Which filters narrow the board, not their values: the statements are
+    built once per shape, with the values as parameters (``Query``); building
+    them cost about as much as running them."""
+
+    postgresql: bool
+    theme: bool = False
+    owner: str = ""  # "", "none" or "one"
+    horizon: bool = False
+    overdue: bool = False
+    mine: bool = False
+    words: int = 0
+
+
+@dataclass(frozen=True)
+class Query:
+    """A board's statements' shape and their parameters."""
+
+    shape: Shape
+    params: dict
+
+
+def board_query(session: Session, scope: Scope, filters: Filters) -> Query:
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    words = fold_text(filters.q).split()
+    owner = "" if filters.owner is None else "none" if filters.owner == 0 else "one"
+    shape = Shape(
+        postgresql,
+        theme=bool(filters.theme),
+        owner=owner,
+        horizon=bool(filters.horizon),
+        overdue=filters.overdue,
+        mine=filters.mine,
+        words=len(words),
+    )
+    params = {"plan_id": scope.plan_id, "viewer": scope.viewer.id}
+    if filters.theme:
+        params["theme"] = filters.theme
+    if owner == "one":
+        params["owner"] = filters.owner
+    if filters.horizon:
+        params["horizon"] = filters.horizon
+    if filters.overdue:
+        params["today"] = scope.today
+    for n, word in enumerate(words):
+        params[f"word_{n}"] = _accent_pattern(word) if postgresql else f"%{_like_escape(word)}%"
+    return Query(shape, params)
+
+
+@functools.lru_cache(maxsize=SHAPES_KEPT)
+def _where(shape: Shape) -> tuple[ColumnElement[bool], ...]:
     conditions: list[ColumnElement[bool]] = [
-        Task.plan_id == scope.plan_id,
+        Task.plan_id == bindparam("plan_id"),
         Task.archived_at.is_(None),
         OperationalObjective.archived_at.is_(None),
         Theme.archived_at.is_(None),
     ]
-    if filters.theme:
-        conditions.append(Theme.id == filters.theme)
-    if filters.owner == 0:
+    if shape.theme:
+        conditions.append(Theme.id == bindparam("theme"))
+    if shape.owner == "none":
         conditions.append(Task.owner_id.is_(None))
-    elif filters.owner:
-        conditions.append(Task.owner_id == filters.owner)
-    if filters.horizon:
-        conditions.append(Task.horizon == filters.horizon)
-    if filters.overdue:
-        conditions.append(and_(Task.due_date < scope.today, Task.status != TaskStatus.DONE.value))
-    if filters.mine:
-        conditions.append(_mine(scope.viewer.id))
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    for word in fold_text(filters.q).split():
-        if postgresql:
+    elif shape.owner:
+        conditions.append(Task.owner_id == bindparam("owner"))
+    if shape.horizon:
+        conditions.append(Task.horizon == bindparam("horizon"))
+    if shape.overdue:
+        conditions.append(and_(Task.due_date < bindparam("today"), Task.status != TaskStatus.DONE.value))
+    if shape.mine:
+        conditions.append(_mine(bindparam("viewer")))
+    for n in range(shape.words):
+        pattern = bindparam(f"word_{n}", type_=String())
+        if shape.postgresql:
             # A case-insensitive regular expression with a class per accentable
             # letter: PostgreSQL's translate() is slow on accented text.
-            pattern = _accent_pattern(word)
             conditions.append(or_(Task.title.op("~*")(pattern), Task.description.op("~*")(pattern)))
         else:
-            pattern = f"%{_like_escape(word)}%"
             conditions.append(
                 or_(
                     _fold(Task.title).like(pattern, escape="\\"),
                     _fold(Task.description).like(pattern, escape="\\"),
                 )
             )
-    return conditions
+    return tuple(conditions)
 
 
 def _accent_pattern(word: str) -> str:
@@ -307,12 +382,14 @@ def _accent_pattern(word: str) -> str:
     return "".join(f"[{classes[letter]}]" if letter in classes else re.escape(letter) for letter in word)
 
 
-def _card_select(viewer_id: int) -> Select:
-    """The columns a card needs, its theme's and its owner's, and its
-    collaborators and comments counted in the same statement."""
+@functools.cache
+def _card_select() -> Select:
+    """The columns a card needs (``Card``'s first fields, in order), its
+    theme's and its owner's, and its collaborators and comments counted in
+    the same statement; whether the reader (parameter ``viewer``) helps."""
     helpers = select(func.count()).where(task_collaborators.c.task_id == Task.id).scalar_subquery()
     helping = exists().where(
-        task_collaborators.c.task_id == Task.id, task_collaborators.c.user_id == viewer_id
+        task_collaborators.c.task_id == Task.id, task_collaborators.c.user_id == bindparam("viewer")
     )
     comments = select(func.count()).where(Comment.task_id == Task.id).scalar_subquery()
     columns = (
@@ -328,7 +405,7 @@ def _card_select(viewer_id: int) -> Select:
         Theme.colour.label("theme_colour"),
         Theme.number.label("theme_number"),
         Task.objective_id,
-        User.name.label("owner_name"),
+        func.coalesce(User.name, "").label("owner_name"),
         User.email.label("owner_email"),
         helpers.label("helpers"),
         helping.label("helping"),
@@ -350,32 +427,15 @@ def _initials(name: str, email: str) -> str:
 
 
 def _cards(rows: Iterable) -> list[Card]:
+    cards = [Card(*row) for row in rows]
     initials: dict[tuple[str, str], str] = {}
-    cards = []
-    for row in rows:
-        owner = (row.owner_name, row.owner_email) if row.owner_id else None
-        if owner and owner not in initials:
-            initials[owner] = _initials(*owner)
-        card = Card(
-            id=row.id,
-            title=row.title,
-            status=row.status,
-            version=row.version,
-            board_position=row.board_position,
-            due_date=row.due_date,
-            owner_id=row.owner_id,
-            theme_id=row.theme_id,
-            theme_title=row.theme_title,
-            theme_colour=row.theme_colour,
-            objective_id=row.objective_id,
-            owner_name=row.owner_name or "",
-            owner_initials=initials[owner] if owner else "",
-            collaborators=row.helpers,
-            comments=row.comment_count,
-            theme_number=row.theme_number,
-            helping=bool(row.helping),
-        )
-        cards.append(card)
+    for card in cards:
+        if card.owner_id:
+            owner = (card.owner_name, card.owner_email)
+            found = initials.get(owner)
+            if found is None:
+                found = initials[owner] = _initials(*owner)
+            card.owner_initials = found
     return cards
 
 
@@ -384,7 +444,7 @@ def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
     if not cards:
         return cards
     progress = objective_progress(session, {card.objective_id for card in cards})
-    checkins = checkin_status(session, [card.id for card in cards], scope.now)
+    checkins = checkin_status_in(session, scope.organisation_id, [card.id for card in cards], scope.now)
     may_move = contribution_test(session, scope.viewer, scope.organisation_id)
     today, soon = scope.today, scope.today + timedelta(days=SOON_DAYS)
     done = TaskStatus.DONE.value
@@ -462,33 +522,22 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
     the (plan, status, board_position) index and stopping after a page.
     """
     page_size = first_page_size(filters)
-    if filters.lanes:
-        themes = session.execute(
-            select(Theme.id, Theme.title, Theme.colour, Theme.number)
-            .where(Theme.plan_id == scope.plan_id, Theme.archived_at.is_(None))
-            .order_by(Theme.position, Theme.id)
-        ).all()
-        if filters.theme:
-            themes = [theme for theme in themes if theme.id == filters.theme]
-        lane_specs = [(lane_key(theme.id), theme) for theme in themes]
+    plan_themes = session.execute(_themes(), {"plan_id": scope.plan_id}).all() if filters.lanes else None
+    if plan_themes is not None:
+        shown = [theme for theme in plan_themes if not filters.theme or theme.id == filters.theme]
+        lane_specs = [(lane_key(theme.id), theme) for theme in shown]
     else:
         lane_specs = [("all", None)]
-    where = _where(session, scope, filters)
+    query = board_query(session, scope, filters)
     if filters.q:
-        counts, rows = _searched(session, scope, where, filters.lanes, page_size)
+        counts, rows = _searched(session, query, filters.lanes, page_size)
     else:
-        counts = column_counts(session, scope, filters)
-        parts = []
-        for key, theme in lane_specs:
-            for status in STATUSES:
-                if not counts.get((key, status)):
-                    continue
-                stmt = _card_select(scope.viewer.id).where(*where, Task.status == status)
-                if theme is not None:
-                    stmt = stmt.where(Theme.id == theme.id)
-                page = stmt.order_by(Task.board_position, Task.id).limit(page_size + 1)
-                parts.append(page.subquery().select())
-        rows = session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all() if parts else []
+        counts = _counts(session, query, filters.lanes)
+        rows = []
+        if lane_specs:
+            lanes = {f"lane_{n}": theme.id for n, (_key, theme) in enumerate(lane_specs) if theme}
+            first = _first_pages(query.shape, len(lanes) if filters.lanes else None)
+            rows = session.execute(first, {**query.params, **lanes, "limit": page_size + 1}).all()
         rows = sorted(rows, key=lambda row: (row.board_position, row.id))
 
     pages: dict[tuple[str, str], list[Card]] = {}
@@ -511,21 +560,41 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
             if theme
             else Lane(key, columns)
         )
-    return Board(lanes=lanes, totals=totals_of(counts), today=scope.today, filters=filters)
+    return Board(lanes, totals_of(counts), scope.today, filters, plan_themes)
+
+
+@functools.cache
+def _themes() -> Select:
+    return (
+        select(Theme.id, Theme.title, Theme.colour, Theme.number)
+        .where(Theme.plan_id == bindparam("plan_id"), Theme.archived_at.is_(None))
+        .order_by(Theme.position, Theme.id)
+    )
+
+
+@functools.lru_cache(maxsize=SHAPES_KEPT)
+def _first_pages(shape: Shape, lanes: int | None) -> Select:
+    """A page (parameter ``limit``) of every column, or of every column of
+    each of ``lanes`` lanes (parameters ``lane_0``…: theme ids)."""
+    parts = []
+    for lane in [None] if lanes is None else range(lanes):
+        for status in STATUSES:
+            stmt = _card_select().where(*_where(shape), Task.status == status)
+            if lane is not None:
+                stmt = stmt.where(Theme.id == bindparam(f"lane_{lane}"))
+            page = stmt.order_by(Task.board_position, Task.id).limit(bindparam("limit", type_=Integer))
+            parts.append(page.subquery().select())
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
 def _searched(
-    session: Session, scope: Scope, where: list[ColumnElement[bool]], lanes: bool, page_size: int
+    session: Session, query: Query, lanes: bool, page_size: int
 ) -> tuple[dict[tuple[str, str], int], list]:
     """Counts and first pages when words are searched. Matching text is the
     costly test: run it once over the whole plan, reading only what counts
     and orders the matches, then read the cards of the first pages alone
     (a card's row counts its collaborators and comments)."""
-    matches = session.execute(
-        _joined(select(Task.id, Task.status, Theme.id.label("theme_id")))
-        .where(*where)
-        .order_by(Task.board_position, Task.id)
-    ).all()
+    matches = session.execute(_matches(query.shape), query.params).all()
     counts: dict[tuple[str, str], int] = {}
     shown = []
     for match in matches:
@@ -535,10 +604,23 @@ def _searched(
             shown.append(match.id)
     if not shown:
         return counts, []
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    cards = _card_select(scope.viewer.id).where(in_ids_param(Task.id, "shown", postgresql))
-    rows = session.execute(cards.order_by(Task.board_position, Task.id), {"shown": shown}).all()
-    return counts, rows
+    params = {"viewer": query.params["viewer"], "shown": shown}
+    return counts, session.execute(_cards_by_ids(query.shape.postgresql), params).all()
+
+
+@functools.lru_cache(maxsize=SHAPES_KEPT)
+def _matches(shape: Shape) -> Select:
+    return (
+        _joined(select(Task.id, Task.status, Theme.id.label("theme_id")))
+        .where(*_where(shape))
+        .order_by(Task.board_position, Task.id)
+    )
+
+
+@functools.cache
+def _cards_by_ids(postgresql: bool) -> Select:
+    shown = in_ids_param(Task.id, "shown", postgresql)
+    return _card_select().where(shown).order_by(Task.board_position, Task.id)
 
 
 def totals_of(counts: dict[tuple[str, str], int]) -> dict[str, int]:
@@ -548,14 +630,23 @@ def totals_of(counts: dict[tuple[str, str], int]) -> dict[str, int]:
 
 def column_counts(session: Session, scope: Scope, filters: Filters) -> dict[tuple[str, str], int]:
     """(lane key, status) → number of cards matching the filters."""
-    if filters.lanes:
+    return _counts(session, board_query(session, scope, filters), filters.lanes)
+
+
+def _counts(session: Session, query: Query, lanes: bool) -> dict[tuple[str, str], int]:
+    rows = session.execute(_counted(query.shape, lanes), query.params).all()
+    if lanes:
+        return {(lane_key(theme_id), status): n for theme_id, status, n in rows}
+    return {("all", status): n for status, n in rows}
+
+
+@functools.lru_cache(maxsize=SHAPES_KEPT)
+def _counted(shape: Shape, lanes: bool) -> Select:
+    if lanes:
         stmt = _joined(select(Theme.id, Task.status, func.count())).group_by(Theme.id, Task.status)
     else:
         stmt = _joined(select(Task.status, func.count())).group_by(Task.status)
-    rows = session.execute(stmt.where(*_where(session, scope, filters))).all()
-    if filters.lanes:
-        return {(lane_key(theme_id), status): n for theme_id, status, n in rows}
-    return {("all", status): n for status, n in rows}
+    return stmt.where(*_where(shape))
 
 
 def parse_cursor(text: str | None) -> tuple[float, int] | None:
@@ -579,48 +670,69 @@ def load_column_page(
 ) -> Column:
     """The next page of one column (keyset pagination on board_position, id)."""
     page_size = PAGE_SIZE
-    conditions = [*_where(session, scope, filters), Task.status == status]
+    query = board_query(session, scope, filters)
+    params = {**query.params, "status": status, "limit": page_size + 1}
     if theme_id is not None:
-        conditions.append(Theme.id == theme_id)
+        params["lane"] = theme_id
     if after is not None:
-        position, last_id = after
-        conditions.append(
-            or_(Task.board_position > position, and_(Task.board_position == position, Task.id > last_id))
-        )
-    rows = session.execute(
-        _card_select(scope.viewer.id)
-        .where(*conditions)
-        .order_by(Task.board_position, Task.id)
-        .limit(page_size + 1)
-    ).all()
-    cards = _cards(rows)
+        params["after_position"], params["after_id"] = after
+    stmt = _next_page(query.shape, theme_id is not None, after is not None)
+    cards = _cards(session.execute(stmt, params))
     more = cards[page_size - 1].cursor if len(cards) > page_size else None
     cards = fill_cards(session, scope, cards[:page_size])
     return Column(status, lane_key(theme_id), cards, count=0, more=more)
 
 
+@functools.lru_cache(maxsize=SHAPES_KEPT)
+def _next_page(shape: Shape, lane: bool, after: bool) -> Select:
+    """A page of one column (parameters ``status``, ``limit``; ``lane`` a
+    theme id), after the card at (``after_position``, ``after_id``)."""
+    conditions = [*_where(shape), Task.status == bindparam("status")]
+    if lane:
+        conditions.append(Theme.id == bindparam("lane"))
+    if after:
+        position, last_id = bindparam("after_position", type_=Float), bindparam("after_id", type_=Integer)
+        conditions.append(
+            or_(Task.board_position > position, and_(Task.board_position == position, Task.id > last_id))
+        )
+    return (
+        _card_select()
+        .where(*conditions)
+        .order_by(Task.board_position, Task.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
 def load_card(session: Session, scope: Scope, task_id: int) -> Card | None:
     """One card, as the board shows it (after a move, or to refresh it)."""
-    row = session.execute(_card_select(scope.viewer.id).where(Task.id == task_id)).one_or_none()
+    row = session.execute(_one_card(), {"viewer": scope.viewer.id, "task": task_id}).one_or_none()
     if row is None:
         return None
     return fill_cards(session, scope, _cards([row]))[0]
 
 
-def filter_choices(session: Session, scope: Scope) -> tuple[list, list]:
-    """Themes of the plan and the people who may own a task, for the filter form."""
-    themes = session.execute(
-        select(Theme.id, Theme.title, Theme.colour, Theme.number)
-        .where(Theme.plan_id == scope.plan_id, Theme.archived_at.is_(None))
-        .order_by(Theme.position, Theme.id)
-    ).all()
-    people = session.execute(
+@functools.cache
+def _one_card() -> Select:
+    return _card_select().where(Task.id == bindparam("task"))
+
+
+def filter_choices(session: Session, scope: Scope, themes: list | None = None) -> tuple[list, list]:
+    """Themes of the plan (unless read already) and the people who may own a
+    task, for the filter form."""
+    if themes is None:
+        themes = session.execute(_themes(), {"plan_id": scope.plan_id}).all()
+    people = session.execute(_assignable(), {"organisation_id": scope.organisation_id}).all()
+    return themes, people
+
+
+@functools.cache
+def _assignable() -> Select:
+    return (
         select(User.id, User.name)
         .join(Membership, Membership.user_id == User.id)
         .where(
-            Membership.organisation_id == scope.organisation_id,
+            Membership.organisation_id == bindparam("organisation_id"),
             Membership.role.in_(ASSIGNABLE_ROLES),
         )
         .order_by(User.name, User.id)
-    ).all()
-    return themes, people
+    )

@@ -84,8 +84,9 @@ def user_with_roles(session: Session, user_id: int) -> User | None:
 def _remember_roles(session: Session, user: User, memberships: Sequence[Sequence]) -> None:
     """Keep ``(organisation id, role, time zone)`` rows, in the order joined, as the person's roles."""
     roles = {org_id: role for org_id, role, _timezone in memberships}
-    # Read here for free: My tasks needs it and would otherwise ask again.
+    # Read here for free: My tasks and the board need them and would otherwise ask again.
     session.info.setdefault("home_timezone", {})[user.id] = memberships[0][2] if memberships else None
+    session.info.setdefault("timezones", {}).update({org_id: tz for org_id, _role, tz in memberships})
     _add_staff_role(session, roles, user.regional_region_id)
     session.info.setdefault("roles", {})[user.id] = roles
 
@@ -94,6 +95,13 @@ def home_timezone(session: Session, user: User) -> str | None:
     """The time zone of the first organisation the person joined, if any."""
     roles_of(session, user)
     return session.info["home_timezone"].get(user.id)
+
+
+def member_timezone(session: Session, user: User, organisation_id: int) -> str | None:
+    """The time zone of an organisation the person belongs to (None for any other)."""
+    roles_of(session, user)
+    # Absent when the roles came from ``remember_roles`` (which reads no zone).
+    return session.info.get("timezones", {}).get(organisation_id)
 
 
 def _add_staff_role(session: Session, roles: dict[int, str], region_id: int | None) -> None:

@@ -52,7 +52,7 @@ def qc_date(value: date | None, style: str = "medium") -> str:
     """« 25 nov. 2026 » in French, « Nov 25, 2026 » in English."""
     if value is None:
         return ""
-    return _formatted_date(value, style, str(get_locale()))
+    return formatted_date(value, style, str(get_locale()))
 
 
 def week_of(week: str) -> str:
@@ -103,7 +103,7 @@ def qc_datetime(value: datetime | None, style: str = "medium", timezone: str | N
     """A stored naive-UTC instant in ``timezone`` (else the app's), without seconds."""
     if value is None:
         return ""
-    return _formatted_instant(value, style, timezone or current_app.config["APP_TIMEZONE"], str(get_locale()))
+    return formatted_instant(value, style, timezone or current_app.config["APP_TIMEZONE"], str(get_locale()))
 
 
 def qc_number(value: float | None) -> str:
@@ -123,12 +123,12 @@ def qc_number(value: float | None) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _formatted_date(value: date, style: str, locale: str) -> str:
+def formatted_date(value: date, style: str, locale: str) -> str:
     return format_date(value, style)
 
 
 @lru_cache(maxsize=4096)
-def _formatted_instant(value: datetime, style: str, timezone: str, locale: str) -> str:
+def formatted_instant(value: datetime, style: str, timezone: str, locale: str) -> str:
     local = to_local(value, timezone).replace(tzinfo=None)
     pattern = "d MMM y, HH 'h' mm" if locale.startswith("fr") else "MMM d, y, h:mm a"
     return format_datetime(local, pattern if style == "medium" else style, rebase=False)

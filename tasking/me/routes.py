@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from babel.dates import format_date
 from flask import Blueprint, current_app, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import escape
 
 from tasking.core import clock
 from tasking.core.clock import local_today
 from tasking.core.htmx import render
 from tasking.core.permissions import home_timezone
-from tasking.core.templating import STATUS_LABELS, qc_datetime
+from tasking.core.templating import STATUS_LABELS, formatted_date, formatted_instant
 from tasking.extensions import db
 from tasking.me import services
 from tasking.me.home import Destination, start_of
@@ -49,24 +49,35 @@ def _dashboard_of(user) -> Destination | None:  # noqa: ANN001
 
 class LineText:
     """Words every line repeats, translated and formatted once per request
-    (Flask-Babel's lookups cost more than the rest of a line)."""
+    (Flask-Babel's lookups cost more than the rest of a line); each distinct
+    date once (``dress``), read by the template from dictionaries (a method
+    call from a template costs several times a lookup)."""
 
     def __init__(self):
-        self.status = {key: str(label) for key, label in STATUS_LABELS.items()}
-        self.collaborator = _("Collaborator")
-        self.no_date = _("No due date")
-        self._due = _("Due %(date)s")
-        self._done = _("Done on %(date)s")
-        self._locale = get_locale()
-        self._dates: dict[date, str] = {}
+        # Escaped once: the lines print them without escaping.
+        self.status = {key: escape(label) for key, label in STATUS_LABELS.items()}
+        self.collaborator = escape(_("Collaborator"))
+        self.no_date = escape(_("No due date"))
+        self._due_label = _("Due %(date)s")
+        self._done_label = _("Done on %(date)s")
+        self._locale = str(get_locale())
+        self._timezone = current_app.config["APP_TIMEZONE"]
+        # date → « Échéance … » and its ISO form; instant → « Terminée le … ».
+        self.due: dict[date, str] = {}
+        self.iso: dict[date, str] = {}
+        self.done: dict[datetime, str] = {}
 
-    def done(self, value: datetime) -> str:
-        return self._done % {"date": qc_datetime(value)}
-
-    def due(self, value: date) -> str:
-        if value not in self._dates:
-            self._dates[value] = self._due % {"date": format_date(value, "medium", locale=self._locale)}
-        return self._dates[value]
+    def dress(self, mine: services.MyTasks) -> LineText:
+        for group in mine.groups:
+            for item in group.items:
+                due, completed = item.due_date, item.completed_at
+                if due is not None and due not in self.due:
+                    shown = formatted_date(due, "medium", self._locale)
+                    self.due[due], self.iso[due] = escape(self._due_label % {"date": shown}), due.isoformat()
+                if completed is not None and completed not in self.done:
+                    shown = formatted_instant(completed, "medium", self._timezone, self._locale)
+                    self.done[completed] = escape(self._done_label % {"date": shown})
+        return self
 
 
 def _timezone() -> str:
@@ -86,4 +97,4 @@ def tasks():
         now=now,
         expand=expand if expand in services.GROUPS else None,
     )
-    return render("me/tasks.html", "me/_tasks.html", mine=mine, expand=expand, w=LineText())
+    return render("me/tasks.html", "me/_tasks.html", mine=mine, expand=expand, w=LineText().dress(mine))

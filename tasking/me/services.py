@@ -124,12 +124,14 @@ def my_tasks(
     done_since = now - timedelta(days=DONE_DAYS)
     rows = session.execute(_my_tasks_statement(), {"user_id": user.id, "done_since": done_since}).all()
     grouped: dict[str, list] = {key: [] for key in GROUPS}
+    done = TaskStatus.DONE.value  # once: an enum member's value is a slow attribute
     for row in rows:
-        if row.status == TaskStatus.DONE.value:
+        due = row.due_date
+        if row.status == done:
             grouped["done"].append(row)
-        elif row.due_date is not None and row.due_date < today:
+        elif due is not None and due < today:
             grouped["overdue"].append(row)
-        elif row.due_date is not None and row.due_date <= week_end:
+        elif due is not None and due <= week_end:
             grouped["week"].append(row)
         else:
             grouped["later"].append(row)
@@ -138,8 +140,9 @@ def my_tasks(
     grouped["week"].sort(key=lambda row: (row.due_date, row.id))
     grouped["later"].sort(key=lambda row: (row.due_date or far, row.board_position, row.id))
     grouped["done"].sort(key=lambda row: (-row.completed_at.timestamp(), row.id))
+    user_id = user.id  # once: ``user`` may be Flask-Login's proxy, costly to read on every line
     groups = [
-        Group(key, [_item(row, user.id) for row in rows[: FULL_CAP if expand == key else CAP]], len(rows))
+        Group(key, [_item(row, user_id) for row in rows[: FULL_CAP if expand == key else CAP]], len(rows))
         for key, rows in grouped.items()
     ]
     return MyTasks(groups=groups, today=today, week_end=week_end)

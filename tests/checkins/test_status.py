@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from tasking.checkins.status import checkin_status, health_by_theme, response_rates
+from tasking.checkins.status import checkin_status, checkin_status_in, health_by_theme, response_rates
 from tasking.extensions import db
 from tasking.models import Task
 from tests.scheduling.conftest import build_world
@@ -60,6 +60,7 @@ def test_latest_answer_with_the_latest_note_and_its_author(world):
     )
     assert status.at == MONDAYS[3] + timedelta(hours=2)
     assert status.nothing_new and status.answered and not status.stale
+    assert checkin_status_in(db.session, world.org.id, [task.id], NOW) == {task.id: status}
 
 
 def test_an_open_action_is_stale_after_three_rounds_without_update(world):
@@ -73,13 +74,16 @@ def test_an_open_action_is_stale_after_three_rounds_without_update(world):
     an_answer(quiet, world.owner, "on_track", MONDAYS[0] + timedelta(hours=1))
     an_answer(recent, world.owner, "late", MONDAYS[1] + timedelta(hours=1), "En attente du conseil")
 
-    status = checkin_status(db.session, [t.id for t in (quiet, recent, never, young, done)], NOW)
+    ids = [t.id for t in (quiet, recent, never, young, done)]
+    status = checkin_status(db.session, ids, NOW)
 
     assert status[quiet.id].stale and status[quiet.id].health == "on_track"
     assert not status[recent.id].stale
     assert status[never.id].stale and status[never.id].health is None and not status[never.id].answered
     # Neither asked three times nor open: nothing to show.
     assert young.id not in status and done.id not in status
+    # The board's reading (staleness decided in SQL) says the same.
+    assert checkin_status_in(db.session, world.org.id, ids, NOW) == status
 
 
 def test_no_action_is_stale_before_three_rounds(world):
@@ -89,6 +93,7 @@ def test_no_action_is_stale_before_three_rounds(world):
     # A round that opens later does not count yet.
     a_round(world.org, NOW + timedelta(days=5))
     assert checkin_status(db.session, [task.id], NOW) == {}
+    assert checkin_status_in(db.session, world.org.id, [task.id], NOW) == {}
 
 
 def test_status_costs_two_statements_for_5_or_60_tasks(world, count_queries):
@@ -104,7 +109,12 @@ def test_status_costs_two_statements_for_5_or_60_tasks(world, count_queries):
             status = checkin_status(db.session, ids, NOW)
         assert len(status) == size
         counts.append(counter.count)
-    assert counts == [2, 2]
+        org_id = world.org.id
+        with count_queries() as counter:
+            assert checkin_status_in(db.session, org_id, ids, NOW) == status
+        counts.append(counter.count)
+    # The board's reading: one statement (the stale threshold a subquery).
+    assert counts == [2, 1, 2, 1]
 
 
 def test_health_by_theme_counts_latest_health_and_stale(world, count_queries):

@@ -126,10 +126,17 @@ def test_measurements_of_a_target_in_words_still_show(client, dataset):
 
     from sqlalchemy import select
 
-    from tasking.models import Target
+    from tasking.models import OperationalObjective, Target, Theme
 
+    # A target in words of plan A's (the first by id: rows come back in no set order).
     target = db.session.scalar(
-        select(Target).where(Target.target_value.is_(None), Target.id != dataset.down_target.id).limit(1)
+        select(Target)
+        .join(OperationalObjective, OperationalObjective.id == Target.objective_id)
+        .join(Theme, Theme.id == OperationalObjective.theme_id)
+        .where(Theme.plan_id == dataset.plan_a.id, Target.target_value.is_(None))
+        .where(Target.id != dataset.down_target.id)
+        .order_by(Target.id)
+        .limit(1)
     )
     for day, value in ((1, 12.0), (20, 17.5)):
         db.session.add(

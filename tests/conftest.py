@@ -128,6 +128,12 @@ def _shared_app(_schema: str) -> Iterator[Flask]:
     back as built, a clock of its own, empty tables and a fresh rate limiter."""
     app = make_app(_schema)
     yield app
+    # The rate limiter's in-memory store keeps an expiry timer, a thread the
+    # process waits for at exit, and libfaketime never ends a timed wait.
+    for limiter in app.extensions.get("limiter", ()):
+        timer = getattr(limiter.storage, "timer", None)
+        if timer is not None:
+            timer.cancel()
     with app.app_context():
         db.engine.dispose()
 

@@ -214,6 +214,17 @@ def register_unit_of_work(app: Flask) -> None:
         return render_error(409, error.message)
 
 
+def _holds_nul(value: object) -> bool:
+    """Whether a JSON document holds a NUL in any of its texts (the API's bodies)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
 def register_errorhandlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
@@ -224,7 +235,9 @@ def register_errorhandlers(app: Flask) -> None:
         fields = [request.path, *request.args.keys(), *request.form.keys()]
         fields += [value for _key, values in request.args.lists() for value in values]
         fields += [value for _key, values in request.form.lists() for value in values]
-        if any("\x00" in value for value in fields):
+        if any("\x00" in value for value in fields) or (
+            request.is_json and _holds_nul(request.get_json(silent=True))
+        ):
             abort(400, _("The request holds an invalid character."))
 
     generic = {

@@ -103,6 +103,19 @@ def test_unknown_fields_and_bad_values_are_named(client, world):
     ).status_code in (400, 422)
 
 
+def test_a_nul_character_in_a_body_is_refused_and_nothing_is_stored(client, world):
+    # PostgreSQL cannot store one: found by the fuzzer as a server error.
+    task = world.tasks[0]
+    for body in ({"body": "Suivi\u0000"}, {"body": "Suivi", "\u0000": 1}, {"body": ["a\u0000"]}):
+        answer = client.post(
+            f"/api/v1/tasks/{task.id}/comments", json=body, headers=bearer(world.token(world.owner))
+        )
+        assert answer.status_code == 400, answer.get_data(as_text=True)
+        assert answer.mimetype == "application/problem+json"
+        assert answer.json["detail"] == "La requête contient un caractère invalide."
+    assert db.session.scalar(select(func.count(Comment.id))) == 0
+
+
 def test_the_owners_weekly_update(client, world):
     task = world.tasks[0]
     secret = world.token(world.owner)

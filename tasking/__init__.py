@@ -83,6 +83,17 @@ def register_extensions(app: Flask) -> None:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA busy_timeout=10000")
                 cursor.close()
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        from sqlalchemy import event
+
+        with app.app_context():
+
+            @event.listens_for(db.engine, "connect")
+            def _prepare_at_once(dbapi_connection, _record):  # noqa: ANN001
+                # A statement is prepared at its first run, not its sixth (psycopg's
+                # default): each of a worker's connections otherwise planned a page's
+                # statements anew five times (My tasks 155-178 → 289 requests/s, bench/).
+                dbapi_connection.prepare_threshold = 0
 
 
 class IdConverter(IntegerConverter):

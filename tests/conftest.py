@@ -114,7 +114,8 @@ def _truncate(app: Flask) -> None:
             if url not in _EMPTYING:
                 _EMPTYING[url] = _emptying_sql(conn)
             if db.engine.dialect.name == "postgresql":
-                conn.exec_driver_sql(_EMPTYING[url])
+                # Several statements in one: never a prepared statement (the app prepares at once).
+                conn.connection.dbapi_connection.execute(_EMPTYING[url], prepare=False)
             else:
                 for statement in _EMPTYING[url].split(";"):
                     conn.exec_driver_sql(statement)

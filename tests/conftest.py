@@ -107,7 +107,7 @@ def _emptying_sql(conn) -> str:  # noqa: ANN001
     return ";".join(tables + [f"SELECT setval('{name}', 1, false)" for name in sequences])
 
 
-def _truncate(app: Flask) -> None:
+def _empty_tables(app: Flask) -> None:
     with app.app_context():
         with db.engine.begin() as conn:
             url = str(db.engine.url)
@@ -146,7 +146,7 @@ def app(_shared_app: Flask) -> Iterator[Flask]:
     app.config["CLOCK"] = SetClock(TEST_NOW)
     for limiter in app.extensions.get("limiter", ()):
         limiter.reset()
-    _truncate(app)
+    _empty_tables(app)
     try:
         with app.app_context():
             yield app
@@ -160,7 +160,7 @@ def app(_shared_app: Flask) -> Iterator[Flask]:
 def fresh_app(_schema: str) -> Iterator[Flask]:
     """An app of the test's own, for a test that adds routes to it."""
     app = make_app(_schema)
-    _truncate(app)
+    _empty_tables(app)
     with app.app_context():
         yield app
         db.session.remove()
@@ -430,7 +430,7 @@ def smtp_server() -> Iterator[SmtpSink]:
 def mail_app(_schema: str, smtp_server: SmtpSink) -> Iterator[Flask]:
     """The app configured to deliver to the loopback SMTP server."""
     app = make_app(_schema, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_SUPPRESS_SEND=False)
-    _truncate(app)
+    _empty_tables(app)
     app.test_client_class = Client
     with app.app_context():
         yield app
@@ -439,9 +439,9 @@ def mail_app(_schema: str, smtp_server: SmtpSink) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The app served over HTTP on loopback, in a thread, on the test database."""
+@contextlib.contextmanager
+def _served(app: Flask) -> Iterator[int]:
+    """The app served over HTTP on loopback, in a thread: its port."""
     import threading
 
     from werkzeug.serving import make_server
@@ -449,9 +449,18 @@ def live_server(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app served over HTTP on loopback, in a thread, on the test database."""
+    with _served(app) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
@@ -459,18 +468,10 @@ def localhost_server(app: Flask) -> Iterator[str]:
     """The app served as ``live_server`` does, but reached by the name
     ``localhost`` and with ``APP_BASE_URL`` saying so: WebAuthn needs a
     secure context and a domain as its relying party (never an IP address)."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    # The app fixture gives the configuration back as built after the test.
-    app.config["APP_BASE_URL"] = f"http://localhost:{server.server_port}"
-    yield app.config["APP_BASE_URL"]
-    server.shutdown()
-    thread.join(timeout=5)
+    with _served(app) as port:
+        # The app fixture gives the configuration back as built after the test.
+        app.config["APP_BASE_URL"] = f"http://localhost:{port}"
+        yield app.config["APP_BASE_URL"]
 
 
 @pytest.fixture(scope="session")

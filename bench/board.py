@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-from databases import notices_read  # noqa: E402
+from databases import maintained, notices_read  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import bindparam, create_engine, func, insert, select, text  # noqa: E402
 
@@ -201,9 +201,7 @@ def populate(app) -> dict:  # noqa: ANN001
         }
         took = time.perf_counter() - started
         notices_read(db.session, now)
-        # Fresh statistics, as autovacuum (PostgreSQL) or a maintenance run (SQLite) leaves them.
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+        maintained(db.session)
         owned = db.session.scalar(select(Task.id).where(Task.owner_id == people[1].id).limit(1))
         assert owned
         counts = {

@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from databases import notices_read, on_databases  # noqa: E402
+from databases import maintained, notices_read, on_databases  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, text  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from tasking import create_app  # noqa: E402
 from tasking.core.clock import SetClock  # noqa: E402
@@ -138,8 +138,7 @@ def populate() -> int:
             )
         )
     notices_read(db.session, NOW)
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
+    maintained(db.session)
     return task.id
 
 

@@ -51,9 +51,9 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
-from databases import notices_read, on_databases  # noqa: E402
+from databases import maintained, notices_read, on_databases  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import bindparam, event, insert, select, text  # noqa: E402
+from sqlalchemy import bindparam, event, insert, select  # noqa: E402
 
 from tasking import create_app  # noqa: E402
 from tasking.core.clock import utcnow  # noqa: E402
@@ -228,9 +228,7 @@ def populate(app) -> dict:  # noqa: ANN001
         task_id = _detailed_task(org.id, plan_id, members[0].id, member_ids, today, now)
         notices_read(db.session, now)
         db.session.commit()
-        # Fresh statistics, as autovacuum (PostgreSQL) or a maintenance run (SQLite) leaves them.
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
+        maintained(db.session)
         mover_ids = [row for row in ids if row != task_id]
         versions = dict(
             db.session.execute(select(Task.id, Task.version).where(Task.plan_id == plan_id)).all()

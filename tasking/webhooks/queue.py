@@ -39,9 +39,10 @@ def _listening(session: Session) -> list[Listener]:
 
 
 def first_with_webhooks(session: Session, statement: Select) -> tuple | None:
-    """The first row of ``statement``, every active webhook read in the same
-    statement (one row each) and kept as ``_listening`` keeps them: a request
-    that will send an event learns who listens without a round trip of its own."""
+    """The row of ``statement`` (which selects at most one), every active
+    webhook read in the same statement (the row once beside each) and kept as
+    ``_listening`` keeps them: a request that will send an event learns who
+    listens without a round trip of its own."""
     if "webhooks" in session.info:
         row = session.execute(statement).first()
         return tuple(row) if row is not None else None

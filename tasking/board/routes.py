@@ -15,7 +15,7 @@ from tasking.core import clock
 from tasking.core.clock import local_today
 from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.htmx import fragment, is_htmx, render
-from tasking.core.permissions import can_contribute, member_timezone, plan_or_404, task_or_404
+from tasking.core.permissions import can_contribute, can_read_org, member_timezone, plan_or_404, task_or_404
 from tasking.core.templating import STATUS_LABELS
 from tasking.core.transaction import attempt, refused_redirect
 from tasking.core.validation import parse_id
@@ -144,8 +144,14 @@ def _other_changes(task_id: int, version: int) -> list[dict]:
 def move(task_id: int):
     """Move a card to a column and a place in it. htmx gets the card alone
     plus the column counts out of band; a plain form goes back to the board."""
-    task = task_or_404(db.session, current_user, task_id)
-    plan = db.session.get(Plan, task.plan_id)
+    # task_or_404's checks, on the plan read with the task (it would ask for
+    # the plan's organisation again): a move is one of the busiest writes.
+    found = services.task_and_plan(db.session, task_id)
+    if found is None:
+        abort(404)
+    task, plan = found
+    if task.archived_at is not None or not can_read_org(db.session, current_user, plan.organisation_id):
+        abort(404)
     if not can_contribute(db.session, current_user, task, plan.organisation_id):
         abort(403, _("You may not change this task."))
     filters = Filters.from_args(request.args)
@@ -165,6 +171,7 @@ def move(task_id: int):
                 db.session,
                 actor=current_user,
                 task=task,
+                organisation_id=plan.organisation_id,
                 version=version,
                 now=clock.now(),
                 blocked_reason=reason,

@@ -48,6 +48,7 @@ from tasking.models import (
     Measurement,
     Membership,
     OperationalObjective,
+    Plan,
     Target,
     Task,
     TaskStatus,
@@ -56,6 +57,7 @@ from tasking.models import (
 )
 from tasking.models.plan import HORIZONS
 from tasking.models.task import task_collaborators
+from tasking.webhooks.queue import first_with_webhooks
 
 if TYPE_CHECKING:
     from tasking.board.text import CardWords
@@ -705,6 +707,14 @@ def _next_page(shape: Shape, lane: bool, after: bool, limit: int) -> Select:
             or_(Task.board_position > position, and_(Task.board_position == position, Task.id > last_id))
         )
     return _card_select().where(*conditions).order_by(Task.board_position, Task.id).limit(_limit(limit))
+
+
+def task_and_plan(session: Session, task_id: int) -> tuple[Task, Plan] | None:
+    """A task and its plan in one statement, with who listens to the events
+    of a change (a move sends one): see ``first_with_webhooks``."""
+    return first_with_webhooks(
+        session, select(Task, Plan).join(Plan, Plan.id == Task.plan_id).where(Task.id == task_id)
+    )
 
 
 def load_card(session: Session, scope: Scope, task_id: int) -> Card | None:

@@ -9,28 +9,39 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from tasking.core import events
 from tasking.models import Comment, Task, User
+from tasking.models.task import task_collaborators
+from tasking.notifications.preferences import people_with_channels
 from tasking.notifications.services import mark_task_read, notify
 
 EXCERPT = 200
 
 
-def _users(session: Session, ids: set[int]) -> list[User]:
-    if not ids:
-        return []
-    return list(session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)))
+def _recipients(
+    session: Session, kind: str, who: set[int] | ColumnElement[bool], leaving_out: set[int | None]
+) -> list[tuple[User, str]]:
+    """The people ``who`` names (ids, or a condition on ``User``) but those
+    ``leaving_out``, by id, each with their e-mail channel for ``kind``: one
+    statement for all of them (none for no one)."""
+    if isinstance(who, set):
+        if not who - leaving_out:
+            return []
+        who = User.id.in_(who - leaving_out)
+    return [
+        (user, channel)
+        for user, channel in people_with_channels(session, who, kind)
+        if user.id not in leaving_out
+    ]
 
 
-def _followers(task: Task) -> set[int]:
-    """Owner and collaborators of the task."""
-    ids = {u.id for u in task.collaborators}
-    if task.owner_id:
-        ids.add(task.owner_id)
-    return ids
+def _followers(task: Task) -> ColumnElement[bool]:
+    """Owner and collaborators of the task, read with the people themselves."""
+    collaborators = select(task_collaborators.c.user_id).where(task_collaborators.c.task_id == task.id)
+    return or_(User.id.in_(collaborators), User.id == task.owner_id)
 
 
 def on_task_changed(
@@ -42,14 +53,21 @@ def on_task_changed(
     actor_id = actor.id if actor is not None else None
     for change in changes:
         if change.field == "owner_id" and change.new:
-            for user in _users(session, {int(change.new)} - {actor_id}):
+            for user, channel in _recipients(session, "assigned", {int(change.new)}, {actor_id}):
                 if notify(
-                    session, user=user, kind="assigned", task=task, actor=actor, now=now, detail="owner"
+                    session,
+                    user=user,
+                    kind="assigned",
+                    task=task,
+                    actor=actor,
+                    now=now,
+                    detail="owner",
+                    channel=channel,
                 ):
                     told.add(user.id)
         elif change.field == "collaborators":
             added = {int(i) for i in change.new or []} - {int(i) for i in change.old or []}
-            for user in _users(session, added - {actor_id}):
+            for user, channel in _recipients(session, "assigned", added, {actor_id}):
                 if notify(
                     session,
                     user=user,
@@ -58,12 +76,22 @@ def on_task_changed(
                     actor=actor,
                     now=now,
                     detail="collaborator",
+                    channel=channel,
                 ):
                     told.add(user.id)
     status = next((c for c in changes if c.field == "status"), None)
     if status is not None:
-        for user in _users(session, _followers(task) - told - {actor_id}):
-            notify(session, user=user, kind="status", task=task, actor=actor, now=now, detail=str(status.new))
+        for user, channel in _recipients(session, "status", _followers(task), told | {actor_id}):
+            notify(
+                session,
+                user=user,
+                kind="status",
+                task=task,
+                actor=actor,
+                now=now,
+                detail=str(status.new),
+                channel=channel,
+            )
 
 
 def on_comment_posted(
@@ -86,8 +114,17 @@ def on_comment_posted(
     for user in sorted(mentioned, key=lambda u: u.id):
         if user.id != actor_id:
             notify(session, user=user, kind="mention", task=task, actor=actor, now=now, detail=excerpt)
-    for user in _users(session, _followers(task) - mentioned_ids - {actor_id}):
-        notify(session, user=user, kind="comment", task=task, actor=actor, now=now, detail=excerpt)
+    for user, channel in _recipients(session, "comment", _followers(task), mentioned_ids | {actor_id}):
+        notify(
+            session,
+            user=user,
+            kind="comment",
+            task=task,
+            actor=actor,
+            now=now,
+            detail=excerpt,
+            channel=channel,
+        )
 
 
 def on_task_opened(_sender, *, session: Session, now: datetime, task_id: int, user: User, **_extra) -> int:

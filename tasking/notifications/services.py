@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -107,12 +108,14 @@ def notify(
     dedupe_key: str | None = None,
     detail: str = "",
     template: str = "notification",
+    channel: str | None = None,
     **context,
 ) -> Notification | None:
     """Tell ``user`` that ``kind`` happened to ``task`` (done by ``actor``).
 
     Writes the in-app notification, and queues the e-mail when ``email`` is
-    true, the user is active and their channel for ``kind`` is "immediate".
+    true, the user is active and their channel for ``kind`` is "immediate"
+    (``channel``: that channel, when the caller read it with the user).
     Returns None, writing nothing, for the actor's own action, an inactive
     user, or a ``dedupe_key`` already used (a job run twice). ``detail`` is
     what the text needs beside task and actor: the new status for "status",
@@ -123,25 +126,38 @@ def notify(
         raise ValueError(f"unknown notification kind {kind!r}")
     if (actor is not None and actor.id == user.id) or not user.active:
         return None
-    if dedupe_key and session.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
-        return None
-    notification = Notification(
-        user_id=user.id,
-        kind=kind,
-        task_id=task.id if task is not None else None,
-        actor_id=actor.id if actor is not None else None,
-        detail=detail or "",
-        dedupe_key=dedupe_key,
-        created_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(notification)
-    except IntegrityError:  # a concurrent run took the key first
-        return None
-    if email and email_channel(session, user, kind) == "immediate":
+    values = {
+        "user_id": user.id,
+        "kind": kind,
+        "task_id": task.id if task is not None else None,
+        "actor_id": actor.id if actor is not None else None,
+        "detail": detail or "",
+        "dedupe_key": dedupe_key,
+        "created_at": now,
+    }
+    if dedupe_key:
+        notification = _claim(session, values)
+        if notification is None:  # an earlier run used the key, or a concurrent one took it first
+            return None
+    else:
+        # Nothing unique can refuse it: written at the next flush, together
+        # with the other people's (one INSERT where the database batches them).
+        notification = Notification(**values)
+        session.add(notification)
+    if email and (channel or email_channel(session, user, kind)) == "immediate":
+        session.flush()  # the e-mail's key is the notification's id
         _queue_email(session, notification, user, task, actor, now, template, dedupe_key, context)
     return notification
+
+
+def _claim(session: Session, values: dict) -> Notification | None:
+    """The notification of a dedupe key, unless the key is taken: one
+    statement, no savepoint (a concurrent run waits for the other's commit,
+    then writes nothing)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return session.scalar(
+        insert(Notification).values(**values).on_conflict_do_nothing().returning(Notification)
+    )
 
 
 def _queue_email(session, notification, user, task, actor, now, template, dedupe_key, context) -> None:  # noqa: ANN001

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, null, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -177,11 +177,14 @@ def update_task(
     now: datetime,
     via: str = "web",
     board_position: float | None = None,
+    organisation_id: int | None = None,
 ) -> list[Change]:
     """Apply field changes; returns what actually changed (maybe nothing).
     A status change puts the card at the top of its new column, or at
-    ``board_position`` when the caller (a move) already chose its place."""
-    organisation_id = organisation_id_of(session, task)
+    ``board_position`` when the caller (a move) already chose its place.
+    ``organisation_id``: the task's, when the caller read it with the task."""
+    if organisation_id is None:
+        organisation_id = organisation_id_of(session, task)
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise ServiceError(_("This field cannot be changed."), sorted(unknown)[0])
@@ -263,12 +266,15 @@ def move_task(
     after_id: int | None = None,
     before_id: int | None = None,
     blocked_reason: str | None = None,
+    organisation_id: int | None = None,
 ) -> list[Change]:
     """Put the card in column ``status``, after card ``after_id`` or before
     ``before_id`` (neither: at the top of another column, or where it is).
     Into « Bloqué », ``blocked_reason`` is required (ReasonRequired otherwise).
-    Writes only this one row, except when positions need spreading out again."""
-    organisation_id = organisation_id_of(session, task)
+    Writes only this one row, except when positions need spreading out again.
+    ``organisation_id``: the task's, when the caller read it with the task."""
+    if organisation_id is None:
+        organisation_id = organisation_id_of(session, task)
     if not can_contribute(session, actor, task, organisation_id):
         raise ServiceError(_("You may not change this task."))
     if not isinstance(version, int):
@@ -295,6 +301,7 @@ def move_task(
             version=None,
             now=now,
             board_position=position,
+            organisation_id=organisation_id,
         )
     task.board_position = position
     task.updated_at = now
@@ -306,60 +313,70 @@ def _position(
     session: Session, task: Task, status: str, after_id: int | None, before_id: int | None
 ) -> float | None:
     """The card's new board position between its new neighbours in column
-    ``status``; None when it stays where it is."""
-
-    def neighbour(task_id: int | None) -> Task | None:
-        if not task_id:
-            return None
-        other = session.get(Task, int(task_id))
-        if other is None or other.plan_id != task.plan_id or other.status != status or other.id == task.id:
-            return None
-        return other
-
-    after, before = neighbour(after_id), neighbour(before_id)
+    ``status``; None when it stays where it is. A neighbour that is not
+    another card of that column counts as none; a missing neighbour is the
+    card next to the other one. One statement reads all it may need."""
+    if not after_id and not before_id and task.status == status:
+        return None
+    near = _neighbourhood(task, status, after_id, before_id)
+    after_id, after, before_id, before, below_id, below, above_id, above, top = session.execute(near).one()
     if after is not None and before is None:
-        before = _adjacent(session, task, status, after.board_position, below=True)
+        before_id, before = below_id, below
     if before is not None and after is None:
-        after = _adjacent(session, task, status, before.board_position, below=False)
+        after_id, after = above_id, above
     if after is None and before is None:
         if task.status == status:
             return None
-        position = _column_start(session, task.plan_id, status) - 1.0
-    elif after is None:
-        position = before.board_position - 1.0
-    elif before is None:
-        position = after.board_position + 1.0
-    else:
-        if before.board_position - after.board_position < 1e-6:
-            _respace(session, task.plan_id, status)
-        position = (after.board_position + before.board_position) / 2
-    return position
+        return (top or 0.0) - 1.0
+    if after is None:
+        return before - 1.0
+    if before is None:
+        return after + 1.0
+    if before - after < 1e-6:
+        positions = _respace(session, task.plan_id, status)
+        after, before = positions[after_id], positions[before_id]
+    return (after + before) / 2
 
 
-def _adjacent(session: Session, task: Task, status: str, position: float, *, below: bool) -> Task | None:
-    """The other card of column ``status`` just below (or above) ``position``."""
-    column = Task.board_position
-    return session.scalar(
-        select(Task)
-        .where(
-            Task.plan_id == task.plan_id,
-            Task.status == status,
-            column > position if below else column < position,
-            Task.id != task.id,
-        )
-        .order_by(column if below else column.desc())
-        .limit(1)
-    )
+def _neighbourhood(task: Task, status: str, after_id: int | None, before_id: int | None) -> Select:
+    """One row: the chosen neighbours (id, position each), the card just
+    below ``after_id`` and the one just above ``before_id`` (id, position
+    each), the column's top position."""
+    column = (Task.plan_id == task.plan_id, Task.status == status)
+    others = (*column, Task.id != task.id)
+
+    def card(condition, order=None) -> tuple:  # noqa: ANN001
+        """(id, position) of the column's other card meeting ``condition``
+        (the first in ``order``)."""
+        pair = []
+        for value in (Task.id, Task.board_position):
+            found = select(value).where(*others, condition)
+            if order is not None:
+                found = found.order_by(order).limit(1)
+            # Uncorrelated: a chosen card's position is also compared with
+            # inside a query of the same table.
+            pair.append(found.scalar_subquery().correlate(None))
+        return tuple(pair)
+
+    nothing = (null(), null())
+    after = card(Task.id == int(after_id)) if after_id else nothing
+    before = card(Task.id == int(before_id)) if before_id else nothing
+    below = card(Task.board_position > after[1], Task.board_position) if after_id else nothing
+    above = card(Task.board_position < before[1], Task.board_position.desc()) if before_id else nothing
+    top = select(func.min(Task.board_position)).where(*column).scalar_subquery()
+    return select(*after, *before, *below, *above, top)
 
 
-def _respace(session: Session, plan_id: int, status: str) -> None:
-    """Spread a column's positions out again (rare: after many bisections)."""
+def _respace(session: Session, plan_id: int, status: str) -> dict[int, float]:
+    """Spread a column's positions out again (rare: after many bisections);
+    card id → its new position."""
     tasks = session.scalars(
         select(Task).where(Task.plan_id == plan_id, Task.status == status).order_by(Task.board_position)
     ).all()
     for index, task in enumerate(tasks, start=1):
         task.board_position = float(index)
     session.flush()
+    return {task.id: task.board_position for task in tasks}
 
 
 def _editable(session: Session, actor: User, task: Task, version: int | None) -> int:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select, true
 from sqlalchemy.orm import Session
 
 from tasking.core.claim import claim
@@ -20,13 +20,39 @@ from tasking.models import Organisation, Webhook, WebhookDelivery
 from tasking.webhooks.payloads import body_for
 
 
-def _listening(session: Session) -> list[tuple[int, int, str, str]]:
-    """Every active webhook (id, organisation, events, format), read once per session."""
+class Listener(NamedTuple):
+    id: int
+    organisation_id: int
+    events: str
+    format: str
+
+
+_LISTENER = (Webhook.id, Webhook.organisation_id, Webhook.events, Webhook.format)
+
+
+def _listening(session: Session) -> list[Listener]:
+    """Every active webhook, read once per session."""
     if "webhooks" not in session.info:
-        session.info["webhooks"] = session.execute(
-            select(Webhook.id, Webhook.organisation_id, Webhook.events, Webhook.format).where(Webhook.active)
-        ).all()
+        rows = session.execute(select(*_LISTENER).where(Webhook.active))
+        session.info["webhooks"] = [Listener(*row) for row in rows]
     return session.info["webhooks"]
+
+
+def first_with_webhooks(session: Session, statement: Select) -> tuple | None:
+    """The row of ``statement`` (which selects at most one), every active
+    webhook read in the same statement (the row once beside each) and kept as
+    ``_listening`` keeps them: a request that will send an event learns who
+    listens without a round trip of its own."""
+    if "webhooks" in session.info:
+        row = session.execute(statement).first()
+        return tuple(row) if row is not None else None
+    active = select(*_LISTENER).where(Webhook.active).subquery()
+    rows = session.execute(statement.outerjoin(active, true()).add_columns(*active.c)).all()
+    if not rows:
+        return None
+    width = len(rows[0]) - len(_LISTENER)
+    session.info["webhooks"] = [Listener(*tuple(row)[width:]) for row in rows if row[width] is not None]
+    return tuple(rows[0])[:width]
 
 
 def listening_to(session: Session, kind: str) -> bool:

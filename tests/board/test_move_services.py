@@ -84,3 +84,48 @@ def test_a_stale_or_missing_version_and_a_reader_are_refused(people, build):
     with pytest.raises(ServiceError):
         move_task(db.session, actor=people.outsider, task=task, status="done", version=2, now=AT)
     assert task.status == "in_progress"
+
+
+def test_one_neighbour_is_enough_and_one_of_another_column_is_none(people, build, count_queries):
+    plan = build.plan(people.org)
+    todo = build.tasks(plan, 3, owner_id=people.owner.id)
+    doing = build.tasks(plan, 3, owner_id=people.owner.id, status="in_progress")
+    first, second = (db.session.get(Task, task_id) for task_id in todo[:2])
+
+    with count_queries() as counter:
+        move_task(
+            db.session, actor=people.admin, task=first, status="in_progress", version=1, now=AT,
+            after_id=doing[0],
+        )  # fmt: skip
+    # The neighbour, the card below it and the column's top: one statement.
+    assert sum(s.startswith("SELECT") and "board_position" in s for s in counter.statements) == 1
+    move_task(
+        db.session, actor=people.admin, task=second, status="in_progress", version=1, now=AT,
+        before_id=doing[2],
+    )  # fmt: skip
+    db.session.flush()
+    assert column(plan.id, "in_progress") == [doing[0], todo[0], doing[1], todo[1], doing[2]]
+
+    third = db.session.get(Task, todo[2])
+    move_task(db.session, actor=people.admin, task=third, status="done", version=1, now=AT, after_id=doing[1])
+    db.session.flush()
+    assert column(plan.id, "done") == [todo[2]]
+
+
+def test_neighbours_too_close_are_spread_out_again(people, build):
+    plan = build.plan(people.org)
+    (moved_id,) = build.tasks(plan, 1, owner_id=people.owner.id)
+    doing = build.tasks(plan, 3, owner_id=people.owner.id, status="in_progress")
+    for task_id, position in zip(doing, (5.0, 5.0 + 1e-9, 7.0), strict=True):
+        db.session.get(Task, task_id).board_position = position
+    db.session.flush()
+    moved = db.session.get(Task, moved_id)
+
+    move_task(
+        db.session, actor=people.admin, task=moved, status="in_progress", version=1, now=AT,
+        after_id=doing[0], before_id=doing[1],
+    )  # fmt: skip
+    db.session.flush()
+
+    assert column(plan.id, "in_progress") == [doing[0], moved_id, doing[1], doing[2]]
+    assert moved.board_position == 1.5

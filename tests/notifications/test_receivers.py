@@ -213,3 +213,28 @@ def test_inactive_users_and_actors_get_nothing(world):
         is None
     )
     assert notes() == []
+
+
+def test_followers_and_their_channels_are_read_in_one_statement_without_savepoints(world, count_queries):
+    with count_queries() as counter:
+        editing.update_task(
+            db.session, actor=world.admin, task=world.task, changes={"status": "done"}, version=None, now=NOW
+        )
+        db.session.flush()
+    assert [n.user_id for n in notes(kind="status")] == [world.owner.id, world.helper.id]
+    # (The other reads refresh what the fixture's commit expired.)
+    [people] = [s for s in counter.statements if "notification_preference" in s]
+    assert "FROM user_account" in people and "task_collaborator" in people
+    assert not any("SAVEPOINT" in s for s in counter.statements)
+    # One INSERT for both where the database batches them (PostgreSQL), one each on SQLite.
+    assert 1 <= sum(s.startswith("INSERT INTO notification") for s in counter.statements) <= 2
+
+
+def test_a_dedupe_key_already_used_costs_one_statement(world, count_queries):
+    kept = {"user": world.owner, "kind": "due_soon", "task": world.task, "actor": None, "now": NOW}
+    assert services.notify(db.session, **kept, dedupe_key="reminder:2", detail="2026-12-10") is not None
+    with count_queries() as counter:
+        assert services.notify(db.session, **kept, dedupe_key="reminder:2", detail="2026-12-10") is None
+    assert counter.count == 1
+    db.session.commit()
+    assert len(notes(world.owner)) == 1 and len(outbox_to(world.owner)) == 1

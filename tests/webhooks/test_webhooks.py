@@ -258,3 +258,18 @@ def test_a_slow_receiver_is_given_up_on_and_retried(town, receiver, monkeypatch)
     assert "Timeout" in delivery.last_response
     receiver.delay = 0
     assert deliver_webhooks(db.session, now=app_now() + timedelta(minutes=1)).delivered == 1
+
+
+def test_a_card_moved_on_the_board_is_delivered_to_those_listening(client, town, count_queries):
+    changes = town.webhook("http://127.0.0.1:9/changes", ["task.changed"])
+    town.webhook("http://127.0.0.1:9/comments", ["comment.posted"])
+    client.login(town.owner.email)
+    data = {"status": "in_progress", "version": str(town.task.version)}
+    with count_queries() as counter:
+        answer = client.post(f"/tasks/{town.task.id}/move", data=data, headers=HTMX)
+    assert answer.status_code == 200
+    [delivery] = _deliveries()
+    assert (delivery.webhook_id, delivery.event) == (changes.id, "task.changed")
+    assert json.loads(delivery.payload)["task"]["status"] == "in_progress"
+    # Who listens is read with the task, not by a statement of its own.
+    assert not any(s.lstrip().startswith("SELECT webhook.id") for s in counter.statements)

@@ -291,6 +291,10 @@ def move(app, client, csrf: str, task_ids: list[int], rng: random.Random):  # no
         version, status = db.session.execute(
             select(Task.version, Task.status).where(Task.id == task_id)
         ).one()
+        # Committed, not rolled back at the context's end: psycopg forgets a
+        # connection's prepared statements at a rollback, and the move would
+        # then prepare its statements again on that connection.
+        db.session.commit()
     target = rng.choice([s for s in ("todo", "in_progress", "blocked", "done") if s != status])
     return client.post(
         f"/tasks/{task_id}/move",

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    cast,
     event,
     exists,
     func,
@@ -343,14 +344,20 @@ def board_query(session: Session, scope: Scope, filters: Filters) -> Query:
 
 @functools.lru_cache(maxsize=SHAPES_KEPT)
 def _where(shape: Shape) -> tuple[ColumnElement[bool], ...]:
-    conditions: list[ColumnElement[bool]] = [
-        Task.plan_id == bindparam("plan_id"),
-        Task.archived_at.is_(None),
-        OperationalObjective.archived_at.is_(None),
-        Theme.archived_at.is_(None),
-    ]
+    return _task_where(shape) + _place_where(shape)
+
+
+def _place_where(shape: Shape) -> tuple[ColumnElement[bool], ...]:
+    """The conditions on the task's objective and theme."""
+    conditions = [OperationalObjective.archived_at.is_(None), Theme.archived_at.is_(None)]
     if shape.theme:
         conditions.append(Theme.id == bindparam("theme"))
+    return tuple(conditions)
+
+
+def _task_where(shape: Shape) -> tuple[ColumnElement[bool], ...]:
+    """The conditions on the task's own columns."""
+    conditions: list[ColumnElement[bool]] = [Task.plan_id == bindparam("plan_id"), Task.archived_at.is_(None)]
     if shape.owner == "none":
         conditions.append(Task.owner_id.is_(None))
     elif shape.owner:
@@ -653,11 +660,27 @@ def _counts(session: Session, query: Query, lanes: bool) -> dict[tuple[str, str]
 
 @functools.lru_cache(maxsize=SHAPES_KEPT)
 def _counted(shape: Shape, lanes: bool) -> Select:
-    if lanes:
-        stmt = _joined(select(Theme.id, Task.status, func.count())).group_by(Theme.id, Task.status)
-    else:
-        stmt = _joined(select(Task.status, func.count())).group_by(Task.status)
-    return stmt.where(*_where(shape))
+    """Counted per column and objective from the tasks alone (unfiltered,
+    from the index ``ix_task_column_counts`` without visiting the rows), then
+    summed over the objectives and themes not archived: a hundred rows
+    joined instead of thousands (the first screen's dearest statement)."""
+    per_objective = (
+        select(Task.status, Task.objective_id, func.count().label("n"))
+        .where(*_task_where(shape))
+        .group_by(Task.status, Task.objective_id)
+        .subquery()
+    )
+    # PostgreSQL's sum of counts is a numeric: back to an integer.
+    total = cast(func.sum(per_objective.c.n), Integer)
+    keys = (Theme.id, per_objective.c.status) if lanes else (per_objective.c.status,)
+    return (
+        select(*keys, total)
+        .select_from(per_objective)
+        .join(OperationalObjective, OperationalObjective.id == per_objective.c.objective_id)
+        .join(Theme, Theme.id == OperationalObjective.theme_id)
+        .where(*_place_where(shape))
+        .group_by(*keys)
+    )
 
 
 def parse_cursor(text: str | None) -> tuple[float, int] | None:

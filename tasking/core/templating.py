@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from tasking.core.clock import to_local
@@ -48,11 +50,11 @@ def health_label(value: str | None) -> str:
     return str(HEALTH_LABELS.get(value or "", "—"))
 
 
-def qc_date(value: date | None, style: str = "medium") -> str:
+def qc_date(value: date | None, style: str = "medium", locale: str | None = None) -> str:
     """« 25 nov. 2026 » in French, « Nov 25, 2026 » in English."""
     if value is None:
         return ""
-    return formatted_date(value, style, str(get_locale()))
+    return formatted_date(value, style, locale or str(get_locale()))
 
 
 def week_of(week: str) -> str:
@@ -99,21 +101,46 @@ def of_place(name: str) -> str:
     return f"d’{name}" if name[:1].lower() in "aeiouyéèêàâîôû" else f"de {name}"
 
 
-def qc_datetime(value: datetime | None, style: str = "medium", timezone: str | None = None) -> str:
+def qc_datetime(
+    value: datetime | None, style: str = "medium", timezone: str | None = None, locale: str | None = None
+) -> str:
     """A stored naive-UTC instant in ``timezone`` (else the app's), without seconds."""
     if value is None:
         return ""
-    return formatted_instant(value, style, timezone or current_app.config["APP_TIMEZONE"], str(get_locale()))
+    return formatted_instant(
+        value, style, timezone or current_app.config["APP_TIMEZONE"], locale or str(get_locale())
+    )
 
 
-def qc_number(value: float | None) -> str:
+def qc_number(value: float | None, locale: str | None = None) -> str:
     """65.0 → « 65 », 12.5 → « 12,5 » in French."""
     if value is None:
         return ""
     if not math.isfinite(value) or abs(value) >= 1e15:
         # Older rows may hold what input checks now refuse: show it, never fail.
         return f"{value:.3g}"
-    return _formatted_number(value, str(get_locale()))
+    return _formatted_number(value, locale or str(get_locale()))
+
+
+#: The template context's name for the render's language (see ``register``).
+LOCALE = "_qc_locale"
+
+
+@pass_context
+def _date_filter(context: Context, value: date | None, style: str = "medium") -> str:
+    return qc_date(value, style, context.get(LOCALE))
+
+
+@pass_context
+def _datetime_filter(
+    context: Context, value: datetime | None, style: str = "medium", timezone: str | None = None
+) -> str:
+    return qc_datetime(value, style, timezone, context.get(LOCALE))
+
+
+@pass_context
+def _number_filter(context: Context, value: float | None) -> str:
+    return qc_number(value, context.get(LOCALE))
 
 
 # Babel parses its patterns and locale data on every call (50–90 µs each);
@@ -144,12 +171,14 @@ def nl2br(text: str | None) -> Markup:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters["qc_date"] = qc_date
-    app.jinja_env.filters["qc_datetime"] = qc_datetime
+    # The language is read once per render (a Flask-Babel lookup costs some
+    # 10 µs; the task page formats about 25 values), else for each value.
+    app.jinja_env.filters["qc_date"] = _date_filter
+    app.jinja_env.filters["qc_datetime"] = _datetime_filter
     app.jinja_env.filters["week_of"] = week_of
     app.jinja_env.filters["of_place"] = of_place
     app.jinja_env.filters["nl2br"] = nl2br
-    app.jinja_env.filters["qc_number"] = qc_number
+    app.jinja_env.filters["qc_number"] = _number_filter
     app.jinja_env.filters["markdown_excerpt"] = markdown_excerpt
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
@@ -164,4 +193,4 @@ def register(app: Flask) -> None:
     @app.context_processor
     def inject_user():
         # The person, not the proxy: a page reads it some 25 times, each a context-local lookup.
-        return {"current_user": current_user._get_current_object()}
+        return {"current_user": current_user._get_current_object(), LOCALE: str(get_locale())}

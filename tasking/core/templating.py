@@ -6,7 +6,7 @@ import math
 from datetime import date, datetime
 from functools import lru_cache
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -122,8 +122,24 @@ def qc_number(value: float | None, locale: str | None = None) -> str:
     return _formatted_number(value, locale or str(get_locale()))
 
 
-#: The template context's name for the render's language (see ``register``).
+#: The template context's names for the render's language and for where
+#: the app is mounted (see ``register``).
 LOCALE = "_qc_locale"
+ROOT = "_qc_root"
+
+
+@pass_context
+def app_url(context: Context, endpoint: str, **values: object) -> str:
+    """``url_for`` for the links every page repeats (assets, menu, top bar).
+    A link to one of the app's own pages or files (never external) depends
+    only on its endpoint, its values and where the app is mounted: each is
+    built once for the process, not some 20 times per page (6 µs each)."""
+    return _app_url(context.get(ROOT), endpoint, tuple(values.items()))
+
+
+@lru_cache(maxsize=1024)
+def _app_url(root: str | None, endpoint: str, values: tuple[tuple[str, object], ...]) -> str:
+    return url_for(endpoint, **dict(values))
 
 
 @pass_context
@@ -188,9 +204,14 @@ def register(app: Flask) -> None:
         LEVEL_LABELS=LEVEL_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS,
         get_locale=get_locale,
+        app_url=app_url,
     )
 
     @app.context_processor
     def inject_user():
         # The person, not the proxy: a page reads it some 25 times, each a context-local lookup.
-        return {"current_user": current_user._get_current_object(), LOCALE: str(get_locale())}
+        return {
+            "current_user": current_user._get_current_object(),
+            LOCALE: str(get_locale()),
+            ROOT: request.script_root if has_request_context() else None,
+        }

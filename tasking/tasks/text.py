@@ -67,6 +67,9 @@ class PageText:
         self._dates: dict[date, str] = {}
         self._instants: dict[datetime, str] = {}
         self.task_url = url_for("tasks.show", task_id=task_id)
+        self.comments_url = f"{self.task_url}/comments"
+        self.mentions_url = f"{self.task_url}/mentions"
+        self.history_url = f"{self.task_url}/history"
         self._timezone = current_app.config["APP_TIMEZONE"]
 
     def date(self, value: date | None) -> str:
@@ -85,6 +88,9 @@ class PageText:
 
     def edit_url(self, group: str) -> str:
         return f"{self.task_url}/edit/{group}"
+
+    def older_comments_url(self, before: int) -> str:
+        return f"{self.comments_url}?before={before}"
 
     def measurements_url(self, target_id: int) -> str:
         return f"{self.task_url}/targets/{target_id}/measurements"

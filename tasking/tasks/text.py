@@ -3,8 +3,9 @@
 Asking Flask-Babel for the nine field names on each of the eight parts of
 the task, formatting each date through the filter and building each edit
 link through ``url_for`` cost more than reading the task (bench/task_page.py).
-Field names are translated once per language for the process (catalogues do
-not change while it runs); dates and links once per request.
+Field names and the labels of values (status, health…) are translated once
+per language for the process (catalogues do not change while it runs);
+dates and links once per request.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from tasking.core.templating import qc_datetime
+from tasking.core.templating import (
+    HEALTH_LABELS,
+    HORIZON_LABELS,
+    LEVEL_LABELS,
+    STATUS_LABELS,
+    qc_datetime,
+)
 
 FIELD_TITLES = {
     "title": _l("Title"),
@@ -35,11 +42,13 @@ WORDS = {
     "add_measurement": _l("Add a measurement"),
     "latest_value": _l("Latest value: %(value)s"),
 }
-_translated: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+#: The labels of the values the page shows, as ``text.labels["status"]["todo"]``.
+LABELS = {"status": STATUS_LABELS, "health": HEALTH_LABELS, "horizon": HORIZON_LABELS, "level": LEVEL_LABELS}
+_translated: dict[str, tuple[dict[str, str], dict[str, str], dict[str, dict[str, str]]]] = {}
 
 
 class PageText:
-    """Field names in the reader's language, memoised dates, the task's links."""
+    """Field names and labels in the reader's language, memoised dates, the task's links."""
 
     def __init__(self, task_id: int):
         locale = get_locale()
@@ -48,12 +57,19 @@ class PageText:
             _translated[key] = (
                 {group: str(title) for group, title in FIELD_TITLES.items()},
                 {name: str(word) for name, word in WORDS.items()},
+                {
+                    kind: {value: str(label) for value, label in labels.items()}
+                    for kind, labels in LABELS.items()
+                },
             )
-        self.titles, self.words = _translated[key]
+        self.titles, self.words, self.labels = _translated[key]
         self._locale = locale
         self._dates: dict[date, str] = {}
         self._instants: dict[datetime, str] = {}
         self.task_url = url_for("tasks.show", task_id=task_id)
+        self.comments_url = f"{self.task_url}/comments"
+        self.mentions_url = f"{self.task_url}/mentions"
+        self.history_url = f"{self.task_url}/history"
         self._timezone = current_app.config["APP_TIMEZONE"]
 
     def date(self, value: date | None) -> str:
@@ -72,6 +88,9 @@ class PageText:
 
     def edit_url(self, group: str) -> str:
         return f"{self.task_url}/edit/{group}"
+
+    def older_comments_url(self, before: int) -> str:
+        return f"{self.comments_url}?before={before}"
 
     def measurements_url(self, target_id: int) -> str:
         return f"{self.task_url}/targets/{target_id}/measurements"

@@ -361,9 +361,22 @@ def _checkin_box_statement() -> Select:
 _CHECKIN_BOX = _checkin_box_statement()
 
 
+#: ``session.info`` key: task id → the box its page read with the task.
+_HELD = "checkin_boxes"
+
+
+def hold_checkin_box(session: Session, task_id: int, box: CheckinBox) -> None:
+    """Keep a box read with the task page's header for the template's
+    ``checkin_box``, which then costs no statement (issue 15)."""
+    session.info.setdefault(_HELD, {})[task_id] = box
+
+
 def checkin_box(session: Session, task_id: int) -> CheckinBox:
-    """What was last said about a task and the partners' opinions: one
-    statement, as the task page's budget is eight (issue 15)."""
+    """What was last said about a task and the partners' opinions: the box
+    the page held if it read it, else one statement."""
+    held = session.info.get(_HELD, {}).pop(task_id, None)
+    if held is not None:
+        return held
     box = CheckinBox(None, [])
     for row in session.execute(_CHECKIN_BOX, {"task_id": task_id}):
         if row.partner_contact_id is None:

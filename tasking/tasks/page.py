@@ -92,6 +92,10 @@ class Readers:
     rights: dict[str, bool]
     #: @handle → person (a row of ``people``), for the organisation's active people.
     handles: dict[str, Row]
+    #: Active people who may own or help with the task (rows of ``people``).
+    assignable: list[Row]
+    #: id → name, for everyone of ``people``.
+    names: dict[int, str]
 
     @property
     def task(self) -> queries.TaskRead:
@@ -104,13 +108,26 @@ def task_and_people(session: Session, reader: User, task_id: int) -> Readers:
     task = header.task
     organisation_id = task.plan.organisation_id
     people = queries.people_of_task(session, task.id, organisation_id)
-    task.collaborators = [p for p in people if p.collaborating]
-    collaborating = any(p.id == reader.id for p in task.collaborators)
+    # One pass over the people (a row's attributes cost more than its columns by position).
+    collaborators, members, assignable, names = [], [], [], {}
+    for person in people:
+        person_id, name, _email, active, role, collaborating = person
+        names[person_id] = name
+        if collaborating:
+            collaborators.append(person)
+        if role and active:
+            members.append(person)
+            if may_be_assigned(role):
+                assignable.append(person)
+    task.collaborators = collaborators
+    collaborating = any(p.id == reader.id for p in collaborators)
     return Readers(
         header,
         people,
         task_rights(session, reader, task, organisation_id, collaborating=collaborating),
-        mentions.mention_handles(p for p in people if p.role and p.active),
+        mentions.mention_handles(members),
+        assignable,
+        names,
     )
 
 
@@ -138,9 +155,9 @@ def context_for(
         "task": task,
         "header": header,
         "rights": readers.rights,
-        "assignable": [p for p in readers.people if may_be_assigned(p.role) and p.active],
+        "assignable": readers.assignable,
         "collaborators": task.collaborators,
-        "names": {p.id: p.name for p in readers.people},
+        "names": readers.names,
         "comments": rendered(page.comments, readers.handles, task.plan_id),
         "older_comments": page.older,
         "targets": queries.target_lines(session, task.objective_id),
@@ -162,8 +179,11 @@ def history_only(session: Session, reader: User, task_id: int, before_id: int | 
     before = session.get(Activity, before_id) if before_id is not None else None
     if before_id is not None and (before is None or before.task_id != task_id):
         abort(404)
-    names = {p.id: p.name for p in readers.people}
-    return {**DEFAULTS, "task": readers.task, **history_context(session, task_id, names, before=before)}
+    return {
+        **DEFAULTS,
+        "task": readers.task,
+        **history_context(session, task_id, readers.names, before=before),
+    }
 
 
 def history_context(

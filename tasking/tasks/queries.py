@@ -107,7 +107,8 @@ class TargetLine:
 class HistoryPage:
     """History lines, newest first, and whether older ones exist."""
 
-    lines: list[Activity] = field(default_factory=list)
+    #: Each line's columns and its ``actor`` (``id``, ``name``), if any.
+    lines: list[Read] = field(default_factory=list)
     older: bool = False
 
 
@@ -339,23 +340,47 @@ def target_with_measurements(session: Session, target_id: int) -> Target | None:
     ).first()
 
 
+def _history_statements() -> tuple[Select, Select, _Part]:
+    activity, actor = Activity.__table__, _USER.alias("actor")
+    line, author = list(activity.c), [actor.c.id.label("actor_id_"), actor.c.name.label("actor_name")]
+    latest = (
+        select(*line, *author)
+        .outerjoin(actor, actor.c.id == activity.c.actor_id)
+        .where(activity.c.task_id == bindparam("task_id"))
+        .order_by(activity.c.created_at.desc(), activity.c.id.desc())
+        .limit(bindparam("limit"))
+    )
+    before = latest.where(
+        or_(
+            activity.c.created_at < bindparam("before_at"),
+            and_(activity.c.created_at == bindparam("before_at"), activity.c.id < bindparam("before_id")),
+        )
+    )
+    return latest, before, _Part(Read, line, 0)
+
+
+#: The actor's id and name come last.
+_HISTORY, _HISTORY_BEFORE, _LINE_PART = _history_statements()
+
+
 def history_page(
     session: Session, task_id: int, before: Activity | None = None, limit: int = HISTORY_PAGE
 ) -> HistoryPage:
     """The ``limit`` latest history lines (made before ``before`` if given),
-    newest first, with their authors; one statement."""
-    query = select(Activity).where(Activity.task_id == task_id).options(joinedload(Activity.actor))
-    if before is not None:
-        query = query.where(
-            or_(
-                Activity.created_at < before.created_at,
-                and_(Activity.created_at == before.created_at, Activity.id < before.id),
-            )
-        )
-    rows = list(
-        session.scalars(query.order_by(Activity.created_at.desc(), Activity.id.desc()).limit(limit + 1))
-    )
-    return HistoryPage(rows[:limit], older=len(rows) > limit)
+    newest first, each with its ``actor`` (``id``, ``name``) if any; one
+    statement of plain rows copied into read-only objects."""
+    values = {"task_id": task_id, "limit": limit + 1}
+    if before is None:
+        rows = session.execute(_HISTORY, values).all()
+    else:
+        values |= {"before_at": before.created_at, "before_id": before.id}
+        rows = session.execute(_HISTORY_BEFORE, values).all()
+    lines = []
+    for row in rows[:limit]:
+        line, (actor_id, actor_name) = _LINE_PART.read(row), row[-2:]
+        line.actor = Read(id=actor_id, name=actor_name) if actor_id is not None else None
+        lines.append(line)
+    return HistoryPage(lines, older=len(rows) > limit)
 
 
 def task_history(session: Session, task_id: int, limit: int = 200) -> list[Activity]:

@@ -14,7 +14,6 @@ from markupsafe import Markup
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from tasking.checkins.answers import CheckinBox, hold_checkin_box
 from tasking.core.clock import local_today
 from tasking.core.markdown import render_markdown
 from tasking.core.permissions import is_admin_in_region, may_be_assigned, role_in, task_rights
@@ -148,7 +147,7 @@ def context_for(
     readers = task_and_people(session, reader, task_id)
     task, header = readers.task, readers.header
     # Read with the header: the template's ``checkin_box`` takes it from there.
-    hold_checkin_box(session, task.id, CheckinBox(header.last_checkin, header.partner_opinions))
+    queries.hold_checkin(session, header)
     page = queries.latest_comments(session, task.id)
     context = {
         **DEFAULTS,

@@ -45,7 +45,7 @@ from tasking.models import (
 from tasking.models.checkin import Health
 from tasking.tasks.activity import record
 from tasking.tasks.editing import update_task
-from tasking.tasks.queries import changes_since
+from tasking.tasks.queries import Read, changes_since, held_checkin
 
 MAX_NOTE = 2000
 HEALTHS = tuple(h.value for h in Health)
@@ -312,10 +312,12 @@ def resolve_link(session: Session, token: str, now: datetime) -> tuple[User, Che
 class CheckinBox:
     """The task page's « last check-in » box: what the task's people last
     said (with who said it) and each partner contact's latest opinion (with
-    the partner's name), as plain rows."""
+    the partner's name), as plain rows (or their read-only copies, when read
+    with the page's header): ``health``, ``note``, ``nothing_new``,
+    ``created_at``, and ``who`` for ``last``."""
 
-    last: Row | None
-    opinions: list[tuple[str, Row]]
+    last: Row | Read | None
+    opinions: list[tuple[str, Row | Read]]
 
 
 def _checkin_box_statement() -> Select:
@@ -362,8 +364,11 @@ _CHECKIN_BOX = _checkin_box_statement()
 
 
 def checkin_box(session: Session, task_id: int) -> CheckinBox:
-    """What was last said about a task and the partners' opinions: one
-    statement, as the task page's budget is eight (issue 15)."""
+    """What was last said about a task and the partners' opinions: read
+    with the task page's header when the page held it, else one statement."""
+    header = held_checkin(session, task_id)
+    if header is not None:
+        return CheckinBox(header.last_checkin, header.partner_opinions)
     box = CheckinBox(None, [])
     for row in session.execute(_CHECKIN_BOX, {"task_id": task_id}):
         if row.partner_contact_id is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nh3
 from flask_babel import gettext as _
@@ -19,6 +19,9 @@ from tasking.core.templating import HORIZON_LABELS, LEVEL_LABELS, STATUS_LABELS,
 from tasking.models import Activity, User
 from tasking.tasks.editing import DATE_FIELDS
 from tasking.tasks.mentions import MENTION_RE
+
+if TYPE_CHECKING:
+    from tasking.tasks.queries import Read
 
 FIELD_LABELS = {
     "title": _l("Title"),
@@ -90,7 +93,7 @@ DESCRIPTIONS = {
 CHANGED = _l("changed the action")
 
 
-def describe(activity: Activity) -> str:
+def describe(activity: Activity | Read) -> str:
     """What a non-field history line says (comment, creation, archive…)."""
     if activity.kind == "checkin":
         return _("gave the weekly update: %(health)s", health=health_label(activity.new_value))
@@ -100,7 +103,7 @@ def describe(activity: Activity) -> str:
     return str(DESCRIPTIONS.get(activity.kind.split(":")[0], CHANGED))
 
 
-def user_ids_in(activities: list[Activity]) -> set[int]:
+def user_ids_in(activities: list[Activity] | list[Read]) -> set[int]:
     """Owner ids named by history lines (so one query can fetch their names)."""
     ids: set[int] = set()
     for activity in activities:

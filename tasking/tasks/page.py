@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from tasking.core.clock import local_today
 from tasking.core.markdown import render_markdown
-from tasking.core.permissions import can_read_org, may_be_assigned, task_rights
-from tasking.models import Activity, Task, User
+from tasking.core.permissions import is_admin_in_region, may_be_assigned, role_in, task_rights
+from tasking.models import Activity, User
 from tasking.tasks import dates, mentions, queries
 from tasking.tasks.forms import GROUPS
 from tasking.tasks.history import describe, field_label, human_value, render_comment, user_ids_in
@@ -25,7 +25,7 @@ from tasking.tasks.mentions import MENTION_RE
 from tasking.tasks.text import PageText
 
 
-def current_value(task: Task, field: str) -> Any:
+def current_value(task: queries.TaskRead, field: str) -> Any:
     """A field's stored value, in the shape the forms post it."""
     if field == "collaborators":
         return [user.id for user in task.collaborators]
@@ -62,9 +62,24 @@ def readable_header(session: Session, reader: User, task_id: int) -> queries.Tas
     header = queries.task_header(session, task_id, reader.id)
     if header is None or header.task.archived_at is not None:
         abort(404)
-    if not can_read_org(session, reader, header.task.plan.organisation_id):
+    if not may_read(session, reader, header.task.plan.organisation):
         abort(404)
     return header
+
+
+def may_read(session: Session, reader: User, organisation: queries.Read) -> bool:
+    """``can_read_org``'s rules, with the organisation's region and the
+    region it is the own organisation of read with the task's header (they
+    cost a statement each there)."""
+    if not reader.is_authenticated:
+        return False
+    if role_in(session, reader, organisation.id):
+        return True
+    region_id = reader.regional_region_id
+    if region_id is not None and organisation.region_id == region_id:
+        return True
+    staff_region = organisation.staff_of_region_id
+    return staff_region is not None and is_admin_in_region(session, reader, staff_region)
 
 
 @dataclass
@@ -76,24 +91,42 @@ class Readers:
     rights: dict[str, bool]
     #: @handle → person (a row of ``people``), for the organisation's active people.
     handles: dict[str, Row]
+    #: Active people who may own or help with the task (rows of ``people``).
+    assignable: list[Row]
+    #: id → name, for everyone of ``people``.
+    names: dict[int, str]
 
     @property
-    def task(self) -> Task:
+    def task(self) -> queries.TaskRead:
         return self.header.task
 
 
 def task_and_people(session: Session, reader: User, task_id: int) -> Readers:
-    """The task (404 for who may not read it), its people and the reader's rights: three statements."""
+    """The task (404 for who may not read it), its people and the reader's rights: two statements."""
     header = readable_header(session, reader, task_id)
     task = header.task
     organisation_id = task.plan.organisation_id
     people = queries.people_of_task(session, task.id, organisation_id)
-    collaborating = any(p.collaborating and p.id == reader.id for p in people)
+    # One pass over the people (a row's attributes cost more than its columns by position).
+    collaborators, members, assignable, names = [], [], [], {}
+    for person in people:
+        person_id, name, _email, active, role, collaborating = person
+        names[person_id] = name
+        if collaborating:
+            collaborators.append(person)
+        if role and active:
+            members.append(person)
+            if may_be_assigned(role):
+                assignable.append(person)
+    task.collaborators = collaborators
+    collaborating = any(p.id == reader.id for p in collaborators)
     return Readers(
         header,
         people,
         task_rights(session, reader, task, organisation_id, collaborating=collaborating),
-        mentions.mention_handles(p for p in people if p.role and p.active),
+        mentions.mention_handles(members),
+        assignable,
+        names,
     )
 
 
@@ -112,16 +145,18 @@ def context_for(
     when asked (it is a fragment loaded when scrolled to): its first page,
     or ``every_change`` (the page without JavaScript)."""
     readers = task_and_people(session, reader, task_id)
-    task = readers.task
+    task, header = readers.task, readers.header
+    # Read with the header: the template's ``checkin_box`` takes it from there.
+    queries.hold_checkin(session, header)
     page = queries.latest_comments(session, task.id)
     context = {
         **DEFAULTS,
         "task": task,
-        "header": readers.header,
+        "header": header,
         "rights": readers.rights,
-        "assignable": [p for p in readers.people if may_be_assigned(p.role) and p.active],
-        "collaborators": [p for p in readers.people if p.collaborating],
-        "names": {p.id: p.name for p in readers.people},
+        "assignable": readers.assignable,
+        "collaborators": task.collaborators,
+        "names": readers.names,
         "comments": rendered(page.comments, readers.handles, task.plan_id),
         "older_comments": page.older,
         "targets": queries.target_lines(session, task.objective_id),
@@ -143,8 +178,11 @@ def history_only(session: Session, reader: User, task_id: int, before_id: int | 
     before = session.get(Activity, before_id) if before_id is not None else None
     if before_id is not None and (before is None or before.task_id != task_id):
         abort(404)
-    names = {p.id: p.name for p in readers.people}
-    return {**DEFAULTS, "task": readers.task, **history_context(session, task_id, names, before=before)}
+    return {
+        **DEFAULTS,
+        "task": readers.task,
+        **history_context(session, task_id, readers.names, before=before),
+    }
 
 
 def history_context(

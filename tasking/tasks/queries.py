@@ -12,22 +12,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 
-from sqlalchemy import Row, Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
-from sqlalchemy.orm.util import identity_key
 
 from tasking.models import (
     Activity,
+    CheckinAnswer,
     Comment,
     Measurement,
     Membership,
     Notification,
     OperationalObjective,
+    Organisation,
+    PartnerContact,
     Plan,
     Target,
     Task,
     TaskPartner,
+    Theme,
     User,
 )
 from tasking.models.task import task_collaborators
@@ -45,19 +49,55 @@ HISTORY_PAGE = 50
 MAX_HISTORY = 2000
 
 
+class Read(SimpleNamespace):
+    """A stored row copied for reading: its columns as attributes, and the
+    relations the page reads as further copies. The page only reads, and
+    full ORM entities cost several times their statement (issue 15)."""
+
+
+class TaskRead(Read):
+    """A task as its page reads it: every column, ``plan`` (with its
+    ``organisation``), ``objective`` (with its ``theme``), ``owner``,
+    ``partners`` (each with its ``contact``) and ``collaborators``."""
+
+    is_overdue = Task.is_overdue
+
+
+class OrganisationRead(Read):
+    kind = Organisation.kind
+
+
+class PartnerRead(Read):
+    label = TaskPartner.label
+
+
+class ContactRead(Read):
+    active = PartnerContact.active
+
+
+class TargetRead(Read):
+    is_measurable = Target.is_measurable
+    progress = Target.progress
+
+
 @dataclass
 class TaskHeader:
-    """The task as its page opens, and two facts read with it."""
+    """The task as its page opens, and the facts read with it."""
 
-    task: Task
+    task: TaskRead
     #: The reader has notifications about this task not yet read.
     unread: bool
     comment_count: int
+    #: What the task's people last said at a check-in (``health``, ``note``,
+    #: ``nothing_new``, ``created_at``, ``who``), if anything.
+    last_checkin: Read | None = None
+    #: Each partner's latest opinion, newest first: (partner's name, answer).
+    partner_opinions: list[tuple[str, Read]] = field(default_factory=list)
 
 
 @dataclass
 class TargetLine:
-    target: Target
+    target: TargetRead
     #: The latest measurement's value and date, if any.
     latest_value: float | None
     latest_on: date | None
@@ -67,7 +107,8 @@ class TargetLine:
 class HistoryPage:
     """History lines, newest first, and whether older ones exist."""
 
-    lines: list[Activity] = field(default_factory=list)
+    #: Each line's columns and its ``actor`` (``id``, ``name``), if any.
+    lines: list[Read] = field(default_factory=list)
     older: bool = False
 
 
@@ -79,64 +120,157 @@ class CommentPage:
     older: bool = False
 
 
-def _header_statement() -> Select:
+class _Part:
+    """Where one read object's columns sit in a wide row, and its class."""
+
+    def __init__(self, kind: type[Read], columns: list[ColumnElement], start: int):
+        self.kind = kind
+        self.names = tuple(column.key for column in columns)
+        self.start, self.stop = start, start + len(columns)
+
+    def read(self, row: Row) -> Read:
+        return self.kind(**dict(zip(self.names, row[self.start : self.stop], strict=True)))
+
+
+_TASK, _PLAN, _ORGANISATION = Task.__table__, Plan.__table__, Organisation.__table__
+_OBJECTIVE, _THEME = OperationalObjective.__table__, Theme.__table__
+_PARTNER, _CONTACT, _ANSWER = TaskPartner.__table__, PartnerContact.__table__, CheckinAnswer.__table__
+_USER, _COMMENT = User.__table__, Comment.__table__.c
+
+
+def _header_statement() -> tuple[Select, dict[str, _Part]]:
+    owner = _USER.alias("owner")
+    last = _ANSWER.alias("last_checkin")
+    last_author = _USER.alias("last_author")
+    opinion = _ANSWER.alias("opinion")
+    task_id = bindparam("task_id")
+    notification = Notification.__table__.c
     unread = exists().where(
-        Notification.user_id == bindparam("reader_id"),
-        Notification.task_id == Task.id,
-        Notification.read_at.is_(None),
+        notification.user_id == bindparam("reader_id"),
+        notification.task_id == task_id,
+        notification.read_at.is_(None),
     )
-    comments = select(func.count(Comment.id)).where(Comment.task_id == Task.id).scalar_subquery()
-    return (
-        select(Task, unread.label("unread"), comments.label("comments"))
-        .where(Task.id == bindparam("task_id"))
-        .options(
-            joinedload(Task.plan).joinedload(Plan.organisation),
-            joinedload(Task.objective).joinedload(OperationalObjective.theme),
-            joinedload(Task.owner),
-            joinedload(Task.partners).joinedload(TaskPartner.contact),
-        )
+    comments = select(func.count(_COMMENT.id)).where(_COMMENT.task_id == task_id).scalar_subquery()
+    # The task's people's latest answer, and each partner contact's (issue 15:
+    # the page's « last check-in » box is read here, not in a statement of its own).
+    own_latest = (
+        select(func.max(_ANSWER.c.id))
+        .where(_ANSWER.c.task_id == task_id, _ANSWER.c.partner_contact_id.is_(None))
+        .scalar_subquery()
     )
+    partner_latest = (
+        select(func.max(_ANSWER.c.id))
+        .where(_ANSWER.c.task_id == task_id, _ANSWER.c.partner_contact_id == _PARTNER.c.contact_id)
+        .correlate(_PARTNER)
+        .scalar_subquery()
+    )
+    said = ("id", "health", "note", "nothing_new", "created_at", "partner_contact_id")
+    groups: dict[str, tuple[type[Read], list[ColumnElement]]] = {
+        "task": (TaskRead, list(_TASK.c)),
+        "plan": (Read, list(_PLAN.c)),
+        "organisation": (OrganisationRead, list(_ORGANISATION.c)),
+        "objective": (Read, list(_OBJECTIVE.c)),
+        "theme": (Read, list(_THEME.c)),
+        "owner": (Read, [owner.c.id, owner.c.name, owner.c.email, owner.c.active]),
+        "partner": (PartnerRead, list(_PARTNER.c)),
+        "contact": (ContactRead, list(_CONTACT.c)),
+        "last": (Read, [*(last.c[name] for name in said), last_author.c.name.label("who")]),
+        "opinion": (Read, [opinion.c[name] for name in said]),
+    }
+    parts, columns = {}, []
+    for name, (kind, group) in groups.items():
+        parts[name] = _Part(kind, group, len(columns))
+        columns += [column.label(f"{name}_{column.key}") for column in group]
+    statement = (
+        select(*columns, unread.label("unread"), comments.label("comments"))
+        .join(_PLAN, _PLAN.c.id == _TASK.c.plan_id)
+        .join(_ORGANISATION, _ORGANISATION.c.id == _PLAN.c.organisation_id)
+        .join(_OBJECTIVE, _OBJECTIVE.c.id == _TASK.c.objective_id)
+        .join(_THEME, _THEME.c.id == _OBJECTIVE.c.theme_id)
+        .outerjoin(owner, owner.c.id == _TASK.c.owner_id)
+        .outerjoin(last, last.c.id == own_latest)
+        .outerjoin(last_author, last_author.c.id == last.c.user_id)
+        .outerjoin(_PARTNER, _PARTNER.c.task_id == _TASK.c.id)
+        .outerjoin(_CONTACT, _CONTACT.c.id == _PARTNER.c.contact_id)
+        .outerjoin(opinion, opinion.c.id == partner_latest)
+        .where(_TASK.c.id == task_id)
+        .order_by(_PARTNER.c.id)
+    )
+    return statement, parts
 
 
 #: Built once: building this statement cost as much as running it.
-_HEADER = _header_statement()
-_HEADER_REFRESHED = _HEADER.execution_options(populate_existing=True)
+_HEADER, _HEADER_PARTS = _header_statement()
 
 
 def task_header(session: Session, task_id: int, reader_id: int) -> TaskHeader | None:
     """The task with its plan, organisation, objective, theme, owner and
-    partners, whether ``reader_id`` has unread notifications about it, and
-    how many comments it has: one statement."""
-    # After a change in this session, what is stored wins over what is held;
-    # a plain view holds nothing yet, and refreshing costs as much as the read.
-    held = identity_key(Task, task_id) in session.identity_map
-    statement = _HEADER_REFRESHED if held else _HEADER
-    row = session.execute(statement, {"task_id": task_id, "reader_id": reader_id}).unique().first()
-    if row is None:
+    partners, whether ``reader_id`` has unread notifications about it, how
+    many comments it has and what its last check-in said: one statement, of
+    plain rows (one a partner) copied into read-only objects."""
+    # A plain select does not flush: what this session changed must show.
+    session.flush()
+    rows = session.execute(_HEADER, {"task_id": task_id, "reader_id": reader_id}).all()
+    if not rows:
         return None
-    return TaskHeader(row[0], bool(row[1]), row[2] or 0)
+    part = _HEADER_PARTS
+    first = rows[0]
+    task = part["task"].read(first)
+    task.plan = part["plan"].read(first)
+    task.plan.organisation = part["organisation"].read(first)
+    task.objective = part["objective"].read(first)
+    task.objective.theme = part["theme"].read(first)
+    task.owner = part["owner"].read(first) if task.owner_id is not None else None
+    task.partners = []
+    opinions = []
+    for row in rows:
+        if row[part["partner"].start] is None:
+            continue
+        partner = part["partner"].read(row)
+        partner.contact = part["contact"].read(row) if partner.contact_id is not None else None
+        task.partners.append(partner)
+        if row[part["opinion"].start] is not None:
+            opinions.append((partner.name, part["opinion"].read(row)))
+    opinions.sort(key=lambda said: said[1].id, reverse=True)
+    last = part["last"].read(first) if first[part["last"].start] is not None else None
+    return TaskHeader(task, bool(first.unread), first.comments or 0, last, opinions)
+
+
+#: ``session.info`` key: task id → its page's header, until the page's
+#: « last check-in » box (``checkins.answers.checkin_box``) takes what it read.
+_HELD = "task_page_headers"
+
+
+def hold_checkin(session: Session, header: TaskHeader) -> None:
+    """Keep the check-in read with the header for the page's template: the
+    box then costs no statement of its own (issue 15)."""
+    session.info.setdefault(_HELD, {})[header.task.id] = header
+
+
+def held_checkin(session: Session, task_id: int) -> TaskHeader | None:
+    """The header a page of this task held for its check-in box, once."""
+    return session.info.get(_HELD, {}).pop(task_id, None)
 
 
 def _people_statement() -> Select:
-    collaborating = select(task_collaborators.c.user_id).where(
-        task_collaborators.c.task_id == bindparam("task_id")
-    )
-    is_collaborator = User.id.in_(collaborating)
+    collaborator, members = task_collaborators.c, Membership.__table__
+    collaborating = select(collaborator.user_id).where(collaborator.task_id == bindparam("task_id"))
+    is_collaborator = _USER.c.id.in_(collaborating)
     return (
         select(
-            User.id,
-            User.name,
-            User.email,
-            User.active,
-            Membership.role,
+            _USER.c.id,
+            _USER.c.name,
+            _USER.c.email,
+            _USER.c.active,
+            members.c.role,
             is_collaborator.label("collaborating"),
         )
         .outerjoin(
-            Membership,
-            and_(Membership.user_id == User.id, Membership.organisation_id == bindparam("organisation_id")),
+            members,
+            and_(members.c.user_id == _USER.c.id, members.c.organisation_id == bindparam("organisation_id")),
         )
-        .where(or_(Membership.user_id.is_not(None), is_collaborator))
-        .order_by(User.name, User.id)
+        .where(or_(members.c.user_id.is_not(None), is_collaborator))
+        .order_by(_USER.c.name, _USER.c.id)
     )
 
 
@@ -148,21 +282,22 @@ def people_of_task(session: Session, task_id: int, organisation_id: int) -> list
     ``role``) and the task's collaborators among them, members or not
     (``collaborating``), by name: one statement of plain rows (the page
     needs no more of them than that)."""
-    return list(session.execute(_PEOPLE, {"task_id": task_id, "organisation_id": organisation_id}))
+    return session.execute(_PEOPLE, {"task_id": task_id, "organisation_id": organisation_id}).all()
 
 
 #: A comment as its page shows it: ``id``, ``body``, ``created_at``, ``author_name``.
 _COMMENTS = (
-    select(Comment.id, Comment.body, Comment.created_at, User.name.label("author_name"))
-    .outerjoin(User, User.id == Comment.author_id)
-    .where(Comment.task_id == bindparam("task_id"))
-    .order_by(Comment.created_at.desc(), Comment.id.desc())
+    select(_COMMENT.id, _COMMENT.body, _COMMENT.created_at, _USER.c.name.label("author_name"))
+    .select_from(Comment.__table__)
+    .outerjoin(_USER, _USER.c.id == _COMMENT.author_id)
+    .where(_COMMENT.task_id == bindparam("task_id"))
+    .order_by(_COMMENT.created_at.desc(), _COMMENT.id.desc())
     .limit(bindparam("limit"))
 )
 _COMMENTS_BEFORE = _COMMENTS.where(
     or_(
-        Comment.created_at < bindparam("before_at"),
-        and_(Comment.created_at == bindparam("before_at"), Comment.id < bindparam("before_id")),
+        _COMMENT.created_at < bindparam("before_at"),
+        and_(_COMMENT.created_at == bindparam("before_at"), _COMMENT.id < bindparam("before_id")),
     )
 )
 
@@ -174,36 +309,42 @@ def latest_comments(
     oldest first, as plain rows with their author's name; one statement."""
     values = {"task_id": task_id, "limit": limit + 1}
     if before is None:
-        rows = list(session.execute(_COMMENTS, values))
+        rows = session.execute(_COMMENTS, values).all()
     else:
         values |= {"before_at": before.created_at, "before_id": before.id}
-        rows = list(session.execute(_COMMENTS_BEFORE, values))
-    return CommentPage(list(reversed(rows[:limit])), older=len(rows) > limit)
+        rows = session.execute(_COMMENTS_BEFORE, values).all()
+    return CommentPage(rows[:limit][::-1], older=len(rows) > limit)
 
 
-def _targets_statement() -> Select:
+def _targets_statement() -> tuple[Select, _Part]:
+    target, measurement = Target.__table__, Measurement.__table__
     latest_id = (
-        select(Measurement.id)
-        .where(Measurement.target_id == Target.id)
-        .order_by(Measurement.measured_on.desc(), Measurement.id.desc())
+        select(measurement.c.id)
+        .where(measurement.c.target_id == target.c.id)
+        .order_by(measurement.c.measured_on.desc(), measurement.c.id.desc())
         .limit(1)
-        .correlate(Target)
+        .correlate(target)
         .scalar_subquery()
     )
-    return (
-        select(Target, Measurement.value, Measurement.measured_on)
-        .outerjoin(Measurement, Measurement.id == latest_id)
-        .where(Target.objective_id == bindparam("objective_id"))
-        .order_by(Target.position, Target.id)
+    statement = (
+        select(target, measurement.c.value, measurement.c.measured_on)
+        .outerjoin(measurement, measurement.c.id == latest_id)
+        .where(target.c.objective_id == bindparam("objective_id"))
+        .order_by(target.c.position, target.c.id)
     )
+    return statement, _Part(TargetRead, list(target.c), 0)
 
 
-_TARGETS = _targets_statement()
+_TARGETS, _TARGET_PART = _targets_statement()
 
 
 def target_lines(session: Session, objective_id: int) -> list[TargetLine]:
     """The objective's targets in order, each with its latest measurement; one statement."""
-    return [TargetLine(*row) for row in session.execute(_TARGETS, {"objective_id": objective_id})]
+    part = _TARGET_PART
+    return [
+        TargetLine(part.read(row), row[part.stop], row[part.stop + 1])
+        for row in session.execute(_TARGETS, {"objective_id": objective_id})
+    ]
 
 
 def target_with_measurements(session: Session, target_id: int) -> Target | None:
@@ -215,23 +356,47 @@ def target_with_measurements(session: Session, target_id: int) -> Target | None:
     ).first()
 
 
+def _history_statements() -> tuple[Select, Select, _Part]:
+    activity, actor = Activity.__table__, _USER.alias("actor")
+    line, author = list(activity.c), [actor.c.id.label("actor_id_"), actor.c.name.label("actor_name")]
+    latest = (
+        select(*line, *author)
+        .outerjoin(actor, actor.c.id == activity.c.actor_id)
+        .where(activity.c.task_id == bindparam("task_id"))
+        .order_by(activity.c.created_at.desc(), activity.c.id.desc())
+        .limit(bindparam("limit"))
+    )
+    before = latest.where(
+        or_(
+            activity.c.created_at < bindparam("before_at"),
+            and_(activity.c.created_at == bindparam("before_at"), activity.c.id < bindparam("before_id")),
+        )
+    )
+    return latest, before, _Part(Read, line, 0)
+
+
+#: The actor's id and name come last.
+_HISTORY, _HISTORY_BEFORE, _LINE_PART = _history_statements()
+
+
 def history_page(
     session: Session, task_id: int, before: Activity | None = None, limit: int = HISTORY_PAGE
 ) -> HistoryPage:
     """The ``limit`` latest history lines (made before ``before`` if given),
-    newest first, with their authors; one statement."""
-    query = select(Activity).where(Activity.task_id == task_id).options(joinedload(Activity.actor))
-    if before is not None:
-        query = query.where(
-            or_(
-                Activity.created_at < before.created_at,
-                and_(Activity.created_at == before.created_at, Activity.id < before.id),
-            )
-        )
-    rows = list(
-        session.scalars(query.order_by(Activity.created_at.desc(), Activity.id.desc()).limit(limit + 1))
-    )
-    return HistoryPage(rows[:limit], older=len(rows) > limit)
+    newest first, each with its ``actor`` (``id``, ``name``) if any; one
+    statement of plain rows copied into read-only objects."""
+    values = {"task_id": task_id, "limit": limit + 1}
+    if before is None:
+        rows = session.execute(_HISTORY, values).all()
+    else:
+        values |= {"before_at": before.created_at, "before_id": before.id}
+        rows = session.execute(_HISTORY_BEFORE, values).all()
+    lines = []
+    for row in rows[:limit]:
+        line, (actor_id, actor_name) = _LINE_PART.read(row), row[-2:]
+        line.actor = Read(id=actor_id, name=actor_name) if actor_id is not None else None
+        lines.append(line)
+    return HistoryPage(lines, older=len(rows) > limit)
 
 
 def task_history(session: Session, task_id: int, limit: int = 200) -> list[Activity]:

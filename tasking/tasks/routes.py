@@ -95,8 +95,9 @@ def older_comments(task_id: int):
     latest ones), loaded when scrolled to; without JavaScript, the page
     with every comment."""
     readers = task_and_people(db.session, current_user, task_id)
-    before = db.session.get(Comment, request.args.get("before", type=int) or 0)
-    if before is not None and before.task_id != task_id:
+    before_id = request.args.get("before", type=int)
+    before = db.session.get(Comment, before_id) if before_id is not None else None
+    if before_id is not None and (before is None or before.task_id != task_id):
         abort(404)
     if not is_htmx():
         every = queries.latest_comments(db.session, task_id, limit=queries.MAX_COMMENTS)

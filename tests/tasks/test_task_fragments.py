@@ -131,14 +131,20 @@ def test_the_loaded_pages_answer_only_who_may_read_the_task(client, make_client)
     ):
         assert reader.get(url, headers=HX).status_code == 404, url
     assert reader.get(f"/tasks/{task_id}/history?before=0", headers=HX).status_code == 404
+    assert reader.get(f"/tasks/{task_id}/comments?before=0", headers=HX).status_code == 404
 
 
-def test_a_plain_view_of_a_busy_task_takes_six_statements(client, count_queries):
+def test_a_plain_view_of_a_busy_task_takes_five_statements(client, count_queries):
     busy = busy_task(db.session)
     client.login(busy.collaborator.email)
     client.get(f"/tasks/{busy.task.id}")
     with count_queries() as plain:
         assert client.get(f"/tasks/{busy.task.id}").status_code == 200
-    # The person with their roles, the task, its people, the latest comments,
-    # the targets, the last check-in with the partners' opinions.
-    assert plain.count <= 6, "\n".join(plain.statements)
+    # The person with their roles; the task with its plan, objective, theme,
+    # partners and last check-in with the partners' opinions; its people; the
+    # latest comments; the targets.
+    assert plain.count <= 5, "\n".join(plain.statements)
+    # The comments before the page's: no statement for a comment not named.
+    with count_queries() as older:
+        assert client.get(f"/tasks/{busy.task.id}/comments", headers=HX).status_code == 200
+    assert older.count <= 4, "\n".join(older.statements)

@@ -53,32 +53,24 @@ def on_task_changed(
     actor_id = actor.id if actor is not None else None
     for change in changes:
         if change.field == "owner_id" and change.new:
-            for user, channel in _recipients(session, "assigned", {int(change.new)}, {actor_id}):
-                if notify(
-                    session,
-                    user=user,
-                    kind="assigned",
-                    task=task,
-                    actor=actor,
-                    now=now,
-                    detail="owner",
-                    channel=channel,
-                ):
-                    told.add(user.id)
+            assigned, detail = {int(change.new)}, "owner"
         elif change.field == "collaborators":
-            added = {int(i) for i in change.new or []} - {int(i) for i in change.old or []}
-            for user, channel in _recipients(session, "assigned", added, {actor_id}):
-                if notify(
-                    session,
-                    user=user,
-                    kind="assigned",
-                    task=task,
-                    actor=actor,
-                    now=now,
-                    detail="collaborator",
-                    channel=channel,
-                ):
-                    told.add(user.id)
+            assigned = {int(i) for i in change.new or []} - {int(i) for i in change.old or []}
+            detail = "collaborator"
+        else:
+            continue
+        for user, channel in _recipients(session, "assigned", assigned, {actor_id}):
+            if notify(
+                session,
+                user=user,
+                kind="assigned",
+                task=task,
+                actor=actor,
+                now=now,
+                detail=detail,
+                channel=channel,
+            ):
+                told.add(user.id)
     status = next((c for c in changes if c.field == "status"), None)
     if status is not None:
         for user, channel in _recipients(session, "status", _followers(task), told | {actor_id}):

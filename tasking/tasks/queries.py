@@ -302,17 +302,30 @@ _COMMENTS_BEFORE = _COMMENTS.where(
 )
 
 
+def _keyset_page(
+    session: Session,
+    statements: tuple[Select, Select],
+    task_id: int,
+    before: Activity | Comment | None,
+    limit: int,
+) -> list[Row]:
+    """``limit`` + 1 rows of a task's page (the extra one says whether more
+    precede): the first page, or the one before the row ``before`` (by its
+    ``created_at`` and ``id``)."""
+    first, preceding = statements
+    values = {"task_id": task_id, "limit": limit + 1}
+    if before is None:
+        return list(session.execute(first, values))
+    values |= {"before_at": before.created_at, "before_id": before.id}
+    return list(session.execute(preceding, values))
+
+
 def latest_comments(
     session: Session, task_id: int, before: Comment | None = None, limit: int = COMMENTS_SHOWN
 ) -> CommentPage:
     """The ``limit`` latest comments (written before ``before`` if given),
     oldest first, as plain rows with their author's name; one statement."""
-    values = {"task_id": task_id, "limit": limit + 1}
-    if before is None:
-        rows = session.execute(_COMMENTS, values).all()
-    else:
-        values |= {"before_at": before.created_at, "before_id": before.id}
-        rows = session.execute(_COMMENTS_BEFORE, values).all()
+    rows = _keyset_page(session, (_COMMENTS, _COMMENTS_BEFORE), task_id, before, limit)
     return CommentPage(rows[:limit][::-1], older=len(rows) > limit)
 
 
@@ -385,12 +398,7 @@ def history_page(
     """The ``limit`` latest history lines (made before ``before`` if given),
     newest first, each with its ``actor`` (``id``, ``name``) if any; one
     statement of plain rows copied into read-only objects."""
-    values = {"task_id": task_id, "limit": limit + 1}
-    if before is None:
-        rows = session.execute(_HISTORY, values).all()
-    else:
-        values |= {"before_at": before.created_at, "before_id": before.id}
-        rows = session.execute(_HISTORY_BEFORE, values).all()
+    rows = _keyset_page(session, (_HISTORY, _HISTORY_BEFORE), task_id, before, limit)
     lines = []
     for row in rows[:limit]:
         line, (actor_id, actor_name) = _LINE_PART.read(row), row[-2:]

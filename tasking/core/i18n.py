@@ -66,6 +66,9 @@ def _template_underscore(context: Context, string: str, **variables: Any) -> str
     text = _translations(context).ugettext(string)
     if context.eval_ctx.autoescape:
         text = Markup(text)
+    if not variables and "%" not in text:
+        # What « % {} » would give back: the same text, without Markup's escaping pass.
+        return text
     return text % variables
 
 

@@ -145,12 +145,13 @@ def stored_region(app) -> None:
     db.session.commit()
 
 
-def test_a_read_that_wrote_nothing_is_not_committed(app, reads):
+def test_a_read_that_wrote_nothing_is_not_committed_on_sqlite(app, reads):
     stored_region(app)
     reads.clear()
     response = app.test_client().get("/_uow/only_reads")
     assert (response.status_code, response.get_data(as_text=True)) == (200, "1")
-    assert reads == []
+    # PostgreSQL commits it: a rollback would make psycopg forget its prepared statements.
+    assert len(reads) == (0 if db.engine.dialect.name == "sqlite" else 1)
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,13 @@ answered a success (below 400); a view that raised, or answered a refusal
 after the commit (trying a queued e-mail at once) is registered with
 ``after_commit``: mail never leaves for a change that was rolled back.
 
-A read (GET, HEAD, OPTIONS) that wrote nothing is not committed: the end of
-its app context closes the session, which ends the transaction the same way
-for a transaction without writes, without the commit's work (a tenth of a
-small page). Every statement but a SELECT counts as a write, whether it came
-from a flush, a service's UPDATE or a raw statement.
+On SQLite a read (GET, HEAD, OPTIONS) that wrote nothing is not committed:
+the end of its app context closes the session, which ends a transaction
+without writes the same way, without the commit's work (a tenth of a small
+page). Every statement but a SELECT counts as a write, whether it came from
+a flush, a service's UPDATE or a raw statement. PostgreSQL reads still
+commit: psycopg forgets the connection's prepared statements at every
+rollback, and each following page would prepare its statements again.
 """
 
 from __future__ import annotations
@@ -49,11 +51,11 @@ def wrote(session: Session) -> bool:
 
 def register(app: Flask) -> None:
     """Commit or roll back each request's session once the view has answered."""
-    with app.app_context():
-        event.listen(db.engine, "before_execute", _note_write)
-        event.listen(db.engine, "begin", _forget_writes)
-
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if sqlite:
+        with app.app_context():
+            event.listen(db.engine, "before_execute", _note_write)
+            event.listen(db.engine, "begin", _forget_writes)
 
         @app.before_request
         def write_lock_first() -> None:
@@ -73,7 +75,7 @@ def register(app: Flask) -> None:
         keep, refused = store.pop("_keep_refusal", False), store.pop("_refused", False)
         callbacks, kept = store.pop("_after_commit", []), store.pop("_kept_rows", [])
         if keep or (response.status_code < 400 and not refused):
-            if callbacks or request.method not in SAFE_METHODS or wrote(db.session()):
+            if callbacks or not sqlite or request.method not in SAFE_METHODS or wrote(db.session()):
                 db.session.commit()
             for callback in callbacks:
                 callback()

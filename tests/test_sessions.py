@@ -228,3 +228,20 @@ def test_a_kept_session_asks_the_password_again_before_an_api_token(client, pers
         client.post("/account/confirm?next=/account/tokens", data={"password": PASSWORD}).status_code == 303
     )
     assert client.post("/account/tokens", data=data).status_code == 201
+
+
+def test_a_new_secret_key_signs_out_unless_the_old_one_is_a_fallback(app, client, person):
+    # The session cookie's serializer is built once per set of keys: a change of keys is seen.
+    client.login(person[0].email)
+    assert client.get("/plans").status_code == 200
+    old = app.secret_key
+    app.secret_key = old + "-renouvelée"
+    assert client.get("/plans").status_code == 302
+    client.login(person[0].email)
+    app.config["SECRET_KEY_FALLBACKS"] = ["clé-ancienne"]
+    app.secret_key = "clé-nouvelle"
+    assert client.get("/plans").status_code == 302
+    client.login(person[0].email)
+    app.config["SECRET_KEY_FALLBACKS"] = ["clé-nouvelle"]
+    app.secret_key = "clé-suivante"
+    assert client.get("/plans").status_code == 200

@@ -4,7 +4,7 @@ one writes nothing; what waits for the commit runs only after it."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text, update
 
 from tasking.core import transaction
 from tasking.core.errors import ConflictError, ServiceError
@@ -100,3 +100,73 @@ def test_a_view_drawing_its_own_refusal_sees_the_stored_state(app, routes):
     response = app.test_client().post("/_uow/own_page")
     assert (response.status_code, response.get_data(as_text=True)) == (422, "Refusé. 0")
     assert regions() == []
+
+
+@pytest.fixture
+def reads(app):
+    """Test-only GET views: one that only reads, and each way a read can still write."""
+
+    def only_reads():
+        return str(db.session.scalar(select(func.count(Region.id))))
+
+    def flushes():
+        db.session.add(Region(slug="flushed", name="flushed", created_at=app_now()))
+        db.session.flush()
+        return "ok"
+
+    def leaves_pending():
+        db.session.add(Region(slug="pending", name="pending", created_at=app_now()))
+        return "ok"
+
+    def updates():
+        db.session.execute(update(Region).values(name="renamed"))
+        return "ok"
+
+    def writes_raw():
+        db.session.execute(text("UPDATE region SET name = 'raw'"))
+        return "ok"
+
+    for view in (only_reads, flushes, leaves_pending, updates, writes_raw):
+        app.add_url_rule(f"/_uow/{view.__name__}", view.__name__, view)
+    commits = []
+
+    def counted(connection) -> None:  # noqa: ANN001
+        commits.append(connection)
+
+    with app.app_context():
+        event.listen(db.engine, "commit", counted)
+    yield commits
+    with app.app_context():
+        event.remove(db.engine, "commit", counted)
+
+
+def stored_region(app) -> None:
+    db.session.add(Region(slug="stored", name="stored", created_at=app_now()))
+    db.session.commit()
+
+
+def test_a_read_that_wrote_nothing_is_not_committed_on_sqlite(app, reads):
+    stored_region(app)
+    reads.clear()
+    response = app.test_client().get("/_uow/only_reads")
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "1")
+    # PostgreSQL commits it: a rollback would make psycopg forget its prepared statements.
+    assert len(reads) == (0 if db.engine.dialect.name == "sqlite" else 1)
+
+
+@pytest.mark.parametrize(
+    ("view", "stored"),
+    [
+        ("flushes", [("flushed", "flushed"), ("stored", "stored")]),
+        ("leaves_pending", [("pending", "pending"), ("stored", "stored")]),
+        ("updates", [("stored", "renamed")]),
+        ("writes_raw", [("stored", "raw")]),
+    ],
+)
+def test_a_read_that_wrote_is_committed(app, reads, view, stored):
+    stored_region(app)
+    reads.clear()
+    assert app.test_client().get(f"/_uow/{view}").status_code == 200
+    assert len(reads) == 1
+    db.session.rollback()
+    assert db.session.execute(select(Region.slug, Region.name).order_by(Region.slug)).all() == stored

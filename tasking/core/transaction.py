@@ -5,6 +5,14 @@ answered a success (below 400); a view that raised, or answered a refusal
 (400 and above, or ``refused_redirect``), writes nothing. What must happen
 after the commit (trying a queued e-mail at once) is registered with
 ``after_commit``: mail never leaves for a change that was rolled back.
+
+On SQLite a read (GET, HEAD, OPTIONS) that wrote nothing is not committed:
+the end of its app context closes the session, which ends a transaction
+without writes the same way, without the commit's work (a tenth of a small
+page). Every statement but a SELECT counts as a write, whether it came from
+a flush, a service's UPDATE or a raw statement. PostgreSQL reads still
+commit: psycopg forgets the connection's prepared statements at every
+rollback, and each following page would prepare its statements again.
 """
 
 from __future__ import annotations
@@ -13,17 +21,41 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, Response, flash, g, redirect, request
-from sqlalchemy.orm import make_transient
+from sqlalchemy import Connection, event
+from sqlalchemy.orm import Session, make_transient
 
 from tasking.extensions import db
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+#: Key of a connection's ``info`` set from a transaction's first write to its end.
+WROTE = "tasking.wrote"
+
+
+def _note_write(connection: Connection, statement: object, *_args: object) -> None:
+    if not getattr(statement, "is_select", False):
+        connection.info[WROTE] = True
+
+
+def _forget_writes(connection: Connection) -> None:
+    connection.info.pop(WROTE, None)
+
+
+def wrote(session: Session) -> bool:
+    """Whether the session's transaction has written, or would write at its commit."""
+    if session.new or session.dirty or session.deleted:
+        return True
+    return session.in_transaction() and session.connection().info.get(WROTE, False)
+
+
 def register(app: Flask) -> None:
     """Commit or roll back each request's session once the view has answered."""
-
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if sqlite:
+        with app.app_context():
+            event.listen(db.engine, "before_execute", _note_write)
+            event.listen(db.engine, "begin", _forget_writes)
 
         @app.before_request
         def write_lock_first() -> None:
@@ -39,10 +71,12 @@ def register(app: Flask) -> None:
     @app.after_request
     def finish(response: Response) -> Response:
         # Popped, not read: a test's app context outlives its requests.
-        keep, refused = g.pop("_keep_refusal", False), g.pop("_refused", False)
-        callbacks, kept = g.pop("_after_commit", []), g.pop("_kept_rows", [])
+        store = g._get_current_object()
+        keep, refused = store.pop("_keep_refusal", False), store.pop("_refused", False)
+        callbacks, kept = store.pop("_after_commit", []), store.pop("_kept_rows", [])
         if keep or (response.status_code < 400 and not refused):
-            db.session.commit()
+            if callbacks or not sqlite or request.method not in SAFE_METHODS or wrote(db.session()):
+                db.session.commit()
             for callback in callbacks:
                 callback()
         else:

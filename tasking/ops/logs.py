@@ -83,7 +83,7 @@ def configure(app: Flask) -> None:
     for plain in [h for h in root.handlers if type(h) is logging.StreamHandler]:
         root.removeHandler(plain)
     _install(root, logging.StreamHandler(sys.stderr), fmt)
-    requests_log = logging.getLogger(REQUEST_LOGGER)
+    requests_log = _requests_log
     requests_log.setLevel(logging.INFO)
     # Alembic's logging.config.fileConfig (db upgrade in this process) disables existing loggers.
     requests_log.disabled = False
@@ -96,27 +96,38 @@ def configure(app: Flask) -> None:
         requests_log.propagate = True
 
 
+#: Looked up once: ``getLogger`` takes the logging module's lock at each call.
+_requests_log = logging.getLogger(REQUEST_LOGGER)
+
+
 def assign_request_id() -> None:
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if INCOMING_ID.match(incoming) else uuid.uuid4().hex
-    g.log_started = time.perf_counter()
+    store = g._get_current_object()
+    store.request_id = incoming if INCOMING_ID.match(incoming) else uuid.uuid4().hex
+    store.log_started = time.perf_counter()
 
 
 def log_request(response: Response) -> Response:
-    request_id = g.get("request_id") or uuid.uuid4().hex
+    # The request and g once each: every read through their proxies is a context lookup.
+    asked, store = request._get_current_object(), g._get_current_object()
+    request_id = store.get("request_id") or uuid.uuid4().hex
     response.headers["X-Request-ID"] = request_id
-    duration = round((time.perf_counter() - g.get("log_started", time.perf_counter())) * 1000, 1)
+    now = time.perf_counter()
+    duration = round((now - store.get("log_started", now)) * 1000, 1)
+    if not _requests_log.isEnabledFor(logging.INFO):
+        return response
+    rule = asked.url_rule
     fields = {
-        "method": request.method,
-        "path": request.path,
-        "route": request.url_rule.rule if request.url_rule is not None else None,
+        "method": asked.method,
+        "path": asked.path,
+        "route": rule.rule if rule is not None else None,
         "status": response.status_code,
         "duration_ms": duration,
-        "remote_addr": request.remote_addr,
+        "remote_addr": asked.remote_addr,
         "request_id": request_id,
     }
-    logging.getLogger(REQUEST_LOGGER).info(
-        "%s %s %s %.1fms", request.method, request.path, response.status_code, duration, extra=fields
+    _requests_log.info(
+        "%s %s %s %.1fms", asked.method, asked.path, response.status_code, duration, extra=fields
     )
     return response
 

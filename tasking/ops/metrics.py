@@ -52,8 +52,9 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 
 
-def _route() -> str:
-    return request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+#: (route, method, status) → its counter and histogram: ``labels()`` checks
+#: and locks at each call; the children it returns stay the same.
+_series: dict[tuple[str, str, int], tuple] = {}
 
 
 def start_timer() -> None:
@@ -61,10 +62,17 @@ def start_timer() -> None:
 
 
 def observe(response: Response) -> Response:
-    seconds = time.perf_counter() - g.get("started", time.perf_counter())
-    route = _route()
-    REQUESTS.labels(route, request.method, str(response.status_code)).inc()
-    LATENCY.labels(route, request.method).observe(seconds)
+    now = time.perf_counter()
+    seconds = now - g.get("started", now)
+    asked = request._get_current_object()
+    rule = asked.url_rule
+    key = (rule.rule if rule is not None else "<unmatched>", asked.method, response.status_code)
+    series = _series.get(key)
+    if series is None:
+        route, method, status = key
+        series = _series[key] = (REQUESTS.labels(route, method, str(status)), LATENCY.labels(route, method))
+    series[0].inc()
+    series[1].observe(seconds)
     return response
 
 

@@ -4,6 +4,7 @@ one writes nothing; what waits for the commit runs only after it."""
 from __future__ import annotations
 
 import pytest
+from flask import abort
 from sqlalchemy import event, func, select, text, update
 
 from tasking.core import transaction
@@ -126,7 +127,11 @@ def reads(app):
         db.session.execute(text("UPDATE region SET name = 'raw'"))
         return "ok"
 
-    for view in (only_reads, flushes, leaves_pending, updates, writes_raw):
+    def refuses():
+        db.session.scalar(select(func.count(Region.id)))
+        abort(404)
+
+    for view in (only_reads, flushes, leaves_pending, updates, writes_raw, refuses):
         app.add_url_rule(f"/_uow/{view.__name__}", view.__name__, view)
     commits = []
 
@@ -151,6 +156,14 @@ def test_a_read_that_wrote_nothing_is_not_committed_on_sqlite(app, reads):
     response = app.test_client().get("/_uow/only_reads")
     assert (response.status_code, response.get_data(as_text=True)) == (200, "1")
     # PostgreSQL commits it: a rollback would make psycopg forget its prepared statements.
+    assert len(reads) == (0 if db.engine.dialect.name == "sqlite" else 1)
+
+
+def test_a_refusal_that_wrote_nothing_is_committed_on_postgresql(app, reads):
+    stored_region(app)
+    reads.clear()
+    assert app.test_client().get("/_uow/refuses").status_code == 404
+    # Nothing to undo: PostgreSQL ends it with a commit, for the reason above.
     assert len(reads) == (0 if db.engine.dialect.name == "sqlite" else 1)
 
 

@@ -52,10 +52,10 @@ def wrote(session: Session) -> bool:
 def register(app: Flask) -> None:
     """Commit or roll back each request's session once the view has answered."""
     sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    with app.app_context():
+        event.listen(db.engine, "before_execute", _note_write)
+        event.listen(db.engine, "begin", _forget_writes)
     if sqlite:
-        with app.app_context():
-            event.listen(db.engine, "before_execute", _note_write)
-            event.listen(db.engine, "begin", _forget_writes)
 
         @app.before_request
         def write_lock_first() -> None:
@@ -79,6 +79,10 @@ def register(app: Flask) -> None:
                 db.session.commit()
             for callback in callbacks:
                 callback()
+        elif not sqlite and not kept and not wrote(db.session()):
+            # PostgreSQL: a refusal with nothing to undo ends like a read;
+            # psycopg's rollback would forget the connection's prepared statements.
+            db.session.commit()
         else:
             db.session.rollback()
             if kept:

@@ -85,7 +85,9 @@ def register_extensions(app: Flask) -> None:
                 cursor.execute("PRAGMA busy_timeout=10000")
                 cursor.close()
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        import psycopg
         from sqlalchemy import event
+        from sqlalchemy.exc import DisconnectionError
 
         with app.app_context():
 
@@ -95,6 +97,23 @@ def register_extensions(app: Flask) -> None:
                 # default): each of a worker's connections otherwise planned a page's
                 # statements anew five times (My tasks 155-178 → 289 requests/s, bench/).
                 dbapi_connection.prepare_threshold = 0
+
+            @event.listens_for(db.engine, "checkout")
+            def _ping(dbapi_connection, _record, _proxy):  # noqa: ANN001
+                # A connection that PostgreSQL closed (a restart) is replaced
+                # before a request uses it: raising DisconnectionError makes the
+                # pool take a fresh one. SQLAlchemy's pool_pre_ping sends the
+                # same empty statement, but lets psycopg prepare it, which with
+                # prepare_threshold 0 left one more prepared statement on the
+                # server at every checkout (psycopg never reuses an empty one).
+                dbapi_connection.autocommit = True
+                try:
+                    dbapi_connection.execute(";", prepare=False)
+                except psycopg.OperationalError as error:
+                    raise DisconnectionError from error
+                finally:
+                    if not dbapi_connection.closed:
+                        dbapi_connection.autocommit = False
 
 
 class IdConverter(IntegerConverter):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, Table, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from tasking.models import (
@@ -138,6 +138,10 @@ _PARTNER, _CONTACT, _ANSWER = TaskPartner.__table__, PartnerContact.__table__, C
 _USER, _COMMENT = User.__table__, Comment.__table__.c
 
 
+def _columns(table: Table, *names: str) -> list[ColumnElement]:
+    return [table.c[name] for name in names]
+
+
 def _header_statement() -> tuple[Select, dict[str, _Part]]:
     owner = _USER.alias("owner")
     last = _ANSWER.alias("last_checkin")
@@ -165,15 +169,21 @@ def _header_statement() -> tuple[Select, dict[str, _Part]]:
         .scalar_subquery()
     )
     said = ("id", "health", "note", "nothing_new", "created_at", "partner_contact_id")
+    # Every column of the task (its forms show any of them); of the rest, what
+    # the page, its rights and its breadcrumb read: on PostgreSQL each column
+    # of a result costs the driver a description object, every time.
     groups: dict[str, tuple[type[Read], list[ColumnElement]]] = {
         "task": (TaskRead, list(_TASK.c)),
-        "plan": (Read, list(_PLAN.c)),
-        "organisation": (OrganisationRead, list(_ORGANISATION.c)),
-        "objective": (Read, list(_OBJECTIVE.c)),
-        "theme": (Read, list(_THEME.c)),
+        "plan": (Read, _columns(_PLAN, "id", "organisation_id", "title", "archived_at")),
+        "organisation": (
+            OrganisationRead,
+            _columns(_ORGANISATION, "id", "name", "region_id", "staff_of_region_id", "timezone"),
+        ),
+        "objective": (Read, _columns(_OBJECTIVE, "id", "theme_id", "title")),
+        "theme": (Read, _columns(_THEME, "id", "title", "colour")),
         "owner": (Read, [owner.c.id, owner.c.name, owner.c.email, owner.c.active]),
         "partner": (PartnerRead, list(_PARTNER.c)),
-        "contact": (ContactRead, list(_CONTACT.c)),
+        "contact": (ContactRead, _columns(_CONTACT, "id", "email", "name", "revoked_at")),
         "last": (Read, [*(last.c[name] for name in said), last_author.c.name.label("who")]),
         "opinion": (Read, [opinion.c[name] for name in said]),
     }

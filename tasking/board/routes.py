@@ -49,7 +49,7 @@ def _scope(plan: Plan, named: bool = False) -> Scope:
 @bp.route("/plans/<int:plan_id>/board")
 @login_required
 def show(plan_id: int):
-    plan = plan_or_404(db.session, current_user, plan_id)
+    plan = plan_or_404(db.session, current_user, plan_id, with_organisation=True)
     scope = _scope(plan, named=True)
     filters = Filters.from_args(request.args)
     board = services.load_board(db.session, scope, filters)

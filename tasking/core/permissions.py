@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.util import identity_key
 
 from tasking.models import (
@@ -295,8 +295,11 @@ def can_plan(session: Session, user: User, organisation_id: int) -> bool:
     return is_org_admin(session, user, organisation_id)
 
 
-def plan_or_404(session: Session, user: User, plan_id: int) -> Plan:
-    plan = session.get(Plan, plan_id)
+def plan_or_404(session: Session, user: User, plan_id: int, *, with_organisation: bool = False) -> Plan:
+    """The plan, for who may read it, else 404; ``with_organisation``: its
+    organisation read in the same statement (for a page that names it)."""
+    options = [joinedload(Plan.organisation)] if with_organisation else None
+    plan = session.get(Plan, plan_id, options=options)
     if plan is None or plan.archived_at is not None or not can_read_org(session, user, plan.organisation_id):
         abort(404)
     return plan

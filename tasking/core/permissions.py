@@ -163,18 +163,25 @@ def is_admin_in_region(session: Session, user: User, region_id: int) -> bool:
     )
 
 
-def can_read_org(session: Session, user: User, organisation_id: int) -> bool:
+def can_read_org(
+    session: Session, user: User, organisation_id: int, organisation: Organisation | None = None
+) -> bool:
     """Members read their organisations, a region's coordinators its
     municipalities; a region's own organisation (the regional plan) is read
-    by its staff, the owners of its tasks and its municipalities' admins."""
+    by its staff, the owners of its tasks and its municipalities' admins.
+    ``organisation``: its row (or a copy with ``region_id`` and
+    ``staff_of_region_id``) when the caller read it, else both are asked for."""
     if not user.is_authenticated:
         return False
     if role_in(session, user, organisation_id):
         return True
+    known = organisation is not None
     region_id = user.regional_region_id
-    if region_id is not None and _org_region(session, organisation_id) == region_id:
-        return True
-    staff_region = _staff_region(session, organisation_id)
+    if region_id is not None:
+        org_region = organisation.region_id if known else _org_region(session, organisation_id)
+        if org_region == region_id:
+            return True
+    staff_region = organisation.staff_of_region_id if known else _staff_region(session, organisation_id)
     return staff_region is not None and is_admin_in_region(session, user, staff_region)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tasking.core.clock import local_today
 from tasking.core.markdown import render_markdown
-from tasking.core.permissions import is_admin_in_region, may_be_assigned, role_in, task_rights
+from tasking.core.permissions import can_read_org, may_be_assigned, task_rights
 from tasking.models import Activity, User
 from tasking.tasks import dates, mentions, queries
 from tasking.tasks.forms import GROUPS
@@ -62,24 +62,10 @@ def readable_header(session: Session, reader: User, task_id: int) -> queries.Tas
     header = queries.task_header(session, task_id, reader.id)
     if header is None or header.task.archived_at is not None:
         abort(404)
-    if not may_read(session, reader, header.task.plan.organisation):
+    organisation = header.task.plan.organisation
+    if not can_read_org(session, reader, organisation.id, organisation):
         abort(404)
     return header
-
-
-def may_read(session: Session, reader: User, organisation: queries.Read) -> bool:
-    """``can_read_org``'s rules, with the organisation's region and the
-    region it is the own organisation of read with the task's header (they
-    cost a statement each there)."""
-    if not reader.is_authenticated:
-        return False
-    if role_in(session, reader, organisation.id):
-        return True
-    region_id = reader.regional_region_id
-    if region_id is not None and organisation.region_id == region_id:
-        return True
-    staff_region = organisation.staff_of_region_id
-    return staff_region is not None and is_admin_in_region(session, reader, staff_region)
 
 
 @dataclass

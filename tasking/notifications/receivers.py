@@ -38,6 +38,27 @@ def _recipients(
     ]
 
 
+def _tell(
+    session: Session,
+    kind: str,
+    who: set[int] | ColumnElement[bool],
+    leaving_out: set[int | None],
+    *,
+    task: Task,
+    actor: User | None,
+    now: datetime,
+    detail: str,
+) -> set[int]:
+    """Notify the ``_recipients`` of ``kind``; the ids of those told."""
+    told = set()
+    for user, channel in _recipients(session, kind, who, leaving_out):
+        if notify(
+            session, user=user, kind=kind, task=task, actor=actor, now=now, detail=detail, channel=channel
+        ):
+            told.add(user.id)
+    return told
+
+
 def _followers(task: Task) -> ColumnElement[bool]:
     """Owner and collaborators of the task, read with the people themselves."""
     collaborators = select(task_collaborators.c.user_id).where(task_collaborators.c.task_id == task.id)
@@ -59,31 +80,22 @@ def on_task_changed(
             detail = "collaborator"
         else:
             continue
-        for user, channel in _recipients(session, "assigned", assigned, {actor_id}):
-            if notify(
-                session,
-                user=user,
-                kind="assigned",
-                task=task,
-                actor=actor,
-                now=now,
-                detail=detail,
-                channel=channel,
-            ):
-                told.add(user.id)
+        told |= _tell(
+            session, "assigned", assigned, {actor_id}, task=task, actor=actor, now=now, detail=detail
+        )
     status = next((c for c in changes if c.field == "status"), None)
     if status is not None:
-        for user, channel in _recipients(session, "status", _followers(task), told | {actor_id}):
-            notify(
-                session,
-                user=user,
-                kind="status",
-                task=task,
-                actor=actor,
-                now=now,
-                detail=str(status.new),
-                channel=channel,
-            )
+        leaving_out = told | {actor_id}
+        _tell(
+            session,
+            "status",
+            _followers(task),
+            leaving_out,
+            task=task,
+            actor=actor,
+            now=now,
+            detail=str(status.new),
+        )
 
 
 def on_comment_posted(
@@ -106,17 +118,8 @@ def on_comment_posted(
     for user in sorted(mentioned, key=lambda u: u.id):
         if user.id != actor_id:
             notify(session, user=user, kind="mention", task=task, actor=actor, now=now, detail=excerpt)
-    for user, channel in _recipients(session, "comment", _followers(task), mentioned_ids | {actor_id}):
-        notify(
-            session,
-            user=user,
-            kind="comment",
-            task=task,
-            actor=actor,
-            now=now,
-            detail=excerpt,
-            channel=channel,
-        )
+    leaving_out = mentioned_ids | {actor_id}
+    _tell(session, "comment", _followers(task), leaving_out, task=task, actor=actor, now=now, detail=excerpt)
 
 
 def on_task_opened(_sender, *, session: Session, now: datetime, task_id: int, user: User, **_extra) -> int:

@@ -24,6 +24,11 @@ def claim(session: Session, model: type, **values) -> bool:
     return result.first() is not None
 
 
+def claim_entity(session: Session, model: type, **values) -> object | None:
+    """``claim``, the row written given back as an entity of ``model`` (None if refused)."""
+    return session.scalar(_insert(session)(model).values(**values).on_conflict_do_nothing().returning(model))
+
+
 def _insert(session: Session):
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 

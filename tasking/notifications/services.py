@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from tasking.core.claim import claim_entity
 from tasking.core.clock import local_today
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import can_contribute, can_contribute_to, can_edit_task, can_read_org
@@ -136,7 +136,8 @@ def notify(
         "created_at": now,
     }
     if dedupe_key:
-        notification = _claim(session, values)
+        # One statement, no savepoint: a concurrent run waits for the other's commit.
+        notification = claim_entity(session, Notification, **values)
         if notification is None:  # an earlier run used the key, or a concurrent one took it first
             return None
     else:
@@ -148,16 +149,6 @@ def notify(
         session.flush()  # the e-mail's key is the notification's id
         _queue_email(session, notification, user, task, actor, now, template, dedupe_key, context)
     return notification
-
-
-def _claim(session: Session, values: dict) -> Notification | None:
-    """The notification of a dedupe key, unless the key is taken: one
-    statement, no savepoint (a concurrent run waits for the other's commit,
-    then writes nothing)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return session.scalar(
-        insert(Notification).values(**values).on_conflict_do_nothing().returning(Notification)
-    )
 
 
 def _queue_email(session, notification, user, task, actor, now, template, dedupe_key, context) -> None:  # noqa: ANN001

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, Select, and_, bindparam, func, select, union_all
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from tasking.checkins.links import read_update_token
@@ -38,14 +38,13 @@ from tasking.models import (
     Organisation,
     Plan,
     Task,
-    TaskPartner,
     TaskStatus,
     User,
 )
 from tasking.models.checkin import Health
 from tasking.tasks.activity import record
 from tasking.tasks.editing import update_task
-from tasking.tasks.queries import Read, changes_since, held_checkin
+from tasking.tasks.queries import changes_since
 
 MAX_NOTE = 2000
 HEALTHS = tuple(h.value for h in Health)
@@ -306,73 +305,3 @@ def resolve_link(session: Session, token: str, now: datetime) -> tuple[User, Che
     if not checkin.is_open(now):
         raise ServiceError(_("This check-in round is closed. Sign in to Rétablir to update your actions."))
     return person, checkin
-
-
-@dataclass
-class CheckinBox:
-    """The task page's « last check-in » box: what the task's people last
-    said (with who said it) and each partner contact's latest opinion (with
-    the partner's name), as plain rows (or their read-only copies, when read
-    with the page's header): ``health``, ``note``, ``nothing_new``,
-    ``created_at``, and ``who`` for ``last``."""
-
-    last: Row | Read | None
-    opinions: list[tuple[str, Row | Read]]
-
-
-def _checkin_box_statement() -> Select:
-    own = (
-        select(func.max(CheckinAnswer.id))
-        .where(CheckinAnswer.task_id == bindparam("task_id"), CheckinAnswer.partner_contact_id.is_(None))
-        .scalar_subquery()
-    )
-    partners = (
-        select(func.max(CheckinAnswer.id))
-        .where(CheckinAnswer.task_id == bindparam("task_id"), CheckinAnswer.partner_contact_id.is_not(None))
-        .group_by(CheckinAnswer.partner_contact_id)
-    )
-    said = (
-        CheckinAnswer.id,
-        CheckinAnswer.health,
-        CheckinAnswer.note,
-        CheckinAnswer.nothing_new,
-        CheckinAnswer.created_at,
-        CheckinAnswer.partner_contact_id,
-    )
-    by_people = (
-        select(*said, User.name.label("who"))
-        .outerjoin(User, User.id == CheckinAnswer.user_id)
-        .where(CheckinAnswer.id == own)
-    )
-    by_partners = (
-        select(*said, TaskPartner.name.label("who"))
-        .join(
-            TaskPartner,
-            and_(
-                TaskPartner.contact_id == CheckinAnswer.partner_contact_id,
-                TaskPartner.task_id == bindparam("task_id"),
-            ),
-        )
-        .where(CheckinAnswer.id.in_(partners))
-    )
-    both = union_all(by_people, by_partners).subquery()
-    return select(both).order_by(both.c.id.desc())
-
-
-#: Built once (the task page reads it on every view).
-_CHECKIN_BOX = _checkin_box_statement()
-
-
-def checkin_box(session: Session, task_id: int) -> CheckinBox:
-    """What was last said about a task and the partners' opinions: read
-    with the task page's header when the page held it, else one statement."""
-    header = held_checkin(session, task_id)
-    if header is not None:
-        return CheckinBox(header.last_checkin, header.partner_opinions)
-    box = CheckinBox(None, [])
-    for row in session.execute(_CHECKIN_BOX, {"task_id": task_id}):
-        if row.partner_contact_id is None:
-            box.last = row
-        else:
-            box.opinions.append((row.who, row))
-    return box

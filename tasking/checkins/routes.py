@@ -30,12 +30,6 @@ from tasking.tasks.history import describe, field_label, human_value
 bp = Blueprint("checkins", __name__)
 
 
-@bp.app_template_global()
-def checkin_box(task_id: int) -> answers.CheckinBox:
-    """The task page's « last check-in » box reads it."""
-    return answers.checkin_box(db.session, task_id)
-
-
 def _render_form(page: answers.UpdatePage, action: str, status: int = 200, **extra):
     context = {
         "updates": page,

@@ -132,8 +132,6 @@ def context_for(
     or ``every_change`` (the page without JavaScript)."""
     readers = task_and_people(session, reader, task_id)
     task, header = readers.task, readers.header
-    # Read with the header: the template's ``checkin_box`` takes it from there.
-    queries.hold_checkin(session, header)
     page = queries.latest_comments(session, task.id)
     context = {
         **DEFAULTS,

@@ -246,22 +246,6 @@ def task_header(session: Session, task_id: int, reader_id: int) -> TaskHeader | 
     return TaskHeader(task, bool(first.unread), first.comments or 0, last, opinions)
 
 
-#: ``session.info`` key: task id → its page's header, until the page's
-#: « last check-in » box (``checkins.answers.checkin_box``) takes what it read.
-_HELD = "task_page_headers"
-
-
-def hold_checkin(session: Session, header: TaskHeader) -> None:
-    """Keep the check-in read with the header for the page's template: the
-    box then costs no statement of its own (issue 15)."""
-    session.info.setdefault(_HELD, {})[header.task.id] = header
-
-
-def held_checkin(session: Session, task_id: int) -> TaskHeader | None:
-    """The header a page of this task held for its check-in box, once."""
-    return session.info.get(_HELD, {}).pop(task_id, None)
-
-
 def _people_statement() -> Select:
     collaborator, members = task_collaborators.c, Membership.__table__
     collaborating = select(collaborator.user_id).where(collaborator.task_id == bindparam("task_id"))

@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from tasking import config
 from tasking.api.problems import problem
-from tasking.core import catalogues
+from tasking.core import catalogues, connections
 from tasking.core.validation import MAX_ID
 from tasking.extensions import babel, csrf, db, login_manager, mail, migrate
 
@@ -71,49 +71,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        from sqlalchemy import event
-
-        with app.app_context():
-
-            @event.listens_for(db.engine, "connect")
-            def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
-                # WAL lets the scheduler, the sender and web workers share the file.
-                cursor = dbapi_connection.cursor()
-                cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute("PRAGMA busy_timeout=10000")
-                cursor.close()
-    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        import psycopg
-        from sqlalchemy import event
-        from sqlalchemy.exc import DisconnectionError
-
-        with app.app_context():
-
-            @event.listens_for(db.engine, "connect")
-            def _prepare_at_once(dbapi_connection, _record):  # noqa: ANN001
-                # A statement is prepared at its first run, not its sixth (psycopg's
-                # default): each of a worker's connections otherwise planned a page's
-                # statements anew five times (My tasks 155-178 → 289 requests/s, bench/).
-                dbapi_connection.prepare_threshold = 0
-
-            @event.listens_for(db.engine, "checkout")
-            def _ping(dbapi_connection, _record, _proxy):  # noqa: ANN001
-                # A connection that PostgreSQL closed (a restart) is replaced
-                # before a request uses it: raising DisconnectionError makes the
-                # pool take a fresh one. SQLAlchemy's pool_pre_ping sends the
-                # same empty statement, but lets psycopg prepare it, which with
-                # prepare_threshold 0 left one more prepared statement on the
-                # server at every checkout (psycopg never reuses an empty one).
-                dbapi_connection.autocommit = True
-                try:
-                    dbapi_connection.execute(";", prepare=False)
-                except psycopg.OperationalError as error:
-                    raise DisconnectionError from error
-                finally:
-                    if not dbapi_connection.closed:
-                        dbapi_connection.autocommit = False
+    with app.app_context():
+        connections.set_up(db.engine)
 
 
 class IdConverter(IntegerConverter):

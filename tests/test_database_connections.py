@@ -11,8 +11,9 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from flask import request
 from psycopg.pq import Trace
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, literal, select, text
 
 from tasking.extensions import db
 from tests.conftest import PG_ADMIN_URL, make_app
@@ -68,39 +69,140 @@ def test_a_connection_the_server_closed_is_replaced_before_a_request_uses_it(pg_
     assert _prepared_and_backend(app)[1] != backend
 
 
-def test_a_request_checks_its_connection_with_the_begin_of_its_transaction(pg_app):
-    """What the app sends PostgreSQL for a request that reads, from libpq's
-    trace of the connection: BEGIN, the statements, COMMIT, one round trip
-    each (one « ReadyForQuery » answer per round trip)."""
-    app, _admin = pg_app
-    statements = []
-    with tempfile.TemporaryFile() as trace, app.app_context():
+class Traced:
+    """libpq's trace of the app's connections: what the app sent PostgreSQL
+    (« F » lines) and how many round trips it took (one « ReadyForQuery »
+    answer each), from ``mark()`` on."""
 
-        @event.listens_for(db.engine, "connect")
-        def _trace(dbapi_connection, _record):  # noqa: ANN001
-            dbapi_connection.pgconn.trace(trace.fileno())
+    def __init__(self, app, file) -> None:  # noqa: ANN001
+        self.file = file
+        self.statements = 0
+
+        def trace(dbapi_connection, _record) -> None:  # noqa: ANN001
+            dbapi_connection.pgconn.trace(file.fileno())
             dbapi_connection.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS | Trace.REGRESS_MODE)
 
-        @event.listens_for(db.engine, "before_cursor_execute")
-        def _count(*_args) -> None:  # noqa: ANN002
-            statements.append(1)
+        def count(*_args) -> None:  # noqa: ANN002
+            self.statements += 1
 
-        db.engine.dispose()
-        client = app.test_client()
-        assert client.get("/readyz").status_code == 200  # connects (the server's settings, once)
-        trace.seek(0, 2)
-        start = trace.tell()
-        statements.clear()
-        assert client.get("/readyz").status_code == 200
-        trace.seek(start)
-        sent = trace.read().decode()
+        with app.app_context():
+            event.listen(db.engine, "connect", trace)
+            event.listen(db.engine, "before_cursor_execute", count)
+            db.engine.dispose()
 
-    asked = [line.split("\t")[2:] for line in sent.splitlines() if line.startswith("F\t")]
-    assert asked[0] == ["Query", ' "BEGIN"']
-    assert asked[-1] == ["Query", ' "COMMIT"']
-    assert ["Query", ' ";"'] not in asked  # no separate check
-    assert statements
-    assert sent.count("ReadyForQuery") == len(statements) + 2
+    def mark(self) -> None:
+        self.file.seek(0, 2)
+        self.start = self.file.tell()
+        self.statements = 0
+
+    def sent(self) -> tuple[list[str], int]:
+        self.file.seek(self.start)
+        lines = self.file.read().decode().splitlines()
+        asked = [
+            " ".join(part.strip() for part in line.split("\t")[2:])
+            for line in lines
+            if line.startswith("F\t")
+        ]
+        return asked, sum(1 for line in lines if "ReadyForQuery" in line)
+
+
+@pytest.fixture
+def traced(pg_app) -> Iterator:
+    app, _admin = pg_app
+    with tempfile.TemporaryFile() as file:
+        yield app, Traced(app, file)
+
+
+def _add_pages(app) -> None:  # noqa: ANN001
+    """A GET that reads twice, and one that writes two rows, then answers
+    200 or fails (``?fail=1``)."""
+
+    def read_twice():  # noqa: ANN202
+        return str(
+            db.session.execute(select(literal(1))).scalar() + db.session.execute(select(literal(2))).scalar()
+        )
+
+    def write_twice():  # noqa: ANN202
+        db.session.execute(text("INSERT INTO written (n) VALUES (1)"))
+        db.session.execute(text("INSERT INTO written (n) VALUES (2)"))
+        if request.args.get("fail"):
+            raise RuntimeError("after two rows")
+        return "ok"
+
+    app.add_url_rule("/read-twice", "read_twice", read_twice)
+    app.add_url_rule("/write-twice", "write_twice", write_twice)
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE written (n integer)"))
+
+
+def _written(app) -> list[int]:  # noqa: ANN001
+    with app.app_context():
+        rows = db.session.execute(text("SELECT n FROM written ORDER BY n")).scalars().all()
+        db.session.commit()
+    return rows
+
+
+def test_a_read_sends_its_statements_without_begin_or_commit(traced):
+    """A GET: the check at checkout (an empty statement), then the
+    statements, each in a round trip of its own; nothing else."""
+    app, trace = traced
+    _add_pages(app)
+    client = app.test_client()
+    assert client.get("/read-twice").status_code == 200  # connects, prepares the statements
+    trace.mark()
+    assert client.get("/read-twice").get_data(as_text=True) == "3"
+    asked, round_trips = trace.sent()
+    assert asked[0] == 'Query ";"'
+    assert not [sent for sent in asked if "BEGIN" in sent or "COMMIT" in sent]
+    assert round_trips == trace.statements + 1 == 3
+
+
+def test_outside_a_read_the_check_is_the_begin_of_the_transaction(traced):
+    """The CLI, the scheduler, a form: BEGIN checks the connection (no empty
+    statement of its own), then the statements and COMMIT."""
+    app, trace = traced
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))
+        db.session.execute(text("SELECT 2"))
+        db.session.commit()
+        trace.mark()
+        db.session.execute(text("SELECT 1"))
+        db.session.execute(text("SELECT 2"))
+        db.session.commit()
+    asked, round_trips = trace.sent()
+    assert asked[0] == 'Query "BEGIN"'
+    assert asked[-1] == 'Query "COMMIT"'
+    assert 'Query ";"' not in asked
+    assert round_trips == trace.statements + 2 == 4
+
+
+def test_a_read_that_writes_opens_the_transaction_before_its_first_write(traced):
+    app, trace = traced
+    _add_pages(app)
+    client = app.test_client()
+    assert client.get("/readyz").status_code == 200
+    trace.mark()
+    assert client.get("/write-twice").status_code == 200
+    asked, _round_trips = trace.sent()
+    begin = asked.index('Query "BEGIN"')
+    assert "INSERT" in asked[begin + 1]
+    assert asked[-1] == 'Query "COMMIT"'
+    assert _written(app) == [1, 2]
+
+
+def test_a_read_that_fails_after_writing_keeps_none_of_it(traced):
+    app, _trace = traced
+    _add_pages(app)
+    client = app.test_client()
+    with pytest.raises(RuntimeError):
+        client.get("/write-twice?fail=1")
+    assert _written(app) == []
+    # The connection serves the next request in a transaction again.
+    assert client.get("/write-twice").status_code == 200
+    with app.app_context():
+        db.session.execute(text("INSERT INTO written (n) VALUES (3)"))
+        db.session.rollback()
+    assert _written(app) == [1, 2]
 
 
 def test_an_isolation_level_can_be_chosen_on_a_connection_just_handed_out(pg_app):

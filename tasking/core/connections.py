@@ -3,28 +3,43 @@
 SQLite: foreign keys, WAL (the scheduler, the sender and web workers share
 the file) and a busy timeout, on every connection.
 
-PostgreSQL (psycopg 3):
+PostgreSQL (psycopg 3), where every round trip to the server costs about as
+much as a small statement:
 
 - statements are prepared at their first run, not their sixth (psycopg's
   default): each of a worker's connections otherwise planned a page's
   statements anew five times (My tasks 155-178 → 289 requests/s, bench/);
 - a connection is checked when the pool hands it out, so that one the server
   closed (a restart) is replaced before a request uses it: raising
-  ``DisconnectionError`` makes the pool take a fresh one. The check is the
-  transaction's ``BEGIN``, which psycopg would otherwise send in a round trip
-  of its own before the first statement (it sends none once the server says
-  a transaction is open): every page makes one round trip fewer.
-  SQLAlchemy's ``pool_pre_ping`` would send an empty statement instead, and
-  let psycopg prepare it, which with the threshold at 0 left one more
-  prepared statement on the server at every checkout.
+  ``DisconnectionError`` makes the pool take a fresh one. SQLAlchemy's
+  ``pool_pre_ping`` would send an empty statement and let psycopg prepare
+  it, which with the threshold at 0 left one more prepared statement on the
+  server at every checkout;
+- a request that may write (and the CLI, the scheduler) is checked by its
+  transaction's ``BEGIN``, which psycopg would otherwise send in a round
+  trip of its own before the first statement (it sends none once the server
+  says a transaction is open);
+- a read (GET, HEAD, OPTIONS) runs its statements in autocommit, with no
+  BEGIN and no COMMIT, until it first writes (marking a notification read,
+  a queued e-mail): psycopg then opens the transaction before that statement,
+  and everything from there commits or rolls back together as before. Under
+  READ COMMITTED each statement of a transaction took a snapshot of its own
+  anyway: the reads see what they saw.
 """
 
 from __future__ import annotations
 
 import psycopg
+from flask import has_request_context, request
 from psycopg.pq import ExecStatus, TransactionStatus
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from tasking.core.transaction import SAFE_METHODS
+
+#: Key of a pooled connection's ``info`` while it serves a read in autocommit.
+READING = "tasking.reading"
 
 
 def set_up(engine: Engine) -> None:
@@ -33,7 +48,9 @@ def set_up(engine: Engine) -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _prepare_at_once)
-        event.listen(engine, "checkout", _begin_or_replace)
+        event.listen(engine, "checkout", _check)
+        event.listen(engine, "checkin", _back_to_transactions)
+        event.listen(engine, "before_execute", _transaction_before_a_write)
         event.listen(engine, "set_connection_execution_options", _close_the_opened_transaction)
 
 
@@ -49,19 +66,23 @@ def _prepare_at_once(dbapi_connection, _record) -> None:  # noqa: ANN001
     dbapi_connection.prepare_threshold = 0
 
 
-def _begin_or_replace(dbapi_connection, _record, _proxy) -> None:  # noqa: ANN001
+def _check(dbapi_connection, record: ConnectionPoolEntry, _proxy) -> None:  # noqa: ANN001
     try:
-        if _opens_with_a_bare_begin(dbapi_connection):
+        if not _plain(dbapi_connection):
+            _ping_outside_a_transaction(dbapi_connection)
+        elif has_request_context() and request.method in SAFE_METHODS:
+            record.info[READING] = True
+            dbapi_connection.autocommit = True
+            dbapi_connection.execute(";", prepare=False)
+        else:
             answer = dbapi_connection.pgconn.exec_(b"BEGIN")
             if answer.status != ExecStatus.COMMAND_OK:
                 raise psycopg.OperationalError(answer.get_error_message())
-        else:
-            _ping_outside_a_transaction(dbapi_connection)
     except psycopg.OperationalError as error:
         raise DisconnectionError from error
 
 
-def _opens_with_a_bare_begin(connection) -> bool:  # noqa: ANN001
+def _plain(connection) -> bool:  # noqa: ANN001
     """Whether psycopg would open the next transaction with a bare BEGIN (not
     in autocommit, no isolation level or access mode of its own) and none is
     open yet."""
@@ -85,7 +106,22 @@ def _ping_outside_a_transaction(connection) -> None:  # noqa: ANN001
             connection.autocommit = autocommit
 
 
-def _close_the_opened_transaction(connection, options) -> None:  # noqa: ANN001
+def _transaction_before_a_write(connection: Connection, statement: object, *_args: object) -> None:
+    """A read's first write (or row lock) opens the transaction it belongs to."""
+    if READING not in connection.connection.info:
+        return
+    if getattr(statement, "is_select", False) and getattr(statement, "_for_update_arg", None) is None:
+        return
+    del connection.connection.info[READING]
+    connection.connection.dbapi_connection.autocommit = False
+
+
+def _back_to_transactions(dbapi_connection, record: ConnectionPoolEntry) -> None:  # noqa: ANN001
+    if record.info.pop(READING, False) and not dbapi_connection.closed:
+        dbapi_connection.autocommit = False
+
+
+def _close_the_opened_transaction(connection: Connection, options: dict) -> None:
     """psycopg refuses a new isolation level or autocommit inside a
     transaction: the one the checkout opened is closed first, while it
     holds nothing (SQLAlchemy has not begun one on the connection)."""

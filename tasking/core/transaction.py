@@ -12,7 +12,9 @@ without writes the same way, without the commit's work (a tenth of a small
 page). Every statement but a SELECT counts as a write, whether it came from
 a flush, a service's UPDATE or a raw statement. PostgreSQL reads still
 commit: psycopg forgets the connection's prepared statements at every
-rollback, and each following page would prepare its statements again.
+rollback, and each following page would prepare its statements again. (A
+read that wrote nothing ran in autocommit, ``core/connections.py``: its
+commit sends nothing.)
 """
 
 from __future__ import annotations

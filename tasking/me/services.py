@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 
-from sqlalchemy import Select, any_, bindparam, func, or_, select
+from sqlalchemy import Row, Select, any_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from tasking.models import Membership, OperationalObjective, Plan, Task, TaskStatus, Theme, User
@@ -26,25 +27,14 @@ FULL_CAP = 1000
 
 
 @dataclass
-class Item:
-    """One line of My tasks."""
-
-    id: int
-    title: str
-    status: str
-    due_date: date | None
-    completed_at: datetime | None
-    plan_id: int
-    plan_title: str
-    theme_title: str
-    theme_colour: str
-    owned: bool
-
-
-@dataclass
 class Group:
+    """``items``: the statement's rows, one a line (id, title, status,
+    due_date, completed_at, plan_id, plan_title, theme_title, theme_colour,
+    owned, board_position), read as they come: making an object of each
+    cost more than reading it."""
+
     key: str
-    items: list[Item] = field(default_factory=list)
+    items: list[Row] = field(default_factory=list)
     count: int = 0
 
     @property
@@ -63,21 +53,6 @@ class MyTasks:
         return sum(group.count for group in self.groups)
 
 
-_ITEM_COLUMNS = (
-    Task.id,
-    Task.title,
-    Task.status,
-    Task.due_date,
-    Task.completed_at,
-    Task.board_position,
-    Task.owner_id,
-    Plan.id.label("plan_id"),
-    Plan.title.label("plan_title"),
-    Theme.title.label("theme_title"),
-    Theme.colour.label("theme_colour"),
-)
-
-
 @functools.cache
 def _my_tasks_statement(postgresql: bool) -> Select:
     """Built once per database kind (building it cost about as much as running
@@ -93,7 +68,19 @@ def _my_tasks_statement(postgresql: bool) -> Select:
     # Only organisations the person still belongs to.
     member_of = select(Membership.organisation_id).where(Membership.user_id == user_id)
     return (
-        select(*_ITEM_COLUMNS)
+        select(
+            Task.id,
+            Task.title,
+            Task.status,
+            Task.due_date,
+            Task.completed_at,
+            Plan.id.label("plan_id"),
+            Plan.title.label("plan_title"),
+            Theme.title.label("theme_title"),
+            Theme.colour.label("theme_colour"),
+            Task.owner_id.is_not_distinct_from(user_id).label("owned"),
+            Task.board_position,
+        )
         .join(OperationalObjective, OperationalObjective.id == Task.objective_id)
         .join(Theme, Theme.id == OperationalObjective.theme_id)
         .join(Plan, Plan.id == Task.plan_id)
@@ -138,29 +125,16 @@ def my_tasks(
             grouped["week"].append(row)
         else:
             grouped["later"].append(row)
+    # Keys read in C (attrgetter) where no date may be missing.
     far = date.max
-    grouped["overdue"].sort(key=lambda row: (row.due_date, row.id))
-    grouped["week"].sort(key=lambda row: (row.due_date, row.id))
+    grouped["overdue"].sort(key=attrgetter("due_date", "id"))
+    grouped["week"].sort(key=attrgetter("due_date", "id"))
     grouped["later"].sort(key=lambda row: (row.due_date or far, row.board_position, row.id))
-    grouped["done"].sort(key=lambda row: (-row.completed_at.timestamp(), row.id))
-    user_id = user.id  # once: ``user`` may be Flask-Login's proxy, costly to read on every line
+    # The latest first, by id when done at the same instant: sorted by id,
+    # then (a stable sort, reversed or not) by instant.
+    grouped["done"].sort(key=attrgetter("id"))
+    grouped["done"].sort(key=attrgetter("completed_at"), reverse=True)
     groups = [
-        Group(key, [_item(row, user_id) for row in rows[: FULL_CAP if expand == key else CAP]], len(rows))
-        for key, rows in grouped.items()
+        Group(key, rows[: FULL_CAP if expand == key else CAP], len(rows)) for key, rows in grouped.items()
     ]
     return MyTasks(groups=groups, today=today, week_end=week_end)
-
-
-def _item(row, user_id: int) -> Item:  # noqa: ANN001
-    return Item(
-        id=row.id,
-        title=row.title,
-        status=row.status,
-        due_date=row.due_date,
-        completed_at=row.completed_at,
-        plan_id=row.plan_id,
-        plan_title=row.plan_title,
-        theme_title=row.theme_title,
-        theme_colour=row.theme_colour,
-        owned=row.owner_id == user_id,
-    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from operator import attrgetter
 
-from sqlalchemy import Row, Select, any_, bindparam, func, or_, select
+from sqlalchemy import Row, Select, any_, bindparam, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from tasking.models import Membership, OperationalObjective, Plan, Task, TaskStatus, Theme, User
@@ -59,12 +59,15 @@ def _my_tasks_statement(postgresql: bool) -> Select:
     it); the person and the start of « recently done » are parameters."""
     user_id = bindparam("user_id")
     helps_on = select(task_collaborators.c.task_id).where(task_collaborators.c.user_id == user_id)
-    # The person's tasks through the owner index or the primary key, never a
-    # scan of all the organisation's tasks. PostgreSQL turns ``IN (SELECT …)``
-    # under an OR into a check of every task; the ids as an array instead feed
-    # one bitmap scan with the owner index. SQLite reads either side of the OR
-    # through its index.
-    helped = Task.id == any_(func.array(helps_on.scalar_subquery())) if postgresql else Task.id.in_(helps_on)
+    # The person's tasks through the owner and collaborator indexes, never a
+    # scan of all the organisation's tasks. PostgreSQL makes of ``IN (SELECT
+    # …)`` a hash of every task of the organisation; the ids helped on as an
+    # array feed one bitmap scan with the owner index instead. SQLite reads
+    # the union's ids through both indexes, then each task by its key.
+    if postgresql:
+        mine = or_(Task.owner_id == user_id, Task.id == any_(func.array(helps_on.scalar_subquery())))
+    else:
+        mine = Task.id.in_(union(select(Task.id).where(Task.owner_id == user_id), helps_on))
     # Only organisations the person still belongs to.
     member_of = select(Membership.organisation_id).where(Membership.user_id == user_id)
     return (
@@ -85,7 +88,7 @@ def _my_tasks_statement(postgresql: bool) -> Select:
         .join(Theme, Theme.id == OperationalObjective.theme_id)
         .join(Plan, Plan.id == Task.plan_id)
         .where(
-            or_(Task.owner_id == user_id, helped),
+            mine,
             Task.archived_at.is_(None),
             OperationalObjective.archived_at.is_(None),
             Theme.archived_at.is_(None),

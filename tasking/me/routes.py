@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 
 from flask import Blueprint, current_app, request, session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from tasking.core import clock
 from tasking.core.clock import local_today
@@ -47,37 +48,82 @@ def _dashboard_of(user) -> Destination | None:  # noqa: ANN001
     return dashboard
 
 
+@functools.cache
+def _words(locale: str) -> tuple[dict[str, Markup], Markup, Markup, str, str]:
+    """The words every line repeats, translated once per language (``locale``
+    is the request's; the catalogue does not change while the app runs) and
+    escaped once: the lines print them without escaping."""
+    return (
+        {key: escape(label) for key, label in STATUS_LABELS.items()},
+        escape(_("No due date")),
+        escape(_("Collaborator")),
+        _("Due %(date)s"),
+        _("Done on %(date)s"),
+    )
+
+
 class LineText:
-    """Words every line repeats, translated and formatted once per request
-    (Flask-Babel's lookups cost more than the rest of a line); each distinct
-    date once (``dress``), read by the template from dictionaries (a method
-    call from a template costs several times a lookup)."""
+    """The lines of each group, ready to print: the words every line repeats
+    translated once per language (Flask-Babel's lookups cost more than the
+    rest of a line), each distinct date formatted and each distinct plan,
+    theme and colour escaped once per request."""
 
     def __init__(self):
-        # Escaped once: the lines print them without escaping.
-        self.status = {key: escape(label) for key, label in STATUS_LABELS.items()}
-        self.collaborator = escape(_("Collaborator"))
-        self.no_date = escape(_("No due date"))
-        self._due_label = _("Due %(date)s")
-        self._done_label = _("Done on %(date)s")
         self._locale = str(get_locale())
+        words = _words(self._locale)
+        self._status, self._no_date, self.collaborator, self._due_label, self._done_label = words
         self._timezone = current_app.config["APP_TIMEZONE"]
-        # date → « Échéance … » and its ISO form; instant → « Terminée le … ».
-        self.due: dict[date, str] = {}
-        self.iso: dict[date, str] = {}
-        self.done: dict[datetime, str] = {}
+        # Each distinct date, instant and plan or theme title or colour once.
+        self._due: dict[date, tuple[str, str]] = {}  # date → (ISO form, « Échéance … »)
+        self._done_on: dict[datetime, str] = {}  # instant → « Terminée le … »
+        self._escaped: dict[str, str] = {}
+        # group key → its lines, in the group's order: (id, status, status
+        # word, title, colour, plan id, plan title, theme title, owned, due
+        # date's ISO form or "", « Échéance … », « Terminée le … » (done) or
+        # « Aucune échéance »), all escaped. Tuples, so that the template
+        # unpacks them into names: each attribute read through Jinja is a call.
+        self.lines: dict[str, list[tuple]] = {}
 
     def dress(self, mine: services.MyTasks) -> LineText:
+        status, no_date, escaped = self._status, self._no_date, self._escaped
+        due, done_on = self._due, self._done_on
         for group in mine.groups:
-            for item in group.items:
-                due, completed = item.due_date, item.completed_at
-                if due is not None and due not in self.due:
-                    shown = formatted_date(due, "medium", self._locale)
-                    self.due[due], self.iso[due] = escape(self._due_label % {"date": shown}), due.isoformat()
-                if completed is not None and completed not in self.done:
-                    shown = formatted_instant(completed, "medium", self._timezone, self._locale)
-                    self.done[completed] = escape(self._done_label % {"date": shown})
+            lines = self.lines[group.key] = []
+            done = group.key == "done"
+            for row in group.items:
+                id_, title, state, due_date, completed_at, plan_id, plan, theme, colour, owned = row[:10]
+                if done:
+                    iso, when = "", done_on.get(completed_at) or self._done_on_text(completed_at)
+                elif due_date is None:
+                    iso, when = "", no_date
+                else:
+                    iso, when = due.get(due_date) or self._due_text(due_date)
+                lines.append(
+                    (
+                        id_,
+                        state,
+                        status[state],
+                        escape(title),
+                        escaped.get(colour) or escaped.setdefault(colour, escape(colour)),
+                        plan_id,
+                        escaped.get(plan) or escaped.setdefault(plan, escape(plan)),
+                        escaped.get(theme) or escaped.setdefault(theme, escape(theme)),
+                        owned,
+                        iso,
+                        when,
+                    )
+                )
         return self
+
+    def _due_text(self, due_date: date) -> tuple[str, str]:
+        shown = formatted_date(due_date, "medium", self._locale)
+        found = self._due[due_date] = due_date.isoformat(), escape(self._due_label % {"date": shown})
+        return found
+
+    def _done_on_text(self, completed_at: datetime) -> str:
+        shown = formatted_instant(completed_at, "medium", self._timezone, self._locale)
+        found = self._done_on[completed_at] = escape(self._done_label % {"date": shown})
+        return found
 
 
 def _timezone() -> str:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 
-from sqlalchemy import Select, bindparam, or_, select, union
+from sqlalchemy import Row, Select, any_, bindparam, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from tasking.models import Membership, OperationalObjective, Plan, Task, TaskStatus, Theme, User
@@ -26,25 +27,14 @@ FULL_CAP = 1000
 
 
 @dataclass
-class Item:
-    """One line of My tasks."""
-
-    id: int
-    title: str
-    status: str
-    due_date: date | None
-    completed_at: datetime | None
-    plan_id: int
-    plan_title: str
-    theme_title: str
-    theme_colour: str
-    owned: bool
-
-
-@dataclass
 class Group:
+    """``items``: the statement's rows, one a line (id, title, status,
+    due_date, completed_at, plan_id, plan_title, theme_title, theme_colour,
+    owned, board_position), read as they come: making an object of each
+    cost more than reading it."""
+
     key: str
-    items: list[Item] = field(default_factory=list)
+    items: list[Row] = field(default_factory=list)
     count: int = 0
 
     @property
@@ -63,41 +53,42 @@ class MyTasks:
         return sum(group.count for group in self.groups)
 
 
-_ITEM_COLUMNS = (
-    Task.id,
-    Task.title,
-    Task.status,
-    Task.due_date,
-    Task.completed_at,
-    Task.board_position,
-    Task.owner_id,
-    Plan.id.label("plan_id"),
-    Plan.title.label("plan_title"),
-    Theme.title.label("theme_title"),
-    Theme.colour.label("theme_colour"),
-)
-
-
 @functools.cache
-def _my_tasks_statement() -> Select:
-    """Built once (building it cost about as much as running it); the
-    person and the start of « recently done » are parameters."""
+def _my_tasks_statement(postgresql: bool) -> Select:
+    """Built once per database kind (building it cost about as much as running
+    it); the person and the start of « recently done » are parameters."""
     user_id = bindparam("user_id")
-    # Ids first, through the owner and collaborator indexes: an OR of the two
-    # would make every group scan all the organisation's tasks.
-    mine = union(
-        select(Task.id).where(Task.owner_id == user_id),
-        select(task_collaborators.c.task_id).where(task_collaborators.c.user_id == user_id),
-    )
+    helps_on = select(task_collaborators.c.task_id).where(task_collaborators.c.user_id == user_id)
+    # The person's tasks through the owner and collaborator indexes, never a
+    # scan of all the organisation's tasks. PostgreSQL makes of ``IN (SELECT
+    # …)`` a hash of every task of the organisation; the ids helped on as an
+    # array feed one bitmap scan with the owner index instead. SQLite reads
+    # the union's ids through both indexes, then each task by its key.
+    if postgresql:
+        mine = or_(Task.owner_id == user_id, Task.id == any_(func.array(helps_on.scalar_subquery())))
+    else:
+        mine = Task.id.in_(union(select(Task.id).where(Task.owner_id == user_id), helps_on))
     # Only organisations the person still belongs to.
     member_of = select(Membership.organisation_id).where(Membership.user_id == user_id)
     return (
-        select(*_ITEM_COLUMNS)
+        select(
+            Task.id,
+            Task.title,
+            Task.status,
+            Task.due_date,
+            Task.completed_at,
+            Plan.id.label("plan_id"),
+            Plan.title.label("plan_title"),
+            Theme.title.label("theme_title"),
+            Theme.colour.label("theme_colour"),
+            Task.owner_id.is_not_distinct_from(user_id).label("owned"),
+            Task.board_position,
+        )
         .join(OperationalObjective, OperationalObjective.id == Task.objective_id)
         .join(Theme, Theme.id == OperationalObjective.theme_id)
         .join(Plan, Plan.id == Task.plan_id)
         .where(
-            Task.id.in_(mine),
+            mine,
             Task.archived_at.is_(None),
             OperationalObjective.archived_at.is_(None),
             Theme.archived_at.is_(None),
@@ -115,14 +106,16 @@ def my_tasks(
     (up to FULL_CAP lines) instead of its first CAP.
 
     One statement: every task the person may see in a group, found through
-    the owner and collaborator indexes, with what its line shows. It grows
+    the owner index and (the tasks helped on) the primary key, with what its
+    line shows. It grows
     with the person's own tasks only, never with the size of the plan; the
     groups are sorted and capped here (a second statement for the lines shown
     cost more, on PostgreSQL above all, than the lines not shown).
     """
     week_end = today + timedelta(days=WEEK_DAYS - 1)
     done_since = now - timedelta(days=DONE_DAYS)
-    rows = session.execute(_my_tasks_statement(), {"user_id": user.id, "done_since": done_since}).all()
+    statement = _my_tasks_statement(session.get_bind().dialect.name == "postgresql")
+    rows = session.execute(statement, {"user_id": user.id, "done_since": done_since}).all()
     grouped: dict[str, list] = {key: [] for key in GROUPS}
     done = TaskStatus.DONE.value  # once: an enum member's value is a slow attribute
     for row in rows:
@@ -135,29 +128,16 @@ def my_tasks(
             grouped["week"].append(row)
         else:
             grouped["later"].append(row)
+    # Keys read in C (attrgetter) where no date may be missing.
     far = date.max
-    grouped["overdue"].sort(key=lambda row: (row.due_date, row.id))
-    grouped["week"].sort(key=lambda row: (row.due_date, row.id))
+    grouped["overdue"].sort(key=attrgetter("due_date", "id"))
+    grouped["week"].sort(key=attrgetter("due_date", "id"))
     grouped["later"].sort(key=lambda row: (row.due_date or far, row.board_position, row.id))
-    grouped["done"].sort(key=lambda row: (-row.completed_at.timestamp(), row.id))
-    user_id = user.id  # once: ``user`` may be Flask-Login's proxy, costly to read on every line
+    # The latest first, by id when done at the same instant: sorted by id,
+    # then (a stable sort, reversed or not) by instant.
+    grouped["done"].sort(key=attrgetter("id"))
+    grouped["done"].sort(key=attrgetter("completed_at"), reverse=True)
     groups = [
-        Group(key, [_item(row, user_id) for row in rows[: FULL_CAP if expand == key else CAP]], len(rows))
-        for key, rows in grouped.items()
+        Group(key, rows[: FULL_CAP if expand == key else CAP], len(rows)) for key, rows in grouped.items()
     ]
     return MyTasks(groups=groups, today=today, week_end=week_end)
-
-
-def _item(row, user_id: int) -> Item:  # noqa: ANN001
-    return Item(
-        id=row.id,
-        title=row.title,
-        status=row.status,
-        due_date=row.due_date,
-        completed_at=row.completed_at,
-        plan_id=row.plan_id,
-        plan_title=row.plan_title,
-        theme_title=row.theme_title,
-        theme_colour=row.theme_colour,
-        owned=row.owner_id == user_id,
-    )

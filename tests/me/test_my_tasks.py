@@ -75,6 +75,28 @@ def test_my_tasks_are_grouped_overdue_this_week_later_and_recently_done(client, 
     assert "Sans échéance" in html
 
 
+def test_a_task_owned_and_helped_on_shows_once_and_what_people_typed_is_escaped(client, people, build):
+    plan = build.plan(people.org, title="Plan <b>A</b> & co")
+    owned_and_helped = build.tasks(plan, 1, owner_id=people.owner.id, title='Toit <script> & "gouttières"')
+    helped_unowned = build.tasks(plan, 1)
+    db.session.execute(
+        task_collaborators.insert(),
+        [{"task_id": task_id, "user_id": people.owner.id} for task_id in owned_and_helped + helped_unowned],
+    )
+    db.session.commit()
+    client.login(people.owner.email)
+
+    html = client.get("/me/tasks").get_data(as_text=True)
+
+    assert sorted(groups(html)["later"]) == sorted(owned_and_helped + helped_unowned)
+    owned_line = re.search(rf'id="my-task-{owned_and_helped[0]}".*?</li>', html, re.S).group(0)
+    helped_line = re.search(rf'id="my-task-{helped_unowned[0]}".*?</li>', html, re.S).group(0)
+    assert "Collaborateur" not in owned_line and "Collaborateur" in helped_line
+    assert "Toit &lt;script&gt; &amp; &#34;gouttières&#34;</a>" in owned_line
+    assert "Plan &lt;b&gt;A&lt;/b&gt; &amp; co</a>" in helped_line
+    assert "<script>" not in html.split('id="my-tasks"')[1]
+
+
 def test_long_groups_are_capped_with_a_link_to_see_them_all(client, people, build):
     plan = build.plan(people.org)
     build.tasks(plan, 60, owner_id=people.owner.id)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     cast,
     event,
     exists,
@@ -36,7 +37,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from tasking.checkins.status import NO_CHECKIN, CheckinStatus, checkin_status_in
 from tasking.core.ids import in_ids_param
@@ -470,8 +471,11 @@ def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
 
 @functools.cache
 def _targets_of(postgresql: bool) -> Select:
-    """The measurable targets of some objectives with their latest and first
-    measurement (by index, beside each), built once with the ids as one parameter."""
+    """The first measurable target (by position) of each of some objectives,
+    with its latest measurement and, when its progress counts from it (a
+    "down" target without a baseline: ``Target.progress``), its first; built
+    once with the ids as one parameter. A measurement subquery costs more
+    than the rest of the statement: each runs only where its value is used."""
 
     def measured(*order: ColumnElement) -> ColumnElement:
         return (
@@ -482,19 +486,29 @@ def _targets_of(postgresql: bool) -> Select:
             .scalar_subquery()
         )
 
-    return (
-        select(
-            Target.id,
-            Target.objective_id,
-            Target.unit,
-            Target.baseline,
-            Target.target_value,
-            Target.direction,
-            measured(Measurement.measured_on.desc(), Measurement.id.desc()).label("latest"),
-            measured(Measurement.measured_on, Measurement.id).label("first"),
-        )
-        .where(in_ids_param(Target.objective_id, "objectives", postgresql), Target.target_value.is_not(None))
-        .order_by(Target.objective_id, Target.position, Target.id)
+    earlier = aliased(Target)
+    first_measurable = ~exists().where(
+        earlier.objective_id == Target.objective_id,
+        earlier.target_value.is_not(None),
+        or_(
+            earlier.position < Target.position,
+            and_(earlier.position == Target.position, earlier.id < Target.id),
+        ),
+    )
+    from_first = and_(Target.baseline.is_(None), Target.direction == "down")
+    return select(
+        Target.id,
+        Target.objective_id,
+        Target.unit,
+        Target.baseline,
+        Target.target_value,
+        Target.direction,
+        measured(Measurement.measured_on.desc(), Measurement.id.desc()).label("latest"),
+        case((from_first, measured(Measurement.measured_on, Measurement.id))).label("first"),
+    ).where(
+        in_ids_param(Target.objective_id, "objectives", postgresql),
+        Target.target_value.is_not(None),
+        first_measurable,
     )
 
 
@@ -510,8 +524,6 @@ def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[i
     number = functools.cache(qc_number)
     result: dict[int, tuple[float | None, str]] = {}
     for target in targets:
-        if target.objective_id in result:
-            continue  # the first measurable target speaks for its objective
         # Target.progress reads only the columns selected above.
         share = Target.progress(target, target.latest, target.first)
         latest = number(target.latest) if target.latest is not None else "—"

@@ -30,16 +30,15 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    column,
     event,
     exists,
     func,
+    literal,
     literal_column,
     or_,
     select,
     true,
     union_all,
-    values,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -633,13 +632,13 @@ def _first_pages(shape: Shape, lanes: int | None, limit: int) -> Select:
     page = _joined(select(*_task_columns())).where(*_where(shape)).order_by(Task.board_position, Task.id)
     page = page.limit(_limit(limit))
     if shape.postgresql:
-        statuses = values(column("status", String), name="board_column", literal_binds=True)
-        keys = statuses.data([(status,) for status in STATUSES])
+        # Rows of selects, not VALUES: SQLAlchemy caches no statement holding VALUES.
+        statuses = union_all(*(select(literal(status, String).label("status")) for status in STATUSES))
+        keys = statuses.subquery("board_column")
         page = page.where(Task.status == keys.c.status)
         if lanes is not None:
-            lane_ids = values(column("theme_id", Integer), name="lane").data(
-                [(bindparam(f"lane_{lane}", type_=Integer),) for lane in range(lanes)]
-            )
+            themes = (bindparam(f"lane_{lane}", type_=Integer) for lane in range(lanes))
+            lane_ids = union_all(*(select(theme.label("theme_id")) for theme in themes)).subquery("lane")
             page = page.where(Theme.id == lane_ids.c.theme_id)
             keys = lane_ids.join(keys, true())
         cards = page.lateral("page")

@@ -165,6 +165,7 @@ def history_only(session: Session, reader: User, task_id: int, before_id: int | 
     return {
         **DEFAULTS,
         "task": readers.task,
+        "text": PageText(task_id),
         **history_context(session, task_id, readers.names, before=before),
     }
 

@@ -41,7 +41,8 @@ def forbidden(error):  # noqa: ANN001
 
 def page_context(task_id: int, **extra: Any) -> dict[str, Any]:
     """The page context for the signed-in reader, at the app's clock."""
-    return context_for(db.session, current_user, task_id, clock.now(), **extra)
+    # The person, not the proxy: reading the page asks for some ten of their attributes.
+    return context_for(db.session, current_user._get_current_object(), task_id, clock.now(), **extra)
 
 
 def _group_or_404(group: str) -> str:

@@ -109,6 +109,7 @@ class PageText:
             )
         self.titles, self.words, self.labels = _translated[key]
         self._locale = locale
+        self._locale_name = key
         self._dates: dict[date, str] = {}
         self._instants: dict[datetime, str] = {}
         self.task_url = url_for("tasks.show", task_id=task_id)
@@ -128,7 +129,7 @@ class PageText:
     def instant(self, value: datetime) -> str:
         """As the ``qc_datetime`` filter writes it."""
         if value not in self._instants:
-            self._instants[value] = qc_datetime(value, timezone=self._timezone)
+            self._instants[value] = qc_datetime(value, timezone=self._timezone, locale=self._locale_name)
         return self._instants[value]
 
     def edit_url(self, group: str) -> str:

@@ -12,8 +12,9 @@ call through the template's context (the page has some 40).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
 from types import SimpleNamespace
+from typing import Any
 
 from babel.dates import format_date
 from flask import current_app, url_for
@@ -90,8 +91,22 @@ LABELS = {"status": STATUS_LABELS, "health": HEALTH_LABELS, "horizon": HORIZON_L
 _translated: dict[str, tuple[dict[str, str], SimpleNamespace, SimpleNamespace]] = {}
 
 
+class Memo(dict):
+    """What ``make`` gives for each key, made once: a template reads it as
+    ``memo[key]``, a lookup, where a method call goes through its context."""
+
+    def __init__(self, make: Callable[[Any], str]):
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, key: Any) -> str:
+        value = self[key] = self._make(key)
+        return value
+
+
 class PageText:
-    """Field names and labels in the reader's language, memoised dates, the task's links."""
+    """Field names and labels in the reader's language; dates, instants and
+    the task's links, each made once (``text.dates[value]``)."""
 
     def __init__(self, task_id: int):
         locale = get_locale()
@@ -108,35 +123,19 @@ class PageText:
                 ),
             )
         self.titles, self.words, self.labels = _translated[key]
-        self._locale = locale
-        self._locale_name = key
-        self._dates: dict[date, str] = {}
-        self._instants: dict[datetime, str] = {}
-        self.task_url = url_for("tasks.show", task_id=task_id)
-        self.comments_url = f"{self.task_url}/comments"
-        self.mentions_url = f"{self.task_url}/mentions"
-        self.history_url = f"{self.task_url}/history"
-        self._timezone = current_app.config["APP_TIMEZONE"]
-
-    def date(self, value: date | None) -> str:
-        """As the ``qc_date`` filter writes it."""
-        if value is None:
-            return ""
-        if value not in self._dates:
-            self._dates[value] = format_date(value, "medium", locale=self._locale)
-        return self._dates[value]
-
-    def instant(self, value: datetime) -> str:
-        """As the ``qc_datetime`` filter writes it."""
-        if value not in self._instants:
-            self._instants[value] = qc_datetime(value, timezone=self._timezone, locale=self._locale_name)
-        return self._instants[value]
-
-    def edit_url(self, group: str) -> str:
-        return f"{self.task_url}/edit/{group}"
+        self.task_url = task_url = url_for("tasks.show", task_id=task_id)
+        self.comments_url = f"{task_url}/comments"
+        self.mentions_url = f"{task_url}/mentions"
+        self.history_url = f"{task_url}/history"
+        timezone = current_app.config["APP_TIMEZONE"]
+        #: As the ``qc_date`` filter writes them; none is "".
+        self.dates = Memo(lambda value: "" if value is None else format_date(value, "medium", locale=locale))
+        #: As the ``qc_datetime`` filter writes them.
+        self.instants = Memo(lambda value: qc_datetime(value, timezone=timezone, locale=key))
+        #: For ``<time datetime>`` (stored instants are naive UTC: the template adds « Z »).
+        self.stamps = Memo(lambda value: value.isoformat())
+        self.edit_urls = Memo(lambda group: f"{task_url}/edit/{group}")
+        self.measurements_urls = Memo(lambda target_id: f"{task_url}/targets/{target_id}/measurements")
 
     def older_comments_url(self, before: int) -> str:
         return f"{self.comments_url}?before={before}"
-
-    def measurements_url(self, target_id: int) -> str:
-        return f"{self.task_url}/targets/{target_id}/measurements"

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
@@ -40,9 +41,11 @@ def forbidden(error):  # noqa: ANN001
 
 
 def page_context(task_id: int, **extra: Any) -> dict[str, Any]:
-    """The page context for the signed-in reader, at the app's clock."""
+    """The page context for the signed-in reader, at the app's clock, with
+    the token of its forms (read once: each ``csrf_token()`` asks the session)."""
     # The person, not the proxy: reading the page asks for some ten of their attributes.
-    return context_for(db.session, current_user._get_current_object(), task_id, clock.now(), **extra)
+    reader = current_user._get_current_object()
+    return context_for(db.session, reader, task_id, clock.now(), csrf=generate_csrf(), **extra)
 
 
 def _group_or_404(group: str) -> str:

@@ -105,7 +105,7 @@ def older_comments(task_id: int):
         abort(404)
     if not is_htmx():
         every = queries.latest_comments(db.session, task_id, limit=queries.MAX_COMMENTS)
-        comments = rendered(every.comments, readers.handles, readers.task.plan_id)
+        comments = rendered(every.comments, readers)
         return fragment(render_template("tasks/show.html", **page_context(task_id, comments=comments)))
     older = queries.latest_comments(db.session, task_id, before=before, limit=queries.OLDER_COMMENTS)
     return fragment(
@@ -113,7 +113,7 @@ def older_comments(task_id: int):
             "tasks/_comment_items.html",
             task=readers.task,
             text=PageText(task_id),
-            comments=rendered(older.comments, readers.handles, readers.task.plan_id),
+            comments=rendered(older.comments, readers),
             older_comments=older.older,
         )
     )

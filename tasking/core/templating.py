@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 from functools import lru_cache
+from types import SimpleNamespace
 
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -142,6 +143,57 @@ def _app_url(root: str | None, endpoint: str, values: tuple[tuple[str, object], 
     return url_for(endpoint, **dict(values))
 
 
+#: What the top bar, the menu and the bell of every page show: their words
+#: (Babel's, translated once per language) and their links (built once per
+#: mount point). Read as ``chrome.words.skip``, ``chrome.urls.home``: some 30
+#: calls of ``_()`` and ``app_url`` a page, each through the template's context.
+CHROME_WORDS = {
+    "skip": _l("Skip to content"),
+    "main_menu": _l("Main menu"),
+    "sign_out": _l("Sign out"),
+    "privacy": _l("Privacy and personal information"),
+    "dashboard": _l("Dashboard"),
+    "my_tasks": _l("My tasks"),
+    "my_updates": _l("My updates"),
+    "plans": _l("Plans"),
+    "meetings": _l("Meetings"),
+    "members": _l("Members"),
+    "outbox": _l("Outbox"),
+    "notifications": _l("Notifications"),
+}
+CHROME_URLS = {
+    "favicon": ("static", {"filename": "favicon.svg"}),
+    "css": ("static", {"filename": "css/app.css"}),
+    "print_css": ("static", {"filename": "css/print.css"}),
+    "htmx": ("static", {"filename": "vendor/htmx-2.0.11/htmx.min.js"}),
+    "app_js": ("static", {"filename": "js/app.js"}),
+    "task_js": ("static", {"filename": "js/task.js"}),
+    "home": ("plans.home", {}),
+    "bell": ("notifications.bell", {}),
+    "notifications": ("notifications.index", {}),
+    "language": ("auth.set_language", {}),
+    "account": ("auth.account", {}),
+    "logout": ("auth.logout", {}),
+    "notice": ("notice.notice", {}),
+    "my_tasks": ("me.tasks", {}),
+    "my_updates": ("checkins.mine", {}),
+    "plans": ("plans.index", {}),
+    "members": ("admin.index", {}),
+    "outbox": ("outbox.outbox_home", {}),
+}
+
+
+@lru_cache(maxsize=64)
+def _chrome(root: str | None, locale: str) -> SimpleNamespace:
+    """The words are safe as ``_()`` gives them to a template."""
+    return SimpleNamespace(
+        words=SimpleNamespace(**{name: Markup(str(word)) for name, word in CHROME_WORDS.items()}),
+        urls=SimpleNamespace(
+            **{name: url_for(endpoint, **values) for name, (endpoint, values) in CHROME_URLS.items()}
+        ),
+    )
+
+
 @pass_context
 def _date_filter(context: Context, value: date | None, style: str = "medium") -> str:
     return qc_date(value, style, context.get(LOCALE))
@@ -212,8 +264,12 @@ def register(app: Flask) -> None:
     def inject_user():
         # The person, not the proxy: a page reads it some 25 times, each a
         # context-local lookup; the language and the app's root, read once.
+        in_request = has_request_context()
+        locale, root = str(get_locale()), request.script_root if in_request else None
         return {
             "current_user": current_user._get_current_object(),
-            LOCALE: str(get_locale()),
-            ROOT: request.script_root if has_request_context() else None,
+            LOCALE: locale,
+            ROOT: root,
+            # Its links need a request (``url_for``).
+            "chrome": _chrome(root, locale) if in_request else None,
         }

@@ -3,10 +3,9 @@ fixed number of statements (see ``queries``): the page context."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from flask import abort, url_for
@@ -75,8 +74,8 @@ class Readers:
     header: queries.TaskHeader
     people: list[Row]
     rights: dict[str, bool]
-    #: @handle → person (a row of ``people``), for the organisation's active people.
-    handles: dict[str, Row]
+    #: The organisation's active people (rows of ``people``).
+    members: list[Row]
     #: Active people who may own or help with the task (rows of ``people``).
     assignable: list[Row]
     #: id → name, for everyone of ``people``.
@@ -85,6 +84,12 @@ class Readers:
     @property
     def task(self) -> queries.TaskRead:
         return self.header.task
+
+    @cached_property
+    def handles(self) -> dict[str, Row]:
+        """@handle → person (a row of ``members``): made when first asked, as
+        most pages show no comment that names someone (it costs a pass over everyone)."""
+        return mentions.mention_handles(self.members)
 
 
 def task_and_people(session: Session, reader: User, task_id: int) -> Readers:
@@ -110,7 +115,7 @@ def task_and_people(session: Session, reader: User, task_id: int) -> Readers:
         header,
         people,
         task_rights(session, reader, task, organisation_id, collaborating=collaborating),
-        mentions.mention_handles(members),
+        members,
         assignable,
         names,
     )
@@ -141,7 +146,7 @@ def context_for(
         "assignable": readers.assignable,
         "collaborators": task.collaborators,
         "names": readers.names,
-        "comments": rendered(page.comments, readers.handles, task.plan_id),
+        "comments": rendered(page.comments, readers),
         "older_comments": page.older,
         "targets": queries.target_lines(session, task.objective_id),
         "today": local_today(now, task.plan.organisation.timezone),
@@ -165,6 +170,7 @@ def history_only(session: Session, reader: User, task_id: int, before_id: int | 
     return {
         **DEFAULTS,
         "task": readers.task,
+        "text": PageText(task_id),
         **history_context(session, task_id, readers.names, before=before),
     }
 
@@ -184,16 +190,17 @@ def history_context(
     return {"history": page.lines, "older_history": page.older, "names": names}
 
 
-def rendered(
-    comments: list[Row], handles: Mapping[str, mentions.Person], plan_id: int
-) -> list[tuple[Row, Markup]]:
+def rendered(comments: list[Row], readers: Readers) -> list[tuple[Row, Markup]]:
     """Each comment with its safe HTML, @mentions linked to the person's
-    actions on the plan's board."""
-    board = url_for("board.show", plan_id=plan_id)
+    actions on the plan's board (the readers' handles asked only for a comment that has one)."""
+    board = url_for("board.show", plan_id=readers.task.plan_id)
     result = []
     for comment in comments:
         named = {handle.lower() for handle in MENTION_RE.findall(comment.body)}
-        people = tuple(sorted((h, handles[h].id, handles[h].name) for h in named if h in handles))
+        people: tuple[tuple[str, int, str], ...] = ()
+        if named:
+            handles = readers.handles
+            people = tuple(sorted((h, handles[h].id, handles[h].name) for h in named if h in handles))
         result.append((comment, _comment_html(comment.body, people, board)))
     return result
 

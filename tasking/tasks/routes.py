@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
@@ -40,8 +41,11 @@ def forbidden(error):  # noqa: ANN001
 
 
 def page_context(task_id: int, **extra: Any) -> dict[str, Any]:
-    """The page context for the signed-in reader, at the app's clock."""
-    return context_for(db.session, current_user, task_id, clock.now(), **extra)
+    """The page context for the signed-in reader, at the app's clock, with
+    the token of its forms (read once: each ``csrf_token()`` asks the session)."""
+    # The person, not the proxy: reading the page asks for some ten of their attributes.
+    reader = current_user._get_current_object()
+    return context_for(db.session, reader, task_id, clock.now(), csrf=generate_csrf(), **extra)
 
 
 def _group_or_404(group: str) -> str:
@@ -101,7 +105,7 @@ def older_comments(task_id: int):
         abort(404)
     if not is_htmx():
         every = queries.latest_comments(db.session, task_id, limit=queries.MAX_COMMENTS)
-        comments = rendered(every.comments, readers.handles, readers.task.plan_id)
+        comments = rendered(every.comments, readers)
         return fragment(render_template("tasks/show.html", **page_context(task_id, comments=comments)))
     older = queries.latest_comments(db.session, task_id, before=before, limit=queries.OLDER_COMMENTS)
     return fragment(
@@ -109,7 +113,7 @@ def older_comments(task_id: int):
             "tasks/_comment_items.html",
             task=readers.task,
             text=PageText(task_id),
-            comments=rendered(older.comments, readers.handles, readers.task.plan_id),
+            comments=rendered(older.comments, readers),
             older_comments=older.older,
         )
     )

@@ -106,8 +106,7 @@ def my_tasks(
     (up to FULL_CAP lines) instead of its first CAP.
 
     One statement: every task the person may see in a group, found through
-    the owner index and (the tasks helped on) the primary key, with what its
-    line shows. It grows
+    the owner and collaborator indexes, with what its line shows. It grows
     with the person's own tasks only, never with the size of the plan; the
     groups are sorted and capped here (a second statement for the lines shown
     cost more, on PostgreSQL above all, than the lines not shown).

@@ -3,8 +3,10 @@ read as an operator's machine would, and the commands they name are run
 against the test database, so a renamed command or option breaks here."""
 
 import configparser
+import gc
 import os
 import re
+import runpy
 import shlex
 import signal
 import subprocess
@@ -12,6 +14,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import create_engine, select, text
 
@@ -68,6 +71,20 @@ def test_web_unit_starts_gunicorn_with_multiprocess_metrics(_schema, tmp_path):
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+
+
+def test_gunicorn_workers_compile_every_template_before_serving(app):
+    # gunicorn reads gunicorn.conf.py from the directory the unit and scripts/run start it in.
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    environment = app.jinja_env
+    environment.cache.clear()
+    try:
+        settings["post_worker_init"](SimpleNamespace(wsgi=app))
+    finally:
+        gc.unfreeze()
+    compiled = {name for _loader, name in environment.cache.keys()}
+    assert len(compiled) > 150
+    assert compiled == set(environment.list_templates())
 
 
 def test_scheduler_unit_runs_the_scheduler(_schema, app):

@@ -238,6 +238,17 @@ def nl2br(text: str | None) -> Markup:
     return Markup("<br>").join(escape(line) for line in (text or "").splitlines())
 
 
+def compile_templates(app: Flask) -> int:
+    """Compile every template now, and say how many: a gunicorn worker
+    otherwise compiles a page's templates at its first request for it (all
+    of them take about a second), which the first people it serves wait for."""
+    environment = app.jinja_env
+    names = environment.list_templates()
+    for name in names:
+        environment.get_template(name)
+    return len(names)
+
+
 def register(app: Flask) -> None:
     # The filters read the render's language from its context (asking
     # Flask-Babel costs 3–10 µs; the task page formats some 25 values);

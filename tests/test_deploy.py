@@ -82,7 +82,7 @@ def test_gunicorn_workers_compile_every_template_before_serving(app):
         settings["post_worker_init"](SimpleNamespace(wsgi=app))
     finally:
         gc.unfreeze()
-    compiled = {name for _loader, name in environment.cache.keys()}
+    compiled = {name for _loader, name in environment.cache}
     assert len(compiled) > 150
     assert compiled == set(environment.list_templates())
 

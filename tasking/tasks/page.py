@@ -56,9 +56,8 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def readable_header(session: Session, reader: User, task_id: int) -> queries.TaskHeader:
+def _readable(session: Session, reader: User, header: queries.TaskHeader | None) -> queries.TaskHeader:
     """The task's header for a reader who may read it, else 404."""
-    header = queries.task_header(session, task_id, reader.id)
     if header is None or header.task.archived_at is not None:
         abort(404)
     organisation = header.task.plan.organisation
@@ -93,11 +92,15 @@ class Readers:
 
 
 def task_and_people(session: Session, reader: User, task_id: int) -> Readers:
-    """The task (404 for who may not read it), its people and the reader's rights: two statements."""
-    header = readable_header(session, reader, task_id)
+    """The task (404 for who may not read it), its people and the reader's
+    rights: two statements, one round trip."""
+    return _readers(session, reader, *queries.task_and_people(session, task_id, reader.id))
+
+
+def _readers(session: Session, reader: User, header: queries.TaskHeader | None, people: list[Row]) -> Readers:
+    header = _readable(session, reader, header)
     task = header.task
     organisation_id = task.plan.organisation_id
-    people = queries.people_of_task(session, task.id, organisation_id)
     # One pass over the people (a row's attributes cost more than its columns by position).
     collaborators, members, assignable, names = [], [], [], {}
     for person in people:
@@ -135,9 +138,9 @@ def context_for(
     collaborators), the latest comments and the targets; the history only
     when asked (it is a fragment loaded when scrolled to): its first page,
     or ``every_change`` (the page without JavaScript)."""
-    readers = task_and_people(session, reader, task_id)
+    header, people, page, targets = queries.task_page(session, task_id, reader.id)
+    readers = _readers(session, reader, header, people)
     task, header = readers.task, readers.header
-    page = queries.latest_comments(session, task.id)
     context = {
         **DEFAULTS,
         "task": task,
@@ -148,7 +151,7 @@ def context_for(
         "names": readers.names,
         "comments": rendered(page.comments, readers),
         "older_comments": page.older,
-        "targets": queries.target_lines(session, task.objective_id),
+        "targets": targets,
         "today": local_today(now, task.plan.organisation.timezone),
         "due_warning": dates.task_due_date_warning(task),
         "text": PageText(task.id),

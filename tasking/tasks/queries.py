@@ -4,7 +4,8 @@ history, the organisation's people, and the changes a stale form missed.
 The page is read in a fixed, small number of statements (issue 15): the task
 with its plan, organisation, objective, theme, owner and partners in one;
 the organisation's people with the task's collaborators in one; the latest
-comments in one; the targets with their latest measurement in one. History
+comments in one; the targets with their latest measurement in one, the four
+sent together (one round trip on PostgreSQL: ``core.batches``). History
 and older comments are fragments of their own, loaded when scrolled to.
 """
 
@@ -17,6 +18,7 @@ from types import SimpleNamespace
 from sqlalchemy import ColumnElement, Row, Select, Table, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from tasking.core.batches import Query, read_together
 from tasking.models import (
     Activity,
     CheckinAnswer,
@@ -213,14 +215,11 @@ def _header_statement() -> tuple[Select, dict[str, _Part]]:
 _HEADER, _HEADER_PARTS = _header_statement()
 
 
-def task_header(session: Session, task_id: int, reader_id: int) -> TaskHeader | None:
+def _header_of(rows: list[Row]) -> TaskHeader | None:
     """The task with its plan, organisation, objective, theme, owner and
-    partners, whether ``reader_id`` has unread notifications about it, how
-    many comments it has and what its last check-in said: one statement, of
-    plain rows (one a partner) copied into read-only objects."""
-    # A plain select does not flush: what this session changed must show.
-    session.flush()
-    rows = session.execute(_HEADER, {"task_id": task_id, "reader_id": reader_id}).all()
+    partners, whether the reader has unread notifications about it, how
+    many comments it has and what its last check-in said, from the rows of
+    ``_HEADER`` (one a partner), copied into read-only objects."""
     if not rows:
         return None
     part = _HEADER_PARTS
@@ -246,6 +245,15 @@ def task_header(session: Session, task_id: int, reader_id: int) -> TaskHeader | 
     return TaskHeader(task, bool(first.unread), first.comments or 0, last, opinions)
 
 
+#: The task's organisation, for statements that run beside the task's own (``read_together``).
+_organisation_of_task = (
+    select(_PLAN.c.organisation_id)
+    .select_from(_TASK.join(_PLAN, _PLAN.c.id == _TASK.c.plan_id))
+    .where(_TASK.c.id == bindparam("task_id"))
+    .scalar_subquery()
+)
+
+
 def _people_statement() -> Select:
     collaborator, members = task_collaborators.c, Membership.__table__
     collaborating = select(collaborator.user_id).where(collaborator.task_id == bindparam("task_id"))
@@ -259,9 +267,11 @@ def _people_statement() -> Select:
             members.c.role,
             is_collaborator.label("collaborating"),
         )
-        .outerjoin(
-            members,
-            and_(members.c.user_id == _USER.c.id, members.c.organisation_id == bindparam("organisation_id")),
+        .select_from(
+            _USER.outerjoin(
+                members,
+                and_(members.c.user_id == _USER.c.id, members.c.organisation_id == _organisation_of_task),
+            )
         )
         .where(or_(members.c.user_id.is_not(None), is_collaborator))
         .order_by(_USER.c.name, _USER.c.id)
@@ -271,12 +281,39 @@ def _people_statement() -> Select:
 _PEOPLE = _people_statement()
 
 
-def people_of_task(session: Session, task_id: int, organisation_id: int) -> list[Row]:
-    """The organisation's people (``id``, ``name``, ``email``, ``active``,
-    ``role``) and the task's collaborators among them, members or not
-    (``collaborating``), by name: one statement of plain rows (the page
-    needs no more of them than that)."""
-    return session.execute(_PEOPLE, {"task_id": task_id, "organisation_id": organisation_id}).all()
+def task_and_people(session: Session, task_id: int, reader_id: int) -> tuple[TaskHeader | None, list[Row]]:
+    """The task's header (``_header_of``; None if there is no such task) and
+    the people of its organisation (``id``, ``name``, ``email``, ``active``,
+    ``role``) with its collaborators among them, members or not
+    (``collaborating``), by name: two statements, one round trip."""
+    header_rows, people = _read(session, _header_read(task_id, reader_id), (_PEOPLE, {"task_id": task_id}))
+    return _header_of(header_rows), people
+
+
+def task_page(
+    session: Session, task_id: int, reader_id: int
+) -> tuple[TaskHeader | None, list[Row], CommentPage, list[TargetLine]]:
+    """What the task page shows at first: the header and people (as
+    ``task_and_people``), the latest comments (``latest_comments``) and the
+    objective's targets (``target_lines``): four statements, one round trip."""
+    header_rows, people, comments, targets = _read(
+        session,
+        _header_read(task_id, reader_id),
+        (_PEOPLE, {"task_id": task_id}),
+        (_COMMENTS, {"task_id": task_id, "limit": COMMENTS_SHOWN + 1}),
+        (_TASK_TARGETS, {"task_id": task_id}),
+    )
+    return _header_of(header_rows), people, _comment_page(comments, COMMENTS_SHOWN), _target_lines(targets)
+
+
+def _header_read(task_id: int, reader_id: int) -> Query:
+    return _HEADER, {"task_id": task_id, "reader_id": reader_id}
+
+
+def _read(session: Session, *reads: Query) -> list[list[Row]]:
+    # A plain select does not flush: what this session changed must show.
+    session.flush()
+    return read_together(session, reads)
 
 
 #: A comment as its page shows it: ``id``, ``body``, ``created_at``, ``author_name``.
@@ -319,7 +356,10 @@ def latest_comments(
 ) -> CommentPage:
     """The ``limit`` latest comments (written before ``before`` if given),
     oldest first, as plain rows with their author's name; one statement."""
-    rows = _keyset_page(session, (_COMMENTS, _COMMENTS_BEFORE), task_id, before, limit)
+    return _comment_page(_keyset_page(session, (_COMMENTS, _COMMENTS_BEFORE), task_id, before, limit), limit)
+
+
+def _comment_page(rows: list[Row], limit: int) -> CommentPage:
     return CommentPage(rows[:limit][::-1], older=len(rows) > limit)
 
 
@@ -333,25 +373,24 @@ def _targets_statement() -> tuple[Select, _Part]:
         .correlate(target)
         .scalar_subquery()
     )
+    task_id = bindparam("task_id")
+    objective_of_task = select(_TASK.c.objective_id).where(_TASK.c.id == task_id).scalar_subquery()
     statement = (
         select(target, measurement.c.value, measurement.c.measured_on)
         .outerjoin(measurement, measurement.c.id == latest_id)
-        .where(target.c.objective_id == bindparam("objective_id"))
+        .where(target.c.objective_id == objective_of_task)
         .order_by(target.c.position, target.c.id)
     )
     return statement, _Part(TargetRead, list(target.c), 0)
 
 
-_TARGETS, _TARGET_PART = _targets_statement()
+#: The targets of the task's objective, each with its latest measurement.
+_TASK_TARGETS, _TARGET_PART = _targets_statement()
 
 
-def target_lines(session: Session, objective_id: int) -> list[TargetLine]:
-    """The objective's targets in order, each with its latest measurement; one statement."""
+def _target_lines(rows: list[Row]) -> list[TargetLine]:
     part = _TARGET_PART
-    return [
-        TargetLine(part.read(row), row[part.stop], row[part.stop + 1])
-        for row in session.execute(_TARGETS, {"objective_id": objective_id})
-    ]
+    return [TargetLine(part.read(row), row[part.stop], row[part.stop + 1]) for row in rows]
 
 
 def target_with_measurements(session: Session, target_id: int) -> Target | None:

@@ -53,7 +53,6 @@ def show(plan_id: int):
     scope = _scope(plan, named=True)
     filters = Filters.from_args(request.args)
     board = services.load_board(db.session, scope, filters)
-    themes, people = services.filter_choices(db.session, scope, board.themes)
     text = CardText(filters)
     text.dress(card for lane in board.lanes for column in lane.columns for card in column.cards)
     return render(
@@ -63,8 +62,8 @@ def show(plan_id: int):
         board=board,
         filters=filters,
         t=text,
-        themes=themes,
-        people=people,
+        themes=board.themes,
+        people=board.people,
     )
 
 
@@ -208,8 +207,7 @@ def _ask_reason(plan: Plan, filters: Filters, task_id: int, message: str, wanted
     ask = {"message": message, "wanted": wanted, "tried": tried}
     if is_htmx():
         scope = _scope(plan)
-        card = services.load_card(db.session, scope, task_id)
-        counts = services.column_counts(db.session, scope, filters)
+        card, counts = services.card_and_counts(db.session, scope, task_id, filters)
         body = render_template(
             "board/_moved.html",
             card=card,
@@ -240,8 +238,7 @@ def _short(title: str) -> str:
 def _moved(plan: Plan, filters: Filters, task_id: int, status: int = 200, conflict: dict | None = None):
     """The moved card and the column counts (out of band), not the whole board."""
     scope = _scope(plan)
-    card = services.load_card(db.session, scope, task_id)
-    counts = services.column_counts(db.session, scope, filters)
+    card, counts = services.card_and_counts(db.session, scope, task_id, filters)
     return fragment(
         render_template(
             "board/_moved.html",
@@ -278,8 +275,7 @@ def card(task_id: int):
     if not is_htmx():
         return redirect(_board_url(plan.id, filters, task_id))
     scope = _scope(plan)
-    card = services.load_card(db.session, scope, task_id)
-    counts = services.column_counts(db.session, scope, filters)
+    card, counts = services.card_and_counts(db.session, scope, task_id, filters)
     return fragment(
         render_template(
             "board/_refreshed.html",

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Float,
     FromClause,
     Integer,
+    Row,
     Select,
     String,
     and_,
@@ -42,7 +43,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from tasking.checkins.status import NO_CHECKIN, CheckinStatus, checkin_status_in
+from tasking.checkins.status import NO_CHECKIN, CheckinStatus, checkin_status_of, checkin_status_read
+from tasking.core import batches
+from tasking.core.batches import read_together
 from tasking.core.ids import in_ids_param
 from tasking.core.permissions import ASSIGNABLE_ROLES, contribution_test
 from tasking.core.templating import qc_number
@@ -243,8 +246,9 @@ class Board:
     totals: dict[str, int]
     today: date
     filters: Filters = field(default_factory=Filters)
-    # The plan's live themes, when the lanes needed them (the filter form reuses them).
-    themes: list | None = None
+    # The filter form's lists: the plan's live themes, and who may own a task.
+    themes: list = field(default_factory=list)
+    people: list = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -467,11 +471,19 @@ def _cards(rows: Iterable) -> list[Card]:
 
 
 def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
-    """Add the facts a card shows from other tables, in four queries whatever the number of cards."""
+    """Add the facts a card shows from other tables, in two statements whatever
+    the number of cards (one round trip on PostgreSQL)."""
     if not cards:
         return cards
-    progress = objective_progress(session, {card.objective_id for card in cards})
-    checkins = checkin_status_in(session, scope.organisation_id, [card.id for card in cards], scope.now)
+    progress_rows, checkin_rows = read_together(
+        session,
+        [
+            _progress_read(session, {card.objective_id for card in cards}),
+            checkin_status_read(session, scope.organisation_id, [card.id for card in cards], scope.now),
+        ],
+    )
+    progress = _progress_of(progress_rows)
+    checkins = checkin_status_of(checkin_rows)
     may_move = contribution_test(session, scope.viewer, scope.organisation_id)
     today, soon = scope.today, scope.today + timedelta(days=SOON_DAYS)
     done = TaskStatus.DONE.value
@@ -528,14 +540,16 @@ def _targets_of(postgresql: bool) -> Select:
     )
 
 
-def objective_progress(session: Session, objective_ids: Iterable[int]) -> dict[int, tuple[float | None, str]]:
-    """For each objective with a measurable target: the first such target's
-    progress (0..1) and a short label « latest / target unit ». One statement."""
-    objective_ids = list(objective_ids)
-    if not objective_ids:
-        return {}
+def _progress_read(session: Session, objective_ids: Iterable[int]) -> batches.Query:
+    """For each of some objectives with a measurable target, its first such
+    target (``_progress_of`` reads the rows)."""
     postgresql = session.get_bind().dialect.name == "postgresql"
-    targets = session.execute(_targets_of(postgresql), {"objectives": objective_ids})
+    return _targets_of(postgresql), {"objectives": list(objective_ids)}
+
+
+def _progress_of(targets: Iterable[Row]) -> dict[int, tuple[float | None, str]]:
+    """Objective id → the first measurable target's progress (0..1) and a
+    short label « latest / target unit »."""
     # Many objectives share a figure (100 %): each is formatted once.
     number = functools.cache(qc_number)
     result: dict[int, tuple[float | None, str]] = {}
@@ -554,10 +568,13 @@ def first_page_size(filters: Filters) -> int:
 
 
 def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
-    """The first page of every column (of every theme's lane in the swimlane view).
+    """The first page of every column (of every theme's lane in the swimlane
+    view), with what the filter form lists.
 
-    One statement: one short query per column, each reading the (plan,
-    status, board_position) index and stopping after a page (``_first_pages``).
+    The cards in one statement: one short query per column, each reading the
+    (plan, status, board_position) index and stopping after a page
+    (``_first_pages``); read with the counts and the form's lists (one round
+    trip on PostgreSQL), then the cards' facts (``fill_cards``).
     """
     page_size = first_page_size(filters)
     plan_themes = session.execute(_themes(), {"plan_id": scope.plan_id}).all() if filters.lanes else None
@@ -567,16 +584,26 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
     else:
         lane_specs = [("all", None)]
     query = board_query(session, scope, filters)
+    # The filter form's people, and its themes when the lanes did not need them.
+    choices: list[batches.Query] = [(_assignable(), {"organisation_id": scope.organisation_id})]
+    if plan_themes is None:
+        choices.append((_themes(), {"plan_id": scope.plan_id}))
     if filters.q:
         counts, rows = _searched(session, query, filters.lanes, page_size)
+        listed = read_together(session, choices)
     else:
-        counts = _counts(session, query, filters.lanes)
-        rows = []
+        reads = [*choices, (_counted(query.shape, filters.lanes), query.params)]
         if lane_specs:
             lanes = {f"lane_{n}": theme.id for n, (_key, theme) in enumerate(lane_specs) if theme}
             first = _first_pages(query.shape, len(lanes) if filters.lanes else None, page_size + 1)
-            rows = session.execute(first, {**query.params, **lanes}).all()
+            reads.append((first, {**query.params, **lanes}))
+        found = read_together(session, reads)
+        listed = found[: len(choices)]
+        counts = _counts_of(found[len(choices)], filters.lanes)
+        rows = found[len(choices) + 1] if lane_specs else []
         rows = sorted(rows, key=lambda row: (row.board_position, row.id))
+    people = listed[0]
+    themes = plan_themes if plan_themes is not None else listed[1]
 
     pages: dict[tuple[str, str], list[Card]] = {}
     for card in _cards(rows):
@@ -598,7 +625,7 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
             if theme
             else Lane(key, columns)
         )
-    return Board(lanes, totals_of(counts), scope.today, filters, plan_themes)
+    return Board(lanes, totals_of(counts), scope.today, filters, themes, people)
 
 
 @functools.cache
@@ -701,13 +728,25 @@ def totals_of(counts: dict[tuple[str, str], int]) -> dict[str, int]:
     return {status: sum(n for (_lane, s), n in counts.items() if s == status) for status in STATUSES}
 
 
-def column_counts(session: Session, scope: Scope, filters: Filters) -> dict[tuple[str, str], int]:
-    """(lane key, status) → number of cards matching the filters."""
-    return _counts(session, board_query(session, scope, filters), filters.lanes)
+def card_and_counts(
+    session: Session, scope: Scope, task_id: int, filters: Filters
+) -> tuple[Card | None, dict[tuple[str, str], int]]:
+    """One card as the board shows it (after a move, or to refresh it), and
+    (lane key, status) → number of cards matching the filters: read together
+    (one round trip on PostgreSQL), then the card's facts."""
+    query = board_query(session, scope, filters)
+    card_rows, count_rows = read_together(
+        session,
+        [
+            (_one_card(), {"viewer": scope.viewer.id, "task": task_id}),
+            (_counted(query.shape, filters.lanes), query.params),
+        ],
+    )
+    card = fill_cards(session, scope, _cards(card_rows))[0] if card_rows else None
+    return card, _counts_of(count_rows, filters.lanes)
 
 
-def _counts(session: Session, query: Query, lanes: bool) -> dict[tuple[str, str], int]:
-    rows = session.execute(_counted(query.shape, lanes), query.params).all()
+def _counts_of(rows: list[Row], lanes: bool) -> dict[tuple[str, str], int]:
     if lanes:
         return {(lane_key(theme_id), status): n for theme_id, status, n in rows}
     return {("all", status): n for status, n in rows}
@@ -808,15 +847,6 @@ def _one_card() -> Select:
     return _card_select().where(Task.id == bindparam("task"))
 
 
-def filter_choices(session: Session, scope: Scope, themes: list | None = None) -> tuple[list, list]:
-    """Themes of the plan (unless read already) and the people who may own a
-    task, for the filter form."""
-    if themes is None:
-        themes = session.execute(_themes(), {"plan_id": scope.plan_id}).all()
-    people = session.execute(_assignable(), {"organisation_id": scope.organisation_id}).all()
-    return themes, people
-
-
 @functools.cache
 def _assignable() -> Select:
     return (
@@ -824,7 +854,8 @@ def _assignable() -> Select:
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.organisation_id == bindparam("organisation_id"),
-            Membership.role.in_(ASSIGNABLE_ROLES),
+            # Bound one by one, not as an expanding list: ``read_together`` sends it.
+            Membership.role.in_([literal(role) for role in ASSIGNABLE_ROLES]),
         )
         .order_by(User.name, User.id)
     )

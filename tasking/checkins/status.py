@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, Subquery, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from tasking.core.batches import Query
 from tasking.core.ids import in_ids_param
 from tasking.models import (
     CheckinAnswer,
@@ -122,8 +123,17 @@ def checkin_status_in(
     ids = list(task_ids)
     if not ids:
         return {}
+    return checkin_status_of(session.execute(*checkin_status_read(session, organisation_id, ids, now)))
+
+
+def checkin_status_read(session: Session, organisation_id: int, task_ids: list[int], now: datetime) -> Query:
+    """The statement of ``checkin_status_in`` (some tasks) and its parameters,
+    to be read beside others (``core.batches``); ``checkin_status_of`` reads its rows."""
     postgresql = session.get_bind().dialect.name == "postgresql"
-    params = {"ids": ids, "organisation": organisation_id, "now": now}
+    return _shown_by_ids(postgresql), {"ids": task_ids, "organisation": organisation_id, "now": now}
+
+
+def checkin_status_of(rows: Iterable[Row]) -> dict[int, CheckinStatus]:
     return {
         row.id: CheckinStatus(
             health=row.health,
@@ -135,7 +145,7 @@ def checkin_status_in(
         )
         if row.answered_at is not None
         else NEVER_STALE
-        for row in session.execute(_shown_by_ids(postgresql), params)
+        for row in rows
     }
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 
 from sqlalchemy import create_engine, insert, literal, select, text
 
@@ -16,21 +17,35 @@ def on_databases(choice: str, run: Callable[[str, str], list]) -> list:
     """``run(url, label)`` on SQLite and/or PostgreSQL (``choice``: sqlite,
     postgresql or both); the rows of every run, in that order."""
     rows: list = []
-    if choice in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            rows += run(f"sqlite:///{tmp}/bench.db", "SQLite")
-    if choice in ("postgresql", "both"):
-        name = f"retablir_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            rows += run(PG_ADMIN.rsplit("/", 1)[0] + "/" + name, "PostgreSQL")
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    with databases(choice) as found:
+        for url, label in found:
+            rows += run(url, label)
     return rows
+
+
+@contextmanager
+def databases(choice: str) -> Iterator[list[tuple[str, str]]]:
+    """(url, label) of SQLite and/or PostgreSQL (``choice``: sqlite,
+    postgresql or both), all there at once: for benchmarks that alternate
+    between them. Made empty for the run, removed after it."""
+    found: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as cleanup:
+        if choice in ("sqlite", "both"):
+            found.append((f"sqlite:///{tmp}/bench.db", "SQLite"))
+        if choice in ("postgresql", "both"):
+            name = f"retablir_bench_{uuid.uuid4().hex[:8]}"
+            admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+            cleanup.callback(admin.dispose)
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+            def drop(name: str = name) -> None:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+            cleanup.callback(drop)
+            found.append((PG_ADMIN.rsplit("/", 1)[0] + "/" + name, "PostgreSQL"))
+        yield found
 
 
 def notices_read(session, now) -> None:  # noqa: ANN001

@@ -8,16 +8,19 @@ lines and an objective of 8 measurable targets. The board is read by the
 organisation's coordinator (an admin: every card carries its move form).
 
 For each database, against gunicorn with 2 workers × 4 threads on a free
-loopback port:
+loopback port (one server per database, both running through the run):
 
-- sequential requests over one keep-alive connection: median and p95, bytes,
-  and the CPU the gunicorn workers (and PostgreSQL's backends) used per
-  request and per card;
+- sequential requests over one keep-alive connection, the databases taking
+  turns request by request, so that a change in the machine's speed during
+  the run (this one's varies by a third from minute to minute) weighs on
+  both alike: median and p95, bytes, and the CPU the gunicorn workers (and
+  PostgreSQL's backends) used per request and per card;
 - « board, every card »: the first screen, then every « more » page of every
   column, one after the other, as a person scrolling down each column would
   trigger them (the figure is the sum: a browser fetching columns in parallel
   would be quicker);
-- throughput with 8 concurrent clients (aiohttp, one asyncio loop);
+- throughput with 8 concurrent clients (aiohttp, one asyncio loop), each
+  page on one database then the other;
 - SQL statements per page, counted in process with Flask's test client.
 
     .venv/bin/python bench/versus.py                 # both databases
@@ -51,7 +54,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
-from databases import maintained, notices_read, on_databases  # noqa: E402
+from databases import databases, maintained, notices_read  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import bindparam, event, insert, select  # noqa: E402
 
@@ -459,24 +462,29 @@ def _percentiles(times: list[float]) -> tuple[float, float]:
     return statistics.median(times), statistics.quantiles(times, n=20, method="inclusive")[18]
 
 
-def sequential(server: Server, measure: Measure, n: int, call: Callable[[], tuple[int, int, int]]) -> None:
-    """``n`` calls one after the other (after two to warm up); ``call``
-    returns (requests made, bytes, cards)."""
+def sequential(sides: list[tuple[Server, Measure, Callable[[], tuple[int, int, int]]]], n: int) -> None:
+    """``n`` calls on each side, the sides taking turns (after two each to
+    warm up), so that every database meets the machine in the same state;
+    ``call`` returns (requests made, bytes, cards)."""
     for _ in range(2):
-        call()
-    times = []
-    made = size = cards = 0
-    app_before, db_before = server.cpu.sample()
+        for _server, _measure, call in sides:
+            call()
+    times: list[list[float]] = [[] for _ in sides]
+    totals = [[0, 0, 0] for _ in sides]
+    # Each server's own processes: the other side's turns add nothing to them.
+    before = [server.cpu.sample() for server, _measure, _call in sides]
     for _ in range(n):
-        started = time.perf_counter()
-        requests_made, body, shown = call()
-        times.append((time.perf_counter() - started) * 1000)
-        made, size, cards = made + requests_made, size + body, cards + shown
-    app_after, db_after = server.cpu.sample()
-    measure.p50, measure.p95 = _percentiles(times)
-    measure.cpu = (app_after - app_before) / n
-    measure.db_cpu = (db_after - db_before) / n
-    measure.requests, measure.bytes, measure.cards = made // n, size // n, cards // n
+        for side, (_server, _measure, call) in enumerate(sides):
+            started = time.perf_counter()
+            made = call()
+            times[side].append((time.perf_counter() - started) * 1000)
+            totals[side] = [total + part for total, part in zip(totals[side], made, strict=True)]
+    for side, (server, measure, _call) in enumerate(sides):
+        (app_before, db_before), (app_after, db_after) = before[side], server.cpu.sample()
+        measure.p50, measure.p95 = _percentiles(times[side])
+        measure.cpu, measure.db_cpu = (app_after - app_before) / n, (db_after - db_before) / n
+        made, size, cards = totals[side]
+        measure.requests, measure.bytes, measure.cards = made // n, size // n, cards // n
 
 
 def _get(http: requests.Session, url: str, **kwargs) -> requests.Response:  # noqa: ANN003
@@ -579,20 +587,28 @@ def under_load(
 # --------------------------------------------------------------------------- a run
 
 
-def run(url: str, label: str, args: argparse.Namespace) -> list[Measure]:
-    print(f"== {label}: generating…", file=sys.stderr)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "MAIL_SERVER": None})
-    data = populate(app)
-    counts = query_counts(app, data)
-    with app.app_context():
-        db.engine.dispose()
-    print(f"== {label}: measuring…", file=sys.stderr)
-    measures = {page: Measure(label, page, queries=counts[page]) for page in KANBOARD}
-    server = Server(url)
-    try:
-        coordinator, csrf = server.session(data["admin"])
-        member, _ = server.session(data["member"])
-        base, board = server.base, f"/plans/{data['plan']}/board"
+@dataclass
+class Side:
+    """One database's part of the run: its data, server and signed-in people."""
+
+    label: str
+    url: str
+    data: dict
+    measures: dict[str, Measure]
+    server: Server | None = None
+    coordinator: requests.Session | None = None
+    member: requests.Session | None = None
+    csrf: str = ""
+    mover: Mover | None = None
+
+    def start(self) -> None:
+        self.server = Server(self.url)
+        self.coordinator, self.csrf = self.server.session(self.data["admin"])
+        self.member, _ = self.server.session(self.data["member"])
+        self.mover = Mover(self.data, CLIENTS)
+
+    def calls(self) -> dict[str, Callable[[], tuple[int, int, int]]]:
+        base, board, data = self.server.base, f"/plans/{self.data['plan']}/board", self.data
 
         def page(http: requests.Session, path: str) -> Callable[[], tuple[int, int, int]]:
             def call() -> tuple[int, int, int]:
@@ -601,34 +617,64 @@ def run(url: str, label: str, args: argparse.Namespace) -> list[Measure]:
 
             return call
 
-        sequential(server, measures["board, first screen"], args.n, page(coordinator, board))
-        sequential(
-            server,
-            measures["board, every card"],
-            max(args.n // 3, 3),
-            lambda: every_card(coordinator, base, board),
-        )
-        sequential(server, measures["task page"], args.n, page(member, f"/tasks/{data['task']}"))
-        sequential(server, measures["my tasks"], args.n, page(member, "/me/tasks"))
-        mover = Mover(data, CLIENTS)
-
         def move() -> tuple[int, int, int]:
-            path, form = mover.form(0)
-            answer = coordinator.post(
-                base + path, data=form, headers={**HTMX, "X-CSRFToken": csrf}, timeout=30
+            path, form = self.mover.form(0)
+            answer = self.coordinator.post(
+                base + path, data=form, headers={**HTMX, "X-CSRFToken": self.csrf}, timeout=30
             )
             assert answer.status_code == 200, (path, answer.status_code)
-            mover.moved(path, answer.text)
+            self.mover.moved(path, answer.text)
             return 1, len(answer.content), 1
 
-        sequential(server, measures["move a card"], args.n, move)
-        under_load(server, measures["board, first screen"], coordinator, csrf, [board], args.seconds)
-        under_load(server, measures["task page"], member, csrf, [f"/tasks/{data['task']}"], args.seconds)
-        under_load(server, measures["my tasks"], member, csrf, ["/me/tasks"], args.seconds)
-        under_load(server, measures["move a card"], coordinator, csrf, [], args.seconds, mover)
+        return {
+            "board, first screen": page(self.coordinator, board),
+            "board, every card": lambda: every_card(self.coordinator, base, board),
+            "task page": page(self.member, f"/tasks/{data['task']}"),
+            "my tasks": page(self.member, "/me/tasks"),
+            "move a card": move,
+        }
+
+    def load(self, page: str, seconds: float) -> None:
+        board = f"/plans/{self.data['plan']}/board"
+        http, urls, mover = {
+            "board, first screen": (self.coordinator, [board], None),
+            "task page": (self.member, [f"/tasks/{self.data['task']}"], None),
+            "my tasks": (self.member, ["/me/tasks"], None),
+            "move a card": (self.coordinator, [], self.mover),
+        }[page]
+        under_load(self.server, self.measures[page], http, self.csrf, urls, seconds, mover)
+
+
+def prepare(url: str, label: str) -> Side:
+    """The data of one database, its statements counted in process."""
+    print(f"== {label}: generating…", file=sys.stderr)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "MAIL_SERVER": None})
+    data = populate(app)
+    counts = query_counts(app, data)
+    with app.app_context():
+        db.engine.dispose()
+    return Side(label, url, data, {page: Measure(label, page, queries=counts[page]) for page in KANBOARD})
+
+
+def run(sides: list[Side], args: argparse.Namespace) -> list[Measure]:
+    """Each page on every database, the databases taking turns request by
+    request (sequential) and page by page (under load)."""
+    print("== measuring…", file=sys.stderr)
+    try:
+        for side in sides:
+            side.start()
+        calls = {side.label: side.calls() for side in sides}
+        for page in KANBOARD:
+            n = max(args.n // 3, 3) if page == "board, every card" else args.n
+            sequential([(side.server, side.measures[page], calls[side.label][page]) for side in sides], n)
+        for page in ("board, first screen", "task page", "my tasks", "move a card"):
+            for side in sides:
+                side.load(page, args.seconds)
     finally:
-        server.stop()
-    return list(measures.values())
+        for side in sides:
+            if side.server:
+                side.server.stop()
+    return [measure for side in sides for measure in side.measures.values()]
 
 
 def report(measures: list[Measure]) -> None:
@@ -679,7 +725,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.n, args.seconds = 6, 2
-    report(on_databases(args.db, lambda url, label: run(url, label, args)))
+    with databases(args.db) as found:
+        sides = [prepare(url, label) for url, label in found]
+        report(run(sides, args))
 
 
 if __name__ == "__main__":

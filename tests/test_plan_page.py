@@ -58,8 +58,15 @@ def test_plan_page_shows_owners_collaborators_dates_and_progress(client, make):
     # The range stacks on two lines in the narrow column.
     assert '<span class="date">Du 25 nov. 2026</span> <span class="date">au 15 janv. 2027</span>' in page
     assert "Échéance\u00a0: 4 déc. 2026" in page
+    assert '<span class="progress" title="Dernière valeur\u00a0: 32,5">' in page
     assert "32,5 / 65 %" in page
     assert 'style="width: 50%"' in page
+    # The same bar in English: its words and figures are the reader's language's.
+    owner.locale = "en_CA"
+    db.session.commit()
+    page = client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert '<span class="progress" title="Latest value: 32.5">' in page
+    assert "32.5 / 65 %" in page
 
 
 def test_plan_page_shows_each_actions_latest_comment(client, make):

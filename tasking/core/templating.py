@@ -6,6 +6,7 @@ import math
 from datetime import date, datetime
 from functools import lru_cache
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -127,6 +128,51 @@ def qc_number(value: float | None, locale: str | None = None) -> str:
 #: the app is mounted (see ``register``).
 LOCALE = "_qc_locale"
 ROOT = "_qc_root"
+
+
+class ProgressBar(NamedTuple):
+    """What a measurable target's progress bar shows (plans/_target_progress.html)."""
+
+    #: Share of the way from the baseline to the target, in whole percent.
+    width: int
+    #: The latest value as written, or « — ».
+    shown: str
+    #: The target value as written.
+    goal: str
+    #: The bar's tooltip: « Latest value: … ».
+    title: Markup
+
+
+@pass_context
+def progress_bar(
+    context: Context, target: object, latest: float | None, title: Markup | None = None
+) -> ProgressBar:
+    """The bar of ``target`` at ``latest``; ``title``, a « %(value)s » to fill
+    in, else the usual words. The same figures recur on a page and from page
+    to page: each is worked out once (Babel's number formatting dominates)."""
+    return _progress_bar(
+        target.target_value, target.baseline, target.direction, latest, title, context.get(LOCALE)
+    )
+
+
+@lru_cache(maxsize=4096)
+def _progress_bar(
+    target_value: float,
+    baseline: float | None,
+    direction: str,
+    latest: float | None,
+    title: Markup | None,
+    locale: str | None,
+) -> ProgressBar:
+    from tasking.models import Target
+
+    figures = SimpleNamespace(target_value=target_value, baseline=baseline, direction=direction)
+    share = Target.progress(figures, latest)
+    shown = qc_number(latest, locale) if latest is not None else "—"
+    # As Jinja's ``_()`` fills a template's words in: escaped into the markup.
+    words = title if title else Markup(_("Latest value: %(value)s"))
+    width = int(round((share or 0) * 100, 0))
+    return ProgressBar(width, shown, qc_number(target_value, locale), words % {"value": shown})
 
 
 @pass_context
@@ -269,6 +315,7 @@ def register(app: Flask) -> None:
         CATEGORY_LABELS=CATEGORY_LABELS,
         get_locale=get_locale,
         app_url=app_url,
+        progress_bar=progress_bar,
     )
 
     @app.context_processor

@@ -11,7 +11,8 @@ statements as SQLAlchemy's own execution, and its ``before_cursor_execute``
 listeners still hear each one (statement counts in tests and benches). They
 must read columns that need no conversion by SQLAlchemy (its PostgreSQL
 dialect converts none of integers, text, booleans, floats, dates and
-instants), and take no expanding (``IN``) parameter.
+instants), and take no expanding (``IN``) parameter. Each is compiled once
+and kept: they are statements built once, at import or cached.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sqlalchemy.sql.compiler import Compiled
 #: A statement and its parameters' values.
 Query = tuple[Select, Mapping[str, Any]]
 
+#: (statement, dialect) → its compiled SQL.
 _compiled: dict[tuple[Select, str], Compiled] = {}
 
 
@@ -75,5 +77,5 @@ def _compile(statement: Select, connection: Connection) -> Compiled:
         compiled = statement.compile(dialect=connection.dialect)
         if compiled.literal_execute_params or compiled.post_compile_params:
             raise ValueError("read_together takes no expanding or literal parameter")
-        compiled = _compiled[key] = compiled
+        _compiled[key] = compiled
     return compiled

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from flask import request
 from psycopg.pq import Trace
 from sqlalchemy import create_engine, event, literal, select, text
+from werkzeug.test import TestResponse
 
 from tasking.extensions import db
 from tests.conftest import PG_ADMIN_URL, make_app
@@ -85,9 +86,17 @@ class Traced:
         def count(*_args) -> None:  # noqa: ANN002
             self.statements += 1
 
+        self.app, self.listeners = app, (("connect", trace), ("before_cursor_execute", count))
         with app.app_context():
-            event.listen(db.engine, "connect", trace)
-            event.listen(db.engine, "before_cursor_execute", count)
+            for name, listener in self.listeners:
+                event.listen(db.engine, name, listener)
+            db.engine.dispose()
+
+    def stop(self) -> None:
+        """No more tracing: the traced connections leave the pool."""
+        with self.app.app_context():
+            for name, listener in self.listeners:
+                event.remove(db.engine, name, listener)
             db.engine.dispose()
 
     def mark(self) -> None:
@@ -104,6 +113,19 @@ class Traced:
             if line.startswith("F\t")
         ]
         return asked, sum(1 for line in lines if "ReadyForQuery" in line)
+
+
+def traced_request(app, ask: Callable[[], TestResponse]) -> tuple[TestResponse, int, int]:  # noqa: ANN001
+    """``ask()`` once to connect and prepare its statements, then again under
+    libpq's trace: (the answer, statements sent, round trips)."""
+    with tempfile.TemporaryFile() as file:
+        trace = Traced(app, file)
+        ask()
+        trace.mark()
+        answer = ask()
+        _asked, round_trips = trace.sent()
+        trace.stop()
+    return answer, trace.statements, round_trips
 
 
 @pytest.fixture

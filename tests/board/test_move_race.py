@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import re
 
-from flask_migrate import upgrade
 from sqlalchemy import event, func, select, text
 
 from tasking.extensions import db
 from tasking.models import Activity, Task
-from tests.conftest import Client
-from tests.tasks.busy_task import busy_task
+from tests.tasks.busy_task import stored_busy_task
 from tests.test_database_connections import pg_app  # noqa: F401
 
 HTMX = {"HX-Request": "true"}
@@ -22,18 +20,15 @@ HTMX = {"HX-Request": "true"}
 
 def test_a_move_that_loses_a_race_writes_nothing_and_shows_the_conflict(pg_app):  # noqa: F811
     app, _admin = pg_app
+    busy = stored_busy_task(app)
+    task_id, plan_id, version, status = busy.task_id, busy.plan_id, busy.version, busy.status
+    lines = select(func.count(Activity.id)).where(Activity.task_id == task_id)
     with app.app_context():
-        upgrade()
-        busy = busy_task(db.session)
-        task_id, plan_id, email = busy.task.id, busy.task.plan_id, busy.admin.email
-        version, status = busy.task.version, busy.task.status
-        db.session.commit()
-        history = db.session.scalar(select(func.count(Activity.id)).where(Activity.task_id == task_id))
+        history = db.session.scalar(lines)
         db.session.commit()
         engine = db.engine
-    app.test_client_class = Client
     client = app.test_client()
-    client.login(email)
+    client.login(busy.admin_email)
 
     raced = []
     other_change = text("UPDATE task SET title = 'Changé', version = version + 1 WHERE id = :id")

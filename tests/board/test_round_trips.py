@@ -8,38 +8,26 @@ from __future__ import annotations
 import re
 import tempfile
 
-from flask_migrate import upgrade
-
-from tasking.extensions import db
-from tests.conftest import Client
-from tests.tasks.busy_task import busy_task
-from tests.test_database_connections import Traced, pg_app  # noqa: F401
+from tests.tasks.busy_task import stored_busy_task
+from tests.test_database_connections import Traced, pg_app, traced_request  # noqa: F401
 
 HTMX = {"HX-Request": "true"}
 
 
 def test_on_postgresql_the_board_and_a_move_take_few_round_trips(pg_app):  # noqa: F811
     app, _admin = pg_app
-    with app.app_context():
-        upgrade()
-        busy = busy_task(db.session)
-        plan_id, task_id, email = busy.task.plan_id, busy.task.id, busy.admin.email
-        start = version = busy.task.version
-        db.session.commit()
-    app.test_client_class = Client
+    busy = stored_busy_task(app)
+    plan_id, task_id = busy.plan_id, busy.task_id
+    start = version = busy.version
     client = app.test_client()
-    client.login(email)
+    client.login(busy.admin_email)
     board = f"/plans/{plan_id}/board"
     assert client.get(board).status_code == 200
 
+    page, board_statements, board_trips = traced_request(app, lambda: client.get(board))
+
     with tempfile.TemporaryFile() as file:
         trace = Traced(app, file)
-        client.get(board)  # connects, prepares the statements
-        trace.mark()
-        page = client.get(board)
-        _asked, board_trips = trace.sent()
-        board_statements = trace.statements
-
         # Each kind of move once first: its statements get prepared.
         for status in ("done", "in_progress", "done", "in_progress"):
             trace.mark()
@@ -49,6 +37,7 @@ def test_on_postgresql_the_board_and_a_move_take_few_round_trips(pg_app):  # noq
             version = int(re.search(r'data-version="(\d+)"', moved.get_data(as_text=True)).group(1))
         _asked, move_trips = trace.sent()
         move_statements = trace.statements
+        trace.stop()
 
     assert page.status_code == 200 and f'id="task-{task_id}"' in page.get_data(as_text=True)
     # The check; the reader; the plan; the cards, counts, themes and people;

@@ -8,11 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy.orm import Session
 
+from tasking.extensions import db
 from tasking.models import CheckinAnswer, PartnerContact, Task, User
 from tasking.tasks import comments, editing, measurements
 from tests import factories
+from tests.conftest import Client
 from tests.factories import NOW
 
 
@@ -98,3 +102,28 @@ def busy_task(session: Session) -> BusyTask:
     )
     session.commit()
     return BusyTask(task, admin, owner, collaborator, people)
+
+
+@dataclass
+class Stored:
+    """What a test on an app of its own reads of the busy task once it is stored."""
+
+    task_id: int
+    plan_id: int
+    version: int
+    status: str
+    admin_email: str
+    owner_email: str
+
+
+def stored_busy_task(app: Flask) -> Stored:
+    """The busy task in the empty database of ``app`` (migrated first), and
+    ``app``'s test clients able to sign in (``Client``)."""
+    with app.app_context():
+        upgrade()
+        busy = busy_task(db.session)
+        task = busy.task
+        stored = Stored(task.id, task.plan_id, task.version, task.status, busy.admin.email, busy.owner.email)
+        db.session.commit()
+    app.test_client_class = Client
+    return stored

@@ -8,16 +8,13 @@ timings are in bench/task_page.py."""
 from __future__ import annotations
 
 import re
-import tempfile
 
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from tasking.extensions import db
 from tasking.models import Notification
-from tests.conftest import Client
-from tests.tasks.busy_task import busy_task
-from tests.test_database_connections import Traced, pg_app  # noqa: F401
+from tests.tasks.busy_task import busy_task, stored_busy_task
+from tests.test_database_connections import pg_app, traced_request  # noqa: F401
 
 HX = {"HX-Request": "true"}
 
@@ -172,23 +169,13 @@ def test_on_postgresql_a_task_page_takes_three_round_trips(pg_app):  # noqa: F81
     """The check of the connection, the reader with their roles, then the
     page's four reads sent together (tasking/core/batches.py)."""
     app, _admin = pg_app
-    with app.app_context():
-        upgrade()
-        busy = busy_task(db.session)
-        url, email = f"/tasks/{busy.task.id}", busy.owner.email
-        db.session.commit()
-    app.test_client_class = Client
+    busy = stored_busy_task(app)
+    url = f"/tasks/{busy.task_id}"
     client = app.test_client()
-    client.login(email)
+    client.login(busy.owner_email)
     assert client.get(url).status_code == 200  # marks what was unread
-    with tempfile.TemporaryFile() as file:
-        trace = Traced(app, file)
-        client.get(url)  # connects, prepares the statements
-        trace.mark()
 
-        response = client.get(url)
+    response, statements, round_trips = traced_request(app, lambda: client.get(url))
 
-        _asked, round_trips = trace.sent()
     assert response.status_code == 200 and "Ça avance." in response.get_data(as_text=True)
-    assert trace.statements == 5
-    assert round_trips == 3
+    assert (statements, round_trips) == (5, 3)

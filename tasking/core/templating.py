@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from tasking.core.clock import to_local
 from tasking.core.markdown import markdown_excerpt
+from tasking.models import Target
 
 STATUS_LABELS = {
     "todo": _l("To do"),
@@ -164,8 +165,6 @@ def _progress_bar(
     title: Markup | None,
     locale: str | None,
 ) -> ProgressBar:
-    from tasking.models import Target
-
     figures = SimpleNamespace(target_value=target_value, baseline=baseline, direction=direction)
     share = Target.progress(figures, latest)
     shown = qc_number(latest, locale) if latest is not None else "—"

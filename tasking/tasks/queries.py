@@ -295,7 +295,8 @@ def task_page(
 ) -> tuple[TaskHeader | None, list[Row], CommentPage, list[TargetLine]]:
     """What the task page shows at first: the header and people (as
     ``task_and_people``), the latest comments (``latest_comments``) and the
-    objective's targets (``target_lines``): four statements, one round trip."""
+    objective's targets, each with its latest measurement: four statements,
+    one round trip."""
     header_rows, people, comments, targets = _read(
         session,
         _header_read(task_id, reader_id),

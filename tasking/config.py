@@ -114,8 +114,8 @@ DEFAULTS = {
     # What `core.clock.now()` reads: tests replace it with a clock they set.
     "CLOCK": utcnow,
     # No pool_pre_ping: PostgreSQL's connections are checked at checkout by
-    # the app's own ping (tasking/__init__.py), one that leaves nothing
-    # behind on the server; SQLite's file needs no check.
+    # the app's own check (tasking/core/connections.py), one that leaves
+    # nothing behind on the server; SQLite's file needs no check.
     "SQLALCHEMY_ENGINE_OPTIONS": {},
     "BABEL_DEFAULT_LOCALE": "fr_CA",
     "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),

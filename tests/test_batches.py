@@ -60,7 +60,6 @@ def test_on_postgresql_reads_together_take_one_round_trip(traced):  # noqa: F811
     assert client.get("/three-reads").get_data(as_text=True) == "2 3 4"
 
     asked, round_trips = trace.sent()
-    assert asked[0] == 'Query ";"'  # the check at checkout
     assert trace.statements == 3  # statement counters still hear each read
     assert len([sent for sent in asked if sent.startswith("Execute")]) == 3
-    assert round_trips == 2
+    assert round_trips == 1

@@ -1,7 +1,8 @@
 """PostgreSQL's connections in the pool: checked before a request uses one
-(a restarted server costs nobody an error) by the BEGIN of the request's
-transaction (no round trip of its own), and nothing piles up on the server
-however many requests a connection serves. The test command always has a
+(a restarted server costs nobody an error), by the BEGIN of the request's
+transaction or, for a read, by its socket (no round trip of its own unless
+the connection was idle long), and nothing piles up on the server however
+many requests a connection serves. The test command always has a
 PostgreSQL server: these run in the SQLite pass too."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from psycopg.pq import Trace
 from sqlalchemy import create_engine, event, literal, select, text
 from werkzeug.test import TestResponse
 
+from tasking.core import connections
 from tasking.extensions import db
 from tests.conftest import PG_ADMIN_URL, make_app
 
@@ -64,7 +66,9 @@ def test_a_connection_the_server_closed_is_replaced_before_a_request_uses_it(pg_
     assert client.get("/readyz").status_code == 200
     _prepared, backend = _prepared_and_backend(app)
     with admin.connect() as conn:
-        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar()
+        # Returns once the server process has ended: as after a restart.
+        ended = conn.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": backend})
+        assert ended.scalar()
     response = client.get("/readyz")
     assert response.status_code == 200, response.get_data(as_text=True)
     assert _prepared_and_backend(app)[1] != backend
@@ -165,8 +169,8 @@ def _written(app) -> list[int]:  # noqa: ANN001
 
 
 def test_a_read_sends_its_statements_without_begin_or_commit(traced):
-    """A GET: the check at checkout (an empty statement), then the
-    statements, each in a round trip of its own; nothing else."""
+    """A GET on a connection back in the pool a moment ago, its socket
+    quiet: the statements, each in a round trip of its own; nothing else."""
     app, trace = traced
     _add_pages(app)
     client = app.test_client()
@@ -174,8 +178,23 @@ def test_a_read_sends_its_statements_without_begin_or_commit(traced):
     trace.mark()
     assert client.get("/read-twice").get_data(as_text=True) == "3"
     asked, round_trips = trace.sent()
+    assert not [sent for sent in asked if "BEGIN" in sent or "COMMIT" in sent or sent == 'Query ";"']
+    assert round_trips == trace.statements == 2
+
+
+def test_a_read_on_a_connection_idle_for_long_asks_the_server_first(traced, monkeypatch):
+    """Idle longer than connections.TRUSTED_IDLE (here: any time at all), a
+    connection could have been lost without a word (a firewall forgetting
+    it): an empty statement asks before the page's statements."""
+    app, trace = traced
+    _add_pages(app)
+    client = app.test_client()
+    assert client.get("/read-twice").status_code == 200
+    monkeypatch.setattr(connections, "TRUSTED_IDLE", -1.0)
+    trace.mark()
+    assert client.get("/read-twice").get_data(as_text=True) == "3"
+    asked, round_trips = trace.sent()
     assert asked[0] == 'Query ";"'
-    assert not [sent for sent in asked if "BEGIN" in sent or "COMMIT" in sent]
     assert round_trips == trace.statements + 1 == 3
 
 

@@ -15,6 +15,13 @@ much as a small statement:
   ``pool_pre_ping`` would send an empty statement and let psycopg prepare
   it, which with the threshold at 0 left one more prepared statement on the
   server at every checkout;
+- a server that ends a connection (a restart, ``pg_terminate_backend``, an
+  idle timeout) says so on its socket and closes it: a connection back in
+  the pool for less than ``TRUSTED_IDLE`` seconds whose socket has nothing
+  to read is still open, and a read uses it without a round trip to ask
+  (Go's MySQL driver checks its connections the same way). One idle for
+  longer, or whose socket has something to say, is asked, as a silent loss
+  (a firewall forgetting the connection) is only found by asking;
 - a request that may write (and the CLI, the scheduler) is checked by its
   transaction's ``BEGIN``, which psycopg would otherwise send in a round
   trip of its own before the first statement (it sends none once the server
@@ -29,6 +36,9 @@ much as a small statement:
 
 from __future__ import annotations
 
+import select
+import time
+
 import psycopg
 from flask import has_request_context, request
 from psycopg.pq import ExecStatus, TransactionStatus
@@ -40,6 +50,11 @@ from tasking.core.transaction import SAFE_METHODS
 
 #: Key of a pooled connection's ``info`` while it serves a read in autocommit.
 READING = "tasking.reading"
+#: Key of a pooled connection's ``info``: when it was opened or last came back.
+RETURNED = "tasking.returned"
+#: Seconds a connection may have been back in the pool and still be handed
+#: to a read without asking the server, when its socket says nothing.
+TRUSTED_IDLE = 10.0
 
 
 def set_up(engine: Engine) -> None:
@@ -49,7 +64,7 @@ def set_up(engine: Engine) -> None:
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _prepare_at_once)
         event.listen(engine, "checkout", _check)
-        event.listen(engine, "checkin", _back_to_transactions)
+        event.listen(engine, "checkin", _returned)
         event.listen(engine, "before_execute", _transaction_before_a_write)
         event.listen(engine, "set_connection_execution_options", _close_the_opened_transaction)
 
@@ -62,8 +77,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     cursor.close()
 
 
-def _prepare_at_once(dbapi_connection, _record) -> None:  # noqa: ANN001
+def _prepare_at_once(dbapi_connection, record: ConnectionPoolEntry) -> None:  # noqa: ANN001
     dbapi_connection.prepare_threshold = 0
+    record.info[RETURNED] = time.monotonic()
 
 
 def _check(dbapi_connection, record: ConnectionPoolEntry, _proxy) -> None:  # noqa: ANN001
@@ -73,13 +89,26 @@ def _check(dbapi_connection, record: ConnectionPoolEntry, _proxy) -> None:  # no
         elif has_request_context() and request.method in SAFE_METHODS:
             record.info[READING] = True
             dbapi_connection.autocommit = True
-            dbapi_connection.execute(";", prepare=False)
+            if _may_be_gone(dbapi_connection, record):
+                dbapi_connection.execute(";", prepare=False)
         else:
             answer = dbapi_connection.pgconn.exec_(b"BEGIN")
             if answer.status != ExecStatus.COMMAND_OK:
                 raise psycopg.OperationalError(answer.get_error_message())
     except psycopg.OperationalError as error:
         raise DisconnectionError from error
+
+
+def _may_be_gone(connection, record: ConnectionPoolEntry) -> bool:  # noqa: ANN001
+    """Whether the connection must be asked: idle too long, or its socket
+    has something to read (an idle connection is sent nothing but the
+    server's farewell before it closes)."""
+    returned = record.info.get(RETURNED)
+    if returned is None or time.monotonic() - returned > TRUSTED_IDLE:
+        return True
+    poller = select.poll()
+    poller.register(connection.pgconn.socket, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
 
 
 def _plain(connection) -> bool:  # noqa: ANN001
@@ -116,9 +145,11 @@ def _transaction_before_a_write(connection: Connection, statement: object, *_arg
     connection.connection.dbapi_connection.autocommit = False
 
 
-def _back_to_transactions(dbapi_connection, record: ConnectionPoolEntry) -> None:  # noqa: ANN001
+def _returned(dbapi_connection, record: ConnectionPoolEntry) -> None:  # noqa: ANN001
+    """Back to transactions after a read, and the time it came back."""
     if record.info.pop(READING, False) and not dbapi_connection.closed:
         dbapi_connection.autocommit = False
+    record.info[RETURNED] = time.monotonic()
 
 
 def _close_the_opened_transaction(connection: Connection, options: dict) -> None:

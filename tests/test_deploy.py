@@ -3,7 +3,9 @@ read as an operator's machine would, and the commands they name are run
 against the test database, so a renamed command or option breaks here."""
 
 import configparser
+import contextlib
 import gc
+import http.client
 import os
 import re
 import runpy
@@ -20,7 +22,7 @@ from sqlalchemy import create_engine, select, text
 
 from tasking.models import SchedulerLease
 from tasking.ops.check import schema_heads
-from tests.conftest import real_clock_env
+from tests.conftest import free_port, real_clock_env
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -85,6 +87,73 @@ def test_gunicorn_workers_compile_every_template_before_serving(app):
     compiled = {name for _loader, name in environment.cache}
     assert len(compiled) > 150
     assert compiled == set(environment.list_templates())
+
+
+def _sockets(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    return inodes
+
+
+def _tcp_on(port: int) -> dict[str, str]:
+    """Inode → state (« 0A » listening, « 01 » established) of the local
+    IPv4 TCP sockets on ``port``."""
+    found = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].rsplit(":", 1)[1], 16) == port:
+            found[fields[9]] = fields[3]
+    return found
+
+
+def test_gunicorn_workers_listen_each_on_a_socket_of_their_own(_schema):
+    """The web unit's gunicorn: the kernel spreads new connections over its
+    workers (gunicorn.conf.py, reuse_port). On one shared socket, the worker
+    that woke first took them: 8 keep-alive clients all on one of two
+    workers halved the throughput (bench/README.md)."""
+    argv = local_command(unit("retablir-web.service")["Service"]["ExecStart"])
+    port = free_port()
+    argv[argv.index("--bind") + 1] = f"127.0.0.1:{port}"
+    workers = int(argv[argv.index("--workers") + 1])
+    process = subprocess.Popen(argv, cwd=ROOT, env=environment(_schema), stderr=subprocess.DEVNULL)
+    clients: list[http.client.HTTPConnection] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                probe.request("GET", "/readyz", headers={"Connection": "close"})
+                if probe.getresponse().status == 200:
+                    break
+            time.sleep(0.2)
+        for _ in range(64):
+            client = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            client.request("GET", "/readyz")
+            assert client.getresponse().read()
+            clients.append(client)
+        children = [
+            int(entry.name)
+            for entry in Path("/proc").iterdir()
+            if entry.name.isdigit()
+            and (entry / "stat").exists()
+            and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == process.pid
+        ]
+        sockets = _tcp_on(port)
+        listening = [s for s, state in sockets.items() if state == "0A"]
+        held = [[s for s in _sockets(pid) if sockets.get(s) == "01"] for pid in children]
+    finally:
+        for client in clients:
+            client.close()
+        process.terminate()
+        process.wait(timeout=30)
+    assert len(children) == workers == 4
+    assert len(listening) == workers
+    # 64 connections, each worker's share drawn at random: none is left out.
+    assert sum(map(len, held)) == 64 and all(held)
 
 
 def test_scheduler_unit_runs_the_scheduler(_schema, app):

@@ -482,6 +482,14 @@ def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
             checkin_status_read(session, scope.organisation_id, [card.id for card in cards], scope.now),
         ],
     )
+    return _filled(session, scope, cards, progress_rows, checkin_rows)
+
+
+def _filled(
+    session: Session, scope: Scope, cards: list[Card], progress_rows: list[Row], checkin_rows: list[Row]
+) -> list[Card]:
+    """``cards`` with their facts, from the rows of ``_progress_read`` and
+    ``checkin_status_read``."""
     progress = _progress_of(progress_rows)
     checkins = checkin_status_of(checkin_rows)
     may_move = contribution_test(session, scope.viewer, scope.organisation_id)
@@ -498,12 +506,14 @@ def fill_cards(session: Session, scope: Scope, cards: list[Card]) -> list[Card]:
 
 
 @functools.cache
-def _targets_of(postgresql: bool) -> Select:
-    """The first measurable target (by position) of each of some objectives,
-    with its latest measurement and, when its progress counts from it (a
-    "down" target without a baseline: ``Target.progress``), its first; built
-    once with the ids as one parameter. A measurement subquery costs more
-    than the rest of the statement: each runs only where its value is used."""
+def _targets_of(postgresql: bool, of_task: bool = False) -> Select:
+    """The first measurable target (by position) of each of some objectives
+    (parameter ``objectives``: their ids), or of the objective of task
+    ``task`` (``of_task``), with its latest measurement and, when its
+    progress counts from it (a "down" target without a baseline:
+    ``Target.progress``), its first; built once. A measurement subquery
+    costs more than the rest of the statement: each runs only where its
+    value is used."""
 
     def measured(*order: ColumnElement) -> ColumnElement:
         return (
@@ -534,7 +544,9 @@ def _targets_of(postgresql: bool) -> Select:
         measured(Measurement.measured_on.desc(), Measurement.id.desc()).label("latest"),
         case((from_first, measured(Measurement.measured_on, Measurement.id))).label("first"),
     ).where(
-        in_ids_param(Target.objective_id, "objectives", postgresql),
+        Target.objective_id == select(Task.objective_id).where(Task.id == bindparam("task")).scalar_subquery()
+        if of_task
+        else in_ids_param(Target.objective_id, "objectives", postgresql),
         Target.target_value.is_not(None),
         first_measurable,
     )
@@ -733,17 +745,20 @@ def card_and_counts(
 ) -> tuple[Card | None, dict[tuple[str, str], int]]:
     """One card as the board shows it (after a move, or to refresh it), and
     (lane key, status) → number of cards matching the filters: read together
-    (one round trip on PostgreSQL), then the card's facts."""
+    with the card's facts (one round trip on PostgreSQL)."""
     query = board_query(session, scope, filters)
-    card_rows, count_rows = read_together(
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    card_rows, count_rows, progress_rows, checkin_rows = read_together(
         session,
         [
             (_one_card(), {"viewer": scope.viewer.id, "task": task_id}),
             (_counted(query.shape, filters.lanes), query.params),
+            (_targets_of(postgresql, of_task=True), {"task": task_id}),
+            checkin_status_read(session, scope.organisation_id, [task_id], scope.now),
         ],
     )
-    card = fill_cards(session, scope, _cards(card_rows))[0] if card_rows else None
-    return card, _counts_of(count_rows, filters.lanes)
+    cards = _filled(session, scope, _cards(card_rows), progress_rows, checkin_rows)
+    return (cards[0] if cards else None), _counts_of(count_rows, filters.lanes)
 
 
 def _counts_of(rows: list[Row], lanes: bool) -> dict[tuple[str, str], int]:

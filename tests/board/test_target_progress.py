@@ -9,7 +9,7 @@ from datetime import timedelta
 from tasking.extensions import db
 from tests import factories as f
 from tests.board.conftest import today
-from tests.board.test_board import card_html
+from tests.board.test_board import HTMX, card_html
 
 
 def test_a_card_shows_its_objectives_first_measurable_target(client, people, build, make):
@@ -53,3 +53,11 @@ def test_a_card_shows_its_objectives_first_measurable_target(client, people, bui
     assert "width: 25%" in tied_card and "50 / 200 personnes" in tied_card
     assert "width: 75%" in moved_card and "6 / 8<" in moved_card
     assert 'class="progress"' not in unmeasured_card
+
+    # A moved card comes back with the same facts, read with the counts.
+    second = tasks[1]
+    moved_back = client.post(
+        f"/tasks/{second}/move", data={"status": "in_progress", "version": "1"}, headers=HTMX
+    ).get_data(as_text=True)
+    assert 'data-status="in_progress"' in moved_back
+    assert "width: 25%" in card_html(moved_back, second) and "50 / 200 personnes" in moved_back

@@ -62,7 +62,7 @@ def set_up(engine: Engine) -> None:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     elif engine.dialect.name == "postgresql":
-        event.listen(engine, "connect", _prepare_at_once)
+        event.listen(engine, "connect", _opened)
         event.listen(engine, "checkout", _check)
         event.listen(engine, "checkin", _returned)
         event.listen(engine, "before_execute", _transaction_before_a_write)
@@ -77,7 +77,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     cursor.close()
 
 
-def _prepare_at_once(dbapi_connection, record: ConnectionPoolEntry) -> None:  # noqa: ANN001
+def _opened(dbapi_connection, record: ConnectionPoolEntry) -> None:  # noqa: ANN001
+    """Statements prepared at their first run; a new connection counts as just used."""
     dbapi_connection.prepare_threshold = 0
     record.info[RETURNED] = time.monotonic()
 

@@ -41,6 +41,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ class Measure:
     cards: int = 0
     requests: int = 1
     bytes: int = 0
+    spread: str = ""  # the load's connections held by each worker, mid-run
     notes: list[str] = field(default_factory=list)
 
 
@@ -423,6 +425,7 @@ class Server:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
+        self.port = port
         self.base = f"http://127.0.0.1:{port}"
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "APP_BASE_URL": self.base}
         env["REQUEST_LOG"] = os.devnull  # a line per request would drown the figures
@@ -450,6 +453,21 @@ class Server:
         http.post(self.base + "/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
         csrf = re.search(r'"X-CSRFToken": "([^"]+)"', http.get(self.base + "/plans").text).group(1)
         return http, csrf
+
+    def spread(self) -> str:
+        """The open client connections each worker holds (``ss``), most
+        first: « 4 + 4 ». All on one worker halves the throughput (README)."""
+        try:
+            listed = subprocess.run(
+                ["ss", "-tnpH", "state", "established", f"( sport = :{self.port} )"],
+                capture_output=True, text=True, timeout=10, check=True,
+            ).stdout  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            return "?"
+        held: dict[str, int] = {}
+        for pid in re.findall(r"pid=(\d+)", listed):
+            held[pid] = held.get(pid, 0) + 1
+        return " + ".join(str(n) for n in sorted(held.values(), reverse=True)) or "0"
 
     def stop(self) -> None:
         self.process.terminate()
@@ -578,7 +596,12 @@ def under_load(
     seconds: float,
     mover: Mover | None = None,
 ) -> None:  # noqa: E501
+    sampled: list[str] = []
+    sampler = threading.Timer(seconds / 2, lambda: sampled.append(server.spread()))
+    sampler.start()
     times, errors, elapsed = asyncio.run(load(server, http.cookies.get_dict(), csrf, urls, seconds, mover))
+    sampler.join()
+    measure.spread = sampled[0] if sampled else "?"
     measure.rate = len(times) / elapsed
     measure.load_p95 = _percentiles(times)[1] if times else 0.0
     measure.errors = errors
@@ -642,6 +665,10 @@ class Side:
             "my tasks": (self.member, ["/me/tasks"], None),
             "move a card": (self.coordinator, [], self.mover),
         }[page]
+        # The signed-in sessions' idle connections closed: each worker's share
+        # of the connections is then the load's alone.
+        self.coordinator.close()
+        self.member.close()
         under_load(self.server, self.measures[page], http, self.csrf, urls, seconds, mover)
 
 
@@ -690,21 +717,23 @@ def report(measures: list[Measure]) -> None:
     )
     print(
         "| page | Kanboard (issue 15) | aim | database | p50 ms | p95 ms | req/s (8 clients) "
-        "| p95 under load ms "
+        "| p95 under load ms | connections per worker "
         "| errors | queries | CPU ms / request | CPU ms / card | requests | cards | bytes |"
     )
-    print("|---|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|")
+    print("|---|---|---|---|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|---:|")
     for page in KANBOARD:
         for m in (m for m in measures if m.page == page):
             rate = f"{m.rate:.0f}" if m.rate else "—"
             load_p95 = f"{m.load_p95:.1f}" if m.rate else "—"
             errors = str(m.errors) if m.rate else "—"
+            spread = m.spread if m.rate else "—"
             cpu = f"{m.cpu:.1f}" + (f" + {m.db_cpu:.1f}" if m.database == "PostgreSQL" else "")
             per_card = f"{(m.cpu + m.db_cpu) / m.cards:.3f}" if page.startswith("board") and m.cards else "—"
             print(
                 f"| {page} | {KANBOARD[page]} | {AIMS[page]} | {m.database} "
                 f"| {m.p50:.1f} | {m.p95:.1f} | {rate} "
-                f"| {load_p95} | {errors} | {m.queries} | {cpu} | {per_card} | {m.requests} | {m.cards} "
+                f"| {load_p95} | {spread} | {errors} | {m.queries} | {cpu} | {per_card} "
+                f"| {m.requests} | {m.cards} "
                 f"| {m.bytes / 1024:.0f} KB |"
             )
     sqlite = {m.page: m for m in measures if m.database == "SQLite"}

@@ -99,6 +99,16 @@ def _sockets(pid: int) -> set[str]:
     return inodes
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):  # a process that ended meanwhile
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
 def _tcp_on(port: int) -> dict[str, str]:
     """Inode → state (« 0A » listening, « 01 » established) of the local
     IPv4 TCP sockets on ``port``."""
@@ -130,18 +140,13 @@ def test_gunicorn_workers_listen_each_on_a_socket_of_their_own(_schema):
                 if probe.getresponse().status == 200:
                     break
             time.sleep(0.2)
+        assert process.poll() is None, "gunicorn did not start"
         for _ in range(64):
             client = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             client.request("GET", "/readyz")
             assert client.getresponse().read()
             clients.append(client)
-        children = [
-            int(entry.name)
-            for entry in Path("/proc").iterdir()
-            if entry.name.isdigit()
-            and (entry / "stat").exists()
-            and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == process.pid
-        ]
+        children = _children(process.pid)
         sockets = _tcp_on(port)
         listening = [s for s, state in sockets.items() if state == "0A"]
         held = [[s for s in _sockets(pid) if sockets.get(s) == "01"] for pid in children]
@@ -150,7 +155,7 @@ def test_gunicorn_workers_listen_each_on_a_socket_of_their_own(_schema):
             client.close()
         process.terminate()
         process.wait(timeout=30)
-    assert len(children) == workers == 4
+    assert workers > 1 and len(children) == workers
     assert len(listening) == workers
     # 64 connections, each worker's share drawn at random: none is left out.
     assert sum(map(len, held)) == 64 and all(held)

@@ -20,8 +20,8 @@ from tasking.core.templating import STATUS_LABELS
 from tasking.core.transaction import refused_redirect
 from tasking.core.validation import parse_id
 from tasking.extensions import db
-from tasking.models import Plan, User
-from tasking.tasks.editing import ReasonRequired, move_task
+from tasking.models import Plan, Task, User
+from tasking.tasks.editing import ReasonRequired, move_task, neighbourhood
 from tasking.tasks.forms import read_version
 from tasking.tasks.history import describe, field_label, human_value
 from tasking.tasks.queries import changes_since
@@ -143,22 +143,24 @@ def _other_changes(task_id: int, version: int) -> list[dict]:
 def move(task_id: int):
     """Move a card to a column and a place in it. htmx gets the card alone
     plus the column counts out of band; a plain form goes back to the board."""
-    # task_or_404's checks, on the plan read with the task (it would ask for
-    # the plan's organisation again): a move is one of the busiest writes.
-    found = services.task_and_plan(db.session, task_id)
-    if found is None:
-        abort(404)
-    task, plan = found
-    if task.archived_at is not None or not can_read_org(db.session, current_user, plan.organisation_id):
-        abort(404)
-    if not can_contribute(db.session, current_user, task, plan.organisation_id):
-        abort(403, _("You may not change this task."))
-    filters = Filters.from_args(request.args)
     wanted = {
         "status": request.form.get("status", ""),
         "after_id": _form_int("after_id"),
         "before_id": _form_int("before_id"),
     }
+    # task_or_404's checks, on the plan read with the task (it would ask for
+    # the plan's organisation again), and the card's new neighbours read
+    # with them too: a move is one of the busiest writes.
+    near = neighbourhood(**wanted, plan_id=Task.plan_id, task_id=Task.id)
+    found = services.task_and_plan(db.session, task_id, also=near)
+    if found is None:
+        abort(404)
+    task, plan, *place = found
+    if task.archived_at is not None or not can_read_org(db.session, current_user, plan.organisation_id):
+        abort(404)
+    if not can_contribute(db.session, current_user, task, plan.organisation_id):
+        abort(403, _("You may not change this task."))
+    filters = Filters.from_args(request.args)
     reason = request.form.get("blocked_reason")
     try:
         version = read_version(request.form)
@@ -173,6 +175,7 @@ def move(task_id: int):
             version=version,
             now=clock.now(),
             blocked_reason=reason,
+            near=place,
             **wanted,
         )
         # A stale version shows here, at the flush of the task's row.

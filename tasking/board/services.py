@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -841,12 +841,12 @@ def _next_page(shape: Shape, lane: bool, after: bool, limit: int) -> Select:
     return _card_select().where(*conditions).order_by(Task.board_position, Task.id).limit(_limit(limit))
 
 
-def task_and_plan(session: Session, task_id: int) -> tuple[Task, Plan] | None:
-    """A task and its plan in one statement, with who listens to the events
-    of a change (a move sends one): see ``first_with_webhooks``."""
-    return first_with_webhooks(
-        session, select(Task, Plan).join(Plan, Plan.id == Task.plan_id).where(Task.id == task_id)
-    )
+def task_and_plan(session: Session, task_id: int, also: Sequence[ColumnElement] = ()) -> tuple | None:
+    """A task, its plan and the values of columns ``also`` (of the task) in
+    one statement, with who listens to the events of a change (a move sends
+    one): see ``first_with_webhooks``."""
+    statement = select(Task, Plan, *also).join(Plan, Plan.id == Task.plan_id).where(Task.id == task_id)
+    return first_with_webhooks(session, statement)
 
 
 def load_card(session: Session, scope: Scope, task_id: int) -> Card | None:

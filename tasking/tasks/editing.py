@@ -8,14 +8,15 @@ Functions flush but never commit; the caller commits once.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, null, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, null, select
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.attributes import flag_modified
 
 from tasking.core import events
@@ -267,12 +268,14 @@ def move_task(
     before_id: int | None = None,
     blocked_reason: str | None = None,
     organisation_id: int | None = None,
+    near: Sequence[Any] | None = None,
 ) -> list[Change]:
     """Put the card in column ``status``, after card ``after_id`` or before
     ``before_id`` (neither: at the top of another column, or where it is).
     Into « Bloqué », ``blocked_reason`` is required (ReasonRequired otherwise).
     Writes only this one row, except when positions need spreading out again.
-    ``organisation_id``: the task's, when the caller read it with the task."""
+    ``organisation_id``: the task's, and ``near``: the row of
+    ``neighbourhood`` for this move, when the caller read them with the task."""
     if organisation_id is None:
         organisation_id = organisation_id_of(session, task)
     if not can_contribute(session, actor, task, organisation_id):
@@ -284,7 +287,7 @@ def move_task(
     if status not in STATUSES:
         raise ServiceError(_("Unknown status."), "status")
 
-    position = _position(session, task, status, after_id, before_id)
+    position = _position(session, task, status, after_id, before_id, near)
     if position is None:
         return []
 
@@ -310,16 +313,24 @@ def move_task(
 
 
 def _position(
-    session: Session, task: Task, status: str, after_id: int | None, before_id: int | None
+    session: Session,
+    task: Task,
+    status: str,
+    after_id: int | None,
+    before_id: int | None,
+    near: Sequence[Any] | None,
 ) -> float | None:
     """The card's new board position between its new neighbours in column
     ``status``; None when it stays where it is. A neighbour that is not
     another card of that column counts as none; a missing neighbour is the
-    card next to the other one. One statement reads all it may need."""
+    card next to the other one. One row (``near``, or one statement) holds
+    all it may need."""
     if not after_id and not before_id and task.status == status:
         return None
-    near = _neighbourhood(task, status, after_id, before_id)
-    after_id, after, before_id, before, below_id, below, above_id, above, top = session.execute(near).one()
+    if near is None:
+        columns = neighbourhood(status, after_id, before_id, plan_id=task.plan_id, task_id=task.id)
+        near = session.execute(select(*columns)).one()
+    after_id, after, before_id, before, below_id, below, above_id, above, top = near
     if after is not None and before is None:
         before_id, before = below_id, below
     if before is not None and after is None:
@@ -338,33 +349,59 @@ def _position(
     return (after + before) / 2
 
 
-def _neighbourhood(task: Task, status: str, after_id: int | None, before_id: int | None) -> Select:
-    """One row: the chosen neighbours (id, position each), the card just
-    below ``after_id`` and the one just above ``before_id`` (id, position
-    each), the column's top position."""
-    column = (Task.plan_id == task.plan_id, Task.status == status)
-    others = (*column, Task.id != task.id)
+def neighbourhood(
+    status: str,
+    after_id: int | None,
+    before_id: int | None,
+    *,
+    plan_id: int | ColumnElement[int],
+    task_id: int | ColumnElement[int],
+) -> tuple[ColumnElement, ...]:
+    """The columns of one row about column ``status`` of the plan without
+    the card: the chosen neighbours (id, position each), the card just below
+    ``after_id`` and the one just above ``before_id`` (id, position each),
+    the column's top position. ``plan_id`` and ``task_id`` are values, or
+    the task's columns in a query of it that reads these too (a move reads
+    them with the task: one round trip less)."""
 
     def card(condition, order=None) -> tuple:  # noqa: ANN001
-        """(id, position) of the column's other card meeting ``condition``
-        (the first in ``order``)."""
+        """(id, position) of the column's other card meeting ``condition(card)``
+        (the first in ``order(card)``)."""
         pair = []
-        for value in (Task.id, Task.board_position):
-            found = select(value).where(*others, condition)
+        for value in ("id", "board_position"):
+            # An alias of its own for every subquery: none is mistaken for
+            # another's table, nor for the task of an enclosing query.
+            other = aliased(Task)
+            found = select(getattr(other, value)).where(
+                other.plan_id == plan_id, other.status == status, other.id != task_id, condition(other)
+            )
             if order is not None:
-                found = found.order_by(order).limit(1)
-            # Uncorrelated: a chosen card's position is also compared with
-            # inside a query of the same table.
-            pair.append(found.scalar_subquery().correlate(None))
+                found = found.order_by(order(other)).limit(1)
+            # The task of an enclosing query, however deep: below and above
+            # read a chosen card's position in a subquery of their own.
+            pair.append(found.scalar_subquery().correlate_except(other))
         return tuple(pair)
 
     nothing = (null(), null())
-    after = card(Task.id == int(after_id)) if after_id else nothing
-    before = card(Task.id == int(before_id)) if before_id else nothing
-    below = card(Task.board_position > after[1], Task.board_position) if after_id else nothing
-    above = card(Task.board_position < before[1], Task.board_position.desc()) if before_id else nothing
-    top = select(func.min(Task.board_position)).where(*column).scalar_subquery()
-    return select(*after, *before, *below, *above, top)
+    after = card(lambda other: other.id == int(after_id)) if after_id else nothing
+    before = card(lambda other: other.id == int(before_id)) if before_id else nothing
+    below = (
+        card(lambda other: other.board_position > after[1], lambda other: other.board_position)
+        if after_id
+        else nothing
+    )
+    above = (
+        card(lambda other: other.board_position < before[1], lambda other: other.board_position.desc())
+        if before_id
+        else nothing
+    )
+    column = aliased(Task)
+    top = (
+        select(func.min(column.board_position))
+        .where(column.plan_id == plan_id, column.status == status)
+        .scalar_subquery()
+    )
+    return (*after, *before, *below, *above, top)
 
 
 def _respace(session: Session, plan_id: int, status: str) -> dict[int, float]:

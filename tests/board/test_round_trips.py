@@ -45,8 +45,8 @@ def test_on_postgresql_the_board_and_a_move_take_few_round_trips(pg_app):  # noq
     assert (board_statements, board_trips) == (8, 4)
     assert moved.status_code == 200 and version == start + 4
     # Its BEGIN is the check, and its COMMIT a round trip of its own; the
-    # reader, the task with its plan, the place, the history line, the row,
-    # who is told and the notification; then the card with the counts and
-    # the card's facts: one round trip for four statements. No savepoint
-    # (a refused move rolls the whole transaction back).
-    assert (move_statements, move_trips) == (11, 1 + 7 + 1 + 1)
+    # reader, the task with its plan and its new place, the history line,
+    # the row, who is told and the notification; then the card with the
+    # counts and the card's facts: one round trip for four statements. No
+    # savepoint (a refused move rolls the whole transaction back).
+    assert (move_statements, move_trips) == (10, 1 + 6 + 1 + 1)

@@ -20,7 +20,7 @@ from tasking.core.templating import STATUS_LABELS
 from tasking.core.transaction import refused_redirect
 from tasking.core.validation import parse_id
 from tasking.extensions import db
-from tasking.models import Plan, Task, User
+from tasking.models import Plan, User
 from tasking.tasks.editing import ReasonRequired, move_task, neighbourhood
 from tasking.tasks.forms import read_version
 from tasking.tasks.history import describe, field_label, human_value
@@ -151,8 +151,8 @@ def move(task_id: int):
     # task_or_404's checks, on the plan read with the task (it would ask for
     # the plan's organisation again), and the card's new neighbours read
     # with them too: a move is one of the busiest writes.
-    near = neighbourhood(**wanted, plan_id=Task.plan_id, task_id=Task.id)
-    found = services.task_and_plan(db.session, task_id, also=near)
+    near, values = neighbourhood(**wanted)
+    found = services.task_and_plan(db.session, task_id, also=near, values=values)
     if found is None:
         abort(404)
     task, plan, *place = found

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from sqlalchemy import (
@@ -841,12 +841,17 @@ def _next_page(shape: Shape, lane: bool, after: bool, limit: int) -> Select:
     return _card_select().where(*conditions).order_by(Task.board_position, Task.id).limit(_limit(limit))
 
 
-def task_and_plan(session: Session, task_id: int, also: Sequence[ColumnElement] = ()) -> tuple | None:
-    """A task, its plan and the values of columns ``also`` (of the task) in
-    one statement, with who listens to the events of a change (a move sends
-    one): see ``first_with_webhooks``."""
+def task_and_plan(
+    session: Session,
+    task_id: int,
+    also: Sequence[ColumnElement] = (),
+    values: Mapping[str, Any] | None = None,
+) -> tuple | None:
+    """A task, its plan and the values of columns ``also`` (of the task, with
+    parameters ``values``) in one statement, with who listens to the events
+    of a change (a move sends one): see ``first_with_webhooks``."""
     statement = select(Task, Plan, *also).join(Plan, Plan.id == Task.plan_id).where(Task.id == task_id)
-    return first_with_webhooks(session, statement)
+    return first_with_webhooks(session, statement, values)
 
 
 def load_card(session: Session, scope: Scope, task_id: int) -> Card | None:

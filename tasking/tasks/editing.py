@@ -7,6 +7,7 @@ Functions flush but never commit; the caller commits once.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,8 +16,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, func, null, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Integer, String, bindparam, func, null, select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from tasking.core import events
@@ -35,6 +36,7 @@ from tasking.models.task import LEVELS
 from tasking.tasks.activity import record_task
 
 STATUSES = tuple(s.value for s in TaskStatus)
+TASKS = Task.__table__
 # Fields a collaborator may change; the rest needs the owner or an admin.
 DATE_FIELDS = ("short_start", "short_end", "long_start", "long_end", "due_date")
 EDITABLE_FIELDS = {
@@ -328,8 +330,8 @@ def _position(
     if not after_id and not before_id and task.status == status:
         return None
     if near is None:
-        columns = neighbourhood(status, after_id, before_id, plan_id=task.plan_id, task_id=task.id)
-        near = session.execute(select(*columns)).one()
+        columns, values = neighbourhood(status, after_id, before_id, task)
+        near = session.execute(select(*columns), values).one()
     after_id, after, before_id, before, below_id, below, above_id, above, top = near
     if after is not None and before is None:
         before_id, before = below_id, below
@@ -350,19 +352,26 @@ def _position(
 
 
 def neighbourhood(
-    status: str,
-    after_id: int | None,
-    before_id: int | None,
-    *,
-    plan_id: int | ColumnElement[int],
-    task_id: int | ColumnElement[int],
-) -> tuple[ColumnElement, ...]:
+    status: str, after_id: int | None, before_id: int | None, task: Task | None = None
+) -> tuple[tuple[ColumnElement, ...], dict[str, Any]]:
     """The columns of one row about column ``status`` of the plan without
-    the card: the chosen neighbours (id, position each), the card just below
-    ``after_id`` and the one just above ``before_id`` (id, position each),
-    the column's top position. ``plan_id`` and ``task_id`` are values, or
-    the task's columns in a query of it that reads these too (a move reads
-    them with the task: one round trip less)."""
+    the card, and their parameters' values: the chosen neighbours (id,
+    position each), the card just below ``after_id`` and the one just above
+    ``before_id`` (id, position each), the column's top position. For
+    ``task``, or (None) for the task of a query of it that reads these too:
+    a move reads them with the task, one round trip less."""
+    values = {"near_status": status, "near_after": after_id, "near_before": before_id}
+    if task is not None:
+        values |= {"near_plan": task.plan_id, "near_task": task.id}
+    return _neighbourhood(bool(after_id), bool(before_id), task is None), values
+
+
+@functools.cache
+def _neighbourhood(after_id: bool, before_id: bool, with_task: bool) -> tuple[ColumnElement, ...]:
+    """``neighbourhood``'s columns, built once for each shape."""
+    plan_id = Task.plan_id if with_task else bindparam("near_plan", type_=Integer)
+    task_id = Task.id if with_task else bindparam("near_task", type_=Integer)
+    status = bindparam("near_status", type_=String)
 
     def card(condition, order=None) -> tuple:  # noqa: ANN001
         """(id, position) of the column's other card meeting ``condition(card)``
@@ -371,20 +380,21 @@ def neighbourhood(
         for value in ("id", "board_position"):
             # An alias of its own for every subquery: none is mistaken for
             # another's table, nor for the task of an enclosing query.
-            other = aliased(Task)
-            found = select(getattr(other, value)).where(
+            alias = TASKS.alias()
+            other = alias.c
+            found = select(other[value]).where(
                 other.plan_id == plan_id, other.status == status, other.id != task_id, condition(other)
             )
             if order is not None:
                 found = found.order_by(order(other)).limit(1)
             # The task of an enclosing query, however deep: below and above
             # read a chosen card's position in a subquery of their own.
-            pair.append(found.scalar_subquery().correlate_except(other))
+            pair.append(found.scalar_subquery().correlate_except(alias))
         return tuple(pair)
 
     nothing = (null(), null())
-    after = card(lambda other: other.id == int(after_id)) if after_id else nothing
-    before = card(lambda other: other.id == int(before_id)) if before_id else nothing
+    after = card(lambda other: other.id == bindparam("near_after", type_=Integer)) if after_id else nothing
+    before = card(lambda other: other.id == bindparam("near_before", type_=Integer)) if before_id else nothing
     below = (
         card(lambda other: other.board_position > after[1], lambda other: other.board_position)
         if after_id
@@ -395,7 +405,7 @@ def neighbourhood(
         if before_id
         else nothing
     )
-    column = aliased(Task)
+    column = TASKS.alias().c
     top = (
         select(func.min(column.board_position))
         .where(column.plan_id == plan_id, column.status == status)

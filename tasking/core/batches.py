@@ -17,12 +17,13 @@ and kept: they are statements built once, at import or cached.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psycopg
 from psycopg.rows import namedtuple_row
-from sqlalchemy import Connection, Select
+from sqlalchemy import Connection, Dialect, Select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import Compiled
@@ -30,8 +31,9 @@ from sqlalchemy.sql.compiler import Compiled
 #: A statement and its parameters' values.
 Query = tuple[Select, Mapping[str, Any]]
 
-#: (statement, dialect) → its compiled SQL.
-_compiled: dict[tuple[Select, str], Compiled] = {}
+#: Compiled statements kept: the board's are built once per shape of filters,
+#: and kept for as many shapes (``board.services.SHAPES_KEPT``) as a few kinds.
+COMPILED_KEPT = 512
 
 
 def read_together(session: Session, reads: Sequence[Query]) -> list[list[Any]]:
@@ -50,7 +52,7 @@ def _pipelined(connection: Connection, reads: Sequence[Query]) -> list[list[Any]
     try:
         with driver.pipeline():
             for statement, values in reads:
-                compiled = _compile(statement, connection)
+                compiled = _compile(statement, connection.dialect)
                 sql, parameters = compiled.string, compiled.construct_params(dict(values))
                 cursor = driver.cursor(row_factory=namedtuple_row)
                 connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
@@ -70,12 +72,11 @@ def _pipelined(connection: Connection, reads: Sequence[Query]) -> list[list[Any]
             cursor.close()
 
 
-def _compile(statement: Select, connection: Connection) -> Compiled:
-    key = (statement, connection.dialect.name)
-    compiled = _compiled.get(key)
-    if compiled is None:
-        compiled = statement.compile(dialect=connection.dialect)
-        if compiled.literal_execute_params or compiled.post_compile_params:
-            raise ValueError("read_together takes no expanding or literal parameter")
-        _compiled[key] = compiled
+@functools.lru_cache(maxsize=COMPILED_KEPT)
+def _compile(statement: Select, dialect: Dialect) -> Compiled:
+    """Bounded: a statement rebuilt after leaving its own cache is a new key,
+    and the old one would otherwise be kept for ever."""
+    compiled = statement.compile(dialect=dialect)
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        raise ValueError("read_together takes no expanding or literal parameter")
     return compiled

@@ -128,9 +128,18 @@ def checkin_status_in(
 
 def checkin_status_read(session: Session, organisation_id: int, task_ids: list[int], now: datetime) -> Query:
     """The statement of ``checkin_status_in`` (some tasks) and its parameters,
-    to be read beside others (``core.batches``); ``checkin_status_of`` reads its rows."""
+    to be read beside others (``core.batches``); ``checkin_status_of`` reads its rows.
+
+    One task (a moved card) has a statement of its own. PostgreSQL keeps one
+    plan per prepared statement and chooses it from the calls it has seen:
+    for a list of ids it estimates ten, so a connection that had seen mostly
+    single cards planned the statement anew at every call, board pages
+    included (0.5 ms each, about ten times its execution; bench/README.md)."""
     postgresql = session.get_bind().dialect.name == "postgresql"
-    return _shown_by_ids(postgresql), {"ids": task_ids, "organisation": organisation_id, "now": now}
+    values = {"organisation": organisation_id, "now": now}
+    if len(task_ids) == 1:
+        return _shown_by_ids(postgresql, one=True), {**values, "id": task_ids[0]}
+    return _shown_by_ids(postgresql, one=False), {**values, "ids": task_ids}
 
 
 def checkin_status_of(rows: Iterable[Row]) -> dict[int, CheckinStatus]:
@@ -150,12 +159,13 @@ def checkin_status_of(rows: Iterable[Row]) -> dict[int, CheckinStatus]:
 
 
 @functools.cache
-def _shown_by_ids(postgresql: bool) -> Select:
-    """The latest answer of the tasks among ``ids`` that were answered or are
-    stale (the rule of ``_status`` and ``stale_since``, in SQL: no answer or
-    creation since the STALE_ROUNDS-th latest round of ``organisation`` opened
-    by ``now``; fewer rounds, nothing is stale). Built once."""
-    which = in_ids_param(Task.id, "ids", postgresql)
+def _shown_by_ids(postgresql: bool, one: bool) -> Select:
+    """The latest answer of the tasks among ``ids`` (``one``: the task ``id``)
+    that were answered or are stale (the rule of ``_status`` and
+    ``stale_since``, in SQL: no answer or creation since the STALE_ROUNDS-th
+    latest round of ``organisation`` opened by ``now``; fewer rounds, nothing
+    is stale). Built once."""
+    which = Task.id == bindparam("id") if one else in_ids_param(Task.id, "ids", postgresql)
     tasks = select(Task.id).where(which)
     latest, noted = _latest_ids(tasks), _latest_ids(tasks, with_note=True)
     answer, with_note = CheckinAnswer, CheckinAnswer.__table__.alias("noted_answer")

@@ -82,8 +82,13 @@ def test_an_open_action_is_stale_after_three_rounds_without_update(world):
     assert status[never.id].stale and status[never.id].health is None and not status[never.id].answered
     # Neither asked three times nor open: nothing to show.
     assert young.id not in status and done.id not in status
-    # The board's reading (staleness decided in SQL) says the same.
+    # The board's reading (staleness decided in SQL) says the same, and so
+    # does its statement for one card (a moved one), task by task.
     assert checkin_status_in(db.session, world.org.id, ids, NOW) == status
+    one_by_one = {}
+    for task_id in ids:
+        one_by_one |= checkin_status_in(db.session, world.org.id, [task_id], NOW)
+    assert one_by_one == status
 
 
 def test_no_action_is_stale_before_three_rounds(world):

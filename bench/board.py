@@ -4,7 +4,10 @@ Generates an organisation of 50 people with a plan of 2,000 tasks and one of
 500 (the ASCQ template plus generated actions, with owners, collaborators,
 comments, due dates and measured targets), then measures:
 
-- server time (p50 / p95) of each page, in process with Flask's test client;
+- server time (p50 / p95) of each page, in process with Flask's test client,
+  the databases taking turns request by request (this machine's speed drifts
+  by a third within minutes: measured one after the other, their ratio
+  measured the drift), each page warmed up first;
 - the board's throughput under concurrent load: gunicorn with 2 workers on a
   free loopback port, hit by several client threads.
 
@@ -20,6 +23,8 @@ and drops it at the end. Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import functools
+import itertools
 import os
 import random
 import re
@@ -27,21 +32,22 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-from databases import maintained, notices_read  # noqa: E402
+from databases import databases, maintained, notices_read  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import bindparam, create_engine, func, insert, select, text  # noqa: E402
+from sqlalchemy import bindparam, func, insert, select  # noqa: E402
 
 from tasking import create_app  # noqa: E402
 from tasking.core.clock import utcnow  # noqa: E402
@@ -61,7 +67,7 @@ from tasking.plans.template import import_template  # noqa: E402
 
 PASSWORD = "Banc-Essai-2026"
 SECRET = "bench-secret-key"
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+MY_ITEM = 'class="my-item'
 STATUSES = ["todo"] * 45 + ["in_progress"] * 25 + ["blocked"] * 10 + ["done"] * 20
 
 
@@ -229,19 +235,32 @@ def login(client, email: str) -> str:  # noqa: ANN001
     return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
 
 
-def timed(call, n: int) -> tuple[list[float], float]:  # noqa: ANN001
-    """Wall times (ms) of ``n`` calls, and the mean CPU time (ms) this
-    process spent on each: on a machine shared with other work the wall time
-    includes waiting for a core, the CPU time does not."""
-    call()  # warm up (templates compiled, caches filled)
-    times = []
-    cpu_started = time.process_time()
-    for _ in range(n):
-        started = time.perf_counter()
-        response = call()
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code
-    return times, (time.process_time() - cpu_started) * 1000 / n
+#: Calls of each page before it is measured: templates compiled, caches
+#: filled, and PostgreSQL past the five calls for which it plans a prepared
+#: statement anew before it settles on a plan.
+WARM_UP = 10
+
+
+def timed(calls: dict[str, Callable[[], Any]], n: int) -> dict[str, tuple[list[float], float]]:
+    """Database label → wall times (ms) of ``n`` calls of its page, and the
+    mean CPU time (ms) this process spent on each: on a machine shared with
+    other work the wall time includes waiting for a core, the CPU time does
+    not. The databases take turns, in alternating order."""
+    for call in calls.values():
+        for _ in range(WARM_UP):
+            call()
+    times: dict[str, list[float]] = {label: [] for label in calls}
+    cpu = dict.fromkeys(calls, 0.0)
+    order = list(calls)
+    for turn in range(n):
+        for label in order if turn % 2 else reversed(order):
+            cpu_started = time.process_time()
+            started = time.perf_counter()
+            response = calls[label]()
+            times[label].append((time.perf_counter() - started) * 1000)
+            cpu[label] += time.process_time() - cpu_started
+            assert response.status_code == 200, response.status_code
+    return {label: (times[label], cpu[label] * 1000 / n) for label in calls}
 
 
 def percentiles(times: list[float]) -> tuple[float, float]:
@@ -249,45 +268,88 @@ def percentiles(times: list[float]) -> tuple[float, float]:
     return statistics.median(times), cuts[18]
 
 
-def in_process(app, data: dict, label: str, n: int) -> list[Row]:  # noqa: ANN001
-    """Requests run outside any app context of ours, as in production: each
-    gets its own (a shared one would share ``g`` and its caches)."""
-    rows = []
-    rng = random.Random(7)
-    member = app.test_client()
-    login(member, data["member"])
-    admin = app.test_client()
-    csrf = login(admin, data["admin"])
-    for size, plan_id in sorted(data["plans"].items(), reverse=True):
-        board = member.get(f"/plans/{plan_id}/board")
-        kb = len(board.data) / 1024
-        for what, url in (
-            ("board", f"/plans/{plan_id}/board"),
-            ("board, by theme", f"/plans/{plan_id}/board?view=themes"),
-            ("board, filtered (mine + text)", f"/plans/{plan_id}/board?mine=1&q=equipe"),
-        ):
-            times, cpu = timed(lambda u=url: member.get(u), n)
-            note = f"{kb:.0f} KB page" if what == "board" else ""
-            rows.append(Row(label, f"{what}, {size} tasks", n, *percentiles(times), cpu, note))
-        with app.app_context():
-            task_ids = list(db.session.scalars(select(Task.id).where(Task.plan_id == plan_id)))
-        times, cpu = timed(lambda ids=task_ids: member.get(f"/tasks/{rng.choice(ids)}"), n)
-        rows.append(Row(label, f"task page, {size} tasks", n, *percentiles(times), cpu))
-        with app.app_context():
-            rows_of_plan = db.session.execute(
+@dataclass
+class Side:
+    """One database's app, data and signed-in test clients."""
+
+    label: str
+    url: str
+    app: Any
+    data: dict
+    member: Any = None
+    admin: Any = None
+    csrf: str = ""
+
+    def sign_in(self) -> None:
+        self.member, self.admin = self.app.test_client(), self.app.test_client()
+        login(self.member, self.data["member"])
+        self.csrf = login(self.admin, self.data["admin"])
+
+    def tasks(self, plan_id: int) -> dict[int, list]:
+        """Task id → [version, status], committed before the timed moves."""
+        with self.app.app_context():
+            rows = db.session.execute(
                 select(Task.id, Task.version, Task.status).where(Task.plan_id == plan_id)
             ).all()
             db.session.commit()
-        shown = {task_id: [version, status] for task_id, version, status in rows_of_plan}
-        times, cpu = timed(lambda ids=task_ids, shown=shown: move(admin, csrf, ids, shown, rng), n)
-        rows.append(
-            Row(label, f"move (htmx), {size} tasks", n, *percentiles(times), cpu, "card + OOB counts")
-        )
-    mine = member.get("/me/tasks").get_data(as_text=True).count('class="my-item')
-    times, cpu = timed(lambda: member.get("/me/tasks"), n * 2)
-    rows.append(
-        Row(label, "my tasks (2,500 tasks in the org)", n * 2, *percentiles(times), cpu, f"{mine} lines")
-    )
+        return {task_id: [version, status] for task_id, version, status in rows}
+
+
+def asking(client, urls: list[str]) -> Callable[[], Any]:  # noqa: ANN001
+    """A call asking ``client`` for the next of ``urls`` (from the first again after the last)."""
+    pages = itertools.cycle(urls)
+    return lambda: client.get(next(pages))
+
+
+def in_process(sides: list[Side], n: int) -> list[Row]:
+    """Requests run outside any app context of ours, as in production: each
+    gets its own (a shared one would share ``g`` and its caches). Both plans
+    have the same size and ids on every database (one generator, one seed)."""
+    rows = []
+
+    def measure(what: str, calls: dict[str, Callable[[], Any]], count: int, notes: dict[str, str]) -> None:
+        for label, (times, cpu) in timed(calls, count).items():
+            rows.append(Row(label, what, count, *percentiles(times), cpu, notes.get(label, "")))
+
+    for side in sides:
+        side.sign_in()
+    for size in sorted(sides[0].data["plans"], key=int, reverse=True):
+        plan = {side.label: side.data["plans"][size] for side in sides}
+        kb = {
+            side.label: f"{len(side.member.get(f'/plans/{plan[side.label]}/board').data) / 1024:.0f} KB page"
+            for side in sides
+        }
+        for what, query in (
+            ("board", ""),
+            ("board, by theme", "?view=themes"),
+            ("board, filtered (mine + text)", "?mine=1&q=equipe"),
+        ):
+            calls = {
+                side.label: asking(side.member, [f"/plans/{plan[side.label]}/board{query}"]) for side in sides
+            }
+            measure(f"{what}, {size} tasks", calls, n, kb if what == "board" else {})
+        shown = {side.label: side.tasks(plan[side.label]) for side in sides}
+        calls = {
+            side.label: asking(
+                side.member,
+                [f"/tasks/{task_id}" for task_id in random.Random(7).choices(list(shown[side.label]), k=n)],
+            )
+            for side in sides
+        }
+        measure(f"task page, {size} tasks", calls, n, {})
+        calls = {
+            side.label: functools.partial(
+                move, side.admin, side.csrf, list(shown[side.label]), shown[side.label], random.Random(7)
+            )
+            for side in sides
+        }
+        measure(f"move (htmx), {size} tasks", calls, n, dict.fromkeys(plan, "card + OOB counts"))
+    lines = {
+        side.label: f"{side.member.get('/me/tasks').get_data(as_text=True).count(MY_ITEM)} lines"
+        for side in sides
+    }
+    calls = {side.label: asking(side.member, ["/me/tasks"]) for side in sides}
+    measure("my tasks (2,500 tasks in the org)", calls, n * 2, lines)
     return rows
 
 
@@ -425,16 +487,12 @@ def throughput(url: str, data: dict, label: str, threads: int, seconds: float) -
 # --------------------------------------------------------------------------- main
 
 
-def run(url: str, label: str, n: int, threads: int, seconds: float) -> list[Row]:
+def prepare(url: str, label: str) -> Side:
     print(f"== {label}: generating…", file=sys.stderr)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET, "MAIL_SERVER": None})
     data = populate(app)
-    print(f"   plans {data['counts']} generated in {data['took']:.1f} s; measuring…", file=sys.stderr)
-    rows = in_process(app, data, label, n)
-    with app.app_context():
-        db.engine.dispose()
-    rows += throughput(url, data, label, threads, seconds)
-    return rows
+    print(f"   plans {data['counts']} generated in {data['took']:.1f} s", file=sys.stderr)
+    return Side(label, url, app, data)
 
 
 def main() -> None:
@@ -445,27 +503,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15, help="duration of each load test")
     args = parser.parse_args()
 
-    rows: list[Row] = []
     given = os.environ.get("DATABASE_URL", "").strip()
-    if given:
-        rows += run(given, given.split(":", 1)[0], args.n, args.threads, args.seconds)
-    else:
-        if args.db in ("sqlite", "both"):
-            with tempfile.TemporaryDirectory() as tmp:
-                rows += run(f"sqlite:///{tmp}/bench.db", "SQLite", args.n, args.threads, args.seconds)
-        if args.db in ("postgresql", "both"):
-            name = f"retablir_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            try:
-                rows += run(
-                    PG_ADMIN.rsplit("/", 1)[0] + "/" + name, "PostgreSQL", args.n, args.threads, args.seconds
-                )
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+    with ExitStack() as stack:
+        found = [(given, given.split(":", 1)[0])] if given else stack.enter_context(databases(args.db))
+        sides = [prepare(url, label) for url, label in found]
+        print("== measuring…", file=sys.stderr)
+        rows = in_process(sides, args.n)
+        for side in sides:
+            with side.app.app_context():
+                db.engine.dispose()
+        for side in sides:
+            rows += throughput(side.url, side.data, side.label, args.threads, args.seconds)
 
     load = os.getloadavg()
     print(
@@ -477,11 +525,20 @@ def main() -> None:
     )
     print("| database | measure | n | p50 ms | p95 ms | CPU ms | note |")
     print("|---|---|---:|---:|---:|---:|---|")
-    for row in rows:
+    labels = [side.label for side in sides]
+    for row in sorted(rows, key=lambda row: labels.index(row.database)):
         print(
             f"| {row.database} | {row.what} | {row.n} | {row.p50:.1f} | {row.p95:.1f} "
             f"| {row.cpu:.1f} | {row.note} |"
         )
+    medians = {(row.database, row.what): row.p50 for row in rows}
+    if labels == ["SQLite", "PostgreSQL"]:
+        ratios = [
+            f"{what} {medians['PostgreSQL', what] / medians['SQLite', what]:.2f}×"
+            for database, what in medians
+            if database == "SQLite" and "under load" not in what
+        ]
+        print("\nPostgreSQL ÷ SQLite (medians, in process, taken in turns): " + ", ".join(ratios))
 
 
 if __name__ == "__main__":

@@ -303,8 +303,7 @@ def asking(client, urls: list[str]) -> Callable[[], Any]:  # noqa: ANN001
 
 def in_process(sides: list[Side], n: int) -> list[Row]:
     """Requests run outside any app context of ours, as in production: each
-    gets its own (a shared one would share ``g`` and its caches). Both plans
-    have the same size and ids on every database (one generator, one seed)."""
+    gets its own (a shared one would share ``g`` and its caches)."""
     rows = []
 
     def measure(what: str, calls: dict[str, Callable[[], Any]], count: int, notes: dict[str, str]) -> None:
@@ -313,7 +312,7 @@ def in_process(sides: list[Side], n: int) -> list[Row]:
 
     for side in sides:
         side.sign_in()
-    for size in sorted(sides[0].data["plans"], key=int, reverse=True):
+    for size in sorted(sides[0].data["plans"], reverse=True):
         plan = {side.label: side.data["plans"][size] for side in sides}
         kb = {
             side.label: f"{len(side.member.get(f'/plans/{plan[side.label]}/board').data) / 1024:.0f} KB page"

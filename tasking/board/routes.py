@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -162,6 +164,7 @@ def move(task_id: int):
         abort(403, _("You may not change this task."))
     filters = Filters.from_args(request.args)
     reason = request.form.get("blocked_reason")
+    left = task.status
     try:
         version = read_version(request.form)
     except ServiceError as exc:
@@ -194,7 +197,8 @@ def move(task_id: int):
             _("Task “%(title)s” moved to “%(column)s”.", title=_short(task.title), column=column), "success"
         )
         return redirect(_board_url(plan.id, filters, task_id), code=303)
-    return _moved(plan, filters, task_id)
+    # Only the columns it left and entered have new counts.
+    return _moved(plan, filters, task_id, counted=(left, task.status) if left != task.status else ())
 
 
 def _refused(
@@ -228,8 +232,8 @@ def _ask_reason(plan: Plan, filters: Filters, task_id: int, message: str, wanted
     the same move again with the reason."""
     ask = {"message": message, "wanted": wanted, "tried": tried}
     if is_htmx():
-        scope = _scope(plan)
-        card, counts = services.card_and_counts(db.session, scope, task_id, filters)
+        # Nothing was written: no column's count changed.
+        card, counts, totals = services.card_and_counts(db.session, _scope(plan), task_id, filters, ())
         body = render_template(
             "board/_moved.html",
             card=card,
@@ -237,7 +241,7 @@ def _ask_reason(plan: Plan, filters: Filters, task_id: int, message: str, wanted
             filters=filters,
             t=_words(filters, card),
             counts=counts,
-            totals=services.totals_of(counts),
+            totals=totals,
             ask_reason=ask,
         )
         return fragment(body, 422)
@@ -257,10 +261,17 @@ def _short(title: str) -> str:
     return title if len(title) <= 80 else title[:79] + "…"
 
 
-def _moved(plan: Plan, filters: Filters, task_id: int, status: int = 200, conflict: dict | None = None):
-    """The moved card and the column counts (out of band), not the whole board."""
-    scope = _scope(plan)
-    card, counts = services.card_and_counts(db.session, scope, task_id, filters)
+def _moved(
+    plan: Plan,
+    filters: Filters,
+    task_id: int,
+    status: int = 200,
+    conflict: dict | None = None,
+    counted: Sequence[str] = services.STATUSES,
+):
+    """The moved card and the counts of the columns ``counted`` (out of
+    band), not the whole board."""
+    card, counts, totals = services.card_and_counts(db.session, _scope(plan), task_id, filters, counted)
     return fragment(
         render_template(
             "board/_moved.html",
@@ -269,7 +280,7 @@ def _moved(plan: Plan, filters: Filters, task_id: int, status: int = 200, confli
             filters=filters,
             t=_words(filters, card),
             counts=counts,
-            totals=services.totals_of(counts),
+            totals=totals,
             conflict=conflict,
         ),
         status,
@@ -296,8 +307,7 @@ def card(task_id: int):
     filters = Filters.from_args(request.args)
     if not is_htmx():
         return redirect(_board_url(plan.id, filters, task_id))
-    scope = _scope(plan)
-    card, counts = services.card_and_counts(db.session, scope, task_id, filters)
+    card, counts, totals = services.card_and_counts(db.session, _scope(plan), task_id, filters)
     return fragment(
         render_template(
             "board/_refreshed.html",
@@ -306,6 +316,6 @@ def card(task_id: int):
             filters=filters,
             t=_words(filters, card),
             counts=counts,
-            totals=services.totals_of(counts),
+            totals=totals,
         )
     )

@@ -604,7 +604,7 @@ def load_board(session: Session, scope: Scope, filters: Filters) -> Board:
         counts, rows = _searched(session, query, filters.lanes, page_size)
         listed = read_together(session, choices)
     else:
-        reads = [*choices, (_counted(query.shape, filters.lanes), query.params)]
+        reads = [*choices, (_counted(query.shape, filters.lanes, 0), query.params)]
         if lane_specs:
             lanes = {f"lane_{n}": theme.id for n, (_key, theme) in enumerate(lane_specs) if theme}
             first = _first_pages(query.shape, len(lanes) if filters.lanes else None, page_size + 1)
@@ -735,30 +735,48 @@ def _cards_by_ids(postgresql: bool) -> Select:
     return _card_select().where(shown).order_by(Task.board_position, Task.id)
 
 
-def totals_of(counts: dict[tuple[str, str], int]) -> dict[str, int]:
-    """Column totals over every lane."""
-    return {status: sum(n for (_lane, s), n in counts.items() if s == status) for status in STATUSES}
+def totals_of(counts: dict[tuple[str, str], int], statuses: Iterable[str] = STATUSES) -> dict[str, int]:
+    """Column totals over every lane, of ``statuses``."""
+    return {status: sum(n for (_lane, s), n in counts.items() if s == status) for status in statuses}
 
 
 def card_and_counts(
-    session: Session, scope: Scope, task_id: int, filters: Filters
-) -> tuple[Card | None, dict[tuple[str, str], int]]:
+    session: Session,
+    scope: Scope,
+    task_id: int,
+    filters: Filters,
+    statuses: Sequence[str] = STATUSES,
+) -> tuple[Card | None, dict[tuple[str, str], int], dict[str, int]]:
     """One card as the board shows it (after a move, or to refresh it), and
-    (lane key, status) → number of cards matching the filters: read together
-    with the card's facts (one round trip on PostgreSQL)."""
+    the counts of the columns ``statuses``: (lane key, status) → number of
+    cards matching the filters, and status → total over the lanes. Read
+    together with the card's facts (one round trip on PostgreSQL).
+
+    A move counts only the two columns it changed, and a move inside one
+    column none: counting reads every task of the plan (on PostgreSQL it
+    visits each row a move has touched since the table was last vacuumed,
+    bench/README.md). The card's own lane is counted even where it is now
+    empty, so that its cell shows 0 rather than what it showed before."""
     query = board_query(session, scope, filters)
     postgresql = session.get_bind().dialect.name == "postgresql"
-    card_rows, count_rows, progress_rows, checkin_rows = read_together(
-        session,
-        [
-            (_one_card(), {"viewer": scope.viewer.id, "task": task_id}),
-            (_counted(query.shape, filters.lanes), query.params),
-            (_targets_of(postgresql, of_task=True), {"task": task_id}),
-            checkin_status_read(session, scope.organisation_id, [task_id], scope.now),
-        ],
-    )
+    statuses = tuple(dict.fromkeys(statuses))
+    reads = [
+        (_one_card(), {"viewer": scope.viewer.id, "task": task_id}),
+        (_targets_of(postgresql, of_task=True), {"task": task_id}),
+        checkin_status_read(session, scope.organisation_id, [task_id], scope.now),
+    ]
+    if statuses:
+        among = 0 if statuses == STATUSES else len(statuses)
+        counted = {f"counted_{n}": status for n, status in enumerate(statuses) if among}
+        reads.append((_counted(query.shape, filters.lanes, among), {**query.params, **counted}))
+    card_rows, progress_rows, checkin_rows, *count_rows = read_together(session, reads)
     cards = _filled(session, scope, _cards(card_rows), progress_rows, checkin_rows)
-    return (cards[0] if cards else None), _counts_of(count_rows, filters.lanes)
+    card = cards[0] if cards else None
+    counts = _counts_of(count_rows[0], filters.lanes) if count_rows else {}
+    if card is not None and filters.lanes:
+        for status in statuses:
+            counts.setdefault((lane_key(card.theme_id), status), 0)
+    return card, counts, totals_of(counts, statuses)
 
 
 def _counts_of(rows: list[Row], lanes: bool) -> dict[tuple[str, str], int]:
@@ -768,14 +786,17 @@ def _counts_of(rows: list[Row], lanes: bool) -> dict[tuple[str, str], int]:
 
 
 @functools.lru_cache(maxsize=SHAPES_KEPT)
-def _counted(shape: Shape, lanes: bool) -> Select:
+def _counted(shape: Shape, lanes: bool, among: int = 0) -> Select:
     """Counted per column and objective from the tasks alone (unfiltered,
     from the index ``ix_task_column_counts`` without visiting the rows), then
     summed over the objectives and themes not archived: a hundred rows
-    joined instead of thousands (the first screen's dearest statement)."""
+    joined instead of thousands (the first screen's dearest statement).
+    ``among``: only the columns ``counted_0`` … ``counted_<among - 1>``
+    (none: all of them)."""
+    only = [Task.status.in_([bindparam(f"counted_{n}") for n in range(among)])] if among else []
     per_objective = (
         select(Task.status, Task.objective_id, func.count().label("n"))
-        .where(*_task_where(shape))
+        .where(*_task_where(shape), *only)
         .group_by(Task.status, Task.objective_id)
         .subquery()
     )

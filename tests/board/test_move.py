@@ -16,6 +16,18 @@ from tasking.tasks.editing import update_task
 from tests.board.test_board import HTMX, card_ids, column_html, total
 
 
+def oob_totals(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<span id="total-(\w+)" class="count" hx-swap-oob="true">(\d+)<', html))
+
+
+def oob_cells(html: str) -> dict[str, str]:
+    """Swimlane cells counted out of band: "<lane>-<status>" → count."""
+    found = re.findall(
+        r'id="count-(\d+-\w+)" title="[^"]*" hx-swap-oob="true"><span aria-hidden="true">(\d+)<', html
+    )
+    return dict(found)
+
+
 def reload(task_id: int) -> Task:
     db.session.expire_all()
     return db.session.get(Task, task_id)
@@ -35,8 +47,8 @@ def test_a_move_answers_with_the_card_and_the_counts_out_of_band(client, people,
     assert card_ids(html) == [second]
     assert "<!doctype" not in html and 'id="board"' not in html
     assert 'data-status="in_progress"' in html and 'data-version="2"' in html
-    counts = dict(re.findall(r'<span id="total-(\w+)" class="count" hx-swap-oob="true">(\d+)<', html))
-    assert counts == {"todo": "2", "in_progress": "1", "blocked": "0", "done": "0"}
+    # The counts of the two columns it changed; the others are left as shown.
+    assert oob_totals(html) == {"todo": "2", "in_progress": "1"}
     assert "est maintenant dans «\u00a0En cours\u00a0»" in html
     task = reload(second)
     assert task.status == "in_progress" and task.version == 2
@@ -46,6 +58,43 @@ def test_a_move_answers_with_the_card_and_the_counts_out_of_band(client, people,
     board = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
     assert card_ids(column_html(board, "in_progress")) == [second]
     assert card_ids(column_html(board, "todo")) == [first, third]
+
+
+def test_a_move_inside_a_column_sends_no_count(client, people, build):
+    plan = build.plan(people.org)
+    first, second = build.tasks(plan, 2, owner_id=people.owner.id)
+    client.login(people.owner.email)
+
+    response = client.post(
+        f"/tasks/{second}/move", data={"status": "todo", "version": "1", "before_id": first}, headers=HTMX
+    )
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and card_ids(html) == [second]
+    assert oob_totals(html) == {} and "hx-swap-oob" in html  # the live region only
+    board = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
+    assert card_ids(column_html(board, "todo")) == [second, first]
+
+
+def test_in_the_swimlane_view_a_move_counts_its_lane_even_when_it_empties(client, people, build):
+    plan = build.plan(people.org, themes=2)
+    first, _second, third = build.tasks(plan, 3, owner_id=people.owner.id)
+    client.login(people.owner.email)
+
+    html = client.post(
+        f"/tasks/{first}/move?view=themes", data={"status": "done", "version": "1"}, headers=HTMX
+    ).get_data(as_text=True)
+
+    # Its lane had two cards to do (the first and the third): one is left.
+    lane = re.search(r'data-lane="(\d+)"', html).group(1)
+    cells = oob_cells(html)
+    assert cells[f"{lane}-todo"] == "1" and cells[f"{lane}-done"] == "1"
+    assert oob_totals(html) == {"todo": "2", "done": "1"}
+    html = client.post(
+        f"/tasks/{third}/move?view=themes", data={"status": "done", "version": "1"}, headers=HTMX
+    ).get_data(as_text=True)
+    cells = oob_cells(html)
+    assert cells[f"{lane}-todo"] == "0" and cells[f"{lane}-done"] == "2"
 
 
 def test_the_order_inside_a_column_is_kept(client, people, build):
@@ -216,8 +265,7 @@ def test_a_card_can_be_fetched_alone_to_refresh_it(client, people, build):
     assert response.status_code == 200 and card_ids(html) == [task_id]
     assert "Après" in html and "/move?mine=1" in html
     # The counts its new status changed come along, out of band.
-    counts = dict(re.findall(r'<span id="total-(\w+)" class="count" hx-swap-oob="true">(\d+)<', html))
-    assert counts == {"todo": "0", "in_progress": "0", "blocked": "0", "done": "1"}
+    assert oob_totals(html) == {"todo": "0", "in_progress": "0", "blocked": "0", "done": "1"}
     assert client.get(f"/tasks/{task_id}/card").status_code == 302
 
 

@@ -286,10 +286,11 @@ class Side:
         self.csrf = login(self.admin, self.data["admin"])
 
     def tasks(self, plan_id: int) -> dict[int, list]:
-        """Task id → [version, status], committed before the timed moves."""
+        """Task id → [version, status], committed before the timed moves; in
+        the ids' order, so that both databases are asked for the same tasks."""
         with self.app.app_context():
             rows = db.session.execute(
-                select(Task.id, Task.version, Task.status).where(Task.plan_id == plan_id)
+                select(Task.id, Task.version, Task.status).where(Task.plan_id == plan_id).order_by(Task.id)
             ).all()
             db.session.commit()
         return {task_id: [version, status] for task_id, version, status in rows}

@@ -791,8 +791,8 @@ def _counted(shape: Shape, lanes: bool, among: int = 0) -> Select:
     from the index ``ix_task_column_counts`` without visiting the rows), then
     summed over the objectives and themes not archived: a hundred rows
     joined instead of thousands (the first screen's dearest statement).
-    ``among``: only the columns ``counted_0`` … ``counted_<among - 1>``
-    (none: all of them)."""
+    ``among``: only the columns named by the parameters ``counted_0`` to
+    ``counted_<among - 1>``; 0: every column."""
     only = [Task.status.in_([bindparam(f"counted_{n}") for n in range(among)])] if among else []
     per_objective = (
         select(Task.status, Task.objective_id, func.count().label("n"))

@@ -30,11 +30,13 @@ from __future__ import annotations
 
 import io
 import re
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml.ns import qn
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
@@ -148,13 +150,34 @@ class ParsedPlan:
 # Reading ------------------------------------------------------------------------
 
 
+#: Paragraph style id → name, per document part (see ``_style_name``).
+_STYLE_NAMES: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _style_name(paragraph: Paragraph) -> str:
+    """The paragraph's style name; "" for the document's default style.
+    python-docx's ``paragraph.style`` searches all the document's styles at
+    every call (most of the seconds a plan of 145 actions took to read): the
+    names are read once per document."""
+    style_id = paragraph._p.style
+    if style_id is None:
+        return ""
+    part = paragraph.part
+    names = _STYLE_NAMES.get(part)
+    if names is None:
+        styles = part.styles
+        names = {style.style_id: style.name for style in styles if style.type == WD_STYLE_TYPE.PARAGRAPH}
+        _STYLE_NAMES[part] = names
+    return names.get(style_id, "")
+
+
 def _is_bullet(paragraph: Paragraph, text: str) -> bool:
     if text[:1] in BULLETS:
         return True
     properties = paragraph._p.pPr
     if properties is not None and properties.numPr is not None:
         return True
-    style = paragraph.style.name if paragraph.style is not None else ""
+    style = _style_name(paragraph)
     return "List" in style or "Liste" in style
 
 
@@ -502,8 +525,7 @@ def _is_heading(paragraph: Paragraph) -> bool:
     text = paragraph.text.strip()
     if not text or len(text) > 400:
         return False
-    style = paragraph.style.name if paragraph.style is not None else ""
-    return bool(_HEADING.match(text)) or style.startswith(("Heading", "Titre"))
+    return bool(_HEADING.match(text)) or _style_name(paragraph).startswith(("Heading", "Titre"))
 
 
 def parse_docx(content: bytes, statuses: dict[str, str] | None = None) -> ParsedPlan:
@@ -529,8 +551,7 @@ def _parse(document: Any, statuses: dict[str, str]) -> ParsedPlan:
     for child in document.element.body.iterchildren():
         if child.tag == qn("w:p"):
             paragraph = Paragraph(child, document)
-            style = paragraph.style.name if paragraph.style is not None else ""
-            if not plan.title and style == "Title" and paragraph.text.strip():
+            if not plan.title and _style_name(paragraph) == "Title" and paragraph.text.strip():
                 plan.title = paragraph.text.strip()
             elif _is_heading(paragraph):
                 heading, section = paragraph, []

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 
 from tasking.exchange.docx_parse import parse_docx
 from tasking.exchange.parse_sheet import ImportFailed
@@ -47,6 +48,35 @@ def test_the_seed_template_reads_to_its_counts():
         "specific_objectives": sum(len(g["specific_objectives"]) for g in data["general_objectives"]),
     }
     assert parsed.warnings == []
+
+
+def test_headings_and_bullets_known_by_their_french_style_names():
+    """A French Word names its styles « Titre 1 » and « Liste à puces »: a
+    heading without a number and bullets without « · » are known by them."""
+    document = Document()
+    for name in ("Titre 1", "Liste à puces"):
+        document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("Plan de la Ville", style="Title")
+    document.add_paragraph("Enjeux sociaux", style="Titre 1")
+    table = document.add_table(rows=2, cols=3)
+    for cell, text in zip(table.rows[0].cells, ("Objectifs opérationnels", "Actions", "Cibles"), strict=True):
+        cell.text = text
+    table.rows[1].cells[0].text = "Aider les aînés"
+    actions = table.rows[1].cells[1]
+    actions.paragraphs[0].text = "Appeler"
+    actions.add_paragraph("les bénévoles")
+    actions.add_paragraph("Livrer", style="Liste à puces")
+    actions.paragraphs[0].style = "Liste à puces"
+    content = io.BytesIO()
+    document.save(content)
+
+    parsed = parse_docx(content.getvalue(), STATUSES)
+
+    assert parsed.title == "Plan de la Ville"
+    [theme] = parsed.themes
+    assert (theme.number, theme.title) == (None, "Enjeux sociaux")
+    [row] = theme.objectives
+    assert [(a.title, a.description) for a in row.actions] == [("Appeler", ["les bénévoles"]), ("Livrer", [])]
 
 
 def test_a_theme_its_rows_bullets_statuses_and_dates():

@@ -75,7 +75,8 @@ def main() -> None:
         )
         with app.app_context():
             upgrade()
-            org = orgs.create_organisation(db.session, "bench", "Ville Banc d'essai", None)
+            now = utcnow()
+            org = orgs.create_organisation(db.session, "bench", "Ville Banc d'essai", None, now=now)
             orgs.create_user(
                 db.session,
                 email="admin@bench.ca",
@@ -83,9 +84,10 @@ def main() -> None:
                 password=PASSWORD,
                 org=org,
                 role="admin",
+                now=now,
             )
-            plan_id = import_template(db.session, org, utcnow()).plan_id
-            notices_read(db.session, utcnow())
+            plan_id = import_template(db.session, org, now).plan_id
+            notices_read(db.session, now)
             db.session.commit()
             client = app.test_client()
             client.post("/login", data={"email": "admin@bench.ca", "password": PASSWORD})

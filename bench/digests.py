@@ -164,8 +164,7 @@ def main() -> None:
     from tasking import create_app, models
     from tasking.extensions import db
     from tasking.outbox.sender import deliver
-    from tasking.scheduling.digests import run_digests
-    from tasking.scheduling.regional import run_regional_digests
+    from tasking.scheduling.jobs import run_digests, run_regional_digests
 
     with tempfile.TemporaryDirectory() as tmp:
         url = args.db or "sqlite:///" + str(Path(tmp) / "bench.db")

@@ -69,7 +69,8 @@ def login(client, email: str) -> None:  # noqa: ANN001
 
 
 def populate() -> None:
-    """The region, and passwords for the two people who open the page."""
+    """The region, and passwords for the two people who open the pages
+    (who, like everyone, have read the privacy notice)."""
     upgrade()
     build(db, models)
     db.session.execute(
@@ -77,6 +78,7 @@ def populate() -> None:
         .where(models.User.email.in_([COORDINATOR, ADMIN]))
         .values(password_hash=generate_password_hash(PASSWORD))
     )
+    notices_read(db.session, WEDNESDAY)
     db.session.execute(text("ANALYZE"))
     db.session.commit()
 
@@ -153,7 +155,6 @@ def weeks_and_minutes(meeting: models.Meeting) -> str:
     db.session.execute(insert(models.PlanWeek), rows)
     coordinator = db.session.scalar(select(models.User).where(models.User.email == COORDINATOR))
     closing.close_meeting(db.session, meeting=meeting, actor=coordinator, now=WEDNESDAY)
-    notices_read(db.session, WEDNESDAY)
     db.session.commit()
     return f"/regions/{meeting.region.slug}/dashboard"
 

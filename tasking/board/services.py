@@ -765,10 +765,11 @@ def card_and_counts(
         (_targets_of(postgresql, of_task=True), {"task": task_id}),
         checkin_status_read(session, scope.organisation_id, [task_id], scope.now),
     ]
-    if statuses:
-        among = 0 if statuses == STATUSES else len(statuses)
-        counted = {f"counted_{n}": status for n, status in enumerate(statuses) if among}
-        reads.append((_counted(query.shape, filters.lanes, among), {**query.params, **counted}))
+    if statuses == STATUSES:
+        reads.append((_counted(query.shape, filters.lanes, 0), query.params))
+    elif statuses:
+        counted = {f"counted_{n}": status for n, status in enumerate(statuses)}
+        reads.append((_counted(query.shape, filters.lanes, len(statuses)), {**query.params, **counted}))
     card_rows, progress_rows, checkin_rows, *count_rows = read_together(session, reads)
     cards = _filled(session, scope, _cards(card_rows), progress_rows, checkin_rows)
     card = cards[0] if cards else None

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
 from sqlalchemy import create_engine, insert, literal, select, text
+from sqlalchemy.pool import NullPool
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -64,11 +65,19 @@ def maintained(session) -> None:  # noqa: ANN001
     statistics (ANALYZE), and on PostgreSQL the tables vacuumed too, as
     autovacuum would within a minute or two — which marks their pages
     all-visible, so that an index holding every column a statement reads
-    (the board's column counts) is read without visiting the rows."""
+    (the board's column counts) is read without visiting the rows.
+
+    The VACUUM runs on a connection of its own, outside the app's pool: one
+    that comes back from autocommit has its isolation level set explicitly
+    (SQLAlchemy's reset), which the app takes for a connection that is not
+    its own kind (``core/connections.py``, ``_plain``) and checks with a
+    round trip at every checkout, then reads in a transaction, three round
+    trips more a request."""
     session.commit()
     engine = session.get_bind()
     if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as autocommit:
+        maintenance = create_engine(engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        with maintenance.connect() as autocommit:
             autocommit.execute(text("VACUUM ANALYZE"))
     else:
         session.execute(text("ANALYZE"))

@@ -4,8 +4,11 @@ those who may, in a fixed number of queries."""
 import html
 from datetime import date, datetime
 
+from sqlalchemy import delete, select
+
 from tasking.extensions import db
-from tasking.models import Comment, Measurement, Task
+from tasking.models import Comment, Measurement, OperationalObjective, Target, Task, Theme
+from tests.collector import unreachable_after
 from tests.conftest import app_now
 
 
@@ -223,3 +226,26 @@ def test_favicon_is_linked_and_served(client):
         response = client.get(url)
         assert response.status_code == 200 and response.mimetype == "image/svg+xml"
         assert b"#1b4f8a" in response.data
+
+
+def test_the_plan_page_leaves_nothing_per_target_for_the_garbage_collector(client, make):
+    """Each target's progress was an include that built a macro holding the
+    page's context: some 20 objects per target in reference cycles."""
+    org = make.org("ville-a", "Ville A")
+    user = make.user(org, role="viewer")
+    plan = make.plan(org)
+    for target in db.session.scalars(select(Target)):
+        target.unit, target.baseline, target.target_value = "%", 0.0, 100.0
+    db.session.commit()
+    url = f"/plans/{plan.id}"
+    client.login(user.email)
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('<span class="progress"') == 67
+    with_targets = unreachable_after(client, url)
+
+    objectives = select(OperationalObjective.id).join(Theme).where(Theme.plan_id == plan.id)
+    db.session.execute(delete(Target).where(Target.objective_id.in_(objectives)))
+    db.session.commit()
+    assert '<span class="progress"' not in client.get(url).get_data(as_text=True)
+    without = unreachable_after(client, url)
+    assert with_targets - without < 20, (with_targets, without)

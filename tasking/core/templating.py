@@ -144,15 +144,14 @@ class ProgressBar(NamedTuple):
     title: Markup
 
 
-@pass_context
-def progress_bar(
-    context: Context, target: object, latest: float | None, title: Markup | None = None
-) -> ProgressBar:
+def progress_bar(target: object, latest: float | None, title: Markup | None = None) -> ProgressBar:
     """The bar of ``target`` at ``latest``; ``title``, a « %(value)s » to fill
     in, else the usual words. The same figures recur on a page and from page
-    to page: each is worked out once (Babel's number formatting dominates)."""
+    to page: each is worked out once (Babel's number formatting dominates).
+    The reader's language is asked of Flask-Babel, not read from the page's
+    context: the macro calling this is imported without it."""
     return _progress_bar(
-        target.target_value, target.baseline, target.direction, latest, title, context.get(LOCALE)
+        target.target_value, target.baseline, target.direction, latest, title, str(get_locale())
     )
 
 

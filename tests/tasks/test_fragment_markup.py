@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 from tasking.extensions import db
+from tasking.tasks import measurements
+from tests.factories import NOW
 from tests.tasks.busy_task import busy_task
 
 HX = {"HX-Request": "true"}
@@ -32,3 +34,24 @@ def test_a_target_line_and_a_part_redrawn_by_htmx_are_the_page_s(client):
         shown = client.get(f"/tasks/{task_id}/show/{group}", headers=HX).get_data(as_text=True).strip()
         assert shown.startswith(f'<div id="task-{task_id}-{group}" class="task-field field-{group}">')
         assert shown in page
+
+
+def test_a_target_s_progress_is_in_the_reader_s_language(client):
+    """The progress macro is built once for every page (imported without a
+    page's context): its words and figures still follow each reader."""
+    busy = busy_task(db.session)
+    target = busy.task.objective.targets[0]
+    measurements.add_measurement(
+        db.session, actor=busy.owner, target=target, value=32.5, measured_on=NOW.date(), now=NOW
+    )
+    db.session.commit()
+    client.login(busy.owner.email)
+    url = f"/tasks/{busy.task.id}"
+    assert 'title="Dernière valeur\u00a0: 32,5"' in client.get(url).get_data(as_text=True)
+    busy.owner.locale = "en_CA"
+    db.session.commit()
+    english = client.get(url).get_data(as_text=True)
+    assert 'title="Latest value: 32.5"' in english and "32.5 / 80 %" in english
+    busy.owner.locale = "fr_CA"
+    db.session.commit()
+    assert "32,5 / 80 %" in client.get(url).get_data(as_text=True)

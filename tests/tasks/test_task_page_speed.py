@@ -7,13 +7,13 @@ timings are in bench/task_page.py."""
 
 from __future__ import annotations
 
-import gc
 import re
 
 from sqlalchemy import func, select
 
 from tasking.extensions import db
 from tasking.models import Notification
+from tests.collector import unreachable_after
 from tests.tasks.busy_task import busy_task, stored_busy_task
 from tests.test_database_connections import pg_app, traced_request  # noqa: F401
 
@@ -61,18 +61,6 @@ def test_a_busy_task_is_read_in_at_most_five_statements_and_a_plain_view_writes_
         with count_queries() as other:
             assert client.get(url).status_code == 200
         assert other.count <= 5 and all(s.lstrip().upper().startswith("SELECT") for s in other.statements)
-
-
-def unreachable_after(client, url: str) -> int:  # noqa: ANN001
-    """Objects a GET of ``url`` left in reference cycles: what only the
-    garbage collector frees, in one pause for every few dozen pages."""
-    gc.disable()
-    try:
-        gc.collect()
-        assert client.get(url).status_code == 200
-        return gc.collect()
-    finally:
-        gc.enable()
 
 
 def test_the_task_page_leaves_no_more_for_the_garbage_collector_than_a_list(client):

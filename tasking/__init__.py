@@ -60,6 +60,9 @@ def register_extensions(app: Flask) -> None:
     from tasking import models  # noqa: F401  (registers every table)
     from tasking.core.i18n import install_template_gettext, select_locale, select_timezone
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = connections.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    )
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

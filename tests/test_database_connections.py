@@ -60,6 +60,24 @@ def test_a_connection_serves_requests_without_piling_up_prepared_statements(pg_a
     assert after == before
 
 
+def test_after_a_burst_the_connection_returned_last_serves_the_next_requests(pg_app):
+    """A burst opened three connections; the quiet requests after it all get
+    the one returned last, prepared and trusted, not each in turn."""
+    app, _admin = pg_app
+    with app.app_context():
+        burst = [db.engine.connect() for _ in range(3)]
+        backends = [held.execute(text("SELECT pg_backend_pid()")).scalar() for held in burst]
+        for held in burst:
+            held.close()
+    client = app.test_client()
+    served = set()
+    for _ in range(6):
+        assert client.get("/readyz").status_code == 200
+        served.add(_prepared_and_backend(app)[1])
+    assert len(set(backends)) == 3
+    assert served == {backends[-1]}
+
+
 def test_a_connection_the_server_closed_is_replaced_before_a_request_uses_it(pg_app):
     app, admin = pg_app
     client = app.test_client()

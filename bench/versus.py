@@ -480,11 +480,18 @@ def _percentiles(times: list[float]) -> tuple[float, float]:
     return statistics.median(times), statistics.quantiles(times, n=20, method="inclusive")[18]
 
 
+#: Calls of each page before it is measured, as ``board.py``'s: past the
+#: five runs for which PostgreSQL plans a prepared statement anew on the
+#: connection serving them (the task page's header statement takes 1.2 ms
+#: to plan; its first calls on a connection took 7-8 ms instead of 4.4).
+WARM_UP = 10
+
+
 def sequential(sides: list[tuple[Server, Measure, Callable[[], tuple[int, int, int]]]], n: int) -> None:
-    """``n`` calls on each side, the sides taking turns (after two each to
-    warm up), so that every database meets the machine in the same state;
+    """``n`` calls on each side, the sides taking turns (after ``WARM_UP``
+    each), so that every database meets the machine in the same state;
     ``call`` returns (requests made, bytes, cards)."""
-    for _ in range(2):
+    for _ in range(WARM_UP):
         for _server, _measure, call in sides:
             call()
     times: list[list[float]] = [[] for _ in sides]

@@ -29,7 +29,6 @@ from tasking.tasks.history import describe, field_label, human_value
 from tasking.tasks.queries import changes_since
 
 bp = Blueprint("board", __name__)
-bp.record_once(lambda state: services.register_sql_functions(state.app))
 
 
 def _scope(plan: Plan, named: bool = False) -> Scope:

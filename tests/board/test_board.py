@@ -3,6 +3,7 @@ the swimlane view and the columns loaded page by page."""
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import timedelta
 
@@ -93,6 +94,13 @@ def test_a_card_shows_owner_due_date_counts_and_target_progress(client, people, 
     assert 'tabindex="0"' in late_card and '<select name="status"' in late_card
 
 
+def shown_cards(client, plan_id: int, query: str) -> set[int]:  # noqa: ANN001
+    """The ids of the cards the board of ``plan_id`` shows for ``query``."""
+    response = client.get(f"/plans/{plan_id}/board?{query}", headers=HTMX)
+    assert response.status_code == 200
+    return set(card_ids(response.get_data(as_text=True)))
+
+
 def test_each_filter_and_their_combination(client, people, build):
     plan = build.plan(people.org, themes=2)
     first_theme, second_theme = build.objectives(plan)
@@ -104,10 +112,7 @@ def test_each_filter_and_their_combination(client, people, build):
     db.session.commit()
     client.login(people.owner.email)
 
-    def shown(query: str) -> set[int]:
-        response = client.get(f"/plans/{plan.id}/board?{query}", headers=HTMX)
-        assert response.status_code == 200
-        return set(card_ids(response.get_data(as_text=True)))
+    shown = functools.partial(shown_cards, client, plan.id)
 
     everything = set(mine + helped + late + nobody)
     assert shown("") == everything
@@ -144,10 +149,7 @@ def test_words_are_matched_as_typed_whatever_sql_reads_in_them(client, people, b
     db.session.commit()
     client.login(people.owner.email)
 
-    def shown(query: str) -> set[int]:
-        response = client.get(f"/plans/{plan.id}/board?{query}", headers=HTMX)
-        assert response.status_code == 200
-        return set(card_ids(response.get_data(as_text=True)))
+    shown = functools.partial(shown_cards, client, plan.id)
 
     assert shown("q=50%25") == set(half)
     assert shown("q=500") == set(more)

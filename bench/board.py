@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
-from databases import databases, maintained, notices_read  # noqa: E402
+from databases import WARM_UP, databases, maintained, notices_read  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import bindparam, func, insert, select  # noqa: E402
 
@@ -233,12 +233,6 @@ def login(client, email: str) -> str:  # noqa: ANN001
     assert response.status_code == 303, response.status_code
     page = client.get("/plans").get_data(as_text=True)
     return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
-
-
-#: Calls of each page before it is measured: templates compiled, caches
-#: filled, and PostgreSQL past the five calls for which it plans a prepared
-#: statement anew before it settles on a plan.
-WARM_UP = 10
 
 
 def timed(calls: dict[str, Callable[[], Any]], n: int) -> dict[str, tuple[list[float], float]]:

@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
-from databases import databases, maintained, notices_read  # noqa: E402
+from databases import WARM_UP, databases, maintained, notices_read  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import bindparam, event, insert, select  # noqa: E402
 
@@ -478,13 +478,6 @@ def _percentiles(times: list[float]) -> tuple[float, float]:
     if len(times) < 2:
         return (times[0], times[0]) if times else (0.0, 0.0)
     return statistics.median(times), statistics.quantiles(times, n=20, method="inclusive")[18]
-
-
-#: Calls of each page before it is measured, as ``board.py``'s: past the
-#: five runs for which PostgreSQL plans a prepared statement anew on the
-#: connection serving them (the task page's header statement takes 1.2 ms
-#: to plan; its first calls on a connection took 7-8 ms instead of 4.4).
-WARM_UP = 10
 
 
 def sequential(sides: list[tuple[Server, Measure, Callable[[], tuple[int, int, int]]]], n: int) -> None:

@@ -152,9 +152,9 @@ def progress(target: object, latest: float | None, title: Markup | None = None) 
     """The progress bar of ``target`` at ``latest``; ``title``, a « %(value)s »
     to fill in, else the usual words. A bar depends only on its figures and
     the language, and the same ones recur on a page and from page to page:
-    each is drawn once for the process. Calling the template's macro for
-    each target cost 12 µs (its context, its escaping, Babel's numbers), the
-    plan page's 67 targets 0.8 ms."""
+    each is drawn once for the process, where calling the template's macro
+    for each target cost about 12 µs (its arguments and context, its
+    escaping, the figures)."""
     return _progress(
         target.target_value,
         target.baseline,

@@ -37,8 +37,8 @@ def test_a_target_line_and_a_part_redrawn_by_htmx_are_the_page_s(client):
 
 
 def test_a_target_s_progress_is_in_the_reader_s_language(client):
-    """The progress macro is built once for every page (imported without a
-    page's context): its words and figures still follow each reader."""
+    """A bar is drawn once for the process and kept (``progress()``): its
+    words and figures still follow each reader's language."""
     busy = busy_task(db.session)
     target = busy.task.objective.targets[0]
     measurements.add_measurement(

@@ -14,7 +14,8 @@ loopback port (one server per database, both running through the run):
   turns request by request, so that a change in the machine's speed during
   the run (this one's varies by a third from minute to minute) weighs on
   both alike: median and p95, bytes, and the CPU the gunicorn workers (and
-  PostgreSQL's backends) used per request and per card;
+  PostgreSQL's backends) used per request and per card, and this process's
+  own CPU per call (the client's share of the wall times);
 - « board, every card »: the first screen, then every « more » page of every
   column, one after the other, as a person scrolling down each column would
   trigger them (the figure is the sum: a browser fetching columns in parallel

@@ -211,6 +211,25 @@ def test_add_a_measurement(world, client):
     assert db.session.query(Measurement).count() == 1
 
 
+def test_the_pages_dates_follow_the_readers_language(world, client):
+    # Dates are formatted once for the process: each language keeps its own.
+    client.login(world.collaborator.email)
+    task_id, target_id = world.task.id, world.target.id
+    client.post(
+        f"/tasks/{task_id}/targets/{target_id}/measurements",
+        data={"value": "42,5", "measured_on": "2026-11-20"},
+        headers=HX,
+    )
+    for locale, due, measured in (
+        ("fr_CA", "15 déc. 2026", "20 nov. 2026"),
+        ("en_CA", "Dec 15, 2026", "Nov 20, 2026"),
+        ("fr_CA", "15 déc. 2026", "20 nov. 2026"),
+    ):
+        client.post("/language", data={"locale": locale, "next": "/"})
+        html = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+        assert due in html and measured in html, locale
+
+
 def test_measurements_that_cannot_be_true_are_refused(world, client):
     client.login(world.collaborator.email)
     url = f"/tasks/{world.task.id}/targets/{world.target.id}/measurements"

@@ -148,13 +148,14 @@ class ProgressBar(NamedTuple):
 PROGRESS_TEMPLATE = "plans/_target_progress.html"
 
 
-def progress(target: object, latest: float | None, title: Markup | None = None) -> Markup:
+@pass_context
+def progress(context: Context, target: object, latest: float | None, title: Markup | None = None) -> Markup:
     """The progress bar of ``target`` at ``latest``; ``title``, a « %(value)s »
     to fill in, else the usual words. A bar depends only on its figures and
-    the language, and the same ones recur on a page and from page to page:
-    each is drawn once for the process, where calling the template's macro
-    for each target cost about 12 µs (its arguments and context, its
-    escaping, the figures)."""
+    the language (the render's, as the filters read it), and the same ones
+    recur on a page and from page to page: each is drawn once for the
+    process, where calling the template's macro for each target cost about
+    12 µs (its arguments and context, its escaping, the figures)."""
     return _progress(
         target.target_value,
         target.baseline,
@@ -162,7 +163,7 @@ def progress(target: object, latest: float | None, title: Markup | None = None) 
         target.unit,
         latest,
         title,
-        str(get_locale()),
+        context.get(LOCALE) or str(get_locale()),
     )
 
 

@@ -14,7 +14,7 @@ from werkzeug.routing import IntegerConverter
 
 from tasking import config
 from tasking.api.problems import problem
-from tasking.core import catalogues, connections
+from tasking.core import batches, catalogues, connections
 from tasking.core.validation import MAX_ID
 from tasking.extensions import babel, csrf, db, login_manager, mail, migrate
 
@@ -80,6 +80,7 @@ def register_extensions(app: Flask) -> None:
 
     with app.app_context():
         connections.set_up(db.engine)
+        batches.set_up(db.engine)
 
 
 class IdConverter(IntegerConverter):

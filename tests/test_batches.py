@@ -6,13 +6,15 @@ PostgreSQL database: they run in the SQLite pass too."""
 from __future__ import annotations
 
 import pytest
+from flask_login import current_user
 from sqlalchemy import bindparam, column, literal, select, table
 from sqlalchemy.exc import DBAPIError
 
-from tasking.core.batches import read_together
+from tasking.core.batches import AHEAD, read_together, reads_first
 from tasking.extensions import db
 from tasking.models import User
 from tests import factories
+from tests.conftest import Client
 from tests.test_database_connections import pg_app, traced  # noqa: F401
 
 NAMES = select(User.id, User.name).where(User.name != bindparam("not_named")).order_by(User.id)
@@ -63,3 +65,74 @@ def test_on_postgresql_reads_together_take_one_round_trip(traced):  # noqa: F811
     assert trace.statements == 3  # statement counters still hear each read
     assert len([sent for sent in asked if sent.startswith("Execute")]) == 3
     assert round_trips == 1
+
+
+def _three_people() -> None:
+    org = factories.organisation(db.session)
+    for name in ("Anne", "Bruno", "Chloé"):
+        factories.user(db.session, org, "member", name=name)
+    db.session.commit()
+
+
+def test_rows_read_ahead_serve_the_same_read_once_without_asking_again(app, count_queries):
+    _three_people()
+    not_bruno = (NAMES, {"not_named": "Bruno"})
+
+    (sums,) = read_together(db.session, [(SUM, {"a": 1, "b": 1})], ahead=[not_bruno])
+    with count_queries() as counted:
+        (names,) = read_together(db.session, [not_bruno])
+    assert sums[0].total == 2
+    assert [row.name for row in names] == ["Anne", "Chloé"] and counted.count == 0
+
+    with count_queries() as counted:
+        (other,) = read_together(db.session, [(NAMES, {"not_named": "Anne"})])
+        (again,) = read_together(db.session, [not_bruno])
+    assert [row.name for row in other] == ["Bruno", "Chloé"]
+    assert [row.name for row in again] == ["Anne", "Chloé"] and counted.count == 2
+
+
+def test_a_write_drops_what_was_read_ahead(app):
+    _three_people()
+    everyone = (NAMES, {"not_named": ""})
+    read_together(db.session, [(SUM, {"a": 1, "b": 1})], ahead=[everyone])
+
+    db.session.scalars(select(User).where(User.name == "Anne")).one().name = "Annie"
+    db.session.flush()
+
+    (names,) = read_together(db.session, [everyone])
+    assert [row.name for row in names] == ["Annie", "Bruno", "Chloé"]
+
+
+def test_what_was_read_ahead_leaves_with_the_connection(app, count_queries):
+    _three_people()
+    everyone = (NAMES, {"not_named": ""})
+    read_together(db.session, [(SUM, {"a": 1, "b": 1})], ahead=[everyone])
+    db.session.commit()  # the connection goes back to the pool
+
+    with count_queries() as counted:
+        (names,) = read_together(db.session, [everyone])
+    assert len(names) == 3 and counted.count == 1
+
+
+def test_a_page_keeps_its_first_reads_only_for_a_reader_let_in(fresh_app):
+    """The reads a view sends with its reader's statement (``reads_first``)
+    wait for the page only if the session is still good: signed out, they are dropped."""
+    org = factories.organisation(db.session)
+    person = factories.user(db.session, org, "member", name="Anne")
+    db.session.commit()
+
+    @reads_first(lambda reader_id: [(NAMES, {"not_named": str(reader_id)})])
+    def first_reads_kept():  # noqa: ANN202
+        signed_in = current_user.is_authenticated
+        return f"{signed_in} {AHEAD in db.session.connection().info}"
+
+    fresh_app.add_url_rule("/first-reads-kept", "first_reads_kept", first_reads_kept)
+    fresh_app.test_client_class = Client
+    client, copy = fresh_app.test_client(), fresh_app.test_client()
+    client.login(person.email)
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert copy.get("/first-reads-kept").get_data(as_text=True) == "True True"
+
+    client.post("/logout")
+
+    assert copy.get("/first-reads-kept").get_data(as_text=True) == "False False"

@@ -33,7 +33,16 @@ bp = Blueprint("auth", __name__)
 
 @login_manager.user_loader
 def load_user(session_id: str):
-    return services.load_session_user(db.session, session_id)
+    return services.load_session_user(db.session, session_id, _reads_first())
+
+
+def _reads_first():
+    """The reads the view asked to send with its reader's (``batches.reads_first``)."""
+    view = current_app.view_functions.get(request.endpoint)
+    reads = getattr(view, "reads_first", None)
+    if reads is None:
+        return None
+    return lambda reader_id: reads(reader_id, **request.view_args)
 
 
 @login_manager.unauthorized_handler

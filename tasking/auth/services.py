@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import secrets
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -16,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from tasking.core.batches import Query, forget_ahead
 from tasking.core.errors import ServiceError
 from tasking.core.permissions import user_with_roles
 from tasking.core.signing import timed_serializer
@@ -182,13 +184,20 @@ def _count_attempt(session: Session, address: str, now: datetime) -> int:
     return failures
 
 
-def load_session_user(session: Session, session_id: str) -> User | None:
-    """Flask-Login's loader: "<id>:<epoch>"; an old epoch means signed out."""
+def load_session_user(
+    session: Session, session_id: str, reads_first: Callable[[int], Sequence[Query]] | None = None
+) -> User | None:
+    """Flask-Login's loader: "<id>:<epoch>"; an old epoch means signed out.
+    ``reads_first(user id)``: the page's first reads, sent with the person's
+    statement and kept for the page only if the person is let in."""
     user_id, _, epoch = (session_id or "").partition(":")
     if not user_id.isdigit() or not epoch.isdigit():
         return None
-    user = user_with_roles(session, int(user_id))
+    ahead = reads_first(int(user_id)) if reads_first is not None else ()
+    user = user_with_roles(session, int(user_id), ahead=ahead)
     if user is None or not user.active or user.session_epoch != int(epoch):
+        if ahead:
+            forget_ahead(session)
         return None
     return user
 

@@ -13,17 +13,26 @@ must read columns that need no conversion by SQLAlchemy (its PostgreSQL
 dialect converts none of integers, text, booleans, floats, dates and
 instants), and take no expanding (``IN``) parameter. Each is compiled once
 and kept: they are statements built once, at import or cached.
+
+A read may also be sent *ahead*, with an earlier read of the same request:
+the person's statement at sign-in check carries the page's first reads
+(``reads_first`` on the view), and the page's own ``read_together`` then
+finds their rows instead of waiting for the server again. Rows kept ahead
+serve once, and are dropped at the request's first write (they might no
+longer be what the database holds) and when the connection goes back to
+the pool.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import psycopg
 from psycopg.rows import namedtuple_row
-from sqlalchemy import Connection, Dialect, Select
+from sqlalchemy import Connection, Dialect, Engine, Select, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import Compiled
@@ -34,15 +43,74 @@ Query = tuple[Select, Mapping[str, Any]]
 #: Compiled statements kept: the board's are built once per shape of filters,
 #: and kept for as many shapes (``board.services.SHAPES_KEPT``) as a few kinds.
 COMPILED_KEPT = 512
+#: Key of a pooled connection's ``info``: rows read ahead, by read.
+AHEAD = "tasking.read_ahead"
+#: How a statement that only reads starts (a ``WITH`` may write: taken as a
+#: write), and a row lock it may take.
+_READS = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+_LOCKS = re.compile(r"\bFOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)\b", re.IGNORECASE)
 
 
-def read_together(session: Session, reads: Sequence[Query]) -> list[list[Any]]:
+def read_together(
+    session: Session, reads: Sequence[Query], *, ahead: Sequence[Query] = ()
+) -> list[list[Any]]:
     """The rows of each read, in order: on PostgreSQL in one round trip.
-    Rows read by name (``row.id``) and by position, as SQLAlchemy's do."""
+    Rows read by name (``row.id``) and by position, as SQLAlchemy's do.
+    ``ahead``: reads sent in the same round trip, whose rows are kept for a
+    later ``read_together`` of the same statement and values."""
     connection = session.connection()
+    kept = connection.info.get(AHEAD)
+    found = [kept.pop(_key(read), None) for read in reads] if kept else [None] * len(reads)
+    missing = [read for read, rows in zip(reads, found, strict=True) if rows is None]
+    if not missing and not ahead:
+        return found
+    answers = iter(_read(connection, [*missing, *ahead]))
+    rows = [next(answers) if rows is None else rows for rows in found]
+    if ahead:
+        connection.info[AHEAD] = {_key(read): next(answers) for read in ahead}
+    return rows
+
+
+def forget_ahead(session: Session) -> None:
+    """Drop what was read ahead (the reader it was read for was refused)."""
+    session.connection().info.pop(AHEAD, None)
+
+
+def set_up(engine: Engine) -> None:
+    """Rows read ahead last until the first write, and leave with the connection."""
+    event.listen(engine, "before_cursor_execute", _drop_ahead_at_a_write)
+    event.listen(engine, "checkin", _drop_ahead_at_checkin)
+
+
+def reads_first(reads: Callable[..., Sequence[Query]]) -> Callable[[Callable], Callable]:
+    """A view whose first reads go ahead with its reader's statement:
+    ``reads(reader_id, **view_args)`` gives them."""
+
+    def mark(view: Callable) -> Callable:
+        view.reads_first = reads
+        return view
+
+    return mark
+
+
+def _key(read: Query) -> tuple:
+    statement, values = read
+    return statement, tuple(sorted(values.items()))
+
+
+def _read(connection: Connection, reads: Sequence[Query]) -> list[list[Any]]:
     if connection.dialect.name != "postgresql":
         return [connection.execute(statement, dict(values)).all() for statement, values in reads]
     return _pipelined(connection, reads)
+
+
+def _drop_ahead_at_a_write(connection: Connection, _cursor, statement: str, *_args: object) -> None:  # noqa: ANN001
+    if AHEAD in connection.info and (not _READS.match(statement) or _LOCKS.search(statement)):
+        del connection.info[AHEAD]
+
+
+def _drop_ahead_at_checkin(_dbapi_connection, record) -> None:  # noqa: ANN001
+    record.info.pop(AHEAD, None)
 
 
 def _pipelined(connection: Connection, reads: Sequence[Query]) -> list[list[Any]]:

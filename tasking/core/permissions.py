@@ -17,9 +17,10 @@ from collections.abc import Callable, Sequence
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
+from tasking.core.batches import Query, read_together
 from tasking.models import (
     Membership,
     OperationalObjective,
@@ -57,9 +58,18 @@ _MEMBERSHIPS = (
     .join(Organisation, Organisation.id == Membership.organisation_id)
     .order_by(Membership.id)
 )
+#: The person's columns by attribute: read as plain columns, they can go in
+#: one round trip with other reads (``core/batches.py``).
+_USER_COLUMNS = tuple((prop.key, prop.columns[0]) for prop in User.__mapper__.column_attrs)
 #: A person with each of their memberships (one row each, or one row of nulls).
 _USER_WITH_ROLES = (
-    select(User, Membership.organisation_id, Membership.role, Organisation.timezone)
+    select(
+        *(column for _key, column in _USER_COLUMNS),
+        Membership.organisation_id,
+        Membership.role,
+        Organisation.timezone,
+    )
+    .select_from(User)
     .outerjoin(Membership, Membership.user_id == User.id)
     .outerjoin(Organisation, Organisation.id == Membership.organisation_id)
     .where(User.id == bindparam("user_id"))
@@ -67,17 +77,28 @@ _USER_WITH_ROLES = (
 )
 
 
-def user_with_roles(session: Session, user_id: int) -> User | None:
+def user_with_roles(session: Session, user_id: int, *, ahead: Sequence[Query] = ()) -> User | None:
     """A person, their roles read in the same statement and kept as
     ``roles_of`` keeps them: every signed-in request starts here, and nearly
-    every page then asks for a role."""
+    every page then asks for a role. ``ahead``: the page's first reads,
+    sent with it (``read_together``)."""
     if identity_key(User, user_id) in session.identity_map:
         return session.get(User, user_id)
-    rows = session.execute(_USER_WITH_ROLES, {"user_id": user_id}).all()
+    (rows,) = read_together(session, [(_USER_WITH_ROLES, {"user_id": user_id})], ahead=ahead)
     if not rows:
         return None
-    user = rows[0][0]
-    _remember_roles(session, user, [row[1:] for row in rows if row[1] is not None])
+    user = _user_of(session, rows[0])
+    width = len(_USER_COLUMNS)
+    _remember_roles(session, user, [row[width:] for row in rows if row[width] is not None])
+    return user
+
+
+def _user_of(session: Session, row: Sequence) -> User:
+    """The person made from their columns, in the session as if a query had
+    loaded them (SQLAlchemy's way for objects read elsewhere)."""
+    user = User(**{key: value for (key, _column), value in zip(_USER_COLUMNS, row, strict=False)})
+    make_transient_to_detached(user)
+    session.add(user)
     return user
 
 

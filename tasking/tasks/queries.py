@@ -297,14 +297,18 @@ def task_page(
     ``task_and_people``), the latest comments (``latest_comments``) and the
     objective's targets, each with its latest measurement: four statements,
     one round trip."""
-    header_rows, people, comments, targets = _read(
-        session,
+    header_rows, people, comments, targets = _read(session, *task_page_reads(reader_id, task_id))
+    return _header_of(header_rows), people, _comment_page(comments, COMMENTS_SHOWN), _target_lines(targets)
+
+
+def task_page_reads(reader_id: int, task_id: int) -> list[Query]:
+    """``task_page``'s statements, which the page sends with its reader's."""
+    return [
         _header_read(task_id, reader_id),
         (_PEOPLE, {"task_id": task_id}),
         (_COMMENTS, {"task_id": task_id, "limit": COMMENTS_SHOWN + 1}),
         (_TASK_TARGETS, {"task_id": task_id}),
-    )
-    return _header_of(header_rows), people, _comment_page(comments, COMMENTS_SHOWN), _target_lines(targets)
+    ]
 
 
 def _header_read(task_id: int, reader_id: int) -> Query:

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 
 from tasking.core import clock, events
+from tasking.core.batches import reads_first
 from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.htmx import fragment, is_htmx, render, trigger
 from tasking.core.permissions import (
@@ -63,6 +64,7 @@ def _may_change(task: Task, group: str) -> bool:
 
 @bp.route("/<int:task_id>")
 @login_required
+@reads_first(queries.task_page_reads)
 def show(task_id: int):
     """The page (or, for htmx, the panel the board opens in a dialog). A
     plain view writes nothing: only unread notifications are marked read."""

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from tasking.core.clock import local_today, now
 from tasking.extensions import db
-from tasking.models import Activity, Measurement, Task
+from tasking.models import Activity, Measurement, Task, User
 from tests.conftest import app_now
 
 HX = {"HX-Request": "true"}
@@ -39,6 +39,28 @@ def test_page_reads_in_french(world, client):
     assert "Joindre 80 % des aînés isolés" in html
     assert "Historique" in html and "Commentaires" in html
     assert "HX-Request" in response.headers["Vary"]
+
+
+def test_an_ended_session_gets_the_sign_in_page_not_the_task(world, client, make_client):
+    """The page's reads go with its reader's statement (tasking/core/batches.py):
+    a copy of a session signed out since, or the session of a person
+    deactivated since, still sees nothing of the task."""
+    url = f"/tasks/{world.task.id}"
+    owner, viewer = make_client(), make_client()
+    owner.login(world.owner.email)
+    viewer.login(world.viewer.email)
+    copy = make_client()
+    copy.set_cookie("session", owner.get_cookie("session").value)
+    assert "Appeler les aînés isolés" in copy.get(url).get_data(as_text=True)
+
+    owner.post("/logout")
+    db.session.get(User, world.viewer.id).active = False
+    db.session.commit()
+
+    for ended in (copy, viewer):
+        refused = ended.get(url)
+        assert refused.status_code == 302 and refused.location.startswith("/login")
+        assert "Appeler les aînés isolés" not in refused.get_data(as_text=True)
 
 
 def test_htmx_gets_the_self_contained_fragment(world, client):

@@ -184,9 +184,9 @@ def test_the_board_card_says_the_progress_is_the_objectives(client):
     assert 'title="Avancement des cibles de l’objectif, pas de cette action"' in card
 
 
-def test_on_postgresql_a_task_page_takes_two_round_trips(pg_app):  # noqa: F811
-    """The reader with their roles, then the page's four reads sent together
-    (tasking/core/batches.py); the connection, back in the pool a moment
+def test_on_postgresql_a_task_page_takes_one_round_trip(pg_app):  # noqa: F811
+    """The reader with their roles and the page's four reads, sent together
+    (tasking/core/batches.py, ``reads_first``); the connection, back in the pool a moment
     ago, is not asked whether it is still open (tasking/core/connections.py)."""
     app, _admin = pg_app
     busy = stored_busy_task(app)
@@ -198,4 +198,4 @@ def test_on_postgresql_a_task_page_takes_two_round_trips(pg_app):  # noqa: F811
     response, statements, round_trips = traced_request(app, lambda: client.get(url))
 
     assert response.status_code == 200 and "Ça avance." in response.get_data(as_text=True)
-    assert (statements, round_trips) == (5, 2)
+    assert (statements, round_trips) == (5, 1)

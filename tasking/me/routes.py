@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
 from tasking.core import clock
+from tasking.core.batches import reads_first
 from tasking.core.clock import local_today
 from tasking.core.htmx import render
 from tasking.core.permissions import home_timezone
@@ -133,6 +134,7 @@ def _timezone() -> str:
 
 @bp.route("/me/tasks")
 @login_required
+@reads_first(lambda reader_id: [services.my_tasks_read(db.session, reader_id, clock.now())])
 def tasks():
     now = clock.now()
     expand = request.args.get("all")

@@ -16,6 +16,7 @@ from operator import attrgetter
 from sqlalchemy import Row, Select, any_, bindparam, func, or_, select, union
 from sqlalchemy.orm import Session
 
+from tasking.core.batches import Query, read_together
 from tasking.models import Membership, OperationalObjective, Plan, Task, TaskStatus, Theme, User
 from tasking.models.task import task_collaborators
 
@@ -99,6 +100,15 @@ def _my_tasks_statement(postgresql: bool) -> Select:
     )
 
 
+def my_tasks_read(session: Session, user_id: int, now: datetime) -> Query:
+    """``my_tasks``' statement, which the page sends with its reader's
+    (``batches.reads_first``). « Recently done » starts at a whole minute:
+    the reader's statement and the page, a moment apart, ask the same."""
+    done_since = (now - timedelta(days=DONE_DAYS)).replace(second=0, microsecond=0)
+    statement = _my_tasks_statement(session.get_bind().dialect.name == "postgresql")
+    return statement, {"user_id": user_id, "done_since": done_since}
+
+
 def my_tasks(
     session: Session, *, user: User, today: date, now: datetime, expand: str | None = None
 ) -> MyTasks:
@@ -112,9 +122,9 @@ def my_tasks(
     cost more, on PostgreSQL above all, than the lines not shown).
     """
     week_end = today + timedelta(days=WEEK_DAYS - 1)
-    done_since = now - timedelta(days=DONE_DAYS)
-    statement = _my_tasks_statement(session.get_bind().dialect.name == "postgresql")
-    rows = session.execute(statement, {"user_id": user.id, "done_since": done_since}).all()
+    # A plain select does not flush: what this session changed must show.
+    session.flush()
+    (rows,) = read_together(session, [my_tasks_read(session, user.id, now)])
     grouped: dict[str, list] = {key: [] for key in GROUPS}
     done = TaskStatus.DONE.value  # once: an enum member's value is a slow attribute
     for row in rows:

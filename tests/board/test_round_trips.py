@@ -83,3 +83,17 @@ def test_on_postgresql_moving_one_card_again_and_again_plans_no_statement_each_t
         db.session.commit()
     assert version == busy.version + 12
     assert planned_each_time == []
+
+
+def test_on_postgresql_my_tasks_take_one_round_trip(pg_app):  # noqa: F811
+    """The reader with their roles and the page's statement, sent together
+    (``reads_first``)."""
+    app, _admin = pg_app
+    busy = stored_busy_task(app)
+    client = app.test_client()
+    client.login(busy.owner_email)
+
+    page, statements, round_trips = traced_request(app, lambda: client.get("/me/tasks"))
+
+    assert page.status_code == 200 and f'href="/tasks/{busy.task_id}"' in page.get_data(as_text=True)
+    assert (statements, round_trips) == (2, 1)

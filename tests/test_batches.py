@@ -37,11 +37,13 @@ def test_reads_together_give_what_each_gives_alone(app):
     assert (sums[0].total, sums[0].word) == (42, "là")
 
 
-def test_a_failing_read_raises_and_the_session_goes_on(app):
+@pytest.mark.parametrize("others", [0, 1], ids=["alone", "with another"])
+def test_a_failing_read_raises_and_the_session_goes_on(app, others):
+    """Alone, a read goes without psycopg's pipeline: it fails the same way."""
     missing = select(column("n")).select_from(table("no_such_table"))
 
     with pytest.raises(DBAPIError):
-        read_together(db.session, [(SUM, {"a": 1, "b": 1}), (missing, {})])
+        read_together(db.session, [(SUM, {"a": 1, "b": 1})] * others + [(missing, {})])
     db.session.rollback()
 
     assert read_together(db.session, [(SUM, {"a": 1, "b": 2})])[0][0].total == 3

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pytest
 from flask_login import current_user
-from sqlalchemy import bindparam, column, literal, select, table
+from sqlalchemy import Select, bindparam, column, literal, select, table, text
 from sqlalchemy.exc import DBAPIError
 
 from tasking.core.batches import AHEAD, read_together, reads_first
+from tasking.core.ids import in_ids_param
 from tasking.extensions import db
 from tasking.models import User
 from tests import factories
@@ -138,3 +139,38 @@ def test_a_page_keeps_its_first_reads_only_for_a_reader_let_in(fresh_app):
     client.post("/logout")
 
     assert copy.get("/first-reads-kept").get_data(as_text=True) == "False False"
+
+
+def _named_among() -> Select:
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    return select(User.name).where(in_ids_param(User.id, "ids", postgresql)).order_by(User.id)
+
+
+def test_reads_of_a_list_of_ids_are_kept_and_found_as_any_other(app, count_queries):
+    _three_people()
+    anne, bruno, chloe = db.session.scalars(select(User.id).order_by(User.id))
+    among = _named_among()
+
+    read_together(db.session, [(SUM, {"a": 1, "b": 1})], ahead=[(among, {"ids": [anne, chloe]})])
+    with count_queries() as counted:
+        (kept,) = read_together(db.session, [(among, {"ids": [anne, chloe]})])
+        (other,) = read_together(db.session, [(among, {"ids": [bruno]})])
+
+    assert [row.name for row in kept] == ["Anne", "Chloé"]
+    assert [row.name for row in other] == ["Bruno"] and counted.count == 1
+
+
+def test_on_postgresql_a_row_lock_drops_what_was_read_ahead(pg_app):  # noqa: F811
+    """A lock taken after the rows were read (SQLite takes none): they may
+    no longer be what the lock holds."""
+    app, _admin = pg_app
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE held (id integer)"))
+        read_together(db.session, [(SUM, {"a": 1, "b": 1})], ahead=[(SUM, {"a": 2, "b": 2})])
+        db.session.execute(text("SELECT id FROM held"))
+        assert AHEAD in db.session.connection().info  # a plain read keeps them
+
+        db.session.execute(text("SELECT id FROM held FOR UPDATE"))
+
+        assert AHEAD not in db.session.connection().info
+        db.session.rollback()

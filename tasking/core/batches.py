@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -69,6 +69,7 @@ def read_together(
     rows = [next(answers) if rows is None else rows for rows in found]
     if ahead:
         connection.info[AHEAD] = {_key(read): next(answers) for read in ahead}
+        connection.info[AHEAD].pop(None, None)  # a read that cannot be a key is not kept
     return rows
 
 
@@ -94,9 +95,21 @@ def reads_first(reads: Callable[..., Sequence[Query]]) -> Callable[[Callable], C
     return mark
 
 
-def _key(read: Query) -> tuple:
+def _key(read: Query) -> Hashable | None:
+    """The read as a key of the rows kept ahead; None for values that cannot
+    be one (such a read is never kept)."""
     statement, values = read
-    return statement, tuple(sorted(values.items()))
+    key = statement, tuple(sorted((name, _frozen(value)) for name, value in values.items()))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _frozen(value: Any) -> Any:
+    # Lists of ids (the board's reads) as tuples: equal lists, equal keys.
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _read(connection: Connection, reads: Sequence[Query]) -> list[list[Any]]:

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from tasking.core.clock import now
 from tasking.extensions import db
-from tasking.models import Plan, Task
+from tasking.me.services import my_tasks
+from tasking.models import Plan, Task, User
 from tasking.models.task import task_collaborators
 from tests.board.conftest import today
 
@@ -122,3 +123,32 @@ def test_an_htmx_request_gets_the_fragment(client, people, build):
 def test_signed_out_people_go_to_the_sign_in_page(client):
     response = client.get("/me/tasks")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_recently_done_goes_back_fourteen_days_to_the_whole_minute(client, people, build, clock):
+    """The page's statement goes with its reader's, a moment before the page
+    asks (tasking/core/batches.py): both start « recently done » at the same
+    whole minute."""
+    clock.advance(seconds=30)  # 15:00:30
+    plan = build.plan(people.org)
+    inside, outside = (build.tasks(plan, 1, owner_id=people.owner.id, status="done")[0] for _ in range(2))
+    db.session.get(Task, inside).completed_at = now() - timedelta(days=14, seconds=20)  # 15:00:10
+    db.session.get(Task, outside).completed_at = now() - timedelta(days=14, seconds=40)  # 14:59:50
+    db.session.commit()
+    client.login(people.owner.email)
+
+    html = client.get("/me/tasks").get_data(as_text=True)
+
+    assert groups(html)["done"] == [inside]
+
+
+def test_my_tasks_show_what_the_session_has_not_written_yet(app, people, build):
+    plan = build.plan(people.org)
+    (task_id,) = build.tasks(plan, 1, owner_id=people.admin.id, due_date=today())
+    owner = db.session.get(User, people.owner.id)
+
+    db.session.get(Task, task_id).owner_id = owner.id
+    mine = my_tasks(db.session, user=owner, today=today(), now=now())
+
+    assert [row.id for group in mine.groups for row in group.items] == [task_id]
+    db.session.rollback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -17,6 +18,7 @@ from tasking.auth.forms import (
     SetPasswordForm,
 )
 from tasking.core import clock, security_log, sessions
+from tasking.core.batches import Query
 from tasking.core.errors import ServiceError
 from tasking.core.htmx import sign_in_first
 from tasking.core.i18n import normalise_locale
@@ -36,7 +38,7 @@ def load_user(session_id: str):
     return services.load_session_user(db.session, session_id, _reads_first())
 
 
-def _reads_first():
+def _reads_first() -> Callable[[int], Sequence[Query]] | None:
     """The reads the view asked to send with its reader's (``batches.reads_first``)."""
     view = current_app.view_functions.get(request.endpoint)
     reads = getattr(view, "reads_first", None)

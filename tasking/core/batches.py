@@ -19,8 +19,8 @@ the person's statement at sign-in check carries the page's first reads
 (``reads_first`` on the view), and the page's own ``read_together`` then
 finds their rows instead of waiting for the server again. Rows kept ahead
 serve once, and are dropped at the request's first write (they might no
-longer be what the database holds) and when the connection goes back to
-the pool.
+longer be what the database holds), when the person is refused, and when
+the connection goes back to the pool.
 """
 
 from __future__ import annotations

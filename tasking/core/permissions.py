@@ -96,6 +96,7 @@ def user_with_roles(session: Session, user_id: int, *, ahead: Sequence[Query] = 
 def _user_of(session: Session, row: Sequence) -> User:
     """The person made from their columns, in the session as if a query had
     loaded them (SQLAlchemy's way for objects read elsewhere)."""
+    # The row's last columns are a membership's.
     user = User(**{key: value for (key, _column), value in zip(_USER_COLUMNS, row, strict=False)})
     make_transient_to_detached(user)
     session.add(user)

@@ -22,11 +22,15 @@ NAMES = select(User.id, User.name).where(User.name != bindparam("not_named")).or
 SUM = select((bindparam("a") + bindparam("b")).label("total"), literal("là").label("word"))
 
 
-def test_reads_together_give_what_each_gives_alone(app):
+def _three_people() -> None:
     org = factories.organisation(db.session)
     for name in ("Anne", "Bruno", "Chloé"):
         factories.user(db.session, org, "member", name=name)
     db.session.commit()
+
+
+def test_reads_together_give_what_each_gives_alone(app):
+    _three_people()
     reads = [(NAMES, {"not_named": "Bruno"}), (SUM, {"a": 2, "b": 40})]
 
     names, sums = read_together(db.session, reads)
@@ -68,13 +72,6 @@ def test_on_postgresql_reads_together_take_one_round_trip(traced):  # noqa: F811
     assert trace.statements == 3  # statement counters still hear each read
     assert len([sent for sent in asked if sent.startswith("Execute")]) == 3
     assert round_trips == 1
-
-
-def _three_people() -> None:
-    org = factories.organisation(db.session)
-    for name in ("Anne", "Bruno", "Chloé"):
-        factories.user(db.session, org, "member", name=name)
-    db.session.commit()
 
 
 def test_rows_read_ahead_serve_the_same_read_once_without_asking_again(app, count_queries):

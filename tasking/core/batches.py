@@ -68,8 +68,9 @@ def read_together(
     answers = iter(_read(connection, [*missing, *ahead]))
     rows = [next(answers) if rows is None else rows for rows in found]
     if ahead:
-        connection.info[AHEAD] = {_key(read): next(answers) for read in ahead}
-        connection.info[AHEAD].pop(None, None)  # a read that cannot be a key is not kept
+        keep = {_key(read): next(answers) for read in ahead}
+        keep.pop(None, None)  # a read that cannot be a key is not kept
+        connection.info[AHEAD] = keep
     return rows
 
 

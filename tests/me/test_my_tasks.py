@@ -131,7 +131,7 @@ def test_recently_done_goes_back_fourteen_days_to_the_whole_minute(client, peopl
     whole minute."""
     clock.advance(seconds=30)  # 15:00:30
     plan = build.plan(people.org)
-    inside, outside = (build.tasks(plan, 1, owner_id=people.owner.id, status="done")[0] for _ in range(2))
+    inside, outside = build.tasks(plan, 2, owner_id=people.owner.id, status="done")
     db.session.get(Task, inside).completed_at = now() - timedelta(days=14, seconds=20)  # 15:00:10
     db.session.get(Task, outside).completed_at = now() - timedelta(days=14, seconds=40)  # 14:59:50
     db.session.commit()

@@ -6,6 +6,7 @@ from datetime import UTC
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import browser_login
 
@@ -24,11 +25,12 @@ def test_enrol_then_sign_in_with_a_code(live_server, page, make, app):
     page.goto(live_server + "/account")
     page.get_by_role("link", name="Connexion à deux facteurs").click()
     page.get_by_role("link", name="Activer la connexion à deux facteurs").click()
-    assert page.locator(".qr-code svg").is_visible()
+    expect(page.locator(".qr-code svg")).to_be_visible()
     secret = page.locator("#totp-secret").inner_text()
     page.fill("input[name=code]", code(secret))
     page.get_by_role("button", name="Activer la connexion à deux facteurs").click()
-    assert page.get_by_role("heading", name="Vos codes de récupération").is_visible()
+    # The form posts and the page that answers shows the codes: waited for, not read at once.
+    expect(page.get_by_role("heading", name="Vos codes de récupération")).to_be_visible()
     assert page.locator(".recovery-codes li").count() == 10
 
     page.locator("form[action='/logout'] button").click()

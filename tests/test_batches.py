@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 from flask_login import current_user
-from sqlalchemy import Select, bindparam, column, literal, select, table, text
+from sqlalchemy import Select, bindparam, column, create_engine, literal, select, table, text
 from sqlalchemy.exc import DBAPIError
 
-from tasking.core.batches import AHEAD, read_together, reads_first
+from tasking.core.batches import AHEAD, columns_of, loaded, read_together, reads_first
 from tasking.core.ids import in_ids_param
 from tasking.extensions import db
 from tasking.models import User
@@ -171,3 +171,59 @@ def test_on_postgresql_a_row_lock_drops_what_was_read_ahead(pg_app):  # noqa: F8
 
         assert AHEAD not in db.session.connection().info
         db.session.rollback()
+
+
+def test_on_postgresql_the_last_reads_carry_the_commit(traced):  # noqa: F811
+    """After the last write, the reads and COMMIT in one round trip: the
+    row is stored before the request ends, whose own commit sends nothing."""
+    app, trace = traced
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE kept (n integer)"))
+        db.session.commit()
+        db.session.execute(text("INSERT INTO kept VALUES (1)"))
+        trace.mark()
+
+        (rows,) = read_together(db.session, [(SUM, {"a": 1, "b": 1})], last=True)
+        other = create_engine(db.engine.url)
+        with other.connect() as elsewhere:
+            seen = elsewhere.execute(text("SELECT n FROM kept")).scalars().all()
+        other.dispose()
+        db.session.commit()
+
+        asked, round_trips = trace.sent()
+    assert rows[0].total == 2 and seen == [1]
+    assert 'Parse "" "COMMIT" 0' in asked and 'Query "COMMIT"' not in asked
+    assert round_trips == 1
+
+
+def test_a_failing_last_read_commits_nothing(app):
+    """On PostgreSQL the COMMIT after a failing read is skipped by the
+    server; elsewhere the request commits at its end, as ever."""
+    _three_people()
+    missing = select(column("n")).select_from(table("no_such_table"))
+    db.session.scalars(select(User).where(User.name == "Anne")).one().name = "Annie"
+
+    with pytest.raises(DBAPIError):
+        read_together(db.session, [(SUM, {"a": 1, "b": 1}), (missing, {})], last=True)
+    db.session.rollback()
+
+    assert db.session.scalars(select(User.name).order_by(User.id)).all() == ["Anne", "Bruno", "Chloé"]
+
+
+def test_an_object_made_from_its_columns_is_as_if_a_query_had_loaded_it(app, count_queries):
+    _three_people()
+    db.session.expunge_all()
+    people = select(*columns_of(User)).order_by(User.id)
+
+    with count_queries() as counted:
+        (rows,) = read_together(db.session, [(people, {})])
+        anne = loaded(db.session, User, rows[0])
+        names = (anne.name, anne.email)
+    assert counted.count == 1 and names[0] == "Anne"
+    assert anne in db.session and not db.session.dirty
+    assert loaded(db.session, User, rows[0]) is anne
+    assert db.session.get(User, rows[0].id) is anne
+
+    anne.name = "Annie"
+    db.session.commit()
+    assert db.session.scalars(select(User.name).order_by(User.id)).all() == ["Annie", "Bruno", "Chloé"]

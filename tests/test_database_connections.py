@@ -18,7 +18,8 @@ from sqlalchemy import create_engine, event, literal, select, text
 from werkzeug.test import TestResponse
 
 from tasking.core import connections
-from tasking.extensions import db
+from tasking.core.batches import read_together
+from tasking.extensions import csrf, db
 from tests.conftest import PG_ADMIN_URL, make_app
 
 
@@ -177,6 +178,85 @@ def _add_pages(app) -> None:  # noqa: ANN001
     app.add_url_rule("/write-twice", "write_twice", write_twice)
     with app.app_context(), db.engine.begin() as conn:
         conn.execute(text("CREATE TABLE written (n integer)"))
+
+
+ONE, TWO = select(literal(1).label("n")), select(literal(2).label("n"))
+
+
+def _add_forms(app) -> None:  # noqa: ANN001
+    """POSTs (no form token: the check is not what they test) that read two
+    values together then write them, and one that commits them early (its
+    last reads carry the COMMIT), writes a third row, then answers 200 or
+    fails (``?fail=1``)."""
+
+    def write_read():  # noqa: ANN202
+        ones, twos = read_together(db.session, [(ONE, {}), (TWO, {})])
+        db.session.execute(text("INSERT INTO written (n) VALUES (:n)"), {"n": ones[0].n})
+        db.session.execute(text("INSERT INTO written (n) VALUES (:n)"), {"n": twos[0].n})
+        return "ok"
+
+    def commit_early():  # noqa: ANN202
+        write_read()
+        read_together(db.session, [(ONE, {})], last=True)
+        db.session.execute(text("INSERT INTO written (n) VALUES (3)"))
+        if request.args.get("fail"):
+            raise RuntimeError("after the third row")
+        return "ok"
+
+    for view in (write_read, commit_early):
+        app.add_url_rule(f"/{view.__name__}", view.__name__, csrf.exempt(view), methods=["POST"])
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE written (n integer)"))
+
+
+def test_a_form_sends_its_begin_with_its_first_reads(traced):
+    """A POST on a connection back in the pool a moment ago, its socket
+    quiet: no round trip of its own for BEGIN, which goes with the reads."""
+    app, trace = traced
+    _add_forms(app)
+    client = app.test_client()
+    assert client.post("/write_read").status_code == 200  # connects, prepares the statements
+    trace.mark()
+    assert client.post("/write_read").status_code == 200
+    asked, round_trips = trace.sent()
+    assert asked[0] == 'Parse "" "BEGIN" 0'
+    assert 'Query "BEGIN"' not in asked and asked[-1] == 'Query "COMMIT"'
+    # BEGIN and the reads; each row; COMMIT.
+    assert (trace.statements, round_trips) == (4, 1 + 2 + 1)
+    assert _written(app) == [1, 1, 2, 2]
+
+
+def test_a_form_on_a_connection_idle_for_long_is_checked_by_its_begin(traced, monkeypatch):
+    app, trace = traced
+    _add_forms(app)
+    client = app.test_client()
+    assert client.post("/write_read").status_code == 200
+    monkeypatch.setattr(connections, "TRUSTED_IDLE", -1.0)
+    trace.mark()
+    assert client.post("/write_read").status_code == 200
+    asked, round_trips = trace.sent()
+    assert asked[0] == 'Query "BEGIN"' and 'Parse "" "BEGIN" 0' not in asked
+    assert round_trips == 1 + 1 + 2 + 1
+
+
+def test_after_a_transaction_begun_with_the_reads_the_next_writes_are_in_one_again(traced):
+    """The BEGIN sent with the reads runs in psycopg's autocommit: once its
+    transaction has ended (here, with the last reads), the next statement
+    opens a transaction of psycopg's, which a failure rolls back."""
+    app, _trace = traced
+    _add_forms(app)
+    client = app.test_client()
+    with pytest.raises(RuntimeError):
+        client.post("/commit_early?fail=1")
+    assert _written(app) == [1, 2]
+
+    assert client.post("/commit_early").status_code == 200
+    assert _written(app) == [1, 1, 2, 2, 3]
+    # Back in the pool, the connection is in psycopg's transactions again.
+    with app.app_context():
+        db.session.execute(text("INSERT INTO written (n) VALUES (4)"))
+        db.session.rollback()
+    assert _written(app) == [1, 1, 2, 2, 3]
 
 
 def _written(app) -> list[int]:  # noqa: ANN001

@@ -29,17 +29,22 @@ import contextlib
 import functools
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.rows import namedtuple_row
-from sqlalchemy import Connection, Dialect, Engine, Select, event
+from sqlalchemy import ColumnElement, Connection, Dialect, Engine, Select, event
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.compiler import Compiled
+
+from tasking.core import connections
 
 #: A statement and its parameters' values.
 Query = tuple[Select, Mapping[str, Any]]
+T = TypeVar("T")
 
 #: Compiled statements kept: the board's are built once per shape of filters,
 #: and kept for as many shapes (``board.services.SHAPES_KEPT``) as a few kinds.
@@ -53,25 +58,51 @@ _LOCKS = re.compile(r"\bFOR\s+(UPDATE|SHARE|NO\s+KEY|KEY)\b", re.IGNORECASE)
 
 
 def read_together(
-    session: Session, reads: Sequence[Query], *, ahead: Sequence[Query] = ()
+    session: Session, reads: Sequence[Query], *, ahead: Sequence[Query] = (), last: bool = False
 ) -> list[list[Any]]:
     """The rows of each read, in order: on PostgreSQL in one round trip.
     Rows read by name (``row.id``) and by position, as SQLAlchemy's do.
     ``ahead``: reads sent in the same round trip, whose rows are kept for a
-    later ``read_together`` of the same statement and values."""
+    later ``read_together`` of the same statement and values. ``last``: the
+    request's last statements, after its last write: on PostgreSQL its
+    transaction's ``COMMIT`` goes in the same round trip (``_pipelined``)."""
     connection = session.connection()
     kept = connection.info.get(AHEAD)
     found = [kept.pop(_key(read), None) for read in reads] if kept else [None] * len(reads)
     missing = [read for read, rows in zip(reads, found, strict=True) if rows is None]
     if not missing and not ahead:
         return found
-    answers = iter(_read(connection, [*missing, *ahead]))
+    if last:
+        # What the session holds unwritten must go before the COMMIT.
+        session.flush()
+    answers = iter(_read(connection, [*missing, *ahead], last))
     rows = [next(answers) if rows is None else rows for rows in found]
     if ahead:
         keep = {_key(read): next(answers) for read in ahead}
         keep.pop(None, None)  # a read that cannot be a key is not kept
         connection.info[AHEAD] = keep
     return rows
+
+
+def columns_of(model: type) -> tuple[ColumnElement, ...]:
+    """The columns of a mapped class's attributes, to read in a ``read_together``
+    and make objects of (``loaded``)."""
+    return tuple(prop.columns[0] for prop in model.__mapper__.column_attrs)
+
+
+def loaded(session: Session, model: type[T], row: Sequence[Any], start: int = 0) -> T:
+    """The object of ``model`` whose ``columns_of`` are ``row``'s from
+    ``start`` on, in the session as if a query had loaded it (SQLAlchemy's
+    way for objects read elsewhere); the session's own if it holds it."""
+    keys = [prop.key for prop in model.__mapper__.column_attrs]
+    values = dict(zip(keys, row[start : start + len(keys)], strict=True))
+    held = session.identity_map.get(identity_key(model, values["id"]))
+    if held is not None:
+        return held
+    found = model(**values)
+    make_transient_to_detached(found)
+    session.add(found)
+    return found
 
 
 def forget_ahead(session: Session) -> None:
@@ -113,10 +144,10 @@ def _frozen(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _read(connection: Connection, reads: Sequence[Query]) -> list[list[Any]]:
+def _read(connection: Connection, reads: Sequence[Query], last: bool = False) -> list[list[Any]]:
     if connection.dialect.name != "postgresql":
         return [connection.execute(statement, dict(values)).all() for statement, values in reads]
-    return _pipelined(connection, reads)
+    return _pipelined(connection, reads, last)
 
 
 def _drop_ahead_at_a_write(connection: Connection, _cursor, statement: str, *_args: object) -> None:  # noqa: ANN001
@@ -128,14 +159,21 @@ def _drop_ahead_at_checkin(_dbapi_connection, record) -> None:  # noqa: ANN001
     record.info.pop(AHEAD, None)
 
 
-def _pipelined(connection: Connection, reads: Sequence[Query]) -> list[list[Any]]:
+def _pipelined(connection: Connection, reads: Sequence[Query], last: bool = False) -> list[list[Any]]:
     driver = connection.connection.driver_connection
+    # A transaction of the request's own (a read's autocommit has none).
+    commit = last and driver.info.transaction_status == TransactionStatus.INTRANS
+    begin = connections.begins_here(connection)
     cursors = []
     sql, parameters = "", {}
     try:
         # One read alone goes without the pipeline, whose own messages (a
         # flush request and a sync) cost more than they save: 30 µs a request.
-        with driver.pipeline() if len(reads) > 1 else contextlib.nullcontext():
+        with driver.pipeline() if len(reads) > 1 or commit or begin else contextlib.nullcontext():
+            if begin:
+                # Before the reads, in their round trip (core/connections.py).
+                sql, parameters = "BEGIN", {}
+                driver.execute(sql, prepare=False)
             for statement, values in reads:
                 compiled = _compile(statement, connection.dialect)
                 sql, parameters = compiled.string, compiled.construct_params(dict(values))
@@ -143,6 +181,14 @@ def _pipelined(connection: Connection, reads: Sequence[Query]) -> list[list[Any]
                 connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
                 cursor.execute(sql, parameters)
                 cursors.append(cursor)
+            if commit:
+                # Queued like the reads, not ``driver.commit()``, which would
+                # wait for the server before the pipeline's own sync: the
+                # server answers the reads, then commits, in one round trip
+                # (a failing read skips the COMMIT). SQLAlchemy's commit, at
+                # the end of the request, then finds nothing left to send.
+                sql, parameters = "COMMIT", {}
+                driver.execute(sql, prepare=False)
         return [cursor.fetchall() for cursor in cursors]
     except psycopg.Error as error:
         # As SQLAlchemy's own execution would: a lost connection leaves the pool.

@@ -22,10 +22,19 @@ much as a small statement:
   (Go's MySQL driver checks its connections the same way). One idle for
   longer, or whose socket has something to say, is asked, as a silent loss
   (a firewall forgetting the connection) is only found by asking;
-- a request that may write (and the CLI, the scheduler) is checked by its
-  transaction's ``BEGIN``, which psycopg would otherwise send in a round
-  trip of its own before the first statement (it sends none once the server
-  says a transaction is open);
+- the CLI and the scheduler are checked by their transaction's ``BEGIN``,
+  which psycopg would otherwise send in a round trip of its own before the
+  first statement (it sends none once the server says a transaction is
+  open); so is a request that may write on a connection not trusted as
+  below. On a trusted one, its ``BEGIN`` waits for the request's first
+  statements: reads sent together (``core/batches.py``, the person's with
+  the page's first reads) take it in their round trip; any other statement
+  has psycopg send it first, as before. psycopg would end a ``BEGIN`` it
+  sends in a pipeline with a sync of its own (a round trip), so the
+  connection is in psycopg's autocommit until then and the ``BEGIN`` is
+  sent as a statement; once that transaction has ended, the connection's
+  next statement, or its return to the pool, brings back psycopg's own
+  transactions;
 - the pool hands out the connection returned last (LIFO), not the one idle
   longest: under a municipality's usual traffic, a few requests at a time,
   the same one or two connections serve them all, with their statements
@@ -59,6 +68,10 @@ from tasking.core.transaction import SAFE_METHODS
 
 #: Key of a pooled connection's ``info`` while it serves a read in autocommit.
 READING = "tasking.reading"
+#: Keys of a pooled connection's ``info``: a write's BEGIN still to send,
+#: and a transaction begun by a BEGIN sent with the first reads.
+BEGIN_OWED = "tasking.begin_owed"
+OWN_BEGIN = "tasking.own_begin"
 #: Key of a pooled connection's ``info``: when it was opened or last came back.
 RETURNED = "tasking.returned"
 #: Seconds a connection may have been back in the pool and still be handed
@@ -84,6 +97,7 @@ def set_up(engine: Engine) -> None:
         event.listen(engine, "checkout", _check)
         event.listen(engine, "checkin", _returned)
         event.listen(engine, "before_execute", _transaction_before_a_write)
+        event.listen(engine, "before_cursor_execute", _begin_before_a_statement)
         event.listen(engine, "set_connection_execution_options", _close_the_opened_transaction)
 
 
@@ -110,6 +124,9 @@ def _check(dbapi_connection, record: ConnectionPoolEntry, _proxy) -> None:  # no
             dbapi_connection.autocommit = True
             if _may_be_gone(dbapi_connection, record):
                 dbapi_connection.execute(";", prepare=False)
+        elif has_request_context() and not _may_be_gone(dbapi_connection, record):
+            record.info[BEGIN_OWED] = True
+            dbapi_connection.autocommit = True
         else:
             answer = dbapi_connection.pgconn.exec_(b"BEGIN")
             if answer.status != ExecStatus.COMMAND_OK:
@@ -164,9 +181,34 @@ def _transaction_before_a_write(connection: Connection, statement: object, *_arg
     connection.connection.dbapi_connection.autocommit = False
 
 
+def begins_here(connection: Connection) -> bool:
+    """Whether the connection still owes its transaction's ``BEGIN``: the
+    caller then sends it before its statements, in their round trip."""
+    info = connection.connection.info
+    if not info.pop(BEGIN_OWED, False) or not connection.connection.dbapi_connection.autocommit:
+        return False
+    info[OWN_BEGIN] = True
+    return True
+
+
+def _begin_before_a_statement(connection: Connection, *_args: object) -> None:
+    """A statement on a connection owing its BEGIN, or whose own transaction
+    has ended: psycopg opens the transaction before it."""
+    info = connection.connection.info
+    if BEGIN_OWED not in info and OWN_BEGIN not in info:
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if BEGIN_OWED in info or dbapi_connection.info.transaction_status == TransactionStatus.IDLE:
+        info.pop(BEGIN_OWED, None)
+        info.pop(OWN_BEGIN, None)
+        dbapi_connection.autocommit = False
+
+
 def _returned(dbapi_connection, record: ConnectionPoolEntry) -> None:  # noqa: ANN001
-    """Back to transactions after a read, and the time it came back."""
-    if record.info.pop(READING, False) and not dbapi_connection.closed:
+    """Back to psycopg's transactions after a read or a BEGIN of ours, and
+    the time it came back."""
+    marks = [record.info.pop(key, False) for key in (READING, BEGIN_OWED, OWN_BEGIN)]
+    if any(marks) and not dbapi_connection.closed:
         dbapi_connection.autocommit = False
     record.info[RETURNED] = time.monotonic()
 
@@ -180,6 +222,8 @@ def _close_the_opened_transaction(connection: Connection, options: dict) -> None
         or connection.in_transaction()
     ):
         return
+    # Its BEGIN is psycopg's, as the new level says.
+    connection.connection.info.pop(BEGIN_OWED, None)
     dbapi_connection = connection.connection.dbapi_connection
     if dbapi_connection.info.transaction_status == TransactionStatus.INTRANS:
         dbapi_connection.pgconn.exec_(b"ROLLBACK")

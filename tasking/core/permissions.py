@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.util import identity_key
 
-from tasking.core.batches import Query, read_together
+from tasking.core.batches import Query, columns_of, loaded, read_together
 from tasking.models import (
     Membership,
     OperationalObjective,
@@ -58,13 +58,13 @@ _MEMBERSHIPS = (
     .join(Organisation, Organisation.id == Membership.organisation_id)
     .order_by(Membership.id)
 )
-#: The person's columns by attribute: read as plain columns, they can go in
-#: one round trip with other reads (``core/batches.py``).
-_USER_COLUMNS = tuple((prop.key, prop.columns[0]) for prop in User.__mapper__.column_attrs)
+#: The person's columns: read as plain columns, they can go in one round
+#: trip with other reads (``core/batches.py``).
+_USER_COLUMNS = columns_of(User)
 #: A person with each of their memberships (one row each, or one row of nulls).
 _USER_WITH_ROLES = (
     select(
-        *(column for _key, column in _USER_COLUMNS),
+        *_USER_COLUMNS,
         Membership.organisation_id,
         Membership.role,
         Organisation.timezone,
@@ -87,19 +87,9 @@ def user_with_roles(session: Session, user_id: int, *, ahead: Sequence[Query] = 
     (rows,) = read_together(session, [(_USER_WITH_ROLES, {"user_id": user_id})], ahead=ahead)
     if not rows:
         return None
-    user = _user_of(session, rows[0])
+    user = loaded(session, User, rows[0])
     width = len(_USER_COLUMNS)
     _remember_roles(session, user, [row[width:] for row in rows if row[width] is not None])
-    return user
-
-
-def _user_of(session: Session, row: Sequence) -> User:
-    """The person made from their columns, in the session as if a query had
-    loaded them (SQLAlchemy's way for objects read elsewhere)."""
-    # The row's last columns are a membership's.
-    user = User(**{key: value for (key, _column), value in zip(_USER_COLUMNS, row, strict=False)})
-    make_transient_to_detached(user)
-    session.add(user)
     return user
 
 

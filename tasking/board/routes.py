@@ -14,6 +14,7 @@ from tasking.board import services
 from tasking.board.services import Filters, Scope
 from tasking.board.text import CardText
 from tasking.core import clock
+from tasking.core.batches import reads_first
 from tasking.core.clock import local_today
 from tasking.core.errors import ConflictError, ServiceError
 from tasking.core.htmx import fragment, is_htmx, render
@@ -23,7 +24,8 @@ from tasking.core.transaction import refused_redirect
 from tasking.core.validation import parse_id
 from tasking.extensions import db
 from tasking.models import Plan, User
-from tasking.tasks.editing import ReasonRequired, move_task, neighbourhood
+from tasking.notifications.preferences import followers_read, followers_with_channels
+from tasking.tasks.editing import ReasonRequired, move_task
 from tasking.tasks.forms import read_version
 from tasking.tasks.history import describe, field_label, human_value
 from tasking.tasks.queries import changes_since
@@ -139,21 +141,33 @@ def _other_changes(task_id: int, version: int) -> list[dict]:
     ]
 
 
-@bp.route("/tasks/<int:task_id>/move", methods=["POST"])
-@login_required
-def move(task_id: int):
-    """Move a card to a column and a place in it. htmx gets the card alone
-    plus the column counts out of band; a plain form goes back to the board."""
-    wanted = {
+def _wanted() -> dict:
+    """Where the move puts the card."""
+    return {
         "status": request.form.get("status", ""),
         "after_id": _form_int("after_id"),
         "before_id": _form_int("before_id"),
     }
+
+
+def _move_reads(_reader_id: int, task_id: int) -> list:
+    """A move's first reads: the task with its plan and new neighbours, and
+    who is told of a new status."""
+    return [services.move_read(task_id, **_wanted()), followers_read(task_id, "status")]
+
+
+@bp.route("/tasks/<int:task_id>/move", methods=["POST"])
+@login_required
+@reads_first(_move_reads)
+def move(task_id: int):
+    """Move a card to a column and a place in it. htmx gets the card alone
+    plus the column counts out of band; a plain form goes back to the board."""
+    wanted = _wanted()
     # task_or_404's checks, on the plan read with the task (it would ask for
-    # the plan's organisation again), and the card's new neighbours read
-    # with them too: a move is one of the busiest writes.
-    near, values = neighbourhood(**wanted)
-    found = services.task_and_plan(db.session, task_id, also=near, values=values)
+    # the plan's organisation again), the card's new neighbours and who is
+    # told of a new status, all read with the mover: a move is one of the
+    # busiest writes.
+    found = services.task_and_plan(db.session, services.move_read(task_id, **wanted))
     if found is None:
         abort(404)
     task, plan, *place = found
@@ -178,6 +192,7 @@ def move(task_id: int):
             now=clock.now(),
             blocked_reason=reason,
             near=place,
+            followers=followers_with_channels(db.session, task_id, "status"),
             **wanted,
         )
         # A stale version shows here, at the flush of the task's row.
@@ -269,8 +284,11 @@ def _moved(
     counted: Sequence[str] = services.STATUSES,
 ):
     """The moved card and the counts of the columns ``counted`` (out of
-    band), not the whole board."""
-    card, counts, totals = services.card_and_counts(db.session, _scope(plan), task_id, filters, counted)
+    band), not the whole board. A move's last statements: its transaction
+    ends with them (a refused move's has nothing left to end)."""
+    card, counts, totals = services.card_and_counts(
+        db.session, _scope(plan), task_id, filters, counted, last=status < 400
+    )
     return fragment(
         render_template(
             "board/_moved.html",

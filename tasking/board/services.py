@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     ColumnElement,
@@ -62,12 +62,15 @@ from tasking.models import (
 )
 from tasking.models.plan import HORIZONS
 from tasking.models.task import task_collaborators
-from tasking.webhooks.queue import first_with_webhooks
+from tasking.tasks.editing import neighbourhood
+from tasking.webhooks.queue import first_of, with_webhooks
 
 if TYPE_CHECKING:
     from tasking.board.text import CardWords
 
 STATUSES = tuple(s.value for s in TaskStatus)
+TASK_COLUMNS = batches.columns_of(Task)
+PLAN_COLUMNS = batches.columns_of(Plan)
 # Cards of each column on the first screen: a screenful, so that it stays
 # small and quick (issue 15: under 25 ms); then the « more » pages htmx asks
 # for as a column is scrolled, big, so that every card of a long column takes
@@ -714,11 +717,14 @@ def card_and_counts(
     task_id: int,
     filters: Filters,
     statuses: Sequence[str] = STATUSES,
+    *,
+    last: bool = False,
 ) -> tuple[Card | None, dict[tuple[str, str], int], dict[str, int]]:
     """One card as the board shows it (after a move, or to refresh it), and
     the counts of the columns ``statuses``: (lane key, status) → number of
     cards matching the filters, and status → total over the lanes. Read
-    together with the card's facts (one round trip on PostgreSQL).
+    together with the card's facts (one round trip on PostgreSQL, with the
+    request's ``COMMIT`` when they are its ``last`` statements: a move's).
 
     A move counts only the two columns it changed, and a move inside one
     column none: counting reads every task of the plan (on PostgreSQL it
@@ -738,7 +744,7 @@ def card_and_counts(
     elif statuses:
         counted = {f"counted_{n}": status for n, status in enumerate(statuses)}
         reads.append((_counted(query.shape, filters.lanes, len(statuses)), {**query.params, **counted}))
-    card_rows, progress_rows, checkin_rows, *count_rows = read_together(session, reads)
+    card_rows, progress_rows, checkin_rows, *count_rows = read_together(session, reads, last=last)
     cards = _filled(session, scope, _cards(card_rows), progress_rows, checkin_rows)
     card = cards[0] if cards else None
     counts = _counts_of(count_rows[0], filters.lanes) if count_rows else {}
@@ -831,17 +837,33 @@ def _next_page(shape: Shape, lane: bool, after: bool, limit: int) -> Select:
     return _card_select().where(*conditions).order_by(Task.board_position, Task.id).limit(_limit(limit))
 
 
-def task_and_plan(
-    session: Session,
-    task_id: int,
-    also: Sequence[ColumnElement] = (),
-    values: Mapping[str, Any] | None = None,
-) -> tuple | None:
-    """A task, its plan and the values of columns ``also`` (of the task, with
-    parameters ``values``) in one statement, with who listens to the events
-    of a change (a move sends one): see ``first_with_webhooks``."""
-    statement = select(Task, Plan, *also).join(Plan, Plan.id == Task.plan_id).where(Task.id == task_id)
-    return first_with_webhooks(session, statement, values)
+def move_read(task_id: int, status: str, after_id: int | None, before_id: int | None) -> batches.Query:
+    """The moved task, its plan, the row of ``neighbourhood`` for the move
+    and who listens to the events of a change, in one statement: a move's
+    first read, sent with the mover's own (``reads_first``)."""
+    columns, values = neighbourhood(status, after_id, before_id)
+    return _move_statement(columns), {**values, "task_id": task_id}
+
+
+@functools.cache
+def _move_statement(near: tuple[ColumnElement, ...]) -> Select:
+    statement = (
+        select(*TASK_COLUMNS, *PLAN_COLUMNS, *near)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(Task.id == bindparam("task_id", type_=Integer))
+    )
+    return with_webhooks(statement)
+
+
+def task_and_plan(session: Session, read: batches.Query) -> tuple | None:
+    """The task, its plan and the values of its other columns, of ``move_read``."""
+    (rows,) = read_together(session, [read])
+    row = first_of(session, rows)
+    if row is None:
+        return None
+    plan_at = len(TASK_COLUMNS)
+    task, plan = batches.loaded(session, Task, row), batches.loaded(session, Plan, row, plan_at)
+    return task, plan, *row[plan_at + len(PLAN_COLUMNS) :]
 
 
 def load_card(session: Session, scope: Scope, task_id: int) -> Card | None:

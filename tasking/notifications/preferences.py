@@ -9,16 +9,21 @@ default of ``DEFAULT_CHANNELS``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
+from tasking.core.batches import Query, columns_of, loaded, read_together
 from tasking.core.errors import ServiceError
-from tasking.models import NotificationPreference, User
+from tasking.models import NotificationPreference, Task, User
 from tasking.models.notify import CHANNELS, DEFAULT_CHANNELS, KINDS, SWITCH_CHANNELS, SWITCHES
+from tasking.models.task import task_collaborators
+
+_USER_COLUMNS = columns_of(User)
 
 
 def _check_kind(kind: str) -> None:
@@ -67,6 +72,37 @@ def people_with_channels(session: Session, who: ColumnElement[bool], kind: str) 
         .order_by(User.id)
     )
     return [(user, channel or DEFAULT_CHANNELS[kind]) for user, channel in rows]
+
+
+def followers_read(task_id: int, kind: str) -> Query:
+    """The owner and collaborators of a task, by id, each with their
+    channel for ``kind``: one read, which a request may send with its first
+    ones (a move does, ``batches.reads_first``)."""
+    _check_kind(kind)
+    return _followers_statement(), {"task": task_id, "kind": kind}
+
+
+@functools.cache
+def _followers_statement() -> Select:
+    task = bindparam("task", type_=Integer)
+    collaborators = select(task_collaborators.c.user_id).where(task_collaborators.c.task_id == task)
+    owner = select(Task.owner_id).where(Task.id == task).scalar_subquery()
+    chosen = (NotificationPreference.user_id == User.id) & (NotificationPreference.kind == bindparam("kind"))
+    return (
+        select(*_USER_COLUMNS, NotificationPreference.channel)
+        .outerjoin(NotificationPreference, chosen)
+        .where(or_(User.id.in_(collaborators), User.id == owner))
+        .order_by(User.id)
+    )
+
+
+def followers_with_channels(session: Session, task_id: int, kind: str) -> list[tuple[User, str]]:
+    """``followers_read``'s people, each with their channel for ``kind``."""
+    read = followers_read(task_id, kind)
+    # As a query would: what the session holds unwritten (a new owner) counts.
+    session.flush()
+    (rows,) = read_together(session, [read])
+    return [(loaded(session, User, row), row[-1] or DEFAULT_CHANNELS[kind]) for row in rows]
 
 
 def channels_of(session: Session, user_ids: Iterable[int], kinds: Iterable[str]) -> dict[str, dict[int, str]]:
@@ -134,6 +170,8 @@ __all__ = [
     "SWITCHES",
     "channels_for",
     "email_channel",
+    "followers_read",
+    "followers_with_channels",
     "people_with_channels",
     "preferences_of",
     "set_channel",

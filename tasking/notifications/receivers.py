@@ -9,39 +9,31 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from tasking.core import events
 from tasking.models import Comment, Task, User
-from tasking.models.task import task_collaborators
-from tasking.notifications.preferences import people_with_channels
+from tasking.notifications.preferences import followers_with_channels, people_with_channels
 from tasking.notifications.services import mark_task_read, notify
 
 EXCERPT = 200
 
 
 def _recipients(
-    session: Session, kind: str, who: set[int] | ColumnElement[bool], leaving_out: set[int | None]
+    session: Session, kind: str, ids: set[int], leaving_out: set[int | None]
 ) -> list[tuple[User, str]]:
-    """The people ``who`` names (ids, or a condition on ``User``) but those
-    ``leaving_out``, by id, each with their e-mail channel for ``kind``: one
-    statement for all of them (none for no one)."""
-    if isinstance(who, set):
-        if not who - leaving_out:
-            return []
-        who = User.id.in_(who - leaving_out)
-    return [
-        (user, channel)
-        for user, channel in people_with_channels(session, who, kind)
-        if user.id not in leaving_out
-    ]
+    """The people of ``ids`` but those ``leaving_out``, each with their
+    e-mail channel for ``kind``: one statement for all of them (none for no
+    one)."""
+    if not ids - leaving_out:
+        return []
+    return people_with_channels(session, User.id.in_(ids - leaving_out), kind)
 
 
 def _tell(
     session: Session,
     kind: str,
-    who: set[int] | ColumnElement[bool],
+    people: list[tuple[User, str]],
     leaving_out: set[int | None],
     *,
     task: Task,
@@ -49,9 +41,12 @@ def _tell(
     now: datetime,
     detail: str,
 ) -> set[int]:
-    """Notify the ``_recipients`` of ``kind``; the ids of those told."""
+    """Notify ``people`` (each with their channel for ``kind``) but those
+    ``leaving_out``; the ids of those told."""
     told = set()
-    for user, channel in _recipients(session, kind, who, leaving_out):
+    for user, channel in people:
+        if user.id in leaving_out:
+            continue
         if notify(
             session, user=user, kind=kind, task=task, actor=actor, now=now, detail=detail, channel=channel
         ):
@@ -59,19 +54,26 @@ def _tell(
     return told
 
 
-def _followers(task: Task) -> ColumnElement[bool]:
-    """Owner and collaborators of the task, read with the people themselves."""
-    collaborators = select(task_collaborators.c.user_id).where(task_collaborators.c.task_id == task.id)
-    return or_(User.id.in_(collaborators), User.id == task.owner_id)
-
-
 def on_task_changed(
-    _sender, *, session: Session, actor: User | None, now: datetime, task: Task, changes: list, **_extra
+    _sender,
+    *,
+    session: Session,
+    actor: User | None,
+    now: datetime,
+    task: Task,
+    changes: list,
+    followers: list[tuple[User, str]] | None = None,
+    **_extra,
 ) -> None:
     """Assigned as owner or collaborator → "assigned"; status → "status" to
-    owner and collaborators (except those just told they were assigned)."""
+    owner and collaborators (except those just told they were assigned).
+    ``followers``: the owner and collaborators with their channel for
+    "status", when the sender read them with the task (a move does); a
+    change of either is read again."""
     told: set[int] = set()
     actor_id = actor.id if actor is not None else None
+    if any(change.field in ("owner_id", "collaborators") for change in changes):
+        followers = None
     for change in changes:
         if change.field == "owner_id" and change.new:
             assigned, detail = {int(change.new)}, "owner"
@@ -80,17 +82,17 @@ def on_task_changed(
             detail = "collaborator"
         else:
             continue
-        told |= _tell(
-            session, "assigned", assigned, {actor_id}, task=task, actor=actor, now=now, detail=detail
-        )
+        people = _recipients(session, "assigned", assigned, {actor_id})
+        told |= _tell(session, "assigned", people, {actor_id}, task=task, actor=actor, now=now, detail=detail)
     status = next((c for c in changes if c.field == "status"), None)
     if status is not None:
-        leaving_out = told | {actor_id}
+        if followers is None:
+            followers = followers_with_channels(session, task.id, "status")
         _tell(
             session,
             "status",
-            _followers(task),
-            leaving_out,
+            followers,
+            told | {actor_id},
             task=task,
             actor=actor,
             now=now,
@@ -118,8 +120,17 @@ def on_comment_posted(
     for user in sorted(mentioned, key=lambda u: u.id):
         if user.id != actor_id:
             notify(session, user=user, kind="mention", task=task, actor=actor, now=now, detail=excerpt)
-    leaving_out = mentioned_ids | {actor_id}
-    _tell(session, "comment", _followers(task), leaving_out, task=task, actor=actor, now=now, detail=excerpt)
+    followers = followers_with_channels(session, task.id, "comment")
+    _tell(
+        session,
+        "comment",
+        followers,
+        mentioned_ids | {actor_id},
+        task=task,
+        actor=actor,
+        now=now,
+        detail=excerpt,
+    )
 
 
 def on_task_opened(_sender, *, session: Session, now: datetime, task_id: int, user: User, **_extra) -> int:

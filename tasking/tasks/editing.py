@@ -181,11 +181,15 @@ def update_task(
     via: str = "web",
     board_position: float | None = None,
     organisation_id: int | None = None,
+    followers: list[tuple[User, str]] | None = None,
 ) -> list[Change]:
     """Apply field changes; returns what actually changed (maybe nothing).
     A status change puts the card at the top of its new column, or at
     ``board_position`` when the caller (a move) already chose its place.
-    ``organisation_id``: the task's, when the caller read it with the task."""
+    ``organisation_id``: the task's, and ``followers``: its owner and
+    collaborators with their channel for "status"
+    (``notifications.preferences.followers_read``), when the caller read
+    them with the task."""
     if organisation_id is None:
         organisation_id = organisation_id_of(session, task)
     unknown = set(changes) - EDITABLE_FIELDS
@@ -230,7 +234,9 @@ def update_task(
             new=change.new,
         )
     session.flush()
-    events.task_changed.send(None, session=session, actor=actor, now=now, task=task, changes=applied)
+    events.task_changed.send(
+        None, session=session, actor=actor, now=now, task=task, changes=applied, followers=followers
+    )
     return applied
 
 
@@ -271,13 +277,15 @@ def move_task(
     blocked_reason: str | None = None,
     organisation_id: int | None = None,
     near: Sequence[Any] | None = None,
+    followers: list[tuple[User, str]] | None = None,
 ) -> list[Change]:
     """Put the card in column ``status``, after card ``after_id`` or before
     ``before_id`` (neither: at the top of another column, or where it is).
     Into « Bloqué », ``blocked_reason`` is required (ReasonRequired otherwise).
     Writes only this one row, except when positions need spreading out again.
-    ``organisation_id``: the task's, and ``near``: the row of
-    ``neighbourhood`` for this move, when the caller read them with the task."""
+    ``organisation_id``: the task's, ``near``: the row of ``neighbourhood``
+    for this move, and ``followers`` (``update_task``), when the caller read
+    them with the task."""
     if organisation_id is None:
         organisation_id = organisation_id_of(session, task)
     if not can_contribute(session, actor, task, organisation_id):
@@ -307,6 +315,7 @@ def move_task(
             now=now,
             board_position=position,
             organisation_id=organisation_id,
+            followers=followers,
         )
     task.board_position = position
     task.updated_at = now

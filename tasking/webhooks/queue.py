@@ -4,7 +4,7 @@ rolled back sends nothing, a committed one is never lost."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -38,18 +38,18 @@ def _listening(session: Session) -> list[Listener]:
     return session.info["webhooks"]
 
 
-def first_with_webhooks(
-    session: Session, statement: Select, values: Mapping[str, Any] | None = None
-) -> tuple | None:
-    """The row of ``statement`` (which selects at most one; its parameters'
-    ``values``), every active webhook read in the same statement (the row
-    once beside each) and kept as ``_listening`` keeps them: a request that
-    will send an event learns who listens without a round trip of its own."""
-    if "webhooks" in session.info:
-        row = session.execute(statement, values).first()
-        return tuple(row) if row is not None else None
+def with_webhooks(statement: Select) -> Select:
+    """``statement`` (which selects at most one row) with every active
+    webhook read in the same statement, the row once beside each: a request
+    that will send an event learns who listens without a round trip of its
+    own (``first_of``)."""
     active = select(*_LISTENER).where(Webhook.active).subquery()
-    rows = session.execute(statement.outerjoin(active, true()).add_columns(*active.c), values).all()
+    return statement.outerjoin(active, true()).add_columns(*active.c)
+
+
+def first_of(session: Session, rows: Sequence[Sequence[Any]]) -> tuple | None:
+    """The row of a ``with_webhooks`` statement, without the webhooks' columns,
+    which are kept as ``_listening`` keeps them."""
     if not rows:
         return None
     width = len(rows[0]) - len(_LISTENER)

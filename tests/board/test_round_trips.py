@@ -47,12 +47,12 @@ def test_on_postgresql_the_board_and_a_move_take_few_round_trips(pg_app):  # noq
     # the cards' targets and check-ins.
     assert (board_statements, board_trips) == (8, 4)
     assert moved.status_code == 200 and version == start + 4
-    # Its BEGIN is the check, and its COMMIT a round trip of its own; the
-    # reader, the task with its plan and its new place, the history line,
-    # the row, who is told and the notification; then the card with the
-    # counts and the card's facts: one round trip for four statements. No
-    # savepoint (a refused move rolls the whole transaction back).
-    assert (move_statements, move_trips) == (10, 1 + 6 + 1 + 1)
+    # BEGIN with the reader, the task with its plan and its new place, and
+    # who is told of the new status; the history line, the row and the
+    # notification; then the card with the counts and the card's facts,
+    # four statements, with the COMMIT. No savepoint (a refused move rolls
+    # the whole transaction back).
+    assert (move_statements, move_trips) == (10, 1 + 3 + 1)
 
 
 def test_on_postgresql_moving_one_card_again_and_again_plans_no_statement_each_time(pg_app):  # noqa: F811

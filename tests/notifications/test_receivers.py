@@ -238,3 +238,44 @@ def test_a_dedupe_key_already_used_costs_one_statement(world, count_queries):
     assert counter.count == 1
     db.session.commit()
     assert len(notes(world.owner)) == 1 and len(outbox_to(world.owner)) == 1
+
+
+def test_followers_read_with_the_task_are_told_of_a_new_status(world, count_queries):
+    """A move reads the owner and collaborators with the task, before it
+    writes: the event tells them without asking again."""
+    followers = preferences.followers_with_channels(db.session, world.task.id, "status")
+    with count_queries() as counter:
+        editing.update_task(
+            db.session,
+            actor=world.admin,
+            task=world.task,
+            changes={"status": "done"},
+            version=None,
+            now=NOW,
+            followers=followers,
+        )
+        db.session.flush()
+    assert [user.id for user, _channel in followers] == [world.owner.id, world.helper.id]
+    assert [n.user_id for n in notes(kind="status")] == [world.owner.id, world.helper.id]
+    assert not [s for s in counter.statements if "notification_preference" in s]
+
+
+def test_followers_read_before_a_new_owner_are_read_again(world, make):
+    """Read before the change, the followers still name the old owner: the
+    new one is told they were assigned, and the old one nothing."""
+    newcomer = make.user(world.org, "member", email="nouveau@notif.qc.ca", name="Nadia Nouvelle")
+    followers = preferences.followers_with_channels(db.session, world.task.id, "status")
+    editing.update_task(
+        db.session,
+        actor=world.admin,
+        task=world.task,
+        changes={"owner_id": newcomer.id, "status": "done"},
+        version=None,
+        now=NOW,
+        followers=followers,
+    )
+    db.session.commit()
+    assert [(n.user_id, n.kind) for n in notes()] == [
+        (newcomer.id, "assigned"),
+        (world.helper.id, "status"),
+    ]

@@ -3,15 +3,19 @@ PostgreSQL database created for the run and dropped after it."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
-from sqlalchemy import create_engine, insert, literal, select, text
+from sqlalchemy import create_engine, insert, literal, make_url, select, text
 from sqlalchemy.pool import NullPool
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+#: The server's maintenance database, as the tests' (TEST_PG_ADMIN_URL):
+#: over TCP on 127.0.0.1 unless it says otherwise (a Unix socket:
+#: ``postgresql+psycopg://postgres@/postgres?host=/var/run/postgresql``).
+PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 #: Calls of each page before a benchmark measures it: templates compiled,
 #: caches filled, and PostgreSQL past the five runs for which it plans a
@@ -52,7 +56,8 @@ def databases(choice: str) -> Iterator[list[tuple[str, str]]]:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
             cleanup.callback(drop)
-            found.append((PG_ADMIN.rsplit("/", 1)[0] + "/" + name, "PostgreSQL"))
+            url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+            found.append((url, "PostgreSQL"))
         yield found
 
 

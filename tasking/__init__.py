@@ -79,8 +79,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     with app.app_context():
-        connections.set_up(db.engine)
+        # First: a COMMIT on its way is answered before the connections'
+        # own listeners look at the transaction (core/batches.py).
         batches.set_up(db.engine)
+        connections.set_up(db.engine)
 
 
 class IdConverter(IntegerConverter):

@@ -5,6 +5,7 @@ PostgreSQL database: they run in the SQLite pass too."""
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from flask_login import current_user
 from sqlalchemy import Select, bindparam, column, create_engine, literal, select, table, text
@@ -173,27 +174,53 @@ def test_on_postgresql_a_row_lock_drops_what_was_read_ahead(pg_app):  # noqa: F8
         db.session.rollback()
 
 
-def test_on_postgresql_the_last_reads_carry_the_commit(traced):  # noqa: F811
-    """After the last write, the reads and COMMIT in one round trip: the
-    row is stored before the request ends, whose own commit sends nothing."""
+def test_on_postgresql_the_last_reads_send_the_commit_and_the_request_s_commit_waits_for_it(traced):  # noqa: F811
+    """After the last write, COMMIT goes as soon as the reads are answered,
+    and nobody waits for it until the request's own commit: the page is
+    drawn meanwhile. Stored once that commit returns."""
     app, trace = traced
     with app.app_context():
         db.session.execute(text("CREATE TABLE kept (n integer)"))
         db.session.commit()
-        db.session.execute(text("INSERT INTO kept VALUES (1)"))
         trace.mark()
+        db.session.execute(text("INSERT INTO kept VALUES (1)"))
 
         (rows,) = read_together(db.session, [(SUM, {"a": 1, "b": 1})], last=True)
+        sent, _answered = trace.sent()
+        db.session.commit()
+        asked, _round_trips = trace.sent()
         other = create_engine(db.engine.url)
         with other.connect() as elsewhere:
             seen = elsewhere.execute(text("SELECT n FROM kept")).scalars().all()
         other.dispose()
-        db.session.commit()
 
-        asked, round_trips = trace.sent()
     assert rows[0].total == 2 and seen == [1]
-    assert 'Parse "" "COMMIT" 0' in asked and 'Query "COMMIT"' not in asked
-    assert round_trips == 1
+    # The read answered (a flush request), then COMMIT sent; the request's
+    # commit asks for its answer (a sync) and sends no COMMIT of its own.
+    flush, commit = sent.index("Flush"), sent.index('Parse "" "COMMIT" 0')
+    assert flush < commit and "Sync" not in sent[flush:]
+    assert "Sync" in asked[commit:] and 'Query "COMMIT"' not in asked
+
+
+def test_on_postgresql_a_commit_sent_with_the_last_reads_fails_the_request_s_commit(pg_app):  # noqa: F811
+    """A constraint checked at COMMIT: its refusal comes with the answer the
+    request's commit waits for, and nothing is stored."""
+    app, _admin = pg_app
+    with app.app_context():
+        db.session.execute(
+            text("CREATE TABLE once (n integer, CONSTRAINT one_n UNIQUE (n) DEFERRABLE INITIALLY DEFERRED)")
+        )
+        db.session.commit()
+        db.session.execute(text("INSERT INTO once VALUES (1), (1)"))
+
+        (rows,) = read_together(db.session, [(SUM, {"a": 1, "b": 1})], last=True)
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            db.session.commit()
+        db.session.rollback()
+
+        assert rows[0].total == 2
+        assert db.session.execute(text("SELECT count(*) FROM once")).scalar() == 0
+        db.session.commit()
 
 
 def test_a_failing_last_read_commits_nothing(app):

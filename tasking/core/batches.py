@@ -51,6 +51,8 @@ T = TypeVar("T")
 COMPILED_KEPT = 512
 #: Key of a pooled connection's ``info``: rows read ahead, by read.
 AHEAD = "tasking.read_ahead"
+#: Key of a pooled connection's ``info``: the pipeline whose COMMIT is on its way.
+COMMITTING = "tasking.committing"
 #: How a statement that only reads starts (a ``WITH`` may write: taken as a
 #: write), and a row lock it may take.
 _READS = re.compile(r"\s*SELECT\b", re.IGNORECASE)
@@ -111,7 +113,13 @@ def forget_ahead(session: Session) -> None:
 
 
 def set_up(engine: Engine) -> None:
-    """Rows read ahead last until the first write, and leave with the connection."""
+    """Rows read ahead last until the first write, and leave with the
+    connection; a COMMIT sent with the last reads is answered before the
+    connection's next statement, commit or rollback, or its return."""
+    event.listen(engine, "before_cursor_execute", _commit_answered)
+    event.listen(engine, "commit", _commit_answered)
+    event.listen(engine, "rollback", _commit_answered_or_not)
+    event.listen(engine, "checkin", _commit_answered_at_checkin)
     event.listen(engine, "before_cursor_execute", _drop_ahead_at_a_write)
     event.listen(engine, "checkin", _drop_ahead_at_checkin)
 
@@ -160,6 +168,7 @@ def _drop_ahead_at_checkin(_dbapi_connection, record) -> None:  # noqa: ANN001
 
 
 def _pipelined(connection: Connection, reads: Sequence[Query], last: bool = False) -> list[list[Any]]:
+    _wait_for_commit(connection.connection.info)
     driver = connection.connection.driver_connection
     # A transaction of the request's own (a read's autocommit has none).
     commit = last and driver.info.transaction_status == TransactionStatus.INTRANS
@@ -167,9 +176,11 @@ def _pipelined(connection: Connection, reads: Sequence[Query], last: bool = Fals
     cursors = []
     sql, parameters = "", {}
     try:
-        # One read alone goes without the pipeline, whose own messages (a
-        # flush request and a sync) cost more than they save: 30 µs a request.
-        with driver.pipeline() if len(reads) > 1 or commit or begin else contextlib.nullcontext():
+        with contextlib.ExitStack() as held:
+            # One read alone goes without the pipeline, whose own messages (a
+            # flush request and a sync) cost more than they save: 30 µs a request.
+            if len(reads) > 1 or commit or begin:
+                held.enter_context(driver.pipeline())
             if begin:
                 # Before the reads, in their round trip (core/connections.py).
                 sql, parameters = "BEGIN", {}
@@ -182,13 +193,16 @@ def _pipelined(connection: Connection, reads: Sequence[Query], last: bool = Fals
                 cursor.execute(sql, parameters)
                 cursors.append(cursor)
             if commit:
-                # Queued like the reads, not ``driver.commit()``, which would
-                # wait for the server before the pipeline's own sync: the
-                # server answers the reads, then commits, in one round trip
-                # (a failing read skips the COMMIT). SQLAlchemy's commit, at
-                # the end of the request, then finds nothing left to send.
+                # The reads answered, COMMIT is sent and not waited for: the
+                # page is drawn while the server writes the transaction to
+                # disk. SQLAlchemy's commit, at the end of the request, waits
+                # for its answer (``_wait_for_commit``), then finds nothing
+                # left to send. A failing read raises here, before it.
+                rows = [cursor.fetchall() for cursor in cursors]
                 sql, parameters = "COMMIT", {}
                 driver.execute(sql, prepare=False)
+                connection.connection.info[COMMITTING] = held.pop_all()
+                return rows
         return [cursor.fetchall() for cursor in cursors]
     except psycopg.Error as error:
         # As SQLAlchemy's own execution would: a lost connection leaves the pool.
@@ -201,6 +215,30 @@ def _pipelined(connection: Connection, reads: Sequence[Query], last: bool = Fals
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+def _wait_for_commit(info: dict) -> None:
+    """The answer to a COMMIT sent with a request's last reads, before
+    anything else is asked of the connection: raises what the COMMIT met."""
+    held = info.pop(COMMITTING, None)
+    if held is not None:
+        # Leaving psycopg's pipeline syncs: the server's last answers come in.
+        held.close()
+
+
+def _commit_answered(connection: Connection, *_args: object) -> None:
+    _wait_for_commit(connection.connection.info)
+
+
+def _commit_answered_or_not(connection: Connection, *_args: object) -> None:
+    # Rolling back, or back in the pool: what the COMMIT met no longer matters.
+    with contextlib.suppress(psycopg.Error):
+        _wait_for_commit(connection.connection.info)
+
+
+def _commit_answered_at_checkin(_dbapi_connection, record) -> None:  # noqa: ANN001
+    with contextlib.suppress(psycopg.Error):
+        _wait_for_commit(record.info)
 
 
 @functools.lru_cache(maxsize=COMPILED_KEPT)

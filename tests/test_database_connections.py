@@ -226,19 +226,6 @@ def test_a_form_sends_its_begin_with_its_first_reads(traced):
     assert _written(app) == [1, 1, 2, 2]
 
 
-def test_a_form_on_a_connection_idle_for_long_is_checked_by_its_begin(traced, monkeypatch):
-    app, trace = traced
-    _add_forms(app)
-    client = app.test_client()
-    assert client.post("/write_read").status_code == 200
-    monkeypatch.setattr(connections, "TRUSTED_IDLE", -1.0)
-    trace.mark()
-    assert client.post("/write_read").status_code == 200
-    asked, round_trips = trace.sent()
-    assert asked[0] == 'Query "BEGIN"' and 'Parse "" "BEGIN" 0' not in asked
-    assert round_trips == 1 + 1 + 2 + 1
-
-
 def test_after_a_transaction_begun_with_the_reads_the_next_writes_are_in_one_again(traced):
     """The BEGIN sent with the reads runs in psycopg's autocommit: once its
     transaction has ended (here, with the last reads), the next statement
@@ -280,20 +267,27 @@ def test_a_read_sends_its_statements_without_begin_or_commit(traced):
     assert round_trips == trace.statements == 2
 
 
-def test_a_read_on_a_connection_idle_for_long_asks_the_server_first(traced, monkeypatch):
+@pytest.mark.parametrize("form", [False, True], ids=["a read", "a form"])
+def test_a_connection_idle_for_long_is_asked_first(traced, monkeypatch, form):
     """Idle longer than connections.TRUSTED_IDLE (here: any time at all), a
     connection could have been lost without a word (a firewall forgetting
-    it): an empty statement asks before the page's statements."""
+    it): a read asks with an empty statement before its own, a form with
+    its BEGIN, then not sent with its first reads."""
     app, trace = traced
-    _add_pages(app)
+    (_add_forms if form else _add_pages)(app)
     client = app.test_client()
-    assert client.get("/read-twice").status_code == 200
+    ask = (lambda: client.post("/write_read")) if form else (lambda: client.get("/read-twice"))
+    assert ask().status_code == 200
     monkeypatch.setattr(connections, "TRUSTED_IDLE", -1.0)
     trace.mark()
-    assert client.get("/read-twice").get_data(as_text=True) == "3"
+    assert ask().status_code == 200
     asked, round_trips = trace.sent()
-    assert asked[0] == 'Query ";"'
-    assert round_trips == trace.statements + 1 == 3
+    if form:
+        assert asked[0] == 'Query "BEGIN"' and 'Parse "" "BEGIN" 0' not in asked
+        assert round_trips == 1 + 1 + 2 + 1  # BEGIN, the reads, each row, COMMIT
+    else:
+        assert asked[0] == 'Query ";"'
+        assert round_trips == trace.statements + 1 == 3
 
 
 def test_outside_a_read_the_check_is_the_begin_of_the_transaction(traced):

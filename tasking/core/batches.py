@@ -32,7 +32,8 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg.pq import TransactionStatus
+from psycopg import generators
+from psycopg.pq import ExecStatus, TransactionStatus
 from psycopg.rows import namedtuple_row
 from sqlalchemy import ColumnElement, Connection, Dialect, Engine, Select, event
 from sqlalchemy.exc import DBAPIError
@@ -51,7 +52,8 @@ T = TypeVar("T")
 COMPILED_KEPT = 512
 #: Key of a pooled connection's ``info``: rows read ahead, by read.
 AHEAD = "tasking.read_ahead"
-#: Key of a pooled connection's ``info``: the pipeline whose COMMIT is on its way.
+#: Key of a pooled connection's ``info``: its psycopg connection, whose
+#: COMMIT is on its way.
 COMMITTING = "tasking.committing"
 #: How a statement that only reads starts (a ``WITH`` may write: taken as a
 #: write), and a row lock it may take.
@@ -67,7 +69,8 @@ def read_together(
     ``ahead``: reads sent in the same round trip, whose rows are kept for a
     later ``read_together`` of the same statement and values. ``last``: the
     request's last statements, after its last write: on PostgreSQL its
-    transaction's ``COMMIT`` goes in the same round trip (``_pipelined``)."""
+    transaction's ``COMMIT`` follows them at once, its answer awaited only
+    when the connection is next used (``_send_commit``)."""
     connection = session.connection()
     kept = connection.info.get(AHEAD)
     found = [kept.pop(_key(read), None) for read in reads] if kept else [None] * len(reads)
@@ -114,11 +117,12 @@ def forget_ahead(session: Session) -> None:
 
 def set_up(engine: Engine) -> None:
     """Rows read ahead last until the first write, and leave with the
-    connection; a COMMIT sent with the last reads is answered before the
+    connection; a COMMIT sent after the last reads is answered before the
     connection's next statement, commit or rollback, or its return."""
     event.listen(engine, "before_cursor_execute", _commit_answered)
     event.listen(engine, "commit", _commit_answered)
     event.listen(engine, "rollback", _commit_answered_or_not)
+    event.listen(engine, "reset", _commit_answered_at_reset)
     event.listen(engine, "checkin", _commit_answered_at_checkin)
     event.listen(engine, "before_cursor_execute", _drop_ahead_at_a_write)
     event.listen(engine, "checkin", _drop_ahead_at_checkin)
@@ -168,7 +172,7 @@ def _drop_ahead_at_checkin(_dbapi_connection, record) -> None:  # noqa: ANN001
 
 
 def _pipelined(connection: Connection, reads: Sequence[Query], last: bool = False) -> list[list[Any]]:
-    _wait_for_commit(connection.connection.info)
+    _commit_answered(connection)
     driver = connection.connection.driver_connection
     # A transaction of the request's own (a read's autocommit has none).
     commit = last and driver.info.transaction_status == TransactionStatus.INTRANS
@@ -176,11 +180,9 @@ def _pipelined(connection: Connection, reads: Sequence[Query], last: bool = Fals
     cursors = []
     sql, parameters = "", {}
     try:
-        with contextlib.ExitStack() as held:
-            # One read alone goes without the pipeline, whose own messages (a
-            # flush request and a sync) cost more than they save: 30 µs a request.
-            if len(reads) > 1 or commit or begin:
-                held.enter_context(driver.pipeline())
+        # One read alone goes without the pipeline, whose own messages (a
+        # flush request and a sync) cost more than they save: 30 µs a request.
+        with driver.pipeline() if len(reads) > 1 or begin else contextlib.nullcontext():
             if begin:
                 # Before the reads, in their round trip (core/connections.py).
                 sql, parameters = "BEGIN", {}
@@ -192,18 +194,11 @@ def _pipelined(connection: Connection, reads: Sequence[Query], last: bool = Fals
                 connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
                 cursor.execute(sql, parameters)
                 cursors.append(cursor)
-            if commit:
-                # The reads answered, COMMIT is sent and not waited for: the
-                # page is drawn while the server writes the transaction to
-                # disk. SQLAlchemy's commit, at the end of the request, waits
-                # for its answer (``_wait_for_commit``), then finds nothing
-                # left to send. A failing read raises here, before it.
-                rows = [cursor.fetchall() for cursor in cursors]
-                sql, parameters = "COMMIT", {}
-                driver.execute(sql, prepare=False)
-                connection.connection.info[COMMITTING] = held.pop_all()
-                return rows
-        return [cursor.fetchall() for cursor in cursors]
+        rows = [cursor.fetchall() for cursor in cursors]
+        if commit:
+            sql, parameters = "COMMIT", {}
+            _send_commit(connection.connection.info, driver)
+        return rows
     except psycopg.Error as error:
         # As SQLAlchemy's own execution would: a lost connection leaves the pool.
         lost = driver.closed or connection.dialect.is_disconnect(error, driver, None)
@@ -217,13 +212,29 @@ def _pipelined(connection: Connection, reads: Sequence[Query], last: bool = Fals
             cursor.close()
 
 
+def _send_commit(info: dict, driver: psycopg.Connection) -> None:
+    """COMMIT sent as psycopg's own commit sends it, its answer not waited
+    for: the page is drawn while the server writes the transaction to disk.
+    The connection's next statement, commit or rollback, or its return to
+    the pool, waits for it first (``_wait_for_commit``): SQLAlchemy's commit
+    at the end of the request then finds nothing left to send."""
+    with driver.lock:
+        driver.pgconn.send_query(b"COMMIT")
+        driver.wait(generators.send(driver.pgconn))
+    info[COMMITTING] = driver
+
+
 def _wait_for_commit(info: dict) -> None:
-    """The answer to a COMMIT sent with a request's last reads, before
-    anything else is asked of the connection: raises what the COMMIT met."""
-    held = info.pop(COMMITTING, None)
-    if held is not None:
-        # Leaving psycopg's pipeline syncs: the server's last answers come in.
-        held.close()
+    """The answer to a COMMIT sent with a request's last reads; raises what
+    the COMMIT met (a constraint checked at commit, a lost connection)."""
+    driver = info.pop(COMMITTING, None)
+    if driver is None:
+        return
+    with driver.lock:
+        answers = driver.wait(generators.fetch_many(driver.pgconn))
+    for answer in answers:
+        if answer.status != ExecStatus.COMMAND_OK:
+            raise psycopg.errors.error_from_result(answer, encoding=driver.info.encoding)
 
 
 def _commit_answered(connection: Connection, *_args: object) -> None:
@@ -231,9 +242,15 @@ def _commit_answered(connection: Connection, *_args: object) -> None:
 
 
 def _commit_answered_or_not(connection: Connection, *_args: object) -> None:
-    # Rolling back, or back in the pool: what the COMMIT met no longer matters.
+    # Rolling back: what the COMMIT met no longer matters.
     with contextlib.suppress(psycopg.Error):
         _wait_for_commit(connection.connection.info)
+
+
+def _commit_answered_at_reset(_dbapi_connection, record, _reset_state) -> None:  # noqa: ANN001
+    # Before the pool's own rollback; what the COMMIT met no longer matters.
+    with contextlib.suppress(psycopg.Error):
+        _wait_for_commit(record.info)
 
 
 def _commit_answered_at_checkin(_dbapi_connection, record) -> None:  # noqa: ANN001

@@ -49,10 +49,10 @@ def test_on_postgresql_the_board_and_a_move_take_few_round_trips(pg_app):  # noq
     assert moved.status_code == 200 and version == start + 4
     # BEGIN with the reader, the task with its plan and its new place, and
     # who is told of the new status; the history line, the row and the
-    # notification; then the card with the counts and the card's facts,
-    # four statements, with the COMMIT. No savepoint (a refused move rolls
-    # the whole transaction back).
-    assert (move_statements, move_trips) == (10, 1 + 3 + 1)
+    # notification; the card with the counts and the card's facts, four
+    # statements; then COMMIT, its answer awaited once the card is drawn.
+    # No savepoint (a refused move rolls the whole transaction back).
+    assert (move_statements, move_trips) == (10, 1 + 3 + 1 + 1)
 
 
 def test_on_postgresql_moving_one_card_again_and_again_plans_no_statement_each_time(pg_app):  # noqa: F811

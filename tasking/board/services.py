@@ -723,8 +723,9 @@ def card_and_counts(
     """One card as the board shows it (after a move, or to refresh it), and
     the counts of the columns ``statuses``: (lane key, status) → number of
     cards matching the filters, and status → total over the lanes. Read
-    together with the card's facts (one round trip on PostgreSQL, with the
-    request's ``COMMIT`` when they are its ``last`` statements: a move's).
+    together with the card's facts (one round trip on PostgreSQL; the
+    request's ``COMMIT`` follows at once when they are its ``last``
+    statements, a move's).
 
     A move counts only the two columns it changed, and a move inside one
     column none: counting reads every task of the plan (on PostgreSQL it

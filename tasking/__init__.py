@@ -240,6 +240,8 @@ def _holds_nul(value: object) -> bool:
 def register_errorhandlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
 
+    from tasking.core import transaction
+
     @app.before_request
     def refuse_nul_characters():
         # No text a person types holds a NUL, and PostgreSQL refuses to store
@@ -290,6 +292,11 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(_error):  # noqa: ANN001
         db.session.rollback()
+        if transaction.was_saved():
+            # A move's COMMIT goes before its card is drawn (core/batches.py).
+            return render_error(
+                500, _("Your change was saved, but something went wrong on our side. Reload the page.")
+            )
         return render_error(500, _("Something went wrong on our side. Nothing was saved."))
 
 

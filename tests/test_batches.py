@@ -5,13 +5,12 @@ PostgreSQL database: they run in the SQLite pass too."""
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 from flask_login import current_user
 from sqlalchemy import Select, bindparam, column, create_engine, literal, select, table, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from tasking.core.batches import AHEAD, columns_of, loaded, read_together, reads_first
+from tasking.core.batches import AHEAD, COMMITTING, columns_of, loaded, read_together, reads_first
 from tasking.core.ids import in_ids_param
 from tasking.extensions import db
 from tasking.models import User
@@ -187,6 +186,7 @@ def test_on_postgresql_the_last_reads_send_the_commit_and_the_request_s_commit_w
 
         (rows,) = read_together(db.session, [(SUM, {"a": 1, "b": 1})], last=True)
         sent, _answered = trace.sent()
+        awaited = COMMITTING in db.session.connection().info
         db.session.commit()
         asked, _round_trips = trace.sent()
         other = create_engine(db.engine.url)
@@ -195,7 +195,7 @@ def test_on_postgresql_the_last_reads_send_the_commit_and_the_request_s_commit_w
         other.dispose()
 
     assert rows[0].total == 2 and seen == [1]
-    assert sent[-1] == 'Query "COMMIT"' and asked == sent
+    assert sent[-1] == 'Query "COMMIT"' and awaited and asked == sent
 
 
 def test_on_postgresql_a_commit_sent_with_the_last_reads_fails_the_request_s_commit(pg_app):  # noqa: F811
@@ -210,7 +210,7 @@ def test_on_postgresql_a_commit_sent_with_the_last_reads_fails_the_request_s_com
         db.session.execute(text("INSERT INTO once VALUES (1), (1)"))
 
         (rows,) = read_together(db.session, [(SUM, {"a": 1, "b": 1})], last=True)
-        with pytest.raises(psycopg.errors.UniqueViolation):
+        with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
 
@@ -220,8 +220,8 @@ def test_on_postgresql_a_commit_sent_with_the_last_reads_fails_the_request_s_com
 
 
 def test_a_failing_last_read_commits_nothing(app):
-    """On PostgreSQL the COMMIT after a failing read is skipped by the
-    server; elsewhere the request commits at its end, as ever."""
+    """On PostgreSQL the COMMIT is sent only once the reads are answered;
+    elsewhere the request commits at its end, as ever."""
     _three_people()
     missing = select(column("n")).select_from(table("no_such_table"))
     db.session.scalars(select(User).where(User.name == "Anne")).one().name = "Annie"
@@ -250,3 +250,17 @@ def test_an_object_made_from_its_columns_is_as_if_a_query_had_loaded_it(app, cou
     anne.name = "Annie"
     db.session.commit()
     assert db.session.scalars(select(User.name).order_by(User.id)).all() == ["Annie", "Bruno", "Chloé"]
+
+
+def test_last_reads_inside_a_savepoint_leave_the_transaction_open(app):
+    """The request's transaction is not theirs to end: the savepoint's
+    writes are still undone with it."""
+    _three_people()
+    db.session.scalars(select(User).where(User.name == "Bruno")).one().name = "Bruno B."
+    db.session.flush()
+    with db.session.begin_nested():
+        db.session.scalars(select(User).where(User.name == "Anne")).one().name = "Annie"
+        read_together(db.session, [(SUM, {"a": 1, "b": 1})], last=True)
+    db.session.rollback()
+
+    assert db.session.scalars(select(User.name).order_by(User.id)).all() == ["Anne", "Bruno", "Chloé"]

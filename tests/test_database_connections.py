@@ -15,6 +15,7 @@ import pytest
 from flask import request
 from psycopg.pq import Trace
 from sqlalchemy import create_engine, event, literal, select, text
+from sqlalchemy.exc import DBAPIError
 from werkzeug.test import TestResponse
 
 from tasking.core import connections
@@ -251,6 +252,35 @@ def _written(app) -> list[int]:  # noqa: ANN001
         rows = db.session.execute(text("SELECT n FROM written ORDER BY n")).scalars().all()
         db.session.commit()
     return rows
+
+
+@pytest.mark.parametrize(
+    "options", [{"logging_token": "form"}, {"postgresql_readonly": True}], ids=["logging", "read only"]
+)
+def test_a_form_choosing_options_keeps_its_transaction_and_the_pool_its_own(pg_app, options):
+    """Options chosen on a form's connection (still owing its BEGIN): its
+    writes stay one transaction, undone together, and the connection comes
+    back to the pool in psycopg's transactions."""
+    app, _admin = pg_app
+    _add_forms(app)
+
+    def with_options():  # noqa: ANN202
+        connection = db.session.connection(execution_options=options)
+        for n in (1, 2):
+            connection.execute(text("INSERT INTO written (n) VALUES (:n)"), {"n": n})
+        raise RuntimeError("after two rows")
+
+    app.add_url_rule("/with_options", "with_options", csrf.exempt(with_options), methods=["POST"])
+    client = app.test_client()
+    assert client.post("/write_read").status_code == 200  # the connection, back in the pool a moment ago
+
+    with pytest.raises((RuntimeError, DBAPIError)):
+        client.post("/with_options")
+
+    assert _written(app) == [1, 2]
+    with app.app_context():
+        assert db.session.connection().connection.dbapi_connection.autocommit is False
+        db.session.rollback()
 
 
 def test_a_read_sends_its_statements_without_begin_or_commit(traced):

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.compiler import Compiled
 
-from tasking.core import connections
+from tasking.core import connections, transaction
 
 #: A statement and its parameters' values.
 Query = tuple[Select, Mapping[str, Any]]
@@ -71,15 +71,18 @@ def read_together(
     request's last statements, after its last write: on PostgreSQL its
     transaction's ``COMMIT`` follows them at once, its answer awaited only
     when the connection is next used (``_send_commit``)."""
+    if last:
+        # What the session holds unwritten goes first: before the COMMIT,
+        # and before rows read ahead are looked for (a write drops them).
+        session.flush()
     connection = session.connection()
+    # Inside a savepoint, the request's transaction is not the reads' to end.
+    last = last and not connection.in_nested_transaction()
     kept = connection.info.get(AHEAD)
     found = [kept.pop(_key(read), None) for read in reads] if kept else [None] * len(reads)
     missing = [read for read, rows in zip(reads, found, strict=True) if rows is None]
     if not missing and not ahead:
         return found
-    if last:
-        # What the session holds unwritten must go before the COMMIT.
-        session.flush()
     answers = iter(_read(connection, [*missing, *ahead], last))
     rows = [next(answers) if rows is None else rows for rows in found]
     if ahead:
@@ -238,13 +241,23 @@ def _wait_for_commit(info: dict) -> None:
 
 
 def _commit_answered(connection: Connection, *_args: object) -> None:
-    _wait_for_commit(connection.connection.info)
+    try:
+        _wait_for_commit(connection.connection.info)
+    except psycopg.Error as error:
+        # As SQLAlchemy's own commit would raise it.
+        lost = connection.connection.driver_connection.closed
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance("COMMIT", {}, error, psycopg.Error, connection_invalidated=lost) from error
 
 
 def _commit_answered_or_not(connection: Connection, *_args: object) -> None:
-    # Rolling back: what the COMMIT met no longer matters.
+    """Rolling back (a failure after the COMMIT was sent): if it succeeded,
+    the request's changes are stored all the same, and its error page says so."""
     with contextlib.suppress(psycopg.Error):
-        _wait_for_commit(connection.connection.info)
+        if COMMITTING in connection.connection.info:
+            _wait_for_commit(connection.connection.info)
+            transaction.saved_already()
 
 
 def _commit_answered_at_reset(_dbapi_connection, record, _reset_state) -> None:  # noqa: ANN001

@@ -19,14 +19,15 @@ much as a small statement:
   idle timeout) says so on its socket and closes it: a connection back in
   the pool for less than ``TRUSTED_IDLE`` seconds whose socket has nothing
   to read is still open, and a read uses it without a round trip to ask
-  (Go's MySQL driver checks its connections the same way). One idle for
+  (Go's MySQL driver checks its connections the same way), and so does a
+  form, its ``BEGIN`` then sent with its first reads (below). One idle for
   longer, or whose socket has something to say, is asked, as a silent loss
   (a firewall forgetting the connection) is only found by asking;
 - the CLI and the scheduler are checked by their transaction's ``BEGIN``,
   which psycopg would otherwise send in a round trip of its own before the
   first statement (it sends none once the server says a transaction is
   open); so is a request that may write on a connection not trusted as
-  below. On a trusted one, its ``BEGIN`` waits for the request's first
+  above. On a trusted one, its ``BEGIN`` waits for the request's first
   statements: reads sent together (``core/batches.py``, the person's with
   the page's first reads) take it in their round trip; any other statement
   has psycopg send it first, as before. psycopg would end a ``BEGIN`` it
@@ -222,8 +223,10 @@ def _close_the_opened_transaction(connection: Connection, options: dict) -> None
         or connection.in_transaction()
     ):
         return
-    # Its BEGIN is psycopg's, as the new level says.
-    connection.connection.info.pop(BEGIN_OWED, None)
     dbapi_connection = connection.connection.dbapi_connection
+    if connection.connection.info.pop(BEGIN_OWED, False):
+        # Its BEGIN is psycopg's again, as the new options say (SQLAlchemy
+        # then sets autocommit itself only for an isolation level).
+        dbapi_connection.autocommit = False
     if dbapi_connection.info.transaction_status == TransactionStatus.INTRANS:
         dbapi_connection.pgconn.exec_(b"ROLLBACK")

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
-from flask import Flask, Response, flash, g, redirect, request
+from flask import Flask, Response, flash, g, has_app_context, redirect, request
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session, make_transient
 
@@ -33,6 +33,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 #: Key of a connection's ``info`` set from a transaction's first write to its end.
 WROTE = "tasking.wrote"
+#: Key of ``g``: the request's changes were committed before it failed.
+SAVED = "_saved_already"
 
 
 def _note_write(connection: Connection, statement: object, *_args: object) -> None:
@@ -96,6 +98,7 @@ def register(app: Flask) -> None:
         # A view that raised past every handler: nothing of it is kept.
         if error is not None:
             db.session.rollback()
+        g.pop(SAVED, None)
 
 
 @contextmanager
@@ -122,6 +125,19 @@ def _commit_alone(rows: list) -> None:
         row.id = None
         db.session.add(row)
     db.session.commit()
+
+
+def saved_already() -> None:
+    """The request's transaction was committed before the view ended (a
+    move's, whose COMMIT goes as soon as its last reads are answered,
+    ``core/batches.py``): a failure after it no longer undoes it."""
+    if has_app_context():
+        g.setdefault(SAVED, True)
+
+
+def was_saved() -> bool:
+    """Whether a failing request had committed its changes first."""
+    return g.pop(SAVED, False)
 
 
 def after_commit(callback: Callable[[], None]) -> None:

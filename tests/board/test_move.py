@@ -8,9 +8,10 @@ import re
 
 from sqlalchemy import select
 
+from tasking.board import routes
 from tasking.core.clock import now
 from tasking.extensions import db
-from tasking.models import Activity, Task
+from tasking.models import Activity, Notification, Task
 from tasking.models.task import task_collaborators
 from tasking.tasks.editing import update_task
 from tests.board.test_board import HTMX, card_ids, column_html, total
@@ -316,3 +317,56 @@ def test_the_status_list_puts_the_card_at_the_top_of_a_long_column(client, peopl
     board = client.get(f"/plans/{plan.id}/board").get_data(as_text=True)
     assert card_ids(column_html(board, "done"))[:3] == [todo[2], todo[1], done[0]]
     assert card_ids(column_html(board, "done")).index(done[5]) == 7
+
+
+def test_a_move_whose_card_fails_to_draw_says_whether_it_was_saved(app, client, people, build, monkeypatch):
+    """On PostgreSQL a move's COMMIT goes as soon as its last reads are
+    answered, before its card is drawn: a failure then no longer undoes it,
+    and the error page says so. On SQLite the request commits after the
+    view: nothing is saved."""
+    plan = build.plan(people.org)
+    (task_id,) = build.tasks(plan, 1, owner_id=people.owner.id)
+    client.login(people.owner.email)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    draw = routes.render_template
+
+    def card_fails(name: str, **context: object) -> str:
+        if name == "board/_moved.html":
+            raise RuntimeError("the card cannot be drawn")
+        return draw(name, **context)
+
+    monkeypatch.setattr(routes, "render_template", card_fails)
+
+    response = client.post(
+        f"/tasks/{task_id}/move", data={"status": "in_progress", "version": "1"}, headers=HTMX
+    )
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    if db.session.get_bind().dialect.name == "postgresql":
+        assert "Votre modification a été enregistrée" in html
+        assert reload(task_id).status == "in_progress"
+    else:
+        assert "Rien n’a été enregistré" in html
+        assert reload(task_id).status == "todo"
+
+
+def test_a_move_tells_the_owner_and_the_collaborators_not_the_mover(client, people, build):
+    """Who is told is read with the task, before the move writes."""
+    plan = build.plan(people.org)
+    (task_id,) = build.tasks(plan, 1, owner_id=people.owner.id)
+    db.session.execute(
+        task_collaborators.insert(),
+        [{"task_id": task_id, "user_id": people.helper.id}, {"task_id": task_id, "user_id": people.admin.id}],
+    )
+    db.session.commit()
+    client.login(people.admin.email)
+
+    response = client.post(f"/tasks/{task_id}/move", data={"status": "done", "version": "1"}, headers=HTMX)
+
+    assert response.status_code == 200
+    told = db.session.scalars(select(Notification).order_by(Notification.user_id)).all()
+    assert [(n.user_id, n.kind, n.detail, n.actor_id) for n in told] == [
+        (people.owner.id, "status", "done", people.admin.id),
+        (people.helper.id, "status", "done", people.admin.id),
+    ]

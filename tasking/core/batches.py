@@ -20,7 +20,13 @@ the person's statement at sign-in check carries the page's first reads
 finds their rows instead of waiting for the server again. Rows kept ahead
 serve once, and are dropped at the request's first write (they might no
 longer be what the database holds), when the person is refused, and when
-the connection goes back to the pool.
+the connection goes back to the pool. Rows made into ORM objects
+(``loaded``) sit in the session as if a query had loaded them.
+
+A form's first reads also carry its transaction's ``BEGIN``
+(``core/connections.py``), and a request's last reads (``last``, a move's
+card) are followed at once by its ``COMMIT``: PostgreSQL writes it to disk
+while the page is drawn, and the request's own commit waits for the answer.
 """
 
 from __future__ import annotations
@@ -228,7 +234,7 @@ def _send_commit(info: dict, driver: psycopg.Connection) -> None:
 
 
 def _wait_for_commit(info: dict) -> None:
-    """The answer to a COMMIT sent with a request's last reads; raises what
+    """The answer to a COMMIT sent after a request's last reads; raises what
     the COMMIT met (a constraint checked at commit, a lost connection)."""
     driver = info.pop(COMMITTING, None)
     if driver is None:

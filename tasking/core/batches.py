@@ -104,11 +104,17 @@ def columns_of(model: type) -> tuple[ColumnElement, ...]:
     return tuple(prop.columns[0] for prop in model.__mapper__.column_attrs)
 
 
+@functools.cache
+def _attributes_of(model: type) -> tuple[str, ...]:
+    """``columns_of``'s attributes, in the same order: once, not at every object."""
+    return tuple(prop.key for prop in model.__mapper__.column_attrs)
+
+
 def loaded(session: Session, model: type[T], row: Sequence[Any], start: int = 0) -> T:
     """The object of ``model`` whose ``columns_of`` are ``row``'s from
     ``start`` on, in the session as if a query had loaded it (SQLAlchemy's
     way for objects read elsewhere); the session's own if it holds it."""
-    keys = [prop.key for prop in model.__mapper__.column_attrs]
+    keys = _attributes_of(model)
     values = dict(zip(keys, row[start : start + len(keys)], strict=True))
     held = session.identity_map.get(identity_key(model, values["id"]))
     if held is not None:
@@ -128,11 +134,13 @@ def set_up(engine: Engine) -> None:
     """Rows read ahead last until the first write, and leave with the
     connection; a COMMIT sent after the last reads is answered before the
     connection's next statement, commit or rollback, or its return."""
-    event.listen(engine, "before_cursor_execute", _commit_answered)
-    event.listen(engine, "commit", _commit_answered)
-    event.listen(engine, "rollback", _commit_answered_or_not)
-    event.listen(engine, "reset", _commit_answered_at_reset)
-    event.listen(engine, "checkin", _commit_answered_at_checkin)
+    if engine.dialect.name == "postgresql":
+        # Only PostgreSQL's last reads send their COMMIT early (``_send_commit``).
+        event.listen(engine, "before_cursor_execute", _commit_answered)
+        event.listen(engine, "commit", _commit_answered)
+        event.listen(engine, "rollback", _commit_answered_or_not)
+        event.listen(engine, "reset", _commit_answered_at_reset)
+        event.listen(engine, "checkin", _commit_answered_at_checkin)
     event.listen(engine, "before_cursor_execute", _drop_ahead_at_a_write)
     event.listen(engine, "checkin", _drop_ahead_at_checkin)
 
@@ -266,13 +274,13 @@ def _commit_answered_or_not(connection: Connection, *_args: object) -> None:
             transaction.saved_already()
 
 
-def _commit_answered_at_reset(_dbapi_connection, record, _reset_state) -> None:  # noqa: ANN001
-    # Before the pool's own rollback; what the COMMIT met no longer matters.
-    with contextlib.suppress(psycopg.Error):
-        _wait_for_commit(record.info)
+def _commit_answered_at_reset(dbapi_connection, record, _reset_state) -> None:  # noqa: ANN001
+    # Before the pool's own rollback.
+    _commit_answered_at_checkin(dbapi_connection, record)
 
 
 def _commit_answered_at_checkin(_dbapi_connection, record) -> None:  # noqa: ANN001
+    # Back in the pool: what the COMMIT met no longer matters.
     with contextlib.suppress(psycopg.Error):
         _wait_for_commit(record.info)
 
